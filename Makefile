@@ -1,0 +1,73 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both are idempotent; the second
+# time they only redo what changed (stamps in .make/).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+# Runtime: CJK fonts, fast font subsetting for WeasyPrint, Pango, fontconfig, pdftotext/pdftoppm.
+APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils
+# Tests only: a real browser for the end-to-end suite.
+APT_TEST_PACKAGES := chromium
+
+CATALOGUES := $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test setup system-packages system-test-packages translations migrate lint messages bench clean
+
+run: setup
+	$(BIN)/flask users bootstrap
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: setup system-test-packages $(STAMPS)/requirements-dev
+	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
+	$(BIN)/pytest
+
+setup: system-packages $(STAMPS)/requirements translations migrate
+
+system-packages:
+	@scripts/install-system-packages.sh $(APT_PACKAGES)
+
+system-test-packages:
+	@scripts/install-system-packages.sh $(APT_TEST_PACKAGES)
+
+$(STAMPS)/venv:
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	@touch $@
+
+$(STAMPS)/requirements: requirements.txt $(STAMPS)/venv
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(STAMPS)/requirements-dev: requirements-dev.txt requirements.txt $(STAMPS)/venv
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+translations: $(STAMPS)/requirements $(COMPILED)
+
+surveyapp/translations/%/LC_MESSAGES/messages.mo: surveyapp/translations/%/LC_MESSAGES/messages.po
+	@$(BIN)/pybabel compile -i $< -o $@
+
+migrate: $(STAMPS)/requirements
+	$(BIN)/flask db upgrade
+
+lint: $(STAMPS)/requirements-dev
+	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
+
+# For developers: re-extract messages after changing user-facing text, then translate the new entries.
+messages: $(STAMPS)/requirements
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching --omit-header
+
+bench: $(STAMPS)/requirements-dev
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache $(COMPILED)

@@ -1,0 +1,70 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from surveyapp.config import (
+    Defaults,
+    load_or_create_secret_key,
+    normalise_database_url,
+    settings_from_environment,
+)
+from surveyapp.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment (or ``test_config``)."""
+    project_root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SURVEYAPP_INSTANCE_PATH", str(project_root / "instance")),
+        instance_relative_config=True,
+    )
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings_from_environment())
+    else:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(project_root / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from surveyapp.i18n import html_lang, select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from surveyapp import models  # noqa: F401  (register every table)
+    from surveyapp.views import auth, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    errors.register(app)
+
+    from surveyapp.views.context import register_template_helpers
+
+    register_template_helpers(app, html_lang)
+
+    from surveyapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + os.path.join(app.instance_path, "surveyapp.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    if not app.config.get("UPLOADS_DIR"):
+        app.config["UPLOADS_DIR"] = os.path.join(app.instance_path, "uploads")

@@ -1,0 +1,81 @@
+"""Configuration: defaults, then ``instance/config.py``, then the environment.
+
+Environment variables: ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and any ``SURVEYAPP_<NAME>``
+(for example ``SURVEYAPP_MIN_GROUP_SIZE=5``). Values that parse as JSON (numbers, true/false) are
+converted; anything else stays a string.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when not configured
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REPORTS_DIR = str(PROJECT_ROOT / "reports")
+    UPLOADS_DIR = None  # defaults to <instance>/uploads
+    REDIS_URL = None
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "surveyapp" / "translations")
+    LANGUAGE_COOKIE = "surveyapp_lang"
+    MIN_GROUP_SIZE = 3
+    ADMIN_EMAIL = "admin@localhost"
+    PASSWORD_MIN_LENGTH = 10
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _parse_value(raw: str):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def settings_from_environment(environ=os.environ) -> dict:
+    """The settings the environment overrides, by config key."""
+    settings = {}
+    for name, raw in environ.items():
+        if name.startswith("SURVEYAPP_"):
+            settings[name[len("SURVEYAPP_") :]] = _parse_value(raw)
+    if environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("REDIS_URL"):
+        settings["REDIS_URL"] = environ["REDIS_URL"]
+    return settings
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Read the secret key kept in the instance folder, creating it (mode 0600) on first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Static forms, and (in ``questionnaire``) the builder registry for questionnaire forms."""

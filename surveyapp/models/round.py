@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.extensions import db
+from surveyapp.models.base import utcnow
+from surveyapp.models.organisation import Organisation
+
+
+class RoundStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AssessmentRound(db.Model):
+    """One assessment campaign of an agency, tied to one questionnaire key and version."""
+
+    __tablename__ = "assessment_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    questionnaire_key: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.OPEN)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    deadline: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()

@@ -1,0 +1,157 @@
+"""``flask doctor``: is this machine able to run the app and render Chinese PDFs quickly?"""
+
+from __future__ import annotations
+
+import ctypes.util
+import importlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRED_MODULES = (
+    "flask",
+    "flask_wtf",
+    "flask_sqlalchemy",
+    "flask_migrate",
+    "flask_babel",
+    "flask_login",
+    "argon2",
+    "yaml",
+    "openpyxl",
+    "matplotlib",
+    "weasyprint",
+    "numpy",
+    "scipy",
+    "rq",
+    "redis",
+)
+# Debian's Noto CJK collection; the TC face is used for zh-Hant, SC for zh-Hans.
+REQUIRED_FONT_FAMILIES = {"zh-tw": "Noto Sans CJK TC", "zh-cn": "Noto Sans CJK SC"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+def check_python_modules(import_module=importlib.import_module) -> Check:
+    missing = []
+    for module in REQUIRED_MODULES:
+        try:
+            import_module(module)
+        except Exception as exc:  # an import can fail with OSError when a C library is missing
+            missing.append(f"{module} ({exc.__class__.__name__}: {exc})")
+    if missing:
+        return Check(
+            "python packages",
+            False,
+            "cannot import " + "; ".join(missing) + ". Run `make run` to install requirements.txt.",
+        )
+    return Check("python packages", True, f"{len(REQUIRED_MODULES)} modules import")
+
+
+def list_font_families(lang: str) -> list[str] | None:
+    """Font families fontconfig offers for ``lang``, or None when fc-list is not installed."""
+    if shutil.which("fc-list") is None:
+        return None
+    out = subprocess.run(
+        ["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return [family for line in out.splitlines() for family in line.split(",")]
+
+
+def check_cjk_fonts(list_families=None) -> Check:
+    list_families = list_families or list_font_families
+    problems = []
+    for lang, family in REQUIRED_FONT_FAMILIES.items():
+        families = list_families(lang)
+        if families is None:
+            return Check("CJK fonts", False, "fc-list not found: install the Debian package fontconfig.")
+        if family not in families:
+            problems.append(family)
+    if problems:
+        return Check(
+            "CJK fonts",
+            False,
+            f"fontconfig does not see {', '.join(problems)}: install the Debian package "
+            "fonts-noto-cjk. Chinese text in PDFs and charts cannot render without it.",
+        )
+    return Check("CJK fonts", True, ", ".join(REQUIRED_FONT_FAMILIES.values()) + " found")
+
+
+def find_shared_library(name: str) -> str | None:
+    return ctypes.util.find_library(name)
+
+
+def check_harfbuzz_subset(find_library=None) -> Check:
+    find_library = find_library or find_shared_library
+    if find_library("harfbuzz-subset") is None:
+        return Check(
+            "libharfbuzz-subset0",
+            False,
+            "libharfbuzz-subset is missing: install the Debian package libharfbuzz-subset0. "
+            "Without it WeasyPrint falls back to fontTools and a Chinese page takes seconds.",
+        )
+    return Check("libharfbuzz-subset0", True, "found")
+
+
+def check_database(engine, migrations_dir: str) -> Check:
+    """The database answers and is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(migrations_dir).get_heads())
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as exc:
+        return Check("database", False, f"cannot connect to {engine.url!r}: {exc}")
+    if current != heads:
+        return Check(
+            "database",
+            False,
+            f"schema at {sorted(current) or 'nothing'}, code expects {sorted(heads)}: "
+            "run `flask db upgrade`.",
+        )
+    return Check("database", True, f"{engine.url.get_backend_name()} at {', '.join(sorted(heads))}")
+
+
+def check_writable(label: str, directory: str) -> Check:
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        return Check(label, False, f"{directory} is not writable: {exc}")
+    return Check(label, True, f"{directory} writable")
+
+
+def run_diagnostics(app) -> list[Check]:
+    """Every check, in the order a person would fix them."""
+    from surveyapp.extensions import db
+
+    with app.app_context():
+        return [
+            check_python_modules(),
+            check_cjk_fonts(),
+            check_harfbuzz_subset(),
+            check_database(db.engine, app.extensions["migrate"].directory),
+            check_writable("reports directory", app.config["REPORTS_DIR"]),
+            check_writable("uploads directory", app.config["UPLOADS_DIR"]),
+        ]
+
+
+def database_status(engine) -> str:
+    """'ok' when a trivial query succeeds, else 'unavailable'. Used by /healthz."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return "unavailable"
+    return "ok"

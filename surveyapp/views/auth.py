@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from surveyapp.extensions import login_manager
+from surveyapp.forms.auth import ChangePasswordForm, LoginForm
+from surveyapp.services import users as user_service
+from surveyapp.views.main import safe_next
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.session_protection = "basic"
+login_manager.user_loader(user_service.load_user_by_session_id)
+
+# Pages a user with a one-time password may still reach.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {
+    "auth.change_password",
+    "auth.logout",
+    "main.set_language",
+    "main.healthz",
+    "static",
+}
+
+
+@bp.before_app_request
+def require_password_change():
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = user_service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+        flash(_("Wrong e-mail or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user_service.change_password(
+                current_user._get_current_object(), form.current_password.data, form.new_password.data
+            )
+        except user_service.AccountError as exc:
+            getattr(form, exc.field or "new_password").errors.append(str(exc))
+        else:
+            login_user(current_user._get_current_object())  # new session id after the version bump
+            flash(_("Your password is changed."), "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)

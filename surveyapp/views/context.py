@@ -1,0 +1,44 @@
+"""What every template may use: the language list, the current language, the navigation."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from surveyapp.permissions import Role, has_role
+
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+# (endpoint, label, roles that see it). Entries whose endpoint is not registered are skipped,
+# so features add their own entries as they land.
+NAVIGATION = [
+    ("main.index", _l("Home"), None),
+]
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    from flask import current_app
+
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is None or has_role(user, *roles):
+            items.append((url_for(endpoint), label))
+    return items
+
+
+def register_template_helpers(app: Flask, html_lang) -> None:
+    @app.context_processor
+    def inject():
+        locale = str(get_locale())
+        return {
+            "current_locale": locale,
+            "html_lang": html_lang(locale),
+            "language_names": LANGUAGE_NAMES,
+            "navigation": navigation_for(current_user),
+            "Role": Role,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }

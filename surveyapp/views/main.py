@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+
+from surveyapp.extensions import db
+from surveyapp.services.diagnostics import database_status
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database status for load balancers and monitoring."""
+    status = database_status(db.engine)
+    body = {"status": "ok" if status == "ok" else "degraded", "database": status}
+    return jsonify(body), 200 if status == "ok" else 503
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths are followed after a redirect-style action."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """The language switcher: remember the choice in a cookie and go back."""
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for("main.index"))))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            current_app.config["LANGUAGE_COOKIE"],
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response

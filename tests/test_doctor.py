@@ -1,0 +1,45 @@
+from surveyapp.services.diagnostics import check_cjk_fonts, check_harfbuzz_subset, run_diagnostics
+
+
+def test_doctor_passes_on_a_set_up_machine(runner):
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "All checks passed." in result.output
+
+
+def test_missing_harfbuzz_subset_is_named():
+    check = check_harfbuzz_subset(find_library=lambda name: None)
+    assert not check.ok
+    assert "libharfbuzz-subset0" in check.message
+
+
+def test_missing_cjk_fonts_are_named():
+    check = check_cjk_fonts(list_families=lambda lang: ["DejaVu Sans"])
+    assert not check.ok
+    assert "fonts-noto-cjk" in check.message and "Noto Sans CJK TC" in check.message
+
+
+def test_missing_fontconfig_is_named():
+    check = check_cjk_fonts(list_families=lambda lang: None)
+    assert not check.ok and "fontconfig" in check.message
+
+
+def test_doctor_exits_non_zero_and_names_each_problem(runner, monkeypatch):
+    from surveyapp.services import diagnostics
+
+    monkeypatch.setattr(diagnostics, "find_shared_library", lambda name: None)
+    monkeypatch.setattr(diagnostics, "list_font_families", lambda lang: ["DejaVu Sans"])
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "[FAIL] libharfbuzz-subset0" in result.output
+    assert "[FAIL] CJK fonts" in result.output and "fonts-noto-cjk" in result.output
+    assert "[ok] database" in result.output
+
+
+def test_unmigrated_database_is_reported(app, tmp_path):
+    from surveyapp.app import create_app
+
+    fresh = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.db"})
+    checks = {check.name: check for check in run_diagnostics(fresh)}
+    assert not checks["database"].ok
+    assert "flask db upgrade" in checks["database"].message
