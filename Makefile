@@ -29,6 +29,7 @@ test: setup system-test-packages $(STAMPS)/requirements-dev
 	$(BIN)/pytest
 
 setup: system-packages $(STAMPS)/requirements translations migrate
+	$(BIN)/flask questionnaire load-builtin
 
 system-packages:
 	@scripts/install-system-packages.sh $(APT_PACKAGES)

@@ -530,6 +530,11 @@ class _Builder:
                 self.problem(
                     where, field, f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})"
                 )
+        # Normalise so that a definition read from YAML, XLSX or JSON compares equal.
+        if op in ("above", "below"):
+            value = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        else:
+            value = str(value)
         return Condition(str(target_key), op, value)
 
 

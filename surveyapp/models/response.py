@@ -22,12 +22,16 @@ class Response(db.Model):
     """One filling-in of one part of a questionnaire, by a staff member or a coordinator."""
 
     __tablename__ = "responses"
+    # One response per owner and part in a round. ``owner_key`` is "department" for the
+    # department checklist, "user:<id>" for a staff member, or a keyed hash in anonymous rounds.
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id", "part", "owner_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("assessment_rounds.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     part: Mapped[str] = mapped_column(String(40))
+    owner_key: Mapped[str] = mapped_column(String(80))
     questionnaire_key: Mapped[str] = mapped_column(String(100))
     questionnaire_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=ResponseStatus.DRAFT)

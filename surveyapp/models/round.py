@@ -3,12 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.organisation import Organisation
+
+round_departments = Table(
+    "round_departments",
+    db.metadata,
+    Column("round_id", ForeignKey("assessment_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id"), primary_key=True),
+)
 
 
 class RoundStatus(StrEnum):
@@ -33,3 +40,10 @@ class AssessmentRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+    departments: Mapped[list[Organisation]] = relationship(
+        secondary=round_departments, order_by="Organisation.code"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN

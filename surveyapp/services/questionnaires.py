@@ -1,0 +1,125 @@
+"""Questionnaire versions in the database: register, look up, and list them.
+
+A stored version never changes: loading a different definition under a key and version that
+exist already is refused, so past answers always score against what they answered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from surveyapp.domain.loader import (
+    QuestionnaireError,
+    definition_sha256,
+    load_file,
+    parse_definition,
+    to_definition,
+)
+from surveyapp.domain.questionnaire import Questionnaire
+from surveyapp.extensions import db
+from surveyapp.models import QuestionnaireVersion
+from surveyapp.services.audit import record_event
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
+
+# Parsed questionnaires by (key, version, sha256): definitions are immutable, so this never goes stale.
+_cache: dict[tuple[str, int, str], Questionnaire] = {}
+
+
+class VersionConflict(ValueError):
+    """The key and version exist with other content."""
+
+
+def register_questionnaire(
+    questionnaire: Questionnaire, source_name: str, actor=None
+) -> tuple[QuestionnaireVersion, bool]:
+    """Store a validated questionnaire; returns the row and whether it was new.
+
+    Loading the same content again is a no-op. Different content under an existing key and
+    version raises ``VersionConflict``: give the changed questionnaire a new version.
+    """
+    data = to_definition(questionnaire)
+    digest = definition_sha256(data)
+    existing = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.key == questionnaire.key,
+            QuestionnaireVersion.version == questionnaire.version,
+        )
+    )
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise VersionConflict(
+                f"{source_name}: questionnaire {questionnaire.key} version {questionnaire.version} is already "
+                f"loaded with different content; give the changed questionnaire a new version number"
+            )
+        return existing, False
+    row = QuestionnaireVersion(
+        key=questionnaire.key,
+        version=questionnaire.version,
+        definition=data,
+        source_name=source_name,
+        sha256=digest,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record_event(
+        "questionnaire.load", actor=actor, obj=row, key=row.key, version=row.version, source=source_name
+    )
+    db.session.commit()
+    return row, True
+
+
+def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:
+    """Register every definition shipped in ``surveyapp/questionnaires/``."""
+    results = []
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        results.append(register_questionnaire(load_file(path), path.name))
+    return results
+
+
+def get_questionnaire(key: str, version: int) -> Questionnaire:
+    """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded."""
+    row = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.key == key, QuestionnaireVersion.version == version
+        )
+    )
+    if row is None:
+        raise KeyError(f"questionnaire {key} version {version} is not loaded")
+    return questionnaire_from_row(row)
+
+
+def questionnaire_from_row(row: QuestionnaireVersion) -> Questionnaire:
+    cache_key = (row.key, row.version, row.sha256)
+    if cache_key not in _cache:
+        _cache[cache_key] = parse_definition(row.definition, f"database:{row.key}@{row.version}")
+    return _cache[cache_key]
+
+
+def list_questionnaires() -> list[QuestionnaireVersion]:
+    return list(
+        db.session.scalars(
+            select(QuestionnaireVersion).order_by(QuestionnaireVersion.key, QuestionnaireVersion.version)
+        )
+    )
+
+
+def latest_version(key: str) -> QuestionnaireVersion | None:
+    return db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.key == key)
+        .order_by(QuestionnaireVersion.version.desc())
+    )
+
+
+__all__ = [
+    "QuestionnaireError",
+    "VersionConflict",
+    "get_questionnaire",
+    "latest_version",
+    "list_questionnaires",
+    "load_builtin_questionnaires",
+    "register_questionnaire",
+]
