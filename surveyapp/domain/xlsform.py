@@ -491,8 +491,8 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     survey.title = "survey"
     survey_columns = (
         ["type", "name"] + _lang_columns("label") + _lang_columns("hint")
-        + ["required", "relevant", "dimension", "weight", "reverse", "allow_na", "bands", "min", "max", "kind",
-           "red_line"]
+        + ["required", "relevant", "dimension", "weight", "reverse", "allow_na", "bands", "min", "max"]
+        + ["kind", "red_line"]
         + _lang_columns("red_line_text") + _lang_columns("basis") + _lang_columns("unit") + ["respondent"]
     )  # fmt: skip
     survey.append(survey_columns)

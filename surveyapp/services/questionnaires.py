@@ -51,8 +51,8 @@ def register_questionnaire(
     if existing is not None:
         if existing.sha256 != digest:
             raise VersionConflict(
-                f"{source_name}: questionnaire {questionnaire.key} version {questionnaire.version} is already "
-                f"loaded with different content; give the changed questionnaire a new version number"
+                f"{source_name}: questionnaire {questionnaire.key} version {questionnaire.version} is "
+                "already loaded with different content; give the changed questionnaire a new version number"
             )
         return existing, False
     row = QuestionnaireVersion(
