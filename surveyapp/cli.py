@@ -8,10 +8,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from surveyapp.permissions import Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
+rounds_cli = AppGroup("rounds", help="Open and list assessment rounds.")
+org_cli = AppGroup("org", help="Manage the organisation tree.")
 questionnaire_cli = AppGroup("questionnaire", help="Validate, load, list, import and export questionnaires.")
 
 
@@ -191,7 +194,71 @@ def questionnaire_export(key, version, fmt, out):
     click.echo(f"Wrote {out}")
 
 
+@org_cli.command("add")
+@click.option("--code", required=True)
+@click.option("--kind", type=click.Choice(["agency", "department", "unit"]), required=True)
+@click.option("--parent", "parent_code", help="Code of the parent organisation.")
+@click.option("--name-zh-hans", required=True)
+@click.option("--name-zh-hant", required=True)
+@click.option("--name-en", required=True)
+def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
+    """Add an agency, department or unit."""
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+
+    parent = _organisation(parent_code) if parent_code else None
+    if db.session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise click.ClickException(f"an organisation with code {code!r} exists already")
+    db.session.add(
+        Organisation(
+            code=code,
+            kind=kind,
+            parent=parent,
+            name_zh_hans=name_zh_hans,
+            name_zh_hant=name_zh_hant,
+            name_en=name_en,
+        )
+    )
+    db.session.commit()
+    click.echo(f"Added {kind} {code}.")
+
+
+def _organisation(code: str):
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.code == code))
+    if organisation is None:
+        raise click.ClickException(f"no organisation with code {code!r}")
+    return organisation
+
+
+@rounds_cli.command("open")
+@click.option("--name", required=True)
+@click.option("--agency", "agency_code", required=True, help="Code of the agency running the round.")
+@click.option("--departments", required=True, help="Comma-separated department codes.")
+@click.option("--questionnaire", "questionnaire_key", default="transparency", show_default=True)
+@click.option("--version", "version", type=int, help="Default: the newest loaded version.")
+def rounds_open(name, agency_code, departments, questionnaire_key, version):
+    """Open an assessment round for some departments and print its id."""
+    from surveyapp.services.rounds import RoundError, open_round
+
+    agency = _organisation(agency_code)
+    chosen = [_organisation(code.strip()) for code in departments.split(",") if code.strip()]
+    try:
+        round_ = open_round(name, agency, chosen, questionnaire_key, version)
+    except RoundError as exc:
+        with force_locale("en"):
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Opened round {round_.id}: {round_.name} "
+        f"({round_.questionnaire_key} v{round_.questionnaire_version})"
+    )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(questionnaire_cli)
+    app.cli.add_command(rounds_cli)
+    app.cli.add_command(org_cli)

@@ -1,8 +1,8 @@
 """Roles and the rules of who may do what.
 
-One ``Role`` enum, pure ``can_*`` predicates (they take plain objects with ``role`` and
-``organisation_id`` attributes, so views, services and templates share them), and one view
-decorator, ``role_required``.
+One ``Role`` enum, pure ``can_*`` predicates (they take plain objects with ``role``,
+``organisation_id`` and, for organisations, ``id`` and ``parent_id``; views, services and
+templates share them), and one view decorator, ``role_required``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ class Role(StrEnum):
     SYSADMIN = "sysadmin"
 
 
+# Which part of a questionnaire each role may answer, by the part's ``respondent``.
+ANSWERING_ROLES = {"staff": (Role.STAFF, Role.COORDINATOR), "coordinator": (Role.COORDINATOR,)}
+
+
 def has_role(user, *roles: Role) -> bool:
     """True when the user is signed in and holds one of ``roles`` (a system administrator holds all)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -26,15 +30,52 @@ def has_role(user, *roles: Role) -> bool:
     return user.role == Role.SYSADMIN or user.role in roles
 
 
+def in_scope(user, organisation) -> bool:
+    """An administrator's or trainer's scope: everything when not tied to an organisation,
+    else their own organisation and everything below it."""
+    if user.role == Role.SYSADMIN or user.organisation_id is None:
+        return True
+    node = organisation
+    while node is not None:
+        if node.id == user.organisation_id:
+            return True
+        node = node.parent
+    return False
+
+
+def can_answer_part(user, respondent: str, department) -> bool:
+    """May ``user`` fill in a part meant for ``respondent`` on behalf of ``department``?"""
+    roles = ANSWERING_ROLES.get(respondent, ())
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role in roles
+        and department is not None
+        and user.organisation_id == department.id
+    )
+
+
+def can_edit_response(user, response) -> bool:
+    """The owner of a staff response; any coordinator of the department for its checklist."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if response.owner_key == "department":
+        return user.role == Role.COORDINATOR and user.organisation_id == response.organisation_id
+    return response.user_id is not None and response.user_id == user.id
+
+
+def can_view_response(user, response) -> bool:
+    """Those who may edit it, and administrators whose scope covers its department."""
+    return can_edit_response(user, response) or (
+        has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
+    )
+
+
+def can_reopen_response(user, response) -> bool:
+    return has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
+
+
 def can_administer(user) -> bool:
     return has_role(user, Role.ADMIN)
-
-
-def can_respond(user, response) -> bool:
-    """A respondent may open only their own response."""
-    return has_role(user, Role.STAFF, Role.COORDINATOR, Role.ADMIN, Role.TRAINER) and (
-        response.user_id == user.id
-    )
 
 
 def role_required(*roles: Role):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ def parse_definition(data: dict[str, Any], source: str) -> Questionnaire:
     questionnaire = builder.build(data)
     if builder.problems:
         raise QuestionnaireError(builder.problems)
-    return questionnaire
+    return replace(questionnaire, fingerprint=definition_sha256(data))
 
 
 class _Builder:

@@ -237,6 +237,8 @@ class Questionnaire:
     min_answered_share: float = 0.6
     staff_levels: Mapping[str, Text] = field(default_factory=dict)
     staff_posts: Mapping[str, Text] = field(default_factory=dict)
+    # SHA-256 of the definition it was built from: with key and version, identifies it in caches.
+    fingerprint: str = field(default="", compare=False)
 
     def part(self, key: str) -> Part:
         for part in self.parts:

@@ -15,6 +15,7 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 # so features add their own entries as they land.
 NAVIGATION = [
     ("main.index", _l("Home"), None),
+    ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
 ]
 
 

@@ -61,6 +61,7 @@ def test_three_catalogues_exist():
 def test_catalogue_has_no_untranslated_or_fuzzy_message(path):
     with path.open("rb") as handle:
         catalogue = read_po(handle)
+    assert not catalogue.fuzzy, f"{path.parts[-3]}: the catalogue is marked fuzzy and would not compile"
     problems = [
         message.id
         for message in catalogue

@@ -1,0 +1,207 @@
+"""Filling in a questionnaire: start or resume, save a page, submit once, reopen.
+
+Every function validates first and writes in one transaction, so a refused request leaves the
+database as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
+from surveyapp.extensions import db
+from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
+from surveyapp.models.base import utcnow
+from surveyapp.permissions import can_answer_part
+from surveyapp.services.audit import record_event
+from surveyapp.services.questionnaires import get_questionnaire
+
+
+class ResponseError(ValueError):
+    """A request about a response that is refused; the message is for the user.
+
+    ``status`` is the HTTP status a view should answer with; ``item_errors`` maps item keys to
+    messages when the problem lies with particular questions.
+    """
+
+    def __init__(self, message, status: int = 400, item_errors: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.item_errors = item_errors or {}
+
+
+def questionnaire_of(response: Response) -> Questionnaire:
+    return get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+
+
+def part_of(response: Response) -> Part:
+    return questionnaire_of(response).part(response.part)
+
+
+def owner_key_for(user, part: Part) -> str:
+    return "department" if part.respondent == "coordinator" else f"user:{user.id}"
+
+
+def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
+    """The user's response to ``part_key`` in ``round_``, created on first use (resume otherwise)."""
+    if not round_.is_open:
+        raise ResponseError(_l("This assessment round is closed."), 409)
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    try:
+        part = questionnaire.part(part_key)
+    except KeyError:
+        raise ResponseError(_l("This questionnaire has no such part."), 404) from None
+    department = user.organisation
+    if (
+        department is None
+        or department not in round_.departments
+        or not can_answer_part(user, part.respondent, department)
+    ):
+        raise ResponseError(_l("You are not asked to answer this part."), 403)
+    owner_key = owner_key_for(user, part)
+    existing = db.session.scalar(
+        select(Response).where(
+            Response.round_id == round_.id,
+            Response.organisation_id == department.id,
+            Response.part == part.key,
+            Response.owner_key == owner_key,
+        )
+    )
+    if existing is not None:
+        return existing
+    response = Response(
+        round=round_,
+        organisation=department,
+        user_id=user.id,
+        part=part.key,
+        owner_key=owner_key,
+        questionnaire_key=round_.questionnaire_key,
+        questionnaire_version=round_.questionnaire_version,
+        status=ResponseStatus.DRAFT,
+    )
+    db.session.add(response)
+    db.session.flush()
+    record_event("response.start", actor=user, obj=response, part=part.key)
+    db.session.commit()
+    return response
+
+
+def answers_of(response: Response) -> dict[str, Any]:
+    """The stored answers as domain values (``NA`` for not applicable)."""
+    return {answer.question_key: (NA if answer.is_na else answer.value) for answer in response.answers}
+
+
+def _require_draft(response: Response) -> None:
+    if response.status != ResponseStatus.DRAFT:
+        raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
+    if not response.round.is_open:
+        raise ResponseError(_l("This assessment round is closed."), 409)
+
+
+def save_page(response: Response, page_index: int, page_answers: dict[str, Any], actor) -> None:
+    """Store the answers given on one page (a value of None clears an answer).
+
+    Refused, with nothing written: a submitted response, a closed round, a key that is not a
+    question of this page, or an answer to a question hidden by an earlier answer.
+    """
+    _require_draft(response)
+    part = part_of(response)
+    if not 0 <= page_index < len(part.sections):
+        raise ResponseError(_l("There is no such page."), 404)
+    page_items = {item.key: item for item in part.sections[page_index].items}
+    unknown = sorted(set(page_answers) - set(page_items))
+    if unknown:
+        raise ResponseError(_l("The form contained fields that are not questions of this page."), 400)
+
+    merged = answers_of(response)
+    for key, value in page_answers.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    shown = {item.key for item in visible_items(part.items, merged)}
+    hidden_answered = {
+        key: _l("This question does not apply given your earlier answers; leave it empty.")
+        for key, value in page_answers.items()
+        if value is not None and key not in shown
+    }
+    if hidden_answered:
+        raise ResponseError(
+            _l("Some answers were given to questions that do not apply."), 400, item_errors=hidden_answered
+        )
+
+    stored = {answer.question_key: answer for answer in response.answers}
+    for key, value in page_answers.items():
+        answer = stored.get(key)
+        if value is None:
+            if answer is not None:
+                response.answers.remove(answer)
+            continue
+        if answer is None:
+            answer = Answer(
+                question_key=key,
+                questionnaire_key=response.questionnaire_key,
+                questionnaire_version=response.questionnaire_version,
+            )
+            response.answers.append(answer)
+        answer.is_na = value is NA
+        answer.value = None if value is NA else value
+    response.current_page = page_index
+    response.updated_at = utcnow()
+    db.session.commit()
+
+
+def go_to_page(response: Response, page_index: int) -> None:
+    """Remember the page a respondent is on, so they resume there on any device."""
+    part = part_of(response)
+    if response.status == ResponseStatus.DRAFT and 0 <= page_index < len(part.sections):
+        response.current_page = page_index
+        db.session.commit()
+
+
+def missing_answers(response: Response):
+    """Visible required items that have no answer yet, in questionnaire order."""
+    return unanswered_required(part_of(response).items, answers_of(response))
+
+
+def submit_response(response: Response, actor) -> None:
+    """Submit once. Refused while required questions are unanswered, or when already submitted."""
+    _require_draft(response)
+    missing = missing_answers(response)
+    if missing:
+        raise ResponseError(
+            _l("%(n)d required questions are still unanswered.", n=len(missing)),
+            400,
+            item_errors={item.key: _l("This question needs an answer.") for item in missing},
+        )
+    part = part_of(response)
+    shown = {item.key for item in visible_items(part.items, answers_of(response))}
+    for answer in list(response.answers):
+        if answer.question_key not in shown:  # answered, then hidden by a later change
+            response.answers.remove(answer)
+    # The status check and the change are one statement, so two submits cannot both succeed.
+    result = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status == ResponseStatus.DRAFT)
+        .values(status=ResponseStatus.SUBMITTED, submitted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
+    record_event("response.submit", actor=actor, obj=response, part=response.part)
+    db.session.commit()
+    db.session.refresh(response)
+
+
+def reopen_response(response: Response, actor, reason: str = "") -> None:
+    """Return a submitted response to draft so its respondent can correct it (an administrator's act)."""
+    if response.status != ResponseStatus.SUBMITTED:
+        raise ResponseError(_l("Only a submitted response can be reopened."), 409)
+    response.status = ResponseStatus.DRAFT
+    response.submitted_at = None
+    record_event("response.reopen", actor=actor, obj=response, reason=reason)
+    db.session.commit()

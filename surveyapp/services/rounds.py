@@ -1,0 +1,92 @@
+"""Assessment rounds: open one, find the ones a person can answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Organisation, RoundStatus
+from surveyapp.models.round import round_departments
+from surveyapp.permissions import can_answer_part
+from surveyapp.services.audit import record_event
+from surveyapp.services.questionnaires import get_questionnaire, latest_version
+
+
+class RoundError(ValueError):
+    """A round that cannot be opened as asked; the message is for the user."""
+
+
+def open_round(
+    name: str,
+    agency: Organisation,
+    departments: list[Organisation],
+    questionnaire_key: str,
+    questionnaire_version: int | None = None,
+    deadline: datetime | None = None,
+    anonymous: bool = False,
+    actor=None,
+) -> AssessmentRound:
+    """Open a round for ``departments`` with one questionnaire version."""
+    if not departments:
+        raise RoundError(_l("Choose at least one department."))
+    if questionnaire_version is None:
+        row = latest_version(questionnaire_key)
+        if row is None:
+            raise RoundError(_l("Questionnaire %(key)s is not loaded.", key=questionnaire_key))
+        questionnaire_version = row.version
+    try:
+        get_questionnaire(questionnaire_key, questionnaire_version)
+    except KeyError:
+        raise RoundError(
+            _l(
+                "Questionnaire %(key)s version %(version)s is not loaded.",
+                key=questionnaire_key,
+                version=questionnaire_version,
+            )
+        ) from None
+    round_ = AssessmentRound(
+        name=name,
+        organisation=agency,
+        questionnaire_key=questionnaire_key,
+        questionnaire_version=questionnaire_version,
+        status=RoundStatus.OPEN,
+        deadline=deadline,
+        anonymous=anonymous,
+        departments=list(departments),
+    )
+    db.session.add(round_)
+    db.session.flush()
+    record_event(
+        "round.open",
+        actor=actor,
+        obj=round_,
+        departments=[d.code for d in departments],
+        questionnaire=f"{questionnaire_key}@{questionnaire_version}",
+    )
+    db.session.commit()
+    return round_
+
+
+def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
+    """Open rounds that include the user's department, each with the parts the user may answer."""
+    if user.organisation_id is None:
+        return []
+    rounds = db.session.scalars(
+        select(AssessmentRound)
+        .join(round_departments, round_departments.c.round_id == AssessmentRound.id)
+        .where(
+            round_departments.c.organisation_id == user.organisation_id,
+            AssessmentRound.status == RoundStatus.OPEN,
+        )
+        .order_by(AssessmentRound.created_at.desc())
+    ).all()
+    result = []
+    for round_ in rounds:
+        questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+        parts = [p for p in questionnaire.parts if can_answer_part(user, p.respondent, user.organisation)]
+        if parts:
+            result.append((round_, parts))
+    return result

@@ -1,0 +1,284 @@
+"""The respondent's flow: my assessments → one page per dimension → review → submit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from surveyapp.domain.questionnaire import NA, visible_items
+from surveyapp.extensions import db
+from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
+from surveyapp.models import AssessmentRound, Response, ResponseStatus
+from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
+from surveyapp.services import responses as response_service
+from surveyapp.services.audit import record_event
+from surveyapp.services.evidence import EvidenceError, discard_evidence, evidence_path, store_evidence
+from surveyapp.services.rounds import open_rounds_for
+
+bp = Blueprint("respond", __name__)
+
+ACTIONS = ("previous", "save", "next", "review")
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+def _load_response(response_id: int, predicate) -> Response:
+    response = db.session.get(Response, response_id)
+    if response is None:
+        abort(404)
+    if not predicate(current_user, response):
+        abort(403)
+    return response
+
+
+def _progress(response: Response, answers) -> dict:
+    part = response_service.part_of(response)
+    shown = visible_items(part.items, answers)
+    answered = sum(1 for item in shown if answers.get(item.key) not in (None, "", []))
+    return {
+        "answered": answered,
+        "total": len(shown),
+        "percent": round(100 * answered / len(shown)) if shown else 0,
+    }
+
+
+@bp.get("/my")
+@login_required
+def index():
+    """The rounds the user is asked to answer, with the state of each response."""
+    rounds = open_rounds_for(current_user)
+    existing = {}
+    if rounds:
+        for response in db.session.scalars(
+            select(Response).where(
+                Response.round_id.in_([r.id for r, _ in rounds]),
+                Response.organisation_id == current_user.organisation_id,
+            )
+        ):
+            if can_edit_response(current_user, response):
+                existing[(response.round_id, response.part)] = response
+    return render_template("respond/index.html", rounds=rounds, existing=existing, lang=_lang())
+
+
+@bp.post("/rounds/<int:round_id>/<part_key>/start")
+@login_required
+def start(round_id: int, part_key: str):
+    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
+    try:
+        response = response_service.start_response(current_user, round_, part_key)
+    except response_service.ResponseError as exc:
+        abort(exc.status)
+    if response.status == ResponseStatus.SUBMITTED:
+        return redirect(url_for("respond.view", response_id=response.id))
+    return redirect(url_for("respond.page", response_id=response.id, page=response.current_page))
+
+
+@bp.route("/responses/<int:response_id>/page/<int:page>", methods=["GET", "POST"])
+@login_required
+def page(response_id: int, page: int):
+    response = _load_response(response_id, can_edit_response)
+    if response.status != ResponseStatus.DRAFT:
+        flash(_("This response has been submitted and can no longer be changed."), "error")
+        return redirect(url_for("respond.view", response_id=response.id))
+    questionnaire = response_service.questionnaire_of(response)
+    part = questionnaire.part(response.part)
+    if not 0 <= page < len(part.sections):
+        abort(404)
+    items = part.sections[page].items
+    answers = response_service.answers_of(response)
+    form_class = page_form_class(questionnaire, part.key, page, _lang())
+
+    if request.method == "GET":
+        response_service.go_to_page(response, page)
+        form = form_class(formdata=None, data=formdata_from_answers(items, answers))
+        return _render_page(response, questionnaire, part, page, form, answers)
+
+    form = form_class()
+    expected = set(form._fields) | {"action"}
+    unexpected = sorted((set(request.form) | set(request.files)) - expected)
+    action = request.form.get("action", "save")
+    if unexpected or action not in ACTIONS:
+        flash(_("The form contained fields that are not questions of this page. Nothing was saved."), "error")
+        return _render_page(response, questionnaire, part, page, form, answers, status=400)
+    if not form.validate_on_submit():
+        flash(_("Some answers need correcting; see the marked questions. Nothing was saved."), "error")
+        return _render_page(response, questionnaire, part, page, form, answers, status=400)
+
+    page_answers = answers_from_form(form, items)
+    stored_files, replaced_files = [], []
+    for item in items:
+        if item.kind != "evidence_file":
+            continue
+        upload = request.files.get(item.key)
+        if upload is not None and upload.filename:
+            try:
+                page_answers[item.key] = store_evidence(response.id, upload)
+            except EvidenceError as exc:
+                form[item.key].errors = [str(exc)]
+                for value in stored_files:
+                    discard_evidence(response.id, value)
+                flash(
+                    _("Some answers need correcting; see the marked questions. Nothing was saved."), "error"
+                )
+                return _render_page(response, questionnaire, part, page, form, answers, status=400)
+            stored_files.append(page_answers[item.key])
+            if isinstance(answers.get(item.key), dict):
+                replaced_files.append(answers[item.key])
+        elif form._fields.get(item.key + "__remove") is not None and form[item.key + "__remove"].data:
+            page_answers[item.key] = None
+            if isinstance(answers.get(item.key), dict):
+                replaced_files.append(answers[item.key])
+    try:
+        response_service.save_page(response, page, page_answers, current_user)
+    except response_service.ResponseError as exc:
+        db.session.rollback()
+        for value in stored_files:
+            discard_evidence(response.id, value)
+        for key, message in exc.item_errors.items():
+            form[key].errors = [str(message)]
+        flash(str(exc) + " " + _("Nothing was saved."), "error")
+        return _render_page(response, questionnaire, part, page, form, answers, status=exc.status)
+    for value in replaced_files:
+        discard_evidence(response.id, value)
+
+    answers = response_service.answers_of(response)
+    if action == "previous":
+        return redirect(url_for("respond.page", response_id=response.id, page=max(page - 1, 0)))
+    if action == "save":
+        flash(_("Your answers are saved as a draft."), "info")
+        return redirect(url_for("respond.page", response_id=response.id, page=page))
+    if action == "review":
+        return redirect(url_for("respond.review", response_id=response.id))
+    # "next": the draft is saved; stay when a required question on this page is unanswered.
+    missing = [i for i in response_service.missing_answers(response) if i.key in {it.key for it in items}]
+    if missing:
+        form = form_class(formdata=None, data=formdata_from_answers(items, answers))
+        for item in missing:
+            form[item.key].errors = [_("This question needs an answer.")]
+        flash(_("Your answers are saved. Please answer the marked questions before going on."), "error")
+        return _render_page(response, questionnaire, part, page, form, answers)
+    if page + 1 < len(part.sections):
+        return redirect(url_for("respond.page", response_id=response.id, page=page + 1))
+    return redirect(url_for("respond.review", response_id=response.id))
+
+
+def _render_page(response, questionnaire, part, page, form, answers, status=200):
+    # Items whose show_if points at an earlier page are decided now; those depending on this
+    # page are rendered and toggled in the browser (and checked again on save).
+    page_keys = {item.key for item in part.sections[page].items}
+    shown = {item.key for item in visible_items(part.items, answers)}
+    rendered = [
+        item
+        for item in part.sections[page].items
+        if item.key in shown or (item.show_if is not None and item.show_if.item in page_keys)
+    ]
+    return (
+        render_template(
+            "respond/page.html",
+            response=response,
+            questionnaire=questionnaire,
+            part=part,
+            page=page,
+            items=rendered,
+            form=form,
+            answers=answers,
+            progress=_progress(response, answers),
+            numbers={item.key: number for number, item in enumerate(part.items, start=1)},
+            has_files=any(item.kind == "evidence_file" for item in rendered),
+            lang=_lang(),
+            NA=NA,
+            NA_SUFFIX=NA_SUFFIX,
+        ),
+        status,
+    )
+
+
+@bp.get("/responses/<int:response_id>/review")
+@login_required
+def review(response_id: int):
+    response = _load_response(response_id, can_edit_response)
+    if response.status != ResponseStatus.DRAFT:
+        return redirect(url_for("respond.view", response_id=response.id))
+    questionnaire = response_service.questionnaire_of(response)
+    part = questionnaire.part(response.part)
+    page_of = {item.key: index for index, section in enumerate(part.sections) for item in section.items}
+    answers = response_service.answers_of(response)
+    return render_template(
+        "respond/review.html",
+        response=response,
+        questionnaire=questionnaire,
+        part=part,
+        missing=response_service.missing_answers(response),
+        page_of=page_of,
+        progress=_progress(response, answers),
+        lang=_lang(),
+    )
+
+
+@bp.post("/responses/<int:response_id>/submit")
+@login_required
+def submit(response_id: int):
+    response = _load_response(response_id, can_edit_response)
+    try:
+        response_service.submit_response(response, current_user)
+    except response_service.ResponseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        if exc.status == 409:
+            return redirect(url_for("respond.view", response_id=response.id)), 303
+        return redirect(url_for("respond.review", response_id=response.id)), 303
+    flash(_("Thank you. Your answers are submitted."), "info")
+    return redirect(url_for("respond.view", response_id=response.id))
+
+
+@bp.get("/responses/<int:response_id>")
+@login_required
+def view(response_id: int):
+    response = _load_response(response_id, can_view_response)
+    questionnaire = response_service.questionnaire_of(response)
+    part = questionnaire.part(response.part)
+    answers = response_service.answers_of(response)
+    return render_template(
+        "respond/view.html",
+        response=response,
+        questionnaire=questionnaire,
+        part=part,
+        answers=answers,
+        shown={item.key for item in visible_items(part.items, answers)},
+        can_reopen=can_reopen_response(current_user, response),
+        can_edit=can_edit_response(current_user, response),
+        numbers={item.key: number for number, item in enumerate(part.items, start=1)},
+        lang=_lang(),
+        NA=NA,
+    )
+
+
+@bp.post("/responses/<int:response_id>/reopen")
+@login_required
+def reopen(response_id: int):
+    response = _load_response(response_id, can_reopen_response)
+    try:
+        response_service.reopen_response(response, current_user, request.form.get("reason", "")[:500])
+    except response_service.ResponseError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The response is open again for its respondent."), "info")
+    return redirect(url_for("respond.view", response_id=response.id))
+
+
+@bp.get("/responses/<int:response_id>/evidence/<item_key>")
+@login_required
+def evidence(response_id: int, item_key: str):
+    response = _load_response(response_id, can_view_response)
+    value = response_service.answers_of(response).get(item_key)
+    path = evidence_path(response.id, value) if isinstance(value, dict) else None
+    if path is None:
+        abort(404)
+    record_event("evidence.download", actor=current_user, obj=response, item=item_key)
+    db.session.commit()
+    return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from surveyapp.domain.loader import QuestionnaireError, load_file
+from surveyapp.domain.xlsform import export_xlsform, import_xlsform
+from tests.xlsform_sample import sample_xlsform
+
+BUILTIN = Path(__file__).resolve().parents[2] / "surveyapp" / "questionnaires" / "transparency-v1.yaml"
+
+
+def test_sample_xlsform_maps_onto_the_model(tmp_path):
+    questionnaire = import_xlsform(sample_xlsform(tmp_path / "hotline.xlsx"))
+    assert (questionnaire.key, questionnaire.version) == ("hotline", 2026112701)
+    assert questionnaire.title.zh_Hant == "熱線服務自評"
+    items = {item.key: item for item in questionnaire.items}
+    assert items["has_hotline"].kind == "single_choice"
+    assert [o.score for o in items["has_hotline"].options] == [100, 0]
+    assert items["hotline_hours"].kind == "number"
+    assert (
+        items["hotline_hours"].show_if.item == "has_hotline" and items["hotline_hours"].show_if.value == "yes"
+    )
+    assert [(b.min, b.score) for b in items["hotline_hours"].bands] == [(40, 100), (20, 50), (None, 0)]
+    assert items["hotline_hours"].help.zh_Hans == "计算所有有人值守的小时"
+    assert items["comment"].kind == "text" and not items["comment"].required
+    assert [d.weight for d in questionnaire.dimensions] == [2, 1]
+    assert [g.key for g in questionnaire.grades] == ["excellent", "good", "pass", "fail"]
+
+
+def test_builtin_instrument_round_trips_through_xlsx():
+    questionnaire = load_file(BUILTIN)
+    assert import_xlsform(export_xlsform(questionnaire), "export.xlsx") == questionnaire
+
+
+def test_unsupported_relevant_names_sheet_and_row(tmp_path):
+    path = sample_xlsform(tmp_path / "bad.xlsx", relevant="${has_hotline} = 'yes' and ${x} > 3")
+    with pytest.raises(QuestionnaireError) as caught:
+        import_xlsform(path)
+    assert str(caught.value).startswith(f"{path}: sheet survey, row 3: relevant: unsupported expression")
+
+
+def test_unsupported_type_names_sheet_and_row(tmp_path):
+    extra = [["geopoint", "where", "位置", "位置", "Where", None, None, None, "no", None, "P2", None]]
+    path = sample_xlsform(tmp_path / "bad.xlsx", survey_extra=extra)
+    with pytest.raises(QuestionnaireError) as caught:
+        import_xlsform(path)
+    assert f"{path}: sheet survey, row 6: type: unsupported type 'geopoint'" in str(caught.value)
+
+
+def test_missing_translation_in_a_workbook_names_the_item(tmp_path):
+    extra = [["text", "note2", "备注", None, "Note", None, None, None, "no", None, "P2", None]]
+    path = sample_xlsform(tmp_path / "bad.xlsx", survey_extra=extra)
+    with pytest.raises(QuestionnaireError) as caught:
+        import_xlsform(path)
+    assert f"{path}: item note2: text: missing translation zh_Hant" in str(caught.value)
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("hello")
+    with pytest.raises(QuestionnaireError) as caught:
+        import_xlsform(path)
+    assert str(caught.value).startswith(f"{path}: file: -: not a readable .xlsx workbook")

@@ -1,0 +1,440 @@
+"""The respondent flow on the built-in instrument: answer, stop, resume, submit; and refusals."""
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import Answer, AuditEvent, Response
+from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
+from surveyapp.services.rounds import open_round
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def assessment(app, create_org, create_user):
+    """An agency with two departments in one open round of the built-in instrument."""
+    agency = create_org("AG", kind="agency")
+    d1 = create_org("D01", parent=agency, name="教育局")
+    d2 = create_org("D02", parent=agency, name="交通局")
+    with app.app_context():
+        load_builtin_questionnaires()
+        from surveyapp.models import Organisation
+
+        round_ = open_round(
+            "2026 自評",
+            db.session.get(Organisation, agency.id),
+            [db.session.get(Organisation, d1.id), db.session.get(Organisation, d2.id)],
+            "transparency",
+        )
+        round_id = round_.id
+    users = {
+        "staff": create_user("staff@d01.example", "staff", organisation=d1),
+        "coordinator": create_user("coord@d01.example", "coordinator", organisation=d1),
+        "other_staff": create_user("staff@d02.example", "staff", organisation=d2),
+        "admin": create_user("admin@ag.example", "admin", organisation=agency),
+    }
+    return {"round_id": round_id, "users": users, "d1": d1, "d2": d2}
+
+
+def sign_in(client, email, lang="zh_Hant"):
+    client.get(f"/language/{lang}")
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, "sign-in failed"
+
+
+def sign_out(client):
+    client.post("/logout")
+
+
+def valid_value(item):
+    """An answer that passes validation, as a browser would send it."""
+    return {
+        "likert5": "4",
+        "yesno": "yes",
+        "single_choice": item.options[0].value if item.options else None,
+        "multi_choice": [item.options[0].value] if item.options else None,
+        "number": str(int(item.minimum or 0) + 3 if (item.maximum or 99) >= 3 else item.maximum),
+        "date": "2026-01-15",
+        "text": "ok",
+        "evidence_url": "https://example.gov.cn/notice",
+    }.get(item.kind)
+
+
+def page_data(part, page, action="next", **overrides):
+    data = {"action": action}
+    for item in part.sections[page].items:
+        value = valid_value(item)
+        if value is not None:
+            data[item.key] = value
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def start(client, round_id, part):
+    response = client.post(f"/rounds/{round_id}/{part}/start")
+    assert response.status_code == 302
+    match = re.search(r"/responses/(\d+)/page/(\d+)", response.headers["Location"])
+    return int(match.group(1)), int(match.group(2))
+
+
+def stored_answers(app, response_id):
+    with app.app_context():
+        return {
+            a.question_key: a
+            for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id))
+        }
+
+
+def test_staff_completes_in_zh_hant_stops_half_way_resumes_and_submits(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example")
+    listing = client.get("/my").get_data(as_text=True)
+    assert "工作人員問卷" in listing and "開始" in listing
+    response_id, page = start(client, assessment["round_id"], "staff")
+    assert page == 0
+    with app.app_context():
+        part = get_questionnaire("transparency", 1).part("staff")
+
+    first = client.get(f"/responses/{response_id}/page/0").get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in first
+    assert "第 1 頁，共 7 頁" in first and "工作人員形象意識" in first
+
+    for page in range(3):
+        result = client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page))
+        assert result.status_code == 302
+        assert result.headers["Location"].endswith(f"/page/{page + 1}")
+    # Half-way: answer part of page 3 and save the draft, then leave.
+    half = page_data(part, 3, action="save")
+    half.pop(part.sections[3].items[-1].key)
+    assert client.post(f"/responses/{response_id}/page/3", data=half).status_code == 302
+    sign_out(client)
+
+    other_device = app.test_client()
+    sign_in(other_device, "staff@d01.example")
+    assert "草稿" in other_device.get("/my").get_data(as_text=True)
+    resumed_id, resumed_page = start(other_device, assessment["round_id"], "staff")
+    assert (resumed_id, resumed_page) == (response_id, 3)
+    resumed = other_device.get(f"/responses/{response_id}/page/3").get_data(as_text=True)
+    assert 'value="4" checked' in resumed or 'checked value="4"' in resumed or "checked" in resumed
+
+    for page in range(3, len(part.sections)):
+        result = other_device.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page))
+        assert result.status_code == 302
+    review = other_device.get(f"/responses/{response_id}/review").get_data(as_text=True)
+    assert "送出我的答案" in review
+    submitted = other_device.post(f"/responses/{response_id}/submit", follow_redirects=True)
+    assert "您的答案已送出" in submitted.get_data(as_text=True)
+
+    answers = stored_answers(app, response_id)
+    assert set(answers) == {item.key for item in part.items if valid_value(item) is not None}
+    assert {(a.questionnaire_key, a.questionnaire_version) for a in answers.values()} == {("transparency", 1)}
+    assert answers["d1_s01"].value == 4 and answers["d4_s01"].value == 3
+    with app.app_context():
+        response = db.session.get(Response, response_id)
+        assert response.status == "submitted" and response.submitted_at is not None
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_id == str(response_id))
+        )
+        assert "response.submit" in set(actions)
+
+
+def test_next_with_unanswered_required_keeps_the_draft_and_marks_questions(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    result = client.post(f"/responses/{response_id}/page/0", data={"action": "next", "d1_s01": "5"})
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200
+    assert "This question needs an answer." in html
+    assert 'id="error-d1_s02"' in html and 'aria-describedby="basis-d1_s02 error-d1_s02"' in html
+    assert stored_answers(app, response_id)["d1_s01"].value == 5
+
+
+def count_answers(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Answer.id)))
+
+
+def test_unknown_field_is_refused_and_nothing_saved(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    result = client.post(
+        f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "3", "is_admin": "1"}
+    )
+    assert result.status_code == 400
+    assert "not questions of this page" in result.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+
+def test_answer_from_another_page_is_refused(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    result = client.post(f"/responses/{response_id}/page/0", data={"action": "save", "d2_s01": "3"})
+    assert result.status_code == 400
+    assert count_answers(app) == 0
+
+
+@pytest.mark.parametrize("value", ["7", "0", "abc", "na"])
+def test_value_outside_the_scale_is_refused(app, assessment, value):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    # d1_s01 does not allow N/A, so "na" is outside its scale too.
+    result = client.post(
+        f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": value, "d1_s02": "yes"}
+    )
+    assert result.status_code == 400
+    html = result.get_data(as_text=True)
+    assert "Choose one of the answers offered." in html and 'id="error-d1_s01"' in html
+    assert count_answers(app) == 0
+
+
+def test_number_out_of_range_names_the_range(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    result = client.post(f"/responses/{response_id}/page/3", data={"action": "save", "d4_s01": "-4"})
+    assert result.status_code == 400
+    assert "Enter a number from 0 to 2000." in result.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+
+def test_one_megabyte_link_is_refused(app, assessment):
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    data = {"action": "save", "d1_c01": "no", "d1_c02": "yes", "d1_c03": "https://x.cn/" + "a" * 1_000_000}
+    result = client.post(f"/responses/{response_id}/page/0", data=data)
+    assert result.status_code == 400
+    assert "Write at most 2000 characters." in result.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+
+def test_link_must_be_http_or_https(app, assessment):
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    data = {"action": "save", "d1_c02": "yes", "d1_c03": "javascript:alert(1)"}
+    result = client.post(f"/responses/{response_id}/page/0", data=data)
+    assert result.status_code == 400
+    assert "http:// or https://" in result.get_data(as_text=True)
+
+
+def test_answer_to_a_hidden_item_is_refused(app, assessment):
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    data = {"action": "save", "d1_c01": "no", "d1_c02": "no", "d1_c03": "https://example.gov.cn/x"}
+    result = client.post(f"/responses/{response_id}/page/0", data=data)
+    assert result.status_code == 400
+    html = result.get_data(as_text=True)
+    assert "does not apply given your earlier answers" in html and 'id="error-d1_c03"' in html
+    assert count_answers(app) == 0
+
+
+def submit_complete(app, client, round_id, part_key):
+    response_id, _ = start(client, round_id, part_key)
+    with app.app_context():
+        part = get_questionnaire("transparency", 1).part(part_key)
+    for page in range(len(part.sections)):
+        assert (
+            client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code
+            == 302
+        )
+    assert client.post(f"/responses/{response_id}/submit").status_code == 302
+    return response_id
+
+
+def test_second_submit_changes_nothing(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id = submit_complete(app, client, assessment["round_id"], "staff")
+    with app.app_context():
+        first_time = db.session.get(Response, response_id).submitted_at
+    again = client.post(f"/responses/{response_id}/submit", follow_redirects=True)
+    assert "has been submitted and can no longer be changed" in again.get_data(as_text=True)
+    edit = client.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "1"})
+    assert edit.status_code == 302
+    with app.app_context():
+        assert db.session.get(Response, response_id).submitted_at == first_time
+        submits = db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "response.submit")
+        )
+        assert submits == 1
+    assert stored_answers(app, response_id)["d1_s01"].value == 4
+
+
+def test_submit_refused_while_required_answers_are_missing(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    review = client.get(f"/responses/{response_id}/review").get_data(as_text=True)
+    assert "still unanswered" in review and "Submit my answers" not in review
+    result = client.post(f"/responses/{response_id}/submit", follow_redirects=True)
+    assert "required questions are still unanswered" in result.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Response, response_id).status == "draft"
+
+
+def test_other_department_cannot_see_or_change_a_response(app, assessment):
+    owner = app.test_client()
+    sign_in(owner, "staff@d01.example", lang="en")
+    response_id, _ = start(owner, assessment["round_id"], "staff")
+    intruder = app.test_client()
+    sign_in(intruder, "staff@d02.example", lang="en")
+    for path in (
+        f"/responses/{response_id}",
+        f"/responses/{response_id}/page/0",
+        f"/responses/{response_id}/review",
+    ):
+        assert intruder.get(path).status_code == 403
+    assert (
+        intruder.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "1"}).status_code
+        == 403
+    )
+    assert intruder.post(f"/responses/{response_id}/submit").status_code == 403
+    assert count_answers(app) == 0
+
+
+def test_staff_cannot_start_the_department_checklist(app, assessment):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    assert client.post(f"/rounds/{assessment['round_id']}/department/start").status_code == 403
+
+
+def test_administrator_reopens_and_it_is_audited(app, assessment):
+    staff = app.test_client()
+    sign_in(staff, "staff@d01.example", lang="en")
+    response_id = submit_complete(app, staff, assessment["round_id"], "staff")
+    assert staff.post(f"/responses/{response_id}/reopen").status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    assert "Reopen for the respondent" in admin.get(f"/responses/{response_id}").get_data(as_text=True)
+    admin.post(f"/responses/{response_id}/reopen", data={"reason": "typo in d4_s01"})
+    with app.app_context():
+        assert db.session.get(Response, response_id).status == "draft"
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.reopen"))
+        assert event.details == {"reason": "typo in d4_s01"}
+    assert (
+        staff.post(
+            f"/responses/{response_id}/page/0",
+            data=page_data(get_part(app, "staff"), 0, action="save", d1_s01="2"),
+        ).status_code
+        == 302
+    )
+    assert stored_answers(app, response_id)["d1_s01"].value == 2
+
+
+def get_part(app, key):
+    with app.app_context():
+        return get_questionnaire("transparency", 1).part(key)
+
+
+def test_evidence_file_is_checked_stored_and_served_only_to_those_allowed(app, assessment):
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    part = get_part(app, "department")
+    page = next(i for i, s in enumerate(part.sections) if s.dimension == "D4")
+    data = page_data(part, page, action="save")
+    data["d4_c04"] = (io.BytesIO(b"not a pdf"), "plan.pdf")
+    refused = client.post(
+        f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 400 and "does not match its type" in refused.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+    data = page_data(part, page, action="save")
+    data["d4_c04"] = (io.BytesIO(b"%PDF-1.7\n% a training plan\n"), "plan 2026.pdf")
+    assert (
+        client.post(
+            f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data"
+        ).status_code
+        == 302
+    )
+    stored = stored_answers(app, response_id)["d4_c04"].value
+    assert stored["name"] == "plan 2026.pdf" and "/" not in stored["file"]
+    assert (app.config["UPLOADS_DIR"] + f"/{response_id}/") not in str(app.static_folder)
+    download = client.get(f"/responses/{response_id}/evidence/d4_c04")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+    assert "attachment" in download.headers["Content-Disposition"]
+
+    intruder = app.test_client()
+    sign_in(intruder, "staff@d02.example", lang="en")
+    assert intruder.get(f"/responses/{response_id}/evidence/d4_c04").status_code == 403
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "evidence.download")
+            )
+            == 1
+        )
+
+
+@pytest.fixture
+def hotline_round(app, tmp_path, create_org, create_user):
+    """A round of the sample XLSForm questionnaire for one department."""
+    from surveyapp.domain.xlsform import import_xlsform
+    from surveyapp.models import Organisation
+    from surveyapp.services.questionnaires import register_questionnaire
+    from tests.xlsform_sample import sample_xlsform
+
+    agency = create_org("AG", kind="agency")
+    department = create_org("D01", parent=agency)
+    create_user("staff@d01.example", "staff", organisation=department)
+    with app.app_context():
+        questionnaire = import_xlsform(sample_xlsform(tmp_path / "hotline.xlsx"))
+        register_questionnaire(questionnaire, "hotline.xlsx")
+        round_ = open_round(
+            "Hotline 2026",
+            db.session.get(Organisation, agency.id),
+            [db.session.get(Organisation, department.id)],
+            "hotline",
+        )
+        return round_.id
+
+
+def test_imported_xlsform_renders_and_can_be_answered(app, hotline_round):
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="zh_Hans")
+    response_id, _ = start(client, hotline_round, "staff")
+    page = client.get(f"/responses/{response_id}/page/0").get_data(as_text=True)
+    assert "是否开通热线？" in page and "热线每周开放小时数" in page and "计算所有有人值守的小时" in page
+    assert 'data-show-if-item="has_hotline"' in page
+
+    hidden = client.post(
+        f"/responses/{response_id}/page/0",
+        data={"action": "next", "has_hotline": "no", "hotline_hours": "30"},
+    )
+    assert hidden.status_code == 400 and "本题不适用" in hidden.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+    ok = client.post(
+        f"/responses/{response_id}/page/0",
+        data={"action": "next", "has_hotline": "yes", "hotline_hours": "30"},
+    )
+    assert ok.status_code == 302
+    # About 1 MB of UTF-8 text.
+    too_long = client.post(
+        f"/responses/{response_id}/page/1",
+        data={"action": "next", "answer_quality": "fair", "comment": "很" * 350_000},
+    )
+    assert too_long.status_code == 400 and "最多 5000 个字符" in too_long.get_data(as_text=True)
+    done = client.post(f"/responses/{response_id}/page/1", data={"action": "next", "answer_quality": "fair"})
+    assert done.status_code == 302
+    assert client.post(f"/responses/{response_id}/submit").status_code == 302
+    answers = stored_answers(app, response_id)
+    assert {k: a.value for k, a in answers.items()} == {
+        "has_hotline": "yes",
+        "hotline_hours": 30,
+        "answer_quality": "fair",
+    }
+    assert {(a.questionnaire_key, a.questionnaire_version) for a in answers.values()} == {
+        ("hotline", 2026112701)
+    }
