@@ -15,6 +15,8 @@ from surveyapp.permissions import Role
 users_cli = AppGroup("users", help="Manage accounts.")
 rounds_cli = AppGroup("rounds", help="Open and list assessment rounds.")
 org_cli = AppGroup("org", help="Manage the organisation tree.")
+demo_cli = AppGroup("demo", help="Synthetic data for demos, tests and benchmarks.")
+scores_cli = AppGroup("scores", help="Stored scores.")
 questionnaire_cli = AppGroup("questionnaire", help="Validate, load, list, import and export questionnaires.")
 
 
@@ -256,9 +258,49 @@ def rounds_open(name, agency_code, departments, questionnaire_key, version):
     )
 
 
+@demo_cli.command("seed")
+@click.option("--departments", type=click.IntRange(1, 100000), default=10, show_default=True)
+@click.option(
+    "--respondents",
+    type=click.IntRange(0, 10000),
+    default=8,
+    show_default=True,
+    help="Staff respondents per department.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo_seed(departments, respondents, seed):
+    """Create an agency, departments, staff, a round and realistic submitted responses; print the round id."""
+    from surveyapp.services.demo import seed_demo
+
+    result = seed_demo(departments, respondents, seed)
+    click.echo(
+        f"Seeded agency {result.agency_code}: {result.departments} departments, {result.responses} responses."
+    )
+    click.echo(f"round_id={result.round_id}")
+
+
+@scores_cli.command("rebuild")
+@click.option("--round", "round_id", type=int, help="Only this round (default: all).")
+def scores_rebuild(round_id):
+    """Recompute stored scores after a rule change and print what changed."""
+    from surveyapp.services.scores import rebuild_scores
+
+    changes = rebuild_scores(round_id)
+    for change in changes:
+        before = "-" if change.before is None else f"{change.before:.2f}"
+        after = "-" if change.after is None else f"{change.after:.2f}"
+        click.echo(
+            f"response {change.response_id}: {before} ({change.grade_before}) "
+            f"-> {after} ({change.grade_after})"
+        )
+    click.echo(f"{len(changes)} response(s) changed.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(org_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(scores_cli)

@@ -70,6 +70,15 @@ def can_view_response(user, response) -> bool:
     )
 
 
+def can_view_department_results(user, department) -> bool:
+    """A department's full results: its coordinators, and administrators whose scope covers it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.COORDINATOR:
+        return user.organisation_id == department.id
+    return has_role(user, Role.ADMIN) and in_scope(user, department)
+
+
 def can_reopen_response(user, response) -> bool:
     return has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
 

@@ -3,7 +3,7 @@
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.questionnaire import QuestionnaireVersion
-from surveyapp.models.response import Answer, Response, ResponseStatus
+from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import AssessmentRound, RoundStatus
 from surveyapp.models.user import User
 
@@ -11,11 +11,13 @@ __all__ = [
     "Answer",
     "AssessmentRound",
     "AuditEvent",
+    "DimensionScore",
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
     "Response",
     "ResponseStatus",
     "RoundStatus",
+    "ScoreAggregate",
     "User",
 ]

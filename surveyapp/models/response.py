@@ -39,11 +39,21 @@ class Response(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
+    # Snapshot of the respondent's level and post, for training analysis by group.
+    staff_level: Mapped[str | None] = mapped_column(String(40))
+    staff_post: Mapped[str | None] = mapped_column(String(40))
+    # Stored on submit (see services.scores) so dashboards aggregate in SQL.
+    overall_score: Mapped[float | None]
+    grade: Mapped[str | None] = mapped_column(String(40))
+    red_line_count: Mapped[int] = mapped_column(default=0)
 
     round: Mapped[AssessmentRound] = relationship()
     organisation: Mapped[Organisation] = relationship()
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+    dimension_scores: Mapped[list[DimensionScore]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="DimensionScore.dimension"
     )
 
 
@@ -60,5 +70,44 @@ class Answer(db.Model):
     questionnaire_version: Mapped[int]
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     is_na: Mapped[bool] = mapped_column(default=False)
+    score: Mapped[float | None]  # 0–100, stored on submit; None when not scored
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class DimensionScore(db.Model):
+    """A submitted response's score on one dimension (None: insufficient data)."""
+
+    __tablename__ = "dimension_scores"
+    __table_args__ = (UniqueConstraint("response_id", "dimension"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float | None]
+    applicable_weight: Mapped[float]
+    answered_weight: Mapped[float]
+
+    response: Mapped[Response] = relationship(back_populates="dimension_scores")
+
+
+class ScoreAggregate(db.Model):
+    """Running totals of submitted dimension scores per round, department, part, dimension and
+    staff group (level, post), updated in the same transaction as a submit or a reopening, so a
+    comparison costs O(departments) whatever the number of responses."""
+
+    __tablename__ = "score_aggregates"
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id", "part", "dimension", "staff_level", "staff_post"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("assessment_rounds.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    part: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(40))
+    staff_level: Mapped[str] = mapped_column(String(40), default="")
+    staff_post: Mapped[str] = mapped_column(String(40), default="")
+    n: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+    total_squares: Mapped[float] = mapped_column(default=0.0)

@@ -13,11 +13,12 @@ from sqlalchemy import select, update
 
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus, User
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import can_answer_part
 from surveyapp.services.audit import record_event
 from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
 
 
 class ResponseError(ValueError):
@@ -192,7 +193,19 @@ def submit_response(response: Response, actor) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
-    record_event("response.submit", actor=actor, obj=response, part=response.part)
+    respondent = db.session.get(User, response.user_id) if response.user_id else None
+    if respondent is not None and part.respondent == "staff":
+        response.staff_level, response.staff_post = respondent.level, respondent.post
+    card = store_scores(response)
+    apply_to_aggregates(response, +1)
+    record_event(
+        "response.submit",
+        actor=actor,
+        obj=response,
+        part=response.part,
+        overall=None if card.overall is None else round(card.overall, 2),
+        grade=card.grade,
+    )
     db.session.commit()
     db.session.refresh(response)
 
@@ -201,6 +214,8 @@ def reopen_response(response: Response, actor, reason: str = "") -> None:
     """Return a submitted response to draft so its respondent can correct it (an administrator's act)."""
     if response.status != ResponseStatus.SUBMITTED:
         raise ResponseError(_l("Only a submitted response can be reopened."), 409)
+    apply_to_aggregates(response, -1)
+    clear_scores(response)
     response.status = ResponseStatus.DRAFT
     response.submitted_at = None
     record_event("response.reopen", actor=actor, obj=response, reason=reason)

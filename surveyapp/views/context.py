@@ -32,6 +32,9 @@ def navigation_for(user) -> list[tuple[str, str]]:
 
 
 def register_template_helpers(app: Flask, html_lang) -> None:
+    # {{ text|in_lang(lang) }}: a questionnaire text in the reader's language.
+    app.jinja_env.filters["in_lang"] = lambda text, lang: text.get(lang)
+
     @app.context_processor
     def inject():
         locale = str(get_locale())

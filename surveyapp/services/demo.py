@@ -1,0 +1,240 @@
+"""Synthetic data for demos, tests and benchmarks: ``flask demo seed``.
+
+Deterministic for a given seed. Each department gets its own profile (how strong it is on each
+dimension), staff get levels and posts, some items are answered "not applicable", and some
+departments hit red lines. Rows are written in bulk, but every score comes from the same domain
+functions as a real submission, and the running aggregates are those a real submission would
+leave.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from surveyapp.domain.questionnaire import NA, Item, Questionnaire, visible_items
+from surveyapp.domain.scoring import score_response
+from surveyapp.extensions import db
+from surveyapp.models import (
+    Answer,
+    AssessmentRound,
+    DimensionScore,
+    Organisation,
+    Response,
+    ResponseStatus,
+    RoundStatus,
+    ScoreAggregate,
+    User,
+)
+from surveyapp.models.base import utcnow
+from surveyapp.models.round import round_departments
+from surveyapp.permissions import Role
+from surveyapp.services.questionnaires import get_questionnaire, latest_version, load_builtin_questionnaires
+
+# Not an argon2 hash, so no password ever verifies against it: demo accounts cannot sign in.
+UNUSABLE_PASSWORD = "!demo-account-cannot-sign-in"  # noqa: S105
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    round_id: int
+    agency_code: str
+    departments: int
+    responses: int
+
+
+def _answer(item: Item, strength: float, rng: random.Random):
+    """A plausible answer from a respondent whose department scores ``strength`` (0–1) here."""
+    if item.allow_na and rng.random() < 0.06:
+        return NA
+    if not item.required and rng.random() < 0.3:
+        return None
+    if item.kind == "likert5":
+        level = 1 + 4 * strength + rng.gauss(0, 0.8)
+        value = int(min(5, max(1, round(level))))
+        return 6 - value if item.reverse else value
+    if item.kind == "yesno":
+        good = rng.random() < strength
+        return ("no" if good else "yes") if item.reverse else ("yes" if good else "no")
+    if item.kind in ("single_choice", "multi_choice"):
+        ranked = sorted(item.options, key=lambda o: o.score or 0)
+        if item.kind == "single_choice":
+            index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.7))))
+            return ranked[index].value
+        return [o.value for o in item.options if rng.random() < strength] or None
+    if item.kind == "number":
+        if item.bands:
+            ranked = sorted(item.bands, key=lambda b: b.score)
+            index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.6))))
+            band = ranked[index]
+            low = band.min if band.min is not None else (band.max - 10 if band.max is not None else 0)
+            high = band.max if band.max is not None else low + 30
+            low = max(low, item.minimum if item.minimum is not None else low)
+            return int(max(low, min(high, rng.uniform(low, high))))
+        return int(rng.uniform(item.minimum or 0, min(item.maximum or 100, 100)))
+    if item.kind == "date":
+        return f"2026-01-{rng.randint(10, 31):02d}"
+    if item.kind == "evidence_url":
+        return f"https://www.example.gov.cn/evidence/{rng.randint(1, 99999)}"
+    if item.kind == "text":
+        return None
+    return None  # evidence files are not invented
+
+
+def _answers(part, profile: dict[str, float], rng: random.Random) -> dict:
+    answers = {}
+    for item in part.items:
+        value = _answer(item, profile[item.dimension], rng)
+        if value is not None:
+            answers[item.key] = value
+    shown = {item.key for item in visible_items(part.items, answers)}
+    return {key: value for key, value in answers.items() if key in shown}
+
+
+def seed_demo(
+    departments: int, respondents: int, seed: int, questionnaire_key: str = "transparency"
+) -> SeedResult:
+    """Create an agency with departments, staff, a round and submitted responses."""
+    rng = random.Random(seed)
+    if latest_version(questionnaire_key) is None:
+        load_builtin_questionnaires()
+    version = latest_version(questionnaire_key).version
+    questionnaire = get_questionnaire(questionnaire_key, version)
+    staff_part = next(p for p in questionnaire.parts if p.respondent == "staff")
+    checklist_part = next((p for p in questionnaire.parts if p.respondent == "coordinator"), None)
+    levels = list(questionnaire.staff_levels) or ["clerk"]
+    posts = list(questionnaire.staff_posts) or ["other"]
+
+    existing = db.session.scalar(
+        select(db.func.count(Organisation.id)).where(Organisation.code.like(f"DEMO{seed}-%"))
+    )
+    prefix = f"DEMO{seed}-{existing}"
+    agency = Organisation(
+        code=f"{prefix}-AG",
+        kind="agency",
+        name_zh_hans=f"示范市政府 {seed}",
+        name_zh_hant=f"示範市政府 {seed}",
+        name_en=f"Demo city government {seed}",
+    )
+    db.session.add(agency)
+    db.session.flush()
+    org_rows = [
+        {"code": f"{prefix}-D{i:04d}", "kind": "department", "parent_id": agency.id,
+         "name_zh_hans": f"示范部门 {i:04d}", "name_zh_hant": f"示範部門 {i:04d}",
+         "name_en": f"Demo department {i:04d}", "created_at": utcnow()}
+        for i in range(1, departments + 1)
+    ]  # fmt: skip
+    org_ids = _insert_returning(Organisation, org_rows)
+    round_ = AssessmentRound(
+        name=f"Demo round {seed}",
+        organisation_id=agency.id,
+        questionnaire_key=questionnaire.key,
+        questionnaire_version=questionnaire.version,
+        status=RoundStatus.OPEN,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    db.session.execute(
+        insert(round_departments), [{"round_id": round_.id, "organisation_id": o} for o in org_ids]
+    )
+
+    total = 0
+    for start in range(0, len(org_ids), max(1, BATCH // max(1, respondents))):
+        chunk = org_ids[start : start + max(1, BATCH // max(1, respondents))]
+        total += _seed_departments(questionnaire, round_, chunk, respondents, staff_part, checklist_part,
+                                   levels, posts, prefix, rng)  # fmt: skip
+    db.session.commit()
+    return SeedResult(round_.id, agency.code, departments, total)
+
+
+def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents, staff_part, checklist_part,
+                      levels, posts, prefix, rng) -> int:  # fmt: skip
+    now = utcnow()
+    user_rows, response_rows, cards, answer_sets = [], [], [], []
+    for org_id in org_ids:
+        # Each department: a general strength, plus its own strong and weak dimensions.
+        base = rng.uniform(0.25, 0.85)
+        profile = {d.key: min(0.98, max(0.02, base + rng.gauss(0, 0.15))) for d in questionnaire.dimensions}
+        for n in range(respondents):
+            level, post = rng.choice(levels), rng.choice(posts)
+            user_rows.append({"email": f"staff{n:03d}.{org_id}@{prefix.lower()}.demo", "display_name": "",
+                              "password_hash": UNUSABLE_PASSWORD, "role": Role.STAFF.value,
+                              "organisation_id": org_id, "level": level, "post": post, "active": False,
+                              "must_change_password": False, "session_version": 1, "created_at": now})  # fmt: skip
+            answers = _answers(staff_part, profile, rng)
+            response_rows.append((org_id, staff_part.key, "user:", level, post))
+            answer_sets.append(answers)
+            cards.append(score_response(questionnaire, staff_part.key, answers))
+        if checklist_part is not None:
+            answers = _answers(checklist_part, profile, rng)
+            response_rows.append((org_id, checklist_part.key, "department", None, None))
+            answer_sets.append(answers)
+            cards.append(score_response(questionnaire, checklist_part.key, answers))
+
+    user_ids = iter(_insert_returning(User, user_rows))
+    rows = []
+    for (org_id, part, owner, level, post), card in zip(response_rows, cards, strict=True):
+        user_id = next(user_ids) if owner == "user:" else None
+        rows.append({
+            "round_id": round_.id, "organisation_id": org_id, "user_id": user_id, "part": part,
+            "owner_key": f"user:{user_id}" if user_id else "department",
+            "questionnaire_key": questionnaire.key, "questionnaire_version": questionnaire.version,
+            "status": ResponseStatus.SUBMITTED.value, "current_page": 0, "started_at": now, "updated_at": now,
+            "submitted_at": now, "staff_level": level, "staff_post": post, "overall_score": card.overall,
+            "grade": card.grade, "red_line_count": len(card.red_lines),
+        })  # fmt: skip
+    response_ids = _insert_returning(Response, rows)
+
+    answer_rows, dimension_rows = [], []
+    aggregates: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for response_id, row, answers, card in zip(response_ids, rows, answer_sets, cards, strict=True):
+        scores = {item.key: item.score for item in card.items}
+        for key, value in answers.items():
+            answer_rows.append({
+                "response_id": response_id, "question_key": key, "questionnaire_key": questionnaire.key,
+                "questionnaire_version": questionnaire.version, "value": None if value is NA else value,
+                "is_na": value is NA, "score": scores.get(key),
+            })  # fmt: skip
+        for dimension in card.dimensions:
+            dimension_rows.append(
+                {
+                    "response_id": response_id,
+                    "dimension": dimension.key,
+                    "score": dimension.score,
+                    "applicable_weight": dimension.applicable_weight,
+                    "answered_weight": dimension.answered_weight,
+                }
+            )
+            if dimension.score is not None:
+                totals = aggregates[
+                    (
+                        row["organisation_id"],
+                        row["part"],
+                        dimension.key,
+                        row["staff_level"] or "",
+                        row["staff_post"] or "",
+                    )
+                ]
+                totals[0] += 1
+                totals[1] += dimension.score
+                totals[2] += dimension.score * dimension.score
+    for start in range(0, len(answer_rows), 20000):
+        db.session.execute(insert(Answer), answer_rows[start : start + 20000])
+    db.session.execute(insert(DimensionScore), dimension_rows)
+    db.session.execute(insert(ScoreAggregate), [
+        {"round_id": round_.id, "organisation_id": org, "part": part, "dimension": dim, "staff_level": level,
+         "staff_post": post, "n": n, "total": total, "total_squares": squares}
+        for (org, part, dim, level, post), (n, total, squares) in aggregates.items()
+    ])  # fmt: skip
+    return len(rows)
+
+
+def _insert_returning(model, rows: list[dict]) -> list[int]:
+    if not rows:
+        return []
+    result = db.session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]

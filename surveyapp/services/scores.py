@@ -1,0 +1,213 @@
+"""Stored scores: computed by the domain on submit, kept with the response, and summed into
+running aggregates in the same transaction.
+
+The domain (``surveyapp.domain.scoring``) is the one place the formula lives; this module only
+stores what it returns and keeps the aggregates consistent with the stored scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp.domain.scoring import ScoreCard, score_response
+from surveyapp.domain.stats import DepartmentResult, department_result
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, DimensionScore, Response, ResponseStatus, ScoreAggregate
+from surveyapp.services.questionnaires import get_questionnaire
+
+
+def scorecard_of(response: Response) -> ScoreCard:
+    """Score a response from its stored answers with the questionnaire version it answered."""
+    from surveyapp.services.responses import answers_of
+
+    questionnaire = get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+    return score_response(questionnaire, response.part, answers_of(response))
+
+
+def store_scores(response: Response) -> ScoreCard:
+    """Write item, dimension and overall scores onto a response (the caller commits)."""
+    card = scorecard_of(response)
+    by_key = {item.key: item for item in card.items}
+    for answer in response.answers:
+        item = by_key.get(answer.question_key)
+        answer.score = item.score if item else None
+    existing = {row.dimension: row for row in response.dimension_scores}
+    for dimension in card.dimensions:
+        row = existing.pop(dimension.key, None)
+        if row is None:
+            row = DimensionScore(dimension=dimension.key)
+            response.dimension_scores.append(row)
+        row.score = dimension.score
+        row.applicable_weight = dimension.applicable_weight
+        row.answered_weight = dimension.answered_weight
+    for stale in existing.values():
+        response.dimension_scores.remove(stale)
+    response.overall_score = card.overall
+    response.grade = card.grade
+    response.red_line_count = len(card.red_lines)
+    return card
+
+
+def clear_scores(response: Response) -> None:
+    for answer in response.answers:
+        answer.score = None
+    response.dimension_scores.clear()
+    response.overall_score = None
+    response.grade = None
+    response.red_line_count = 0
+
+
+def apply_to_aggregates(response: Response, sign: int) -> None:
+    """Add (+1) or remove (−1) a response's dimension scores to the running totals.
+
+    Each change is one ``UPDATE … SET n = n + 1`` so concurrent submits cannot lose an update;
+    a missing row is inserted, and a racing insert falls back to the update.
+    """
+    db.session.flush()
+    for row in response.dimension_scores:
+        if row.score is None:
+            continue
+        key = {
+            "round_id": response.round_id,
+            "organisation_id": response.organisation_id,
+            "part": response.part,
+            "dimension": row.dimension,
+            "staff_level": response.staff_level or "",
+            "staff_post": response.staff_post or "",
+        }
+        _add(key, sign, row.score)
+
+
+def _add(key: dict, sign: int, score: float) -> None:
+    conditions = [getattr(ScoreAggregate, column) == value for column, value in key.items()]
+    changes = {
+        "n": ScoreAggregate.n + sign,
+        "total": ScoreAggregate.total + sign * score,
+        "total_squares": ScoreAggregate.total_squares + sign * score * score,
+    }
+    statement = (
+        update(ScoreAggregate)
+        .where(*conditions)
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(statement).rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(ScoreAggregate).values(
+                    **key, n=sign, total=sign * score, total_squares=sign * score * score
+                )
+            )
+    except IntegrityError:
+        db.session.execute(statement)
+
+
+def rebuild_aggregates(round_id: int) -> None:
+    """Recompute a round's running totals from the stored dimension scores."""
+    db.session.execute(delete(ScoreAggregate).where(ScoreAggregate.round_id == round_id))
+    rows = db.session.execute(
+        select(
+            Response.organisation_id,
+            Response.part,
+            DimensionScore.dimension,
+            Response.staff_level,
+            Response.staff_post,
+            func.count(DimensionScore.id),
+            func.sum(DimensionScore.score),
+            func.sum(DimensionScore.score * DimensionScore.score),
+        )
+        .join(DimensionScore, DimensionScore.response_id == Response.id)
+        .where(
+            Response.round_id == round_id,
+            Response.status == ResponseStatus.SUBMITTED,
+            DimensionScore.score.is_not(None),
+        )
+        .group_by(
+            Response.organisation_id,
+            Response.part,
+            DimensionScore.dimension,
+            Response.staff_level,
+            Response.staff_post,
+        )
+    ).all()
+    if rows:
+        db.session.execute(
+            insert(ScoreAggregate),
+            [
+                {
+                    "round_id": round_id,
+                    "organisation_id": org,
+                    "part": part,
+                    "dimension": dim,
+                    "staff_level": level or "",
+                    "staff_post": post or "",
+                    "n": n,
+                    "total": total,
+                    "total_squares": squares,
+                }
+                for org, part, dim, level, post, n, total, squares in rows
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    response_id: int
+    before: float | None
+    after: float | None
+    grade_before: str | None
+    grade_after: str | None
+
+
+def rebuild_scores(round_id: int | None = None) -> list[ScoreChange]:
+    """Recompute the stored scores of submitted responses (after a rule change) and the aggregates.
+
+    Returns the responses whose overall index or grade changed.
+    """
+    query = select(Response).where(Response.status == ResponseStatus.SUBMITTED).order_by(Response.id)
+    if round_id is not None:
+        query = query.where(Response.round_id == round_id)
+    changes, rounds = [], set()
+    for response in db.session.scalars(query):
+        before, grade_before = response.overall_score, response.grade
+        store_scores(response)
+        rounds.add(response.round_id)
+        if not _same(before, response.overall_score) or grade_before != response.grade:
+            changes.append(
+                ScoreChange(response.id, before, response.overall_score, grade_before, response.grade)
+            )
+    db.session.flush()
+    for rid in sorted(rounds if round_id is None else rounds | {round_id}):
+        rebuild_aggregates(rid)
+    db.session.commit()
+    return changes
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-9)
+
+
+def department_result_for(
+    round_: AssessmentRound, organisation_id: int, min_group_size: int
+) -> DepartmentResult:
+    """A department's result for a round, recomputed from the submitted answers."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    responses = db.session.scalars(
+        select(Response).where(
+            Response.round_id == round_.id,
+            Response.organisation_id == organisation_id,
+            Response.status == ResponseStatus.SUBMITTED,
+        )
+    ).all()
+    checklist_part = next((p.key for p in questionnaire.parts if p.respondent == "coordinator"), None)
+    staff_part = next((p.key for p in questionnaire.parts if p.respondent == "staff"), None)
+    staff_cards = [scorecard_of(r) for r in responses if r.part == staff_part]
+    checklist = next((scorecard_of(r) for r in responses if r.part == checklist_part), None)
+    return department_result(
+        questionnaire, staff_cards, checklist, staff_part or "", checklist_part or "", min_group_size
+    )

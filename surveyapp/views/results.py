@@ -1,0 +1,68 @@
+"""How a score was computed: for one response and for one department in a round."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from surveyapp.domain.questionnaire import NA
+from surveyapp.domain.scoring import HIDDEN, NOT_APPLICABLE, NOT_SCORED, SCORED, UNANSWERED
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Organisation, Response
+from surveyapp.permissions import can_view_department_results, can_view_response
+from surveyapp.services import responses as response_service
+from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.scores import department_result_for, scorecard_of
+
+bp = Blueprint("results", __name__)
+
+STATUS_TEXT = {
+    SCORED: _l("counted"),
+    NOT_APPLICABLE: _l("not applicable: left out"),
+    HIDDEN: _l("not asked (earlier answer): left out"),
+    UNANSWERED: _l("unanswered: lowers the share answered"),
+    NOT_SCORED: _l("information only: not scored"),
+}
+
+
+@bp.get("/responses/<int:response_id>/explanation")
+@login_required
+def response_explanation(response_id: int):
+    response = db.session.get(Response, response_id) or abort(404)
+    if not can_view_response(current_user, response):
+        abort(403)
+    questionnaire = response_service.questionnaire_of(response)
+    return render_template(
+        "results/response_explanation.html",
+        response=response,
+        questionnaire=questionnaire,
+        part=questionnaire.part(response.part),
+        card=scorecard_of(response),
+        status_text=STATUS_TEXT,
+        NA=NA,
+        lang=str(get_locale()),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/explanation")
+@login_required
+def department_explanation(round_id: int, organisation_id: int):
+    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
+    department = db.session.get(Organisation, organisation_id) or abort(404)
+    if department not in round_.departments:
+        abort(404)
+    if not can_view_department_results(current_user, department):
+        abort(403)
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    min_group_size = current_app.config["MIN_GROUP_SIZE"]
+    return render_template(
+        "results/department_explanation.html",
+        round=round_,
+        department=department,
+        questionnaire=questionnaire,
+        result=department_result_for(round_, department.id, min_group_size),
+        min_group_size=min_group_size,
+        lang=str(get_locale()),
+    )
