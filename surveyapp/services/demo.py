@@ -164,7 +164,8 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
             user_rows.append({"email": f"staff{n:03d}.{org_id}@{prefix.lower()}.demo", "display_name": "",
                               "password_hash": UNUSABLE_PASSWORD, "role": Role.STAFF.value,
                               "organisation_id": org_id, "level": level, "post": post, "active": False,
-                              "must_change_password": False, "session_version": 1, "created_at": now})  # fmt: skip
+                              "must_change_password": False, "session_version": 1,
+                              "created_at": now})  # fmt: skip
             answers = _answers(staff_part, profile, rng)
             response_rows.append((org_id, staff_part.key, "user:", level, post))
             answer_sets.append(answers)
