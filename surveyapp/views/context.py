@@ -16,6 +16,7 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 NAVIGATION = [
     ("main.index", _l("Home"), None),
     ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
+    ("admin.round_list", _l("Rounds"), (Role.ADMIN,)),
 ]
 
 

@@ -176,3 +176,19 @@ def test_response_explanation_lists_items_and_reasons(app, assessment):  # noqa:
     intruder = app.test_client()
     sign_in(intruder, "staff@d02.example", lang="en")
     assert intruder.get(f"/responses/{response_id}/explanation").status_code == 403
+
+
+def test_reliability_page_for_administrators(app, runner, create_user):
+    round_id = seed(runner, departments=3, respondents=12)
+    create_user("root@agency.example", "admin")
+    create_user("staff@agency.example", "staff")
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang="en")
+    html = client.get(f"/admin/rounds/{round_id}/reliability").get_data(as_text=True)
+    assert "Reliability of the questionnaire" in html and "Respondents: 36" in html
+    assert html.count("Corrected item–total r") >= 5
+    staff = app.test_client()
+    sign_in(staff, "staff@agency.example", lang="en")
+    assert staff.get(f"/admin/rounds/{round_id}/reliability").status_code == 403
+    overview = client.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert overview.count("How this result was computed") == 3
