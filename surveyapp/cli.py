@@ -17,6 +17,7 @@ rounds_cli = AppGroup("rounds", help="Open and list assessment rounds.")
 org_cli = AppGroup("org", help="Manage the organisation tree.")
 demo_cli = AppGroup("demo", help="Synthetic data for demos, tests and benchmarks.")
 scores_cli = AppGroup("scores", help="Stored scores.")
+report_cli = AppGroup("report", help="PDF scorecards.")
 questionnaire_cli = AppGroup("questionnaire", help="Validate, load, list, import and export questionnaires.")
 
 
@@ -296,6 +297,79 @@ def scores_rebuild(round_id):
     click.echo(f"{len(changes)} response(s) changed.")
 
 
+def _language(value: str) -> str:
+    from surveyapp.config import LANGUAGES
+
+    lang = value.replace("-", "_")
+    if lang not in LANGUAGES:
+        raise click.BadParameter(f"use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+@report_cli.command("scorecard")
+@click.option("--department", "department_code", required=True)
+@click.option("--round", "round_id", type=int, required=True)
+@click.option("--lang", default="zh_Hans", show_default=True, help="zh-Hans, zh-Hant or en")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--archive", is_flag=True, help="PDF/A-3u for archiving.")
+def report_scorecard(department_code, round_id, lang, out, archive):
+    """Write one department's scorecard PDF."""
+    import shutil
+
+    from surveyapp.extensions import db
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.scorecards import department_scorecard
+
+    round_ = db.session.get(AssessmentRound, round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round {round_id}")
+    department = _organisation(department_code)
+    if department not in round_.departments:
+        raise click.ClickException(f"{department_code} is not in round {round_id}")
+    path = department_scorecard(round_, department, _language(lang), None, archival=archive)
+    shutil.copyfile(path, out)
+    click.echo(f"Wrote {out}")
+
+
+@report_cli.command("bulk")
+@click.option("--round", "round_id", type=int, required=True)
+@click.option("--lang", default="zh_Hans", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--processes", type=click.IntRange(1, 64), help="Default: all cores.")
+@click.option("--merged", is_flag=True, help="Also write one merged PDF next to the ZIP.")
+def report_bulk(round_id, lang, out, processes, merged):
+    """Render every department's scorecard of a round into one ZIP, with a progress bar."""
+    import shutil
+    from pathlib import Path
+
+    from surveyapp.extensions import db
+    from surveyapp.models import AssessmentRound, ReportJob
+    from surveyapp.services.bulk import run_bulk_job
+
+    round_ = db.session.get(AssessmentRound, round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round {round_id}")
+    job = ReportJob(round_id=round_id, lang=_language(lang), merged=merged, total=len(round_.departments))
+    db.session.add(job)
+    db.session.commit()
+    with click.progressbar(length=job.total, label="Rendering scorecards") as bar:
+        last = [0]
+
+        def progress(current):
+            bar.update(current.done - last[0])
+            last[0] = current.done
+
+        job = run_bulk_job(job.id, processes=processes, progress=progress)
+    for code, error in sorted((job.failures or {}).items()):
+        click.echo(f"FAILED {code}: {error}", err=True)
+    if not job.result_path:
+        raise click.ClickException(f"export {job.status}")
+    shutil.copyfile(job.result_path, out)
+    if merged:
+        shutil.copyfile(Path(job.result_path).with_suffix(".pdf"), Path(out).with_suffix(".pdf"))
+    click.echo(f"Wrote {out}: {job.done - len(job.failures or {})} of {job.total} departments.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(users_cli)
@@ -304,3 +378,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scores_cli)
+    app.cli.add_command(report_cli)

@@ -3,6 +3,7 @@
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.questionnaire import QuestionnaireVersion
+from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import AssessmentRound, RoundStatus
 from surveyapp.models.user import User
@@ -12,9 +13,11 @@ __all__ = [
     "AssessmentRound",
     "AuditEvent",
     "DimensionScore",
+    "JobStatus",
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
+    "ReportJob",
     "Response",
     "ResponseStatus",
     "RoundStatus",

@@ -1,0 +1,224 @@
+"""Charts as SVG, drawn with ``matplotlib.figure.Figure`` (never pyplot: no global state).
+
+Text is drawn as paths (``svg.fonttype = 'path'``), so the SVG needs no font to display, and the
+output is deterministic (fixed hash salt, no date) so tests can compare it. Chinese labels use
+the Noto Sans CJK face of the reader's language. The web pages and the PDF use these functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+FONT_BY_LANGUAGE = {"zh_Hant": "Noto Sans CJK TC", "zh_Hans": "Noto Sans CJK SC", "en": "Noto Sans CJK SC"}
+INK = "#1b1f23"
+MUTED = "#6b737c"
+ACCENT = "#0b5cad"
+PEER = "#b7791f"
+GRID = "#d0d5db"
+BAND_COLOURS = ("#f6d5d5", "#fbe9c8", "#e3efd9", "#cfe6d4")  # fail → excellent
+
+
+def _settings(lang: str) -> dict:
+    return {
+        "font.family": [FONT_BY_LANGUAGE.get(lang, "Noto Sans CJK SC")],
+        "font.size": 9,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "surveyapp",
+        "axes.edgecolor": MUTED,
+        "axes.labelcolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "axes.unicode_minus": False,
+    }
+
+
+def _svg(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def data_uri(svg: bytes) -> str:
+    """An ``<img src>`` for an SVG chart: nothing is fetched from anywhere."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _wrap(label: str, width: int = 8) -> str:
+    """Break long labels: CJK text by characters, other text at spaces."""
+    if " " not in label:
+        return "\n".join(label[i : i + width] for i in range(0, len(label), width))
+    words, lines, line = label.split(), [], ""
+    for word in words:
+        if len(line) + len(word) > width * 2 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def radar_chart(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    lang: str,
+    peer: Sequence[float | None] | None = None,
+    value_label: str = "",
+    peer_label: str = "",
+) -> bytes:
+    """Dimension scores on a radar, optionally against the peers' median (None plots as 0)."""
+    count = len(labels)
+    angles = [2 * math.pi * i / count for i in range(count)]
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(5.2, 4.6))
+        axes = figure.add_subplot(projection="polar")
+        axes.set_theta_offset(math.pi / 2)
+        axes.set_theta_direction(-1)
+        axes.set_ylim(0, 100)
+        axes.set_yticks([20, 40, 60, 80, 100])
+        axes.set_yticklabels(["20", "40", "60", "80", "100"], color=MUTED, fontsize=7)
+        axes.set_xticks(angles)
+        axes.set_xticklabels([_wrap(label) for label in labels], fontsize=8)
+        axes.grid(color=GRID)
+        if peer is not None:
+            closed = [v or 0 for v in peer] + [peer[0] or 0]
+            axes.plot(
+                angles + angles[:1], closed, color=PEER, linewidth=1.2, linestyle="--", label=peer_label
+            )
+        closed = [v or 0 for v in values] + [values[0] or 0]
+        axes.plot(angles + angles[:1], closed, color=ACCENT, linewidth=2, label=value_label)
+        axes.fill(angles + angles[:1], closed, color=ACCENT, alpha=0.15)
+        if value_label or peer_label:
+            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
+        figure.subplots_adjust(left=0.16, right=0.84, top=0.88, bottom=0.14)
+        return _svg(figure)
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    lang: str,
+    bands: Sequence[tuple[float, str]] = (),
+    missing_label: str = "",
+) -> bytes:
+    """Horizontal bars per dimension over the grade bands (``bands``: (minimum, label), high first)."""
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(6.4, 0.45 * len(labels) + 0.9))
+        axes = figure.add_subplot()
+        edges = sorted({b[0] for b in bands} | {0.0, 100.0})
+        for (low, high), colour in zip(zip(edges, edges[1:], strict=False), BAND_COLOURS, strict=False):
+            axes.axvspan(low, high, color=colour, zorder=0)
+        for minimum, label in bands:
+            if minimum > 0:
+                axes.axvline(minimum, color=MUTED, linewidth=0.6, zorder=1)
+            axes.text(minimum + 1, len(labels) - 0.35, label, fontsize=7, color=MUTED, va="bottom")
+        positions = list(range(len(labels)))[::-1]
+        axes.barh(positions, [v or 0 for v in values], color=ACCENT, height=0.55, zorder=2)
+        for position, value in zip(positions, values, strict=True):
+            text = f"{value:.1f}" if value is not None else missing_label
+            axes.text((value or 0) + 1.5, position, text, va="center", fontsize=8, color=INK, zorder=3)
+        axes.set_yticks(positions)
+        axes.set_yticklabels(labels, fontsize=8)
+        axes.set_xlim(0, 108)
+        axes.set_ylim(-0.6, len(labels) - 0.1)
+        axes.spines[["top", "right"]].set_visible(False)
+        figure.subplots_adjust(left=0.34, right=0.97, top=0.93, bottom=0.1)
+        return _svg(figure)
+
+
+def spread_chart(
+    labels: Sequence[str],
+    peers: Sequence[Sequence[float]],
+    mine: Sequence[float | None],
+    lang: str,
+    you_label: str = "",
+    target: float | None = None,
+) -> bytes:
+    """Box plot of the peers' scores per dimension, with this department marked."""
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(6.4, 0.5 * len(labels) + 1.0))
+        axes = figure.add_subplot()
+        positions = list(range(len(labels)))[::-1]
+        data = [list(values) if values else [math.nan] for values in peers]
+        axes.boxplot(
+            data, positions=positions, orientation="horizontal", widths=0.5, showfliers=False,
+            patch_artist=True, boxprops={"facecolor": "#e8eaed", "edgecolor": MUTED},
+            medianprops={"color": PEER, "linewidth": 1.5}, whiskerprops={"color": MUTED}, capprops={"color": MUTED},
+        )  # fmt: skip
+        xs = [v for v in mine if v is not None]
+        ys = [p for p, v in zip(positions, mine, strict=True) if v is not None]
+        axes.scatter(xs, ys, color=ACCENT, marker="D", s=36, zorder=3, label=you_label)
+        if target is not None:
+            axes.axvline(target, color="#1d6b35", linewidth=1, linestyle=":")
+        axes.set_yticks(positions)
+        axes.set_yticklabels(labels, fontsize=8)
+        axes.set_xlim(0, 100)
+        axes.spines[["top", "right"]].set_visible(False)
+        if you_label:
+            axes.legend(loc="lower right", fontsize=8, frameon=False)
+        figure.subplots_adjust(left=0.34, right=0.97, top=0.95, bottom=0.1)
+        return _svg(figure)
+
+
+def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]], lang: str) -> bytes:
+    """Scores over assessment rounds, one line per series (e.g. the overall index)."""
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(6.4, 2.8))
+        axes = figure.add_subplot()
+        xs = list(range(len(rounds)))
+        for index, (name, values) in enumerate(series.items()):
+            colour = ACCENT if index == 0 else PEER
+            points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
+            if points:
+                axes.plot(
+                    [p[0] for p in points], [p[1] for p in points], marker="o", color=colour, label=name
+                )
+        axes.set_xticks(xs)
+        axes.set_xticklabels(rounds, fontsize=8)
+        axes.set_ylim(0, 100)
+        axes.grid(axis="y", color=GRID)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(fontsize=8, frameon=False, loc="lower right")
+        figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.15)
+        return _svg(figure)
+
+
+def heatmap_chart(
+    rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], lang: str
+) -> bytes:
+    """Departments × dimensions; ``pcolormesh`` keeps the SVG free of raster images."""
+    import numpy as np
+
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
+    with rc_context(_settings(lang)):
+        height = 1.9 + 0.32 * len(rows)
+        figure = Figure(figsize=(2.0 + 0.85 * len(columns), height))
+        axes = figure.add_subplot()
+        mesh = axes.pcolormesh(
+            np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white"
+        )
+        for i, row in enumerate(matrix):
+            for j, value in enumerate(row):
+                if not np.isnan(value):
+                    axes.text(
+                        j + 0.5, i + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=7, color=INK
+                    )
+        axes.set_xticks([j + 0.5 for j in range(len(columns))])
+        axes.set_xticklabels(columns, fontsize=7, rotation=35, ha="left", rotation_mode="anchor")
+        axes.set_yticks([i + 0.5 for i in range(len(rows))])
+        axes.set_yticklabels(rows, fontsize=7)
+        axes.invert_yaxis()
+        axes.xaxis.tick_top()
+        figure.colorbar(mesh, ax=axes, fraction=0.03, pad=0.02)
+        figure.subplots_adjust(left=0.2, right=0.86, top=1 - 1.5 / height, bottom=0.2 / height)
+        return _svg(figure)

@@ -1,0 +1,305 @@
+"""PDF scorecards: plain data → HTML (Jinja2, autoescaped) → PDF (WeasyPrint).
+
+No Flask here: texts are translated with the app's Babel catalogues loaded directly, so the PDF
+speaks the reader's language. Chinese uses the Noto Sans CJK face of the language (TC for
+zh-Hant, SC for zh-Hans), embedded as a subset. The URL fetcher lets WeasyPrint load ``data:``
+URIs and the package's own static files only, so nothing a user typed can make the renderer
+read a local file or reach the network.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = PACKAGE / "templates" / "reports"
+STATIC = PACKAGE / "static"
+TRANSLATIONS = PACKAGE / "translations"
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    number: int
+    text: str
+    part: str  # "staff" or "checklist"
+    score: float | None  # checklist: its score; staff: the mean over respondents
+    respondents: int  # staff respondents who answered (0 for checklist items)
+    answer: str = ""  # checklist answers in words
+    evidence_url: str = ""
+    basis: str = ""
+    red_line: bool = False
+
+
+@dataclass(frozen=True)
+class DimensionSection:
+    key: str
+    title: str
+    description: str
+    weight: float
+    score: float | None
+    grade: str  # label
+    maturity: str  # label
+    staff_n: int
+    staff_mean: float | None
+    staff_sd: float | None
+    staff_ci: tuple[float, float] | None
+    staff_suppressed: bool
+    checklist: float | None
+    alpha: float | None
+    items: tuple[ItemRow, ...]
+    strengths: tuple[str, ...]
+    weaknesses: tuple[str, ...]
+    recommendation: str
+    peer_median: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    title: str
+    description: str
+    dimensions: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class ScorecardData:
+    """Everything one scorecard shows, in the reader's language. Its digest identifies the PDF."""
+
+    lang: str
+    variant: str  # "department" or "respondent"
+    questionnaire_title: str
+    questionnaire_version: str
+    agency: str
+    department: str
+    round_name: str
+    subject: str  # the respondent's label on a respondent scorecard, else ""
+    overall: float | None
+    grade: str
+    grade_key: str | None
+    grade_bands: tuple[tuple[str, float], ...]  # (label, minimum), highest first
+    red_lines: tuple[str, ...]
+    dimensions: tuple[DimensionSection, ...]
+    peer_count: int
+    trend_rounds: tuple[str, ...] = ()
+    trend_values: tuple[float | None, ...] = ()
+    trend_peer: tuple[float | None, ...] = ()
+    peer_values: tuple[tuple[float, ...], ...] = ()
+    training: tuple[TrainingRow, ...] = ()
+    respondents: int = 0
+    min_answered_share: float = 0.6
+    min_group_size: int = 3
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        """SHA-256 of the data (not of the rendering time): unchanged data, same file."""
+        canonical = json.dumps(_plain(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _plain(value):
+    if is_dataclass(value):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 9)
+    return value
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class SafeURLFetcher(URLFetcher):
+        """Only ``data:`` URIs and files under the package's ``static/`` folder."""
+
+        def __init__(self, refused: list[str]):
+            super().__init__(allowed_protocols={"data", "file"})
+            self.refused = refused
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                path = Path(url[len("file://") :].split("?")[0]).resolve()
+                if path.is_relative_to(STATIC.resolve()) and path.is_file():
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            raise RefusedURL(f"refused to fetch {url}")
+
+    return SafeURLFetcher
+
+
+_font_config = None
+_environments: dict[str, Environment] = {}
+_translations: dict[str, Translations | NullTranslations] = {}
+
+
+def font_config():
+    """One WeasyPrint FontConfiguration per process, shared by every CSS and PDF."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def translations(lang: str):
+    """The app's compiled catalogue for ``lang`` (the same texts as the web pages)."""
+    if lang not in _translations:
+        loaded = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
+        if not isinstance(loaded, Translations) and lang != "en":
+            raise FileNotFoundError(
+                f"no compiled catalogue for {lang} in {TRANSLATIONS}; run `make translations`"
+            )
+        _translations[lang] = loaded
+    return _translations[lang]
+
+
+def gettext_for(lang: str):
+    """Plain gettext (no %-formatting) for labels used outside templates, e.g. in charts."""
+    return translations(lang).gettext
+
+
+def environment(lang: str) -> Environment:
+    if lang not in _environments:
+        env = Environment(
+            loader=FileSystemLoader([str(TEMPLATES), str(PACKAGE / "templates")]),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translations(lang), newstyle=True)
+        env.filters["num"] = lambda value, digits=1: "—" if value is None else f"{value:.{digits}f}"
+        _environments[lang] = env
+    return _environments[lang]
+
+
+def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datetime) -> str:
+    template = environment(data.lang).get_template("scorecard.html")
+    return template.render(
+        d=data,
+        charts=charts,
+        digest=data.digest(),
+        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        html_lang=data.lang.replace("_", "-"),
+    )
+
+
+def scorecard_charts(data: ScorecardData) -> dict[str, str]:
+    """The charts of a scorecard as data URIs, labelled in the reader's language."""
+    from surveyapp.domain import charts
+
+    gettext = gettext_for(data.lang)
+    labels = [d.title for d in data.dimensions]
+    scores = [d.score for d in data.dimensions]
+    result = {
+        "bars": charts.data_uri(
+            charts.bar_chart(
+                labels,
+                scores,
+                data.lang,
+                bands=[(m, label) for label, m in data.grade_bands],
+                missing_label=gettext("insufficient data"),
+            )
+        ),
+    }
+    peers = [d.peer_median for d in data.dimensions]
+    result["radar"] = charts.data_uri(
+        charts.radar_chart(
+            labels, scores, data.lang, peer=peers if any(p is not None for p in peers) else None,
+            value_label=gettext("This department") if data.variant == "department" else gettext("You"),
+            peer_label=gettext("Peer median"),
+        )
+    )  # fmt: skip
+    if data.peer_values and any(data.peer_values):
+        result["spread"] = charts.data_uri(
+            charts.spread_chart(
+                labels, data.peer_values, scores, data.lang, you_label=gettext("You are here")
+            )
+        )
+    if len(data.trend_rounds) >= 2:
+        series = {gettext("Overall index"): list(data.trend_values)}
+        if any(v is not None for v in data.trend_peer):
+            series[gettext("Peer median")] = list(data.trend_peer)
+        result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang))
+    return result
+
+
+class FontFallbackWarning(RuntimeError):
+    """WeasyPrint had to subset fonts with fontTools: libharfbuzz-subset0 is missing."""
+
+
+class _SubsetWarningWatcher(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record):
+        message = record.getMessage()
+        if "fontTools instead of HarfBuzz" in message:
+            self.seen.append(message)
+
+
+def render_pdf(
+    data: ScorecardData,
+    generated_at: datetime,
+    archival: bool = False,
+    refused: list[str] | None = None,
+    strict_fonts: bool = False,
+) -> bytes:
+    """Render a scorecard to PDF bytes (PDF/A-3u when ``archival``); tagged for screen readers.
+
+    ``refused`` collects every URL the fetcher turned away. With ``strict_fonts`` the fontTools
+    fallback (slow, and a sign that libharfbuzz-subset0 is missing) raises ``FontFallbackWarning``.
+    """
+    from weasyprint import CSS, HTML
+
+    refused = refused if refused is not None else []
+    fetcher = _fetcher_class()(refused)
+    html = render_html(data, scorecard_charts(data), generated_at)
+    stylesheet = CSS(
+        filename=str(STATIC / "css" / "report.css"), font_config=font_config(), url_fetcher=fetcher
+    )
+    watcher = _SubsetWarningWatcher()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(watcher)
+    # Layout creates many short-lived objects; the cyclic collector's passes over them cost more
+    # than they free while rendering, so it waits until the document is written.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=font_config()
+        )
+        options = {"pdf_tags": True}
+        if archival:
+            options["pdf_variant"] = "pdf/a-3u"
+        pdf = document.write_pdf(**options)
+    finally:
+        logger.removeHandler(watcher)
+        if collecting:
+            gc.enable()
+    if strict_fonts and watcher.seen:
+        raise FontFallbackWarning(watcher.seen[0])
+    return pdf

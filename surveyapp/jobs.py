@@ -1,0 +1,29 @@
+"""RQ job entry points. Workers run ``rq worker surveyapp`` with the same environment as the app
+(``DATABASE_URL``, ``REDIS_URL``, ``SURVEYAPP_REPORTS_DIR``…); each builds the app once."""
+
+from __future__ import annotations
+
+_app = None
+
+
+def _application():
+    global _app
+    if _app is None:
+        from surveyapp.app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def render_department(job_id: int, department_id: int) -> None:
+    from surveyapp.services.bulk import render_one_department
+
+    with _application().app_context():
+        render_one_department(job_id, department_id)
+
+
+def finish_bulk(job_id: int) -> None:
+    from surveyapp.services.bulk import finish_rq_job
+
+    with _application().app_context():
+        finish_rq_job(job_id)

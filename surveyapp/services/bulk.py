@@ -1,0 +1,261 @@
+"""Bulk export of a round's scorecards: one ZIP (and optionally one merged PDF).
+
+Two back-ends, one job record:
+
+* in-process (default): the data of each department is gathered here and rendered in a pool of
+  processes over all cores (WeasyPrint and matplotlib are CPU-bound and do not scale with
+  threads); the pool recycles its workers to bound their memory;
+* RQ, when ``REDIS_URL`` is set: one RQ job per department, and a final job that assembles the
+  ZIP once all have run (also when some failed). Start workers with ``rq worker surveyapp``.
+
+A department that fails is listed in the job's ``failures`` and the export goes on. A job can be
+cancelled; workers check the flag before each department.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import shutil
+import threading
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, JobStatus, Organisation, ReportJob
+from surveyapp.models.base import utcnow
+from surveyapp.services.audit import record_event
+from surveyapp.services.scorecards import cached_pdf_path, department_scorecard_data, round_context
+
+QUEUE_NAME = "surveyapp"
+RECYCLE_AFTER = 40  # renders per pool worker before it is replaced
+
+
+def job_directory(job: ReportJob) -> Path:
+    return Path(current_app.config["REPORTS_DIR"]) / "jobs" / str(job.id)
+
+
+def file_name(department: Organisation) -> str:
+    safe = "".join(c for c in department.code if c.isalnum() or c in "-_") or str(department.id)
+    return f"{safe}.pdf"
+
+
+def start_bulk_export(round_: AssessmentRound, lang: str, actor, merged: bool = False) -> ReportJob:
+    """Create a job and start it on RQ (with ``REDIS_URL``) or in a background thread."""
+    use_rq = bool(current_app.config.get("REDIS_URL"))
+    job = ReportJob(
+        round_id=round_.id, lang=lang, merged=merged, total=len(round_.departments),
+        backend="rq" if use_rq else "process", created_by_id=getattr(actor, "id", None),
+    )  # fmt: skip
+    db.session.add(job)
+    db.session.flush()
+    record_event("report.bulk_start", actor=actor, obj=job, round=round_.id, lang=lang, backend=job.backend)
+    db.session.commit()
+    if use_rq:
+        enqueue_on_rq(job)
+    else:
+        app = current_app._get_current_object()
+        threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True, name=f"bulk-{job.id}").start()
+    return job
+
+
+def _run_in_app(app, job_id: int) -> None:
+    with app.app_context():
+        run_bulk_job(job_id)
+
+
+def cancel_bulk_export(job: ReportJob, actor) -> None:
+    if not job.finished:
+        job.cancel_requested = True
+        record_event("report.bulk_cancel", actor=actor, obj=job)
+        db.session.commit()
+
+
+# -- in-process back-end -------------------------------------------------------------------------
+
+
+def _warm_up() -> None:
+    """Pool initializer: import the renderer once per worker process."""
+    import surveyapp.domain.charts  # noqa: F401
+    import surveyapp.domain.report  # noqa: F401
+
+
+def render_in_worker(data, archival: bool) -> tuple[bytes, int]:
+    """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
+    from surveyapp.domain.report import render_pdf
+
+    pdf = render_pdf(data, datetime.now(UTC), archival=archival)
+    return pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_bulk_job(
+    job_id: int, processes: int | None = None, progress: Callable[[ReportJob], None] | None = None
+) -> ReportJob:
+    """Render every department of the job's round, then assemble the ZIP. Returns the job."""
+    job = db.session.get(ReportJob, job_id)
+    round_ = db.session.get(AssessmentRound, job.round_id)
+    job.status = JobStatus.RUNNING
+    db.session.commit()
+    directory = job_directory(job)
+    directory.mkdir(parents=True, exist_ok=True)
+    processes = processes or os.cpu_count() or 1
+    failures: dict[str, str] = {}
+    peak_rss = 0
+    try:
+        context = round_context(round_)
+        pending: dict = {}
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_up,
+                                 max_tasks_per_child=RECYCLE_AFTER) as pool:  # fmt: skip
+            for department in round_.departments:
+                try:
+                    data = department_scorecard_data(context, department, job.lang)
+                except Exception as exc:  # one department's bad data must not stop the others
+                    failures[department.code] = f"{type(exc).__name__}: {exc}"
+                    _advance(job, progress)
+                    continue
+                cached = cached_pdf_path(data, job.archival)
+                if cached.exists():
+                    shutil.copyfile(cached, directory / file_name(department))
+                    _advance(job, progress)
+                    continue
+                pending[pool.submit(render_in_worker, data, job.archival)] = (department, cached)
+            for future in as_completed(pending):
+                department, cached = pending[future]
+                try:
+                    pdf, rss = future.result()
+                    peak_rss = max(peak_rss, rss)
+                    _write_atomically(cached, pdf)
+                    shutil.copyfile(cached, directory / file_name(department))
+                except Exception as exc:
+                    failures[department.code] = f"{type(exc).__name__}: {exc}"
+                _advance(job, progress)
+                db.session.refresh(job)
+                if job.cancel_requested:
+                    for other in pending:
+                        other.cancel()
+                    break
+        job.failures = failures
+        if job.cancel_requested:
+            job.status = JobStatus.CANCELLED
+        else:
+            assemble(job)
+        job.finished_at = utcnow()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        job = db.session.get(ReportJob, job_id)
+        job.status = JobStatus.FAILED
+        job.failures = {**failures, "*": f"{type(exc).__name__}: {exc}"}
+        job.finished_at = utcnow()
+        db.session.commit()
+        current_app.logger.exception("bulk export %s failed", job_id)
+    job.peak_rss_kib = peak_rss  # not stored: read by the CLI and the benchmark
+    return job
+
+
+def _advance(job: ReportJob, progress) -> None:
+    db.session.execute(
+        update(ReportJob).where(ReportJob.id == job.id).values(done=ReportJob.done + 1)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    db.session.commit()
+    db.session.refresh(job)
+    if progress is not None:
+        progress(job)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)
+
+
+def assemble(job: ReportJob) -> None:
+    """ZIP the rendered department files (and merge them into one PDF when asked)."""
+    directory = job_directory(job)
+    files = sorted(directory.glob("*.pdf"))
+    archive = directory.parent / f"{job.id}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in files:
+            bundle.write(path, arcname=path.name)
+        if job.failures:
+            bundle.writestr(
+                "FAILED.txt", "".join(f"{code}: {error}\n" for code, error in sorted(job.failures.items()))
+            )
+    if job.merged and files:
+        import pikepdf
+
+        merged = pikepdf.Pdf.new()
+        for path in files:
+            with pikepdf.open(path) as part:
+                merged.pages.extend(part.pages)
+        merged.save(directory.parent / f"{job.id}.pdf")
+    job.result_path = str(archive)
+    job.status = JobStatus.DONE
+
+
+# -- RQ back-end ---------------------------------------------------------------------------------
+
+
+def enqueue_on_rq(job: ReportJob) -> None:
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Dependency
+
+    queue = Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    round_ = db.session.get(AssessmentRound, job.round_id)
+    jobs = [
+        queue.enqueue("surveyapp.jobs.render_department", job.id, department.id, job_timeout=900)
+        for department in round_.departments
+    ]
+    queue.enqueue("surveyapp.jobs.finish_bulk", job.id, depends_on=Dependency(jobs=jobs, allow_failure=True))
+    job.status = JobStatus.RUNNING
+    db.session.commit()
+
+
+_contexts: dict[tuple[int, str], object] = {}
+
+
+def render_one_department(job_id: int, department_id: int) -> None:
+    """RQ job body: render one department of a bulk job (skipped once the job is cancelled)."""
+    job = db.session.get(ReportJob, job_id)
+    if job is None or job.cancel_requested:
+        return
+    department = db.session.get(Organisation, department_id)
+    try:
+        key = (job.round_id, job.lang)
+        if key not in _contexts:
+            _contexts[key] = round_context(db.session.get(AssessmentRound, job.round_id))
+        data = department_scorecard_data(_contexts[key], department, job.lang)
+        cached = cached_pdf_path(data, job.archival)
+        if not cached.exists():
+            pdf, _ = render_in_worker(data, job.archival)
+            _write_atomically(cached, pdf)
+        directory = job_directory(job)
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, directory / file_name(department))
+    except Exception as exc:
+        db.session.rollback()
+        locked = db.session.get(ReportJob, job_id, with_for_update=True)
+        locked.failures = {**(locked.failures or {}), department.code: f"{type(exc).__name__}: {exc}"}
+        db.session.commit()
+    _advance(db.session.get(ReportJob, job_id), None)
+
+
+def finish_rq_job(job_id: int) -> None:
+    job = db.session.get(ReportJob, job_id)
+    if job.cancel_requested:
+        job.status = JobStatus.CANCELLED
+    else:
+        assemble(job)
+    job.finished_at = utcnow()
+    db.session.commit()

@@ -1,0 +1,91 @@
+"""Department scores for a whole round, read from the running aggregates: O(departments)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from surveyapp.domain.questionnaire import Questionnaire
+from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Response, ResponseStatus, ScoreAggregate
+from surveyapp.services.questionnaires import get_questionnaire
+
+
+@dataclass(frozen=True)
+class DepartmentScores:
+    organisation_id: int
+    dimensions: dict[str, float | None]
+    staff: dict[str, GroupStats]
+    checklist: dict[str, float | None]
+    overall: float | None
+    red_lines: int
+
+
+def staff_and_checklist_parts(questionnaire: Questionnaire) -> tuple[str | None, str | None]:
+    staff = next((p.key for p in questionnaire.parts if p.respondent == "staff"), None)
+    checklist = next((p.key for p in questionnaire.parts if p.respondent == "coordinator"), None)
+    return staff, checklist
+
+
+def round_department_scores(
+    round_: AssessmentRound, min_group_size: int = 1, organisation_ids: list[int] | None = None
+) -> dict[int, DepartmentScores]:
+    """Every department's dimension scores and overall index in a round, from the aggregates."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
+    query = (
+        select(
+            ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension,
+            func.sum(ScoreAggregate.n), func.sum(ScoreAggregate.total), func.sum(ScoreAggregate.total_squares),
+        )
+        .where(ScoreAggregate.round_id == round_.id)
+        .group_by(ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension)
+    )  # fmt: skip
+    if organisation_ids is not None:
+        query = query.where(ScoreAggregate.organisation_id.in_(organisation_ids))
+    totals: dict[int, dict[tuple[str, str], tuple[int, float, float]]] = defaultdict(dict)
+    for org, part, dimension, n, total, squares in db.session.execute(query):
+        totals[org][(part, dimension)] = (int(n or 0), float(total or 0), float(squares or 0))
+    red_query = (
+        select(Response.organisation_id, func.max(Response.red_line_count))
+        .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED)
+        .group_by(Response.organisation_id)
+    )
+    red = dict(db.session.execute(red_query).all())
+    return {
+        org: department_scores_from_totals(questionnaire, org, by_key, staff_part, checklist_part, min_group_size,
+                                           int(red.get(org) or 0))
+        for org, by_key in totals.items()
+    }  # fmt: skip
+
+
+def department_scores_from_totals(
+    questionnaire: Questionnaire,
+    organisation_id: int,
+    totals,
+    staff_part,
+    checklist_part,
+    min_group_size,
+    red_lines,
+) -> DepartmentScores:
+    staff_weights = part_weights(questionnaire, staff_part) if staff_part else {}
+    checklist_weights = part_weights(questionnaire, checklist_part) if checklist_part else {}
+    dimensions, staff, checklist = {}, {}, {}
+    for dimension in questionnaire.dimensions:
+        n, total, squares = totals.get((staff_part, dimension.key), (0, 0.0, 0.0))
+        staff[dimension.key] = from_running_totals(n, total, squares, min_group_size)
+        cn, ctotal, _ = totals.get((checklist_part, dimension.key), (0, 0.0, 0.0))
+        checklist[dimension.key] = ctotal / cn if cn else None
+        dimensions[dimension.key] = combine(
+            staff[dimension.key].mean, staff_weights.get(dimension.key, 0.0),
+            checklist[dimension.key], checklist_weights.get(dimension.key, 0.0),
+        )  # fmt: skip
+    scored = [
+        (d.weight, dimensions[d.key]) for d in questionnaire.dimensions if dimensions[d.key] is not None
+    ]
+    weight = sum(w for w, _ in scored)
+    overall = sum(w * v for w, v in scored) / weight if weight else None
+    return DepartmentScores(organisation_id, dimensions, staff, checklist, overall, red_lines)

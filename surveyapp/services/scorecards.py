@@ -1,0 +1,314 @@
+"""Scorecards: gather a department's (or a respondent's) results into plain data, render the
+PDF with the domain renderer, and keep each file in ``REPORTS_DIR`` under its data digest."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from surveyapp.domain.questionnaire import NA, Questionnaire
+from surveyapp.domain.report import (
+    DimensionSection,
+    ItemRow,
+    ScorecardData,
+    TrainingRow,
+    gettext_for,
+    render_pdf,
+)
+from surveyapp.domain.scoring import grade_for, maturity_level
+from surveyapp.domain.stats import DimensionReliability
+from surveyapp.extensions import db
+from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.services.audit import record_event
+from surveyapp.services.comparison import DepartmentScores, round_department_scores, staff_and_checklist_parts
+from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.reports_data import round_reliability
+from surveyapp.services.responses import answers_of
+from surveyapp.services.scores import department_result_for, scorecard_of
+
+
+@dataclass
+class RoundContext:
+    """What every department's scorecard in a round shares; computed once for a bulk export."""
+
+    round: AssessmentRound
+    questionnaire: Questionnaire
+    peers: dict[int, DepartmentScores]
+    reliability: dict[str, DimensionReliability]
+    trend: list[tuple[AssessmentRound, dict[int, DepartmentScores]]]
+
+
+def round_context(round_: AssessmentRound) -> RoundContext:
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    earlier = db.session.scalars(
+        select(AssessmentRound)
+        .where(
+            AssessmentRound.questionnaire_key == round_.questionnaire_key,
+            AssessmentRound.organisation_id == round_.organisation_id,
+            AssessmentRound.created_at <= round_.created_at,
+        )
+        .order_by(AssessmentRound.created_at, AssessmentRound.id)
+    ).all()
+    trend = [(r, round_department_scores(r)) for r in earlier[-5:]]
+    _, dimensions = round_reliability(round_)
+    return RoundContext(
+        round_, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+    )
+
+
+def _grade_label(questionnaire: Questionnaire, key: str | None, lang: str, gettext) -> str:
+    for grade in questionnaire.grades:
+        if grade.key == key:
+            return grade.label.get(lang)
+    return gettext("insufficient data")
+
+
+def _answer_words(item, value, questionnaire: Questionnaire, lang: str, gettext) -> str:
+    if value is None:
+        return gettext("No answer")
+    if value is NA:
+        return gettext("Not applicable")
+    if item.kind == "likert5":
+        return f"{value} · {questionnaire.likert_labels[lang][int(value) - 1]}"
+    if item.kind == "yesno":
+        return gettext("Yes") if value == "yes" else gettext("No")
+    if item.kind == "single_choice":
+        option = item.option(value)
+        return option.label.get(lang) if option else str(value)
+    if item.kind == "multi_choice":
+        return "、".join(item.option(v).label.get(lang) if item.option(v) else str(v) for v in value)
+    if item.kind == "evidence_file":
+        return str(value.get("name", ""))
+    if item.kind == "number" and item.unit.get(lang):
+        return f"{value} {item.unit.get(lang)}"
+    return str(value)
+
+
+def _strengths_weaknesses(rows: list[ItemRow]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    scored = [r for r in rows if r.score is not None]
+    strong = sorted((r for r in scored if r.score >= 75), key=lambda r: -r.score)[:2]
+    weak = sorted((r for r in scored if r.score < 60), key=lambda r: r.score)[:2]
+    return tuple(r.text for r in strong), tuple(r.text for r in weak)
+
+
+def _training(
+    questionnaire: Questionnaire, scores: dict[str, float | None], lang: str
+) -> tuple[TrainingRow, ...]:
+    """Modules for dimensions below "good", weakest first (at least the weakest two)."""
+    ranked = sorted((v, k) for k, v in scores.items() if v is not None)
+    good = next((g.min for g in questionnaire.grades if g.key == "good"), 75)
+    weak = [k for v, k in ranked if v < good] or [k for _, k in ranked[:2]]
+    rows, seen = [], set()
+    for key in weak:
+        for module in questionnaire.training_modules:
+            if key in module.dimensions and module.key not in seen:
+                seen.add(module.key)
+                audience = [
+                    questionnaire.staff_levels[x].get(lang)
+                    for x in module.levels
+                    if x in questionnaire.staff_levels
+                ]
+                audience += [
+                    questionnaire.staff_posts[x].get(lang)
+                    for x in module.posts
+                    if x in questionnaire.staff_posts
+                ]
+                rows.append(TrainingRow(
+                    module.title.get(lang), module.description.get(lang),
+                    "、".join(questionnaire.dimension(d).title.get(lang) for d in module.dimensions),
+                    "、".join(audience),
+                ))  # fmt: skip
+    return tuple(rows)
+
+
+def department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
+    """The plain data of one department's scorecard, in ``lang``."""
+    questionnaire, round_ = context.questionnaire, context.round
+    gettext = gettext_for(lang)
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    result = department_result_for(round_, department.id, min_group)
+    staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
+
+    item_means = dict(
+        (key, (mean, n))
+        for key, mean, n in db.session.execute(
+            select(Answer.question_key, func.avg(Answer.score), func.count(Answer.score))
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_.id, Response.organisation_id == department.id,
+                   Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED,
+                   Answer.score.is_not(None))
+            .group_by(Answer.question_key)
+        )
+    )  # fmt: skip
+    checklist_response = db.session.scalar(
+        select(Response).where(Response.round_id == round_.id, Response.organisation_id == department.id,
+                               Response.part == checklist_part, Response.status == ResponseStatus.SUBMITTED)
+    )  # fmt: skip
+    checklist_answers = answers_of(checklist_response) if checklist_response else {}
+    checklist_card = scorecard_of(checklist_response) if checklist_response else None
+    checklist_scores = {i.key: i.score for i in checklist_card.items} if checklist_card else {}
+    hit_items = {hit.item for hit in result.red_lines}
+
+    others = [s for org, s in context.peers.items() if org != department.id]
+    numbers = {item.key: n for n, item in enumerate(questionnaire.items, start=1)}
+    sections = []
+    for dimension in questionnaire.dimensions:
+        res = result.dimension(dimension.key)
+        rows = []
+        for part in questionnaire.parts:
+            for item in part.items:
+                if item.dimension != dimension.key:
+                    continue
+                if part.key == staff_part:
+                    mean, n = item_means.get(item.key, (None, 0))
+                    if not item.scored:
+                        continue
+                    rows.append(
+                        ItemRow(
+                            numbers[item.key],
+                            item.text.get(lang),
+                            "staff",
+                            mean,
+                            int(n or 0),
+                            basis=item.basis.get(lang),
+                        )
+                    )
+                else:
+                    value = checklist_answers.get(item.key)
+                    evidence = value if item.kind == "evidence_url" and isinstance(value, str) else ""
+                    words = "" if evidence else _answer_words(item, value, questionnaire, lang, gettext)
+                    rows.append(ItemRow(numbers[item.key], item.text.get(lang), "checklist",
+                                        checklist_scores.get(item.key), 0, answer=words,
+                                        evidence_url=evidence, basis=item.basis.get(lang),
+                                        red_line=item.key in hit_items))  # fmt: skip
+        grade_key = grade_for(questionnaire, res.score, False)
+        strengths, weaknesses = _strengths_weaknesses(rows)
+        peer_values = [
+            s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None
+        ]
+        reliability = context.reliability.get(dimension.key)
+        sections.append(DimensionSection(
+            key=dimension.key, title=dimension.title.get(lang), description=dimension.description.get(lang),
+            weight=dimension.weight, score=res.score, grade=_grade_label(questionnaire, grade_key, lang, gettext),
+            maturity=(questionnaire.maturity_levels[res.maturity_level - 1].label.get(lang)
+                      if res.maturity_level else gettext("insufficient data")),
+            staff_n=res.staff.n, staff_mean=res.staff.mean, staff_sd=res.staff.sd,
+            staff_ci=(res.staff.ci_low, res.staff.ci_high) if res.staff.ci_low is not None else None,
+            staff_suppressed=res.staff.suppressed, checklist=res.checklist,
+            alpha=reliability.alpha if reliability else None, items=tuple(rows), strengths=strengths,
+            weaknesses=weaknesses,
+            recommendation=(dimension.recommendations[grade_key].get(lang)
+                            if grade_key in dimension.recommendations else ""),
+            peer_median=statistics.median(peer_values) if peer_values else None,
+        ))  # fmt: skip
+
+    trend_rounds, trend_values, trend_peer = [], [], []
+    for earlier, scores in context.trend:
+        trend_rounds.append(earlier.name)
+        trend_values.append(scores[department.id].overall if department.id in scores else None)
+        overall = [s.overall for s in scores.values() if s.overall is not None]
+        trend_peer.append(statistics.median(overall) if overall else None)
+    grade_key = result.grade
+    return ScorecardData(
+        lang=lang, variant="department", questionnaire_title=questionnaire.title.get(lang),
+        questionnaire_version=str(questionnaire.version), agency=round_.organisation.name(lang),
+        department=department.name(lang), round_name=round_.name, subject="", overall=result.overall,
+        grade=_grade_label(questionnaire, grade_key, lang, gettext), grade_key=grade_key,
+        grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
+        red_lines=tuple(hit.text.get(lang) for hit in result.red_lines), dimensions=tuple(sections),
+        peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
+        trend_peer=tuple(trend_peer),
+        peer_values=tuple(
+            tuple(sorted(s.dimensions[d.key] for s in others if s.dimensions.get(d.key) is not None))
+            for d in questionnaire.dimensions
+        ),
+        training=_training(questionnaire, {s.key: s.score for s in sections}, lang),
+        respondents=result.respondents, min_answered_share=questionnaire.min_answered_share,
+        min_group_size=min_group,
+    )  # fmt: skip
+
+
+def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
+    """A shorter scorecard of one submitted response, for its respondent."""
+    questionnaire = get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+    gettext = gettext_for(lang)
+    card = scorecard_of(response)
+    part = questionnaire.part(response.part)
+    answers = answers_of(response)
+    by_key = {i.key: i for i in card.items}
+    numbers = {item.key: n for n, item in enumerate(part.items, start=1)}
+    sections = []
+    for dimension_score in card.dimensions:
+        dimension = questionnaire.dimension(dimension_score.key)
+        rows = [
+            ItemRow(numbers[item.key], item.text.get(lang), "own", by_key[item.key].score, 0,
+                    answer=_answer_words(item, answers.get(item.key), questionnaire, lang, gettext),
+                    basis=item.basis.get(lang))
+            for item in part.items if item.dimension == dimension.key and by_key[item.key].status != "hidden"
+        ]  # fmt: skip
+        grade_key = grade_for(questionnaire, dimension_score.score, False)
+        level = maturity_level(questionnaire, dimension_score.score)
+        strengths, weaknesses = _strengths_weaknesses(rows)
+        sections.append(DimensionSection(
+            key=dimension.key, title=dimension.title.get(lang), description=dimension.description.get(lang),
+            weight=dimension.weight, score=dimension_score.score,
+            grade=_grade_label(questionnaire, grade_key, lang, gettext),
+            maturity=(questionnaire.maturity_levels[level - 1].label.get(lang)
+                      if level else gettext("insufficient data")),
+            staff_n=1, staff_mean=None, staff_sd=None, staff_ci=None, staff_suppressed=False, checklist=None,
+            alpha=None, items=tuple(rows), strengths=strengths, weaknesses=weaknesses,
+            recommendation=(dimension.recommendations[grade_key].get(lang)
+                            if grade_key in dimension.recommendations else ""),
+        ))  # fmt: skip
+    return ScorecardData(
+        lang=lang, variant="respondent", questionnaire_title=questionnaire.title.get(lang),
+        questionnaire_version=str(questionnaire.version), agency=response.round.organisation.name(lang),
+        department=response.organisation.name(lang), round_name=response.round.name,
+        subject=part.title.get(lang), overall=card.overall,
+        grade=_grade_label(questionnaire, card.grade, lang, gettext), grade_key=card.grade,
+        grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
+        red_lines=tuple(hit.text.get(lang) for hit in card.red_lines), dimensions=tuple(sections), peer_count=0,
+        training=_training(questionnaire, {s.key: s.score for s in sections}, lang),
+        min_answered_share=questionnaire.min_answered_share, min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        extra={"response": response.id},
+    )  # fmt: skip
+
+
+def cached_pdf_path(data: ScorecardData, archival: bool = False) -> Path:
+    """Where the PDF for ``data`` is kept: named by the data digest, so unchanged data reuses it."""
+    directory = Path(current_app.config["REPORTS_DIR"])
+    return directory / f"{data.variant}-{data.digest()}{'-a3u' if archival else ''}.pdf"
+
+
+def cached_pdf(data: ScorecardData, archival: bool = False) -> Path:
+    """The PDF for ``data``, rendered only when no file for its digest exists yet."""
+    path = cached_pdf_path(data, archival)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pdf = render_pdf(data, datetime.now(UTC), archival=archival)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(pdf)
+        temporary.replace(path)
+    return path
+
+
+def department_scorecard(round_: AssessmentRound, department: Organisation, lang: str, actor,
+                         archival: bool = False) -> Path:  # fmt: skip
+    """A department's scorecard PDF (cached), recorded in the audit log as a download."""
+    path = cached_pdf(department_scorecard_data(round_context(round_), department, lang), archival)
+    record_event("report.download", actor=actor, obj=department, round=round_.id, lang=lang, file=path.name)
+    db.session.commit()
+    return path
+
+
+def respondent_scorecard(response: Response, lang: str, actor) -> Path:
+    """A respondent's own scorecard PDF (cached), recorded in the audit log."""
+    path = cached_pdf(respondent_scorecard_data(response, lang))
+    record_event("report.download", actor=actor, obj=response, lang=lang, file=path.name)
+    db.session.commit()
+    return path

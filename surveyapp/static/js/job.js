@@ -1,0 +1,38 @@
+// Poll a bulk export's status and update the progress bar until it finishes.
+(function () {
+  "use strict";
+  var box = document.getElementById("job");
+  if (!box) { return; }
+  var bar = document.getElementById("job-progress");
+  var label = document.getElementById("job-label");
+  var status = document.getElementById("job-status");
+  var download = document.getElementById("job-download");
+  var failures = document.getElementById("job-failures");
+  var template = label.textContent.replace(/\d+/, "{done}").replace(/\d+/, "{total}");
+
+  function poll() {
+    fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (job) {
+        bar.max = job.total || 1;
+        bar.value = job.done;
+        label.textContent = template.replace("{done}", job.done).replace("{total}", job.total);
+        status.textContent = job.status_label;
+        failures.textContent = "";
+        Object.keys(job.failures).forEach(function (code) {
+          var item = document.createElement("li");
+          item.textContent = code + ": " + job.failures[code];
+          failures.appendChild(item);
+        });
+        if (job.download) { download.hidden = false; }
+        if (job.finished) {
+          var cancel = document.getElementById("job-cancel");
+          if (cancel) { cancel.hidden = true; }
+        } else {
+          window.setTimeout(poll, 1000);
+        }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
+})();

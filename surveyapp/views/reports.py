@@ -1,0 +1,154 @@
+"""PDF scorecards and bulk exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from surveyapp.config import LANGUAGES
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Organisation, ReportJob, Response, ResponseStatus
+from surveyapp.permissions import (
+    Role,
+    can_view_department_results,
+    can_view_response,
+    in_scope,
+    role_required,
+)
+from surveyapp.services.audit import record_event
+from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
+from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
+
+bp = Blueprint("reports", __name__)
+
+JOB_STATUSES = {
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def _requested_language() -> str:
+    lang = request.values.get("lang") or str(get_locale())
+    lang = lang.replace("-", "_")
+    return lang if lang in LANGUAGES else str(get_locale())
+
+
+def _send_pdf(path: Path, name: str):
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/scorecard.pdf")
+@login_required
+def department_pdf(round_id: int, organisation_id: int):
+    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
+    department = db.session.get(Organisation, organisation_id) or abort(404)
+    if department not in round_.departments:
+        abort(404)
+    if not can_view_department_results(current_user, department):
+        abort(403)
+    lang = _requested_language()
+    path = department_scorecard(
+        round_, department, lang, current_user, archival=request.args.get("archive") == "1"
+    )
+    return _send_pdf(path, f"{department.code}-{round_.id}-{lang}.pdf")
+
+
+@bp.get("/responses/<int:response_id>/scorecard.pdf")
+@login_required
+def respondent_pdf(response_id: int):
+    response = db.session.get(Response, response_id) or abort(404)
+    if not can_view_response(current_user, response):
+        abort(403)
+    if response.status != ResponseStatus.SUBMITTED:
+        abort(404)
+    lang = _requested_language()
+    return _send_pdf(
+        respondent_scorecard(response, lang, current_user), f"scorecard-{response.id}-{lang}.pdf"
+    )
+
+
+def _job_in_scope(job_id: int) -> ReportJob:
+    job = db.session.get(ReportJob, job_id) or abort(404)
+    round_ = db.session.get(AssessmentRound, job.round_id)
+    if not in_scope(current_user, round_.organisation):
+        abort(403)
+    return job
+
+
+@bp.post("/admin/rounds/<int:round_id>/reports/bulk")
+@role_required(Role.ADMIN)
+def bulk_start(round_id: int):
+    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
+    if not in_scope(current_user, round_.organisation):
+        abort(403)
+    job = start_bulk_export(
+        round_, _requested_language(), current_user, merged=request.form.get("merged") == "1"
+    )
+    return redirect(url_for("reports.bulk_job", job_id=job.id))
+
+
+@bp.get("/admin/reports/jobs/<int:job_id>")
+@role_required(Role.ADMIN)
+def bulk_job(job_id: int):
+    job = _job_in_scope(job_id)
+    return render_template("reports/job.html", job=job, round=db.session.get(AssessmentRound, job.round_id),
+                           job_statuses=JOB_STATUSES, lang=str(get_locale()))  # fmt: skip
+
+
+@bp.get("/admin/reports/jobs/<int:job_id>/status")
+@role_required(Role.ADMIN)
+def bulk_status(job_id: int):
+    job = _job_in_scope(job_id)
+    return jsonify(
+        status=job.status,
+        status_label=str(JOB_STATUSES[job.status]),
+        done=job.done,
+        total=job.total,
+        failures=job.failures or {},
+        finished=job.finished,
+        download=url_for("reports.bulk_download", job_id=job.id) if job.result_path else None,
+    )
+
+
+@bp.post("/admin/reports/jobs/<int:job_id>/cancel")
+@role_required(Role.ADMIN)
+def bulk_cancel(job_id: int):
+    cancel_bulk_export(_job_in_scope(job_id), current_user)
+    flash(_("The export will stop after the departments already being rendered."), "info")
+    return redirect(url_for("reports.bulk_job", job_id=job_id))
+
+
+@bp.get("/admin/reports/jobs/<int:job_id>/download")
+@role_required(Role.ADMIN)
+def bulk_download(job_id: int):
+    job = _job_in_scope(job_id)
+    if not job.result_path:
+        abort(404)
+    merged = request.args.get("merged") == "1"
+    path = Path(job.result_path).with_suffix(".pdf") if merged else Path(job.result_path)
+    if not path.is_file() or Path(current_app.config["REPORTS_DIR"]).resolve() not in path.resolve().parents:
+        abort(404)
+    record_event("report.export", actor=current_user, obj=job, file=path.name)
+    db.session.commit()
+    return send_file(
+        path, as_attachment=True, download_name=f"scorecards-round{job.round_id}-{job.lang}{path.suffix}"
+    )
