@@ -78,9 +78,7 @@ def users_create(email, role, department_code, display_name, generate):
             raise click.ClickException(f"no organisation with code {department_code!r}")
     password = None if generate else sys.stdin.readline().rstrip("\n")
     try:
-        user, password = create_user(
-            email, role, password, organisation=organisation, display_name=display_name
-        )
+        user, password = create_user(email, role, password, organisation=organisation, display_name=display_name)
     except AccountError as exc:
         with force_locale("en"):
             raise click.ClickException(str(exc)) from None
@@ -189,9 +187,9 @@ def questionnaire_export(key, version, fmt, out):
     if fmt == "xlsx":
         content = export_xlsform(questionnaire)
     else:
-        content = yaml.safe_dump(
-            to_definition(questionnaire), allow_unicode=True, sort_keys=False, width=120
-        ).encode("utf-8")
+        content = yaml.safe_dump(to_definition(questionnaire), allow_unicode=True, sort_keys=False, width=120).encode(
+            "utf-8"
+        )
     with open(out, "wb") as handle:
         handle.write(content)
     click.echo(f"Wrote {out}")
@@ -253,10 +251,7 @@ def rounds_open(name, agency_code, departments, questionnaire_key, version):
     except RoundError as exc:
         with force_locale("en"):
             raise click.ClickException(str(exc)) from None
-    click.echo(
-        f"Opened round {round_.id}: {round_.name} "
-        f"({round_.questionnaire_key} v{round_.questionnaire_version})"
-    )
+    click.echo(f"Opened round {round_.id}: {round_.name} ({round_.questionnaire_key} v{round_.questionnaire_version})")
 
 
 @demo_cli.command("seed")
@@ -274,9 +269,7 @@ def demo_seed(departments, respondents, seed):
     from surveyapp.services.demo import seed_demo
 
     result = seed_demo(departments, respondents, seed)
-    click.echo(
-        f"Seeded agency {result.agency_code}: {result.departments} departments, {result.responses} responses."
-    )
+    click.echo(f"Seeded agency {result.agency_code}: {result.departments} departments, {result.responses} responses.")
     click.echo(f"round_id={result.round_id}")
 
 
@@ -290,10 +283,7 @@ def scores_rebuild(round_id):
     for change in changes:
         before = "-" if change.before is None else f"{change.before:.2f}"
         after = "-" if change.after is None else f"{change.after:.2f}"
-        click.echo(
-            f"response {change.response_id}: {before} ({change.grade_before}) "
-            f"-> {after} ({change.grade_after})"
-        )
+        click.echo(f"response {change.response_id}: {before} ({change.grade_before}) -> {after} ({change.grade_after})")
     click.echo(f"{len(changes)} response(s) changed.")
 
 

@@ -23,9 +23,7 @@ class Defaults:
     UPLOADS_DIR = None  # defaults to <instance>/uploads
     REDIS_URL = None
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately
-    MAX_FORM_MEMORY_SIZE = (
-        4 * 1024 * 1024
-    )  # a 1 MB Chinese text, URL-encoded, still gets a field-level message
+    MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024  # a 1 MB Chinese text, URL-encoded, still gets a field-level message
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "surveyapp" / "translations")
@@ -39,6 +37,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Refuse to render a PDF when WeasyPrint falls back to fontTools (libharfbuzz-subset0 missing).
+    STRICT_FONTS = False
 
 
 def normalise_database_url(url: str) -> str:

@@ -65,9 +65,7 @@ def can_edit_response(user, response) -> bool:
 
 def can_view_response(user, response) -> bool:
     """Those who may edit it, and administrators whose scope covers its department."""
-    return can_edit_response(user, response) or (
-        has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
-    )
+    return can_edit_response(user, response) or (has_role(user, Role.ADMIN) and in_scope(user, response.organisation))
 
 
 def can_view_department_results(user, department) -> bool:

@@ -49,6 +49,7 @@ def _base_config(database_url: str, tmp_path: Path) -> dict:
         "REPORTS_DIR": str(tmp_path / "reports"),
         "UPLOADS_DIR": str(tmp_path / "uploads"),
         "PASSWORD_MIN_LENGTH": 10,
+        "STRICT_FONTS": True,
     }
 
 
@@ -213,6 +214,4 @@ def pytest_terminal_summary(terminalreporter):
     ran = ", ".join(sorted(_backends_used)) or "none"
     terminalreporter.write_line(f"database backends exercised: {ran}")
     if not POSTGRES_AVAILABLE:
-        terminalreporter.write_line(
-            f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: its tests were skipped"
-        )
+        terminalreporter.write_line(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: its tests were skipped")

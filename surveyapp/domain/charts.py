@@ -92,9 +92,7 @@ def radar_chart(
         axes.grid(color=GRID)
         if peer is not None:
             closed = [v or 0 for v in peer] + [peer[0] or 0]
-            axes.plot(
-                angles + angles[:1], closed, color=PEER, linewidth=1.2, linestyle="--", label=peer_label
-            )
+            axes.plot(angles + angles[:1], closed, color=PEER, linewidth=1.2, linestyle="--", label=peer_label)
         closed = [v or 0 for v in values] + [values[0] or 0]
         axes.plot(angles + angles[:1], closed, color=ACCENT, linewidth=2, label=value_label)
         axes.fill(angles + angles[:1], closed, color=ACCENT, alpha=0.15)
@@ -180,9 +178,7 @@ def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]]
             colour = ACCENT if index == 0 else PEER
             points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
             if points:
-                axes.plot(
-                    [p[0] for p in points], [p[1] for p in points], marker="o", color=colour, label=name
-                )
+                axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colour, label=name)
         axes.set_xticks(xs)
         axes.set_xticklabels(rounds, fontsize=8)
         axes.set_ylim(0, 100)
@@ -204,21 +200,17 @@ def heatmap_chart(
         height = 1.9 + 0.32 * len(rows)
         figure = Figure(figsize=(2.0 + 0.85 * len(columns), height))
         axes = figure.add_subplot()
-        mesh = axes.pcolormesh(
-            np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white"
-        )
+        # Every cell carries its number, so no colour bar (matplotlib draws that as a raster image).
+        axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
                 if not np.isnan(value):
-                    axes.text(
-                        j + 0.5, i + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=7, color=INK
-                    )
+                    axes.text(j + 0.5, i + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=7, color=INK)
         axes.set_xticks([j + 0.5 for j in range(len(columns))])
         axes.set_xticklabels(columns, fontsize=7, rotation=35, ha="left", rotation_mode="anchor")
         axes.set_yticks([i + 0.5 for i in range(len(rows))])
         axes.set_yticklabels(rows, fontsize=7)
         axes.invert_yaxis()
         axes.xaxis.tick_top()
-        figure.colorbar(mesh, ax=axes, fraction=0.03, pad=0.02)
         figure.subplots_adjust(left=0.2, right=0.86, top=1 - 1.5 / height, bottom=0.2 / height)
         return _svg(figure)

@@ -217,11 +217,7 @@ class _Builder:
         labels = {}
         for lang in LANGUAGES:
             value = raw.get(lang)
-            if (
-                not isinstance(value, list)
-                or len(value) != 5
-                or not all(isinstance(v, str) and v for v in value)
-            ):
+            if not isinstance(value, list) or len(value) != 5 or not all(isinstance(v, str) and v for v in value):
                 self.problem(where, "likert_labels", f"{lang} needs exactly five labels")
                 value = ["1", "2", "3", "4", "5"]
             labels[lang] = tuple(value)
@@ -233,9 +229,7 @@ class _Builder:
         if not isinstance(raw, dict):
             self.problem("top level", field, "must map keys to texts")
             return {}
-        return {
-            self.key(k, "top level", field): self.text(v, "top level", f"{field}.{k}") for k, v in raw.items()
-        }
+        return {self.key(k, "top level", field): self.text(v, "top level", f"{field}.{k}") for k, v in raw.items()}
 
     def dimensions(self, raw: Any) -> list[Dimension]:
         if not isinstance(raw, list) or not raw:
@@ -287,9 +281,7 @@ class _Builder:
                 self.problem(where, "min", "missing")
                 minimum = 0.0
             grades.append(
-                Grade(
-                    self.key(entry.get("key"), where), minimum, self.text(entry.get("label"), where, "label")
-                )
+                Grade(self.key(entry.get("key"), where), minimum, self.text(entry.get("label"), where, "label"))
             )
         grades.sort(key=lambda grade: grade.min, reverse=True)
         if grades and grades[-1].min != 0:
@@ -354,9 +346,7 @@ class _Builder:
             part_keys.add(key)
             respondent = entry.get("respondent")
             if respondent not in RESPONDENTS:
-                self.problem(
-                    where, "respondent", f"must be one of {', '.join(RESPONDENTS)}, got {respondent!r}"
-                )
+                self.problem(where, "respondent", f"must be one of {', '.join(RESPONDENTS)}, got {respondent!r}")
             sections = []
             earlier: dict[str, Item] = {}
             for section in entry.get("sections") or []:
@@ -386,9 +376,7 @@ class _Builder:
             )
         return parts
 
-    def item(
-        self, raw: Any, dimension: str, part: str, earlier: dict[str, Item], seen: set[str]
-    ) -> Item | None:
+    def item(self, raw: Any, dimension: str, part: str, earlier: dict[str, Item], seen: set[str]) -> Item | None:
         if not isinstance(raw, dict):
             self.problem(f"part {part}", "items", f"each item must be a mapping, got {raw!r}")
             return None
@@ -466,9 +454,7 @@ class _Builder:
                 self.problem(where, "options", f"duplicate option value {value!r}")
             values.add(value)
             score = self.score(entry.get("score"), where, f"options.{value}.score")
-            options.append(
-                Option(value, self.text(entry.get("label"), where, f"options.{value}.label"), score)
-            )
+            options.append(Option(value, self.text(entry.get("label"), where, f"options.{value}.label"), score))
         return tuple(options)
 
     def bands(self, raw: Any, where: str, kind: Any) -> tuple[Band, ...]:
@@ -500,9 +486,7 @@ class _Builder:
         if raw is None:
             return None
         if not isinstance(raw, dict) or "item" not in raw:
-            self.problem(
-                where, field, "must name an item and one test (equals, not_equals, selected, above, below)"
-            )
+            self.problem(where, field, "must name an item and one test (equals, not_equals, selected, above, below)")
             return None
         tests = [op for op in CONDITION_OPS if op in raw]
         unknown = [name for name in raw if name not in CONDITION_OPS and name != "item"]
@@ -514,9 +498,7 @@ class _Builder:
         if earlier is not None:
             target = earlier.get(target_key)
             if target is None:
-                self.problem(
-                    where, field, f"points at {target_key!r}, which is not an earlier item of this part"
-                )
+                self.problem(where, field, f"points at {target_key!r}, which is not an earlier item of this part")
                 return None
             kind, options = target.kind, target.options
         value = raw[op]
@@ -527,9 +509,7 @@ class _Builder:
         if op in ("equals", "not_equals", "selected"):
             allowed = _answer_values(kind, options)
             if allowed is not None and str(value) not in allowed:
-                self.problem(
-                    where, field, f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})"
-                )
+                self.problem(where, field, f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})")
         # Normalise so that a definition read from YAML, XLSX or JSON compares equal.
         if op in ("above", "below"):
             value = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
@@ -630,9 +610,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
                 "respondent": p.respondent,
                 "title": text(p.title),
                 **({"description": text(p.description)} if text(p.description, True) else {}),
-                "sections": [
-                    {"dimension": s.dimension, "items": [item(i) for i in s.items]} for s in p.sections
-                ],
+                "sections": [{"dimension": s.dimension, "items": [item(i) for i in s.items]} for s in p.sections],
             }
             for p in questionnaire.parts
         ],

@@ -168,9 +168,7 @@ def translations(lang: str):
     if lang not in _translations:
         loaded = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
         if not isinstance(loaded, Translations) and lang != "en":
-            raise FileNotFoundError(
-                f"no compiled catalogue for {lang} in {TRANSLATIONS}; run `make translations`"
-            )
+            raise FileNotFoundError(f"no compiled catalogue for {lang} in {TRANSLATIONS}; run `make translations`")
         _translations[lang] = loaded
     return _translations[lang]
 
@@ -213,6 +211,8 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
     gettext = gettext_for(data.lang)
     labels = [d.title for d in data.dimensions]
     scores = [d.score for d in data.dimensions]
+    if not labels:
+        return {}
     result = {
         "bars": charts.data_uri(
             charts.bar_chart(
@@ -234,9 +234,7 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
     )  # fmt: skip
     if data.peer_values and any(data.peer_values):
         result["spread"] = charts.data_uri(
-            charts.spread_chart(
-                labels, data.peer_values, scores, data.lang, you_label=gettext("You are here")
-            )
+            charts.spread_chart(labels, data.peer_values, scores, data.lang, you_label=gettext("You are here"))
         )
     if len(data.trend_rounds) >= 2:
         series = {gettext("Overall index"): list(data.trend_values)}
@@ -278,9 +276,7 @@ def render_pdf(
     refused = refused if refused is not None else []
     fetcher = _fetcher_class()(refused)
     html = render_html(data, scorecard_charts(data), generated_at)
-    stylesheet = CSS(
-        filename=str(STATIC / "css" / "report.css"), font_config=font_config(), url_fetcher=fetcher
-    )
+    stylesheet = CSS(filename=str(STATIC / "css" / "report.css"), font_config=font_config(), url_fetcher=fetcher)
     watcher = _SubsetWarningWatcher()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(watcher)

@@ -163,15 +163,10 @@ def dimension_scores(
         applicable_weight = sum(i.weight for i in applicable)
         answered_weight = sum(i.weight for i in scored)
         score = None
-        if (
-            applicable_weight
-            and answered_weight / applicable_weight >= questionnaire.min_answered_share - 1e-12
-        ):
+        if applicable_weight and answered_weight / applicable_weight >= questionnaire.min_answered_share - 1e-12:
             score = sum(i.weight * i.score for i in scored) / answered_weight
         result.append(
-            DimensionScore(
-                key, questionnaire.dimension(key).weight, score, applicable_weight, answered_weight
-            )
+            DimensionScore(key, questionnaire.dimension(key).weight, score, applicable_weight, answered_weight)
         )
     return result
 

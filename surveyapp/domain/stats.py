@@ -98,9 +98,7 @@ def part_weights(questionnaire: Questionnaire, part_key: str) -> dict[str, float
 
 def combine(staff_mean: float | None, staff_weight: float, checklist: float | None, checklist_weight: float):
     """A dimension's department score: staff mean and checklist score weighted by their item weights."""
-    parts = [
-        (v, w) for v, w in ((staff_mean, staff_weight), (checklist, checklist_weight)) if v is not None and w
-    ]
+    parts = [(v, w) for v, w in ((staff_mean, staff_weight), (checklist, checklist_weight)) if v is not None and w]
     if not parts:
         return None
     return math.fsum(v * w for v, w in parts) / math.fsum(w for _, w in parts)
@@ -123,8 +121,7 @@ def department_result(
         values = [
             card.dimension(dimension.key).score
             for card in staff_cards
-            if any(d.key == dimension.key for d in card.dimensions)
-            and card.dimension(dimension.key).score is not None
+            if any(d.key == dimension.key for d in card.dimensions) and card.dimension(dimension.key).score is not None
         ]
         staff = describe(values, min_group_size)
         checklist = None
@@ -224,9 +221,7 @@ def alpha_label(alpha: float | None) -> str | None:
     return "unacceptable"
 
 
-def reliability(
-    questionnaire: Questionnaire, part_key: str, cards: Iterable[ScoreCard]
-) -> list[DimensionReliability]:
+def reliability(questionnaire: Questionnaire, part_key: str, cards: Iterable[ScoreCard]) -> list[DimensionReliability]:
     """Cronbach's alpha and corrected item–total correlations per dimension of one part.
 
     Item scores are already reverse-scored. Respondents are used for a dimension only when they

@@ -155,9 +155,7 @@ def read_xlsform(path_or_bytes: str | Path | bytes, source: str | None = None) -
         handle = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
-        raise QuestionnaireError(
-            [Problem(source, "file", "-", f"not a readable .xlsx workbook: {exc}")]
-        ) from None
+        raise QuestionnaireError([Problem(source, "file", "-", f"not a readable .xlsx workbook: {exc}")]) from None
     sheets = {ws.title.lower(): _Sheet(ws.title, ws) for ws in workbook.worksheets}
     workbook.close()
     reader = _Reader(source)
@@ -205,9 +203,7 @@ def _read(reader: _Reader, sheets: dict[str, _Sheet]) -> dict[str, Any]:
     if LIKERT_LIST in choices:
         options = choices[LIKERT_LIST]
         if [o["value"] for o in options] != ["1", "2", "3", "4", "5"]:
-            reader.problem(
-                "choices", None, LIKERT_LIST, "the likert5 list must have the names 1 to 5 in order"
-            )
+            reader.problem("choices", None, LIKERT_LIST, "the likert5 list must have the names 1 to 5 in order")
         else:
             data["likert_labels"] = {lang: [o["label"].get(lang, "") for o in options] for lang in LANGUAGES}
 
@@ -231,9 +227,7 @@ def _read(reader: _Reader, sheets: dict[str, _Sheet]) -> dict[str, Any]:
     data["dimensions"] = _read_dimensions(reader, sheets)
     for name in ("staff_levels", "staff_posts"):
         if name in sheets:
-            data[name] = {
-                row.get("key"): reader.texts(sheets[name], row, n, "label") for n, row in sheets[name].rows
-            }
+            data[name] = {row.get("key"): reader.texts(sheets[name], row, n, "label") for n, row in sheets[name].rows}
     if "training" in sheets:
         data["training_modules"] = [
             {
@@ -350,9 +344,7 @@ def _read_survey(reader: _Reader, sheet: _Sheet, choices, form_title) -> list[di
     return parts
 
 
-def _read_item(
-    reader: _Reader, sheet: _Sheet, number: int, row: dict, words: list[str], choices
-) -> dict | None:
+def _read_item(reader: _Reader, sheet: _Sheet, number: int, row: dict, words: list[str], choices) -> dict | None:
     name = row.get("name")
     where = (sheet.name, number)
     head = words[0].lower() if words else ""
@@ -366,11 +358,7 @@ def _read_item(
         values = [o["value"] for o in options]
         if head == "select_one" and words[1] == LIKERT_LIST:
             item["kind"] = "likert5"
-        elif (
-            head == "select_one"
-            and sorted(values) == ["no", "yes"]
-            and not any("score" in o for o in options)
-        ):
+        elif head == "select_one" and sorted(values) == ["no", "yes"] and not any("score" in o for o in options):
             item["kind"] = "yesno"
         else:
             item["kind"] = "single_choice" if head == "select_one" else "multi_choice"
@@ -422,8 +410,7 @@ def _read_item(
             reader.problem(
                 *where,
                 "relevant",
-                f"unsupported expression {row['relevant']!r}; use ${{q}} = 'x', "
-                "${q} != 'x' or selected(${q}, 'x')",
+                f"unsupported expression {row['relevant']!r}; use ${{q}} = 'x', ${{q}} != 'x' or selected(${{q}}, 'x')",
             )
         else:
             item["show_if"] = condition
@@ -501,9 +488,7 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     choices.append([LIKERT_LIST, "1"] + [questionnaire.likert_labels[lang][0] for lang in LANGUAGES] + [None])
     for index in range(1, 5):
         choices.append(
-            [LIKERT_LIST, str(index + 1)]
-            + [questionnaire.likert_labels[lang][index] for lang in LANGUAGES]
-            + [None]
+            [LIKERT_LIST, str(index + 1)] + [questionnaire.likert_labels[lang][index] for lang in LANGUAGES] + [None]
         )
     choices.append([YESNO_LIST, "yes", "是", "是", "Yes", None])
     choices.append([YESNO_LIST, "no", "否", "否", "No", None])
@@ -564,10 +549,7 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     if questionnaire.training_modules:
         training = workbook.create_sheet("training")
         training.append(
-            ["key"]
-            + _lang_columns("title")
-            + _lang_columns("description")
-            + ["dimensions", "levels", "posts"]
+            ["key"] + _lang_columns("title") + _lang_columns("description") + ["dimensions", "levels", "posts"]
         )
         for module in questionnaire.training_modules:
             training.append(

@@ -175,9 +175,7 @@ def build_number(item: Item, lang: str, questionnaire: Questionnaire):
 
 def build_date(item: Item, lang: str, questionnaire: Questionnaire):
     fields = {
-        item.key: DateField(
-            item.text.get(lang), validators=[Optional()], description=_l("Use the form YYYY-MM-DD.")
-        )
+        item.key: DateField(item.text.get(lang), validators=[Optional()], description=_l("Use the form YYYY-MM-DD."))
     }
     if item.allow_na:
         fields[item.key + NA_SUFFIX] = BooleanField(_na_label())
@@ -187,9 +185,7 @@ def build_date(item: Item, lang: str, questionnaire: Questionnaire):
 def build_text(item: Item, lang: str, questionnaire: Questionnaire):
     message = _l("Write at most %(n)d characters.", n=TEXT_MAX)
     return {
-        item.key: TextAreaField(
-            item.text.get(lang), validators=[Optional(), Length(max=TEXT_MAX, message=message)]
-        )
+        item.key: TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=TEXT_MAX, message=message)])
     }
 
 
@@ -235,9 +231,7 @@ def page_form_class(questionnaire: Questionnaire, part_key: str, page: int, lang
     return form_class
 
 
-def _build_page_form_class(
-    questionnaire: Questionnaire, part_key: str, page: int, lang: str
-) -> type[FlaskForm]:
+def _build_page_form_class(questionnaire: Questionnaire, part_key: str, page: int, lang: str) -> type[FlaskForm]:
     items = questionnaire.part(part_key).sections[page].items
     attributes: dict[str, Any] = {}
     with force_locale(lang):
@@ -246,9 +240,7 @@ def _build_page_form_class(
             if builder is None:  # the loader refuses unknown kinds; this guards against drift
                 raise KeyError(f"no form builder for item kind {item.kind!r} ({item.key})")
             attributes.update(builder(item, lang, questionnaire))
-    return type(
-        f"Page_{questionnaire.key}_{questionnaire.version}_{part_key}_{page}_{lang}", (FlaskForm,), attributes
-    )
+    return type(f"Page_{questionnaire.key}_{questionnaire.version}_{part_key}_{page}_{lang}", (FlaskForm,), attributes)
 
 
 def answers_from_form(form: FlaskForm, items) -> dict[str, Any]:

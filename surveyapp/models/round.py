@@ -40,9 +40,7 @@ class AssessmentRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
-    departments: Mapped[list[Organisation]] = relationship(
-        secondary=round_departments, order_by="Organisation.code"
-    )
+    departments: Mapped[list[Organisation]] = relationship(secondary=round_departments, order_by="Organisation.code")
 
     @property
     def is_open(self) -> bool:

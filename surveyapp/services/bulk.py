@@ -87,11 +87,11 @@ def _warm_up() -> None:
     import surveyapp.domain.report  # noqa: F401
 
 
-def render_in_worker(data, archival: bool) -> tuple[bytes, int]:
+def render_in_worker(data, archival: bool, strict_fonts: bool = False) -> tuple[bytes, int]:
     """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
     from surveyapp.domain.report import render_pdf
 
-    pdf = render_pdf(data, datetime.now(UTC), archival=archival)
+    pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=strict_fonts)
     return pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -126,7 +126,8 @@ def run_bulk_job(
                     shutil.copyfile(cached, directory / file_name(department))
                     _advance(job, progress)
                     continue
-                pending[pool.submit(render_in_worker, data, job.archival)] = (department, cached)
+                strict = current_app.config["STRICT_FONTS"]
+                pending[pool.submit(render_in_worker, data, job.archival, strict)] = (department, cached)
             for future in as_completed(pending):
                 department, cached = pending[future]
                 try:
@@ -188,9 +189,7 @@ def assemble(job: ReportJob) -> None:
         for path in files:
             bundle.write(path, arcname=path.name)
         if job.failures:
-            bundle.writestr(
-                "FAILED.txt", "".join(f"{code}: {error}\n" for code, error in sorted(job.failures.items()))
-            )
+            bundle.writestr("FAILED.txt", "".join(f"{code}: {error}\n" for code, error in sorted(job.failures.items())))
     if job.merged and files:
         import pikepdf
 
@@ -238,7 +237,7 @@ def render_one_department(job_id: int, department_id: int) -> None:
         data = department_scorecard_data(_contexts[key], department, job.lang)
         cached = cached_pdf_path(data, job.archival)
         if not cached.exists():
-            pdf, _ = render_in_worker(data, job.archival)
+            pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
             _write_atomically(cached, pdf)
         directory = job_directory(job)
         directory.mkdir(parents=True, exist_ok=True)

@@ -83,9 +83,7 @@ def department_scores_from_totals(
             staff[dimension.key].mean, staff_weights.get(dimension.key, 0.0),
             checklist[dimension.key], checklist_weights.get(dimension.key, 0.0),
         )  # fmt: skip
-    scored = [
-        (d.weight, dimensions[d.key]) for d in questionnaire.dimensions if dimensions[d.key] is not None
-    ]
+    scored = [(d.weight, dimensions[d.key]) for d in questionnaire.dimensions if dimensions[d.key] is not None]
     weight = sum(w for w, _ in scored)
     overall = sum(w * v for w, v in scored) / weight if weight else None
     return DepartmentScores(organisation_id, dimensions, staff, checklist, overall, red_lines)

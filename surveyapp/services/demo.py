@@ -95,9 +95,7 @@ def _answers(part, profile: dict[str, float], rng: random.Random) -> dict:
     return {key: value for key, value in answers.items() if key in shown}
 
 
-def seed_demo(
-    departments: int, respondents: int, seed: int, questionnaire_key: str = "transparency"
-) -> SeedResult:
+def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: str = "transparency") -> SeedResult:
     """Create an agency with departments, staff, a round and submitted responses."""
     rng = random.Random(seed)
     if latest_version(questionnaire_key) is None:
@@ -109,9 +107,7 @@ def seed_demo(
     levels = list(questionnaire.staff_levels) or ["clerk"]
     posts = list(questionnaire.staff_posts) or ["other"]
 
-    existing = db.session.scalar(
-        select(db.func.count(Organisation.id)).where(Organisation.code.like(f"DEMO{seed}-%"))
-    )
+    existing = db.session.scalar(select(db.func.count(Organisation.id)).where(Organisation.code.like(f"DEMO{seed}-%")))
     prefix = f"DEMO{seed}-{existing}"
     agency = Organisation(
         code=f"{prefix}-AG",
@@ -138,9 +134,7 @@ def seed_demo(
     )
     db.session.add(round_)
     db.session.flush()
-    db.session.execute(
-        insert(round_departments), [{"round_id": round_.id, "organisation_id": o} for o in org_ids]
-    )
+    db.session.execute(insert(round_departments), [{"round_id": round_.id, "organisation_id": o} for o in org_ids])
 
     total = 0
     for start in range(0, len(org_ids), max(1, BATCH // max(1, respondents))):

@@ -58,9 +58,7 @@ def list_font_families(lang: str) -> list[str] | None:
     """Font families fontconfig offers for ``lang``, or None when fc-list is not installed."""
     if shutil.which("fc-list") is None:
         return None
-    out = subprocess.run(
-        ["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False
-    ).stdout
+    out = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False).stdout
     return [family for line in out.splitlines() for family in line.split(",")]
 
 
@@ -114,8 +112,7 @@ def check_database(engine, migrations_dir: str) -> Check:
         return Check(
             "database",
             False,
-            f"schema at {sorted(current) or 'nothing'}, code expects {sorted(heads)}: "
-            "run `flask db upgrade`.",
+            f"schema at {sorted(current) or 'nothing'}, code expects {sorted(heads)}: run `flask db upgrade`.",
         )
     return Check("database", True, f"{engine.url.get_backend_name()} at {', '.join(sorted(heads))}")
 

@@ -33,9 +33,7 @@ def store_evidence(response_id: int, upload) -> dict:
     original = os.path.basename(upload.filename or "").strip()
     extension = original.rsplit(".", 1)[-1].lower() if "." in original else ""
     if extension not in ALLOWED_TYPES:
-        raise EvidenceError(
-            _l("Upload a PDF, image or office document (%(types)s).", types=", ".join(ALLOWED_TYPES))
-        )
+        raise EvidenceError(_l("Upload a PDF, image or office document (%(types)s).", types=", ".join(ALLOWED_TYPES)))
     content = upload.stream.read(MAX_EVIDENCE_BYTES + 1)
     if len(content) > MAX_EVIDENCE_BYTES:
         raise EvidenceError(_l("The file is larger than %(mb)d MB.", mb=MAX_EVIDENCE_BYTES // (1024 * 1024)))

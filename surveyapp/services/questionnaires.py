@@ -64,9 +64,7 @@ def register_questionnaire(
     )
     db.session.add(row)
     db.session.flush()
-    record_event(
-        "questionnaire.load", actor=actor, obj=row, key=row.key, version=row.version, source=source_name
-    )
+    record_event("questionnaire.load", actor=actor, obj=row, key=row.key, version=row.version, source=source_name)
     db.session.commit()
     return row, True
 
@@ -82,9 +80,7 @@ def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:
 def get_questionnaire(key: str, version: int) -> Questionnaire:
     """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded."""
     row = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.key == key, QuestionnaireVersion.version == version
-        )
+        select(QuestionnaireVersion).where(QuestionnaireVersion.key == key, QuestionnaireVersion.version == version)
     )
     if row is None:
         raise KeyError(f"questionnaire {key} version {version} is not loaded")

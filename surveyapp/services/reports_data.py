@@ -30,9 +30,7 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
     ).all()
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     checklist = {p.key for p in questionnaire.parts if p.respondent == "coordinator"}
-    totals: dict[int, dict] = {
-        d.id: {"started": 0, "submitted": 0, "checklist": False} for d in round_.departments
-    }
+    totals: dict[int, dict] = {d.id: {"started": 0, "submitted": 0, "checklist": False} for d in round_.departments}
     for org_id, part, status, count in rows:
         entry = totals.setdefault(org_id, {"started": 0, "submitted": 0, "checklist": False})
         if part in checklist:
@@ -41,10 +39,7 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
             entry["started"] += count
             if status == ResponseStatus.SUBMITTED:
                 entry["submitted"] += count
-    return {
-        org: DepartmentProgress(org, e["started"], e["submitted"], e["checklist"])
-        for org, e in totals.items()
-    }
+    return {org: DepartmentProgress(org, e["started"], e["submitted"], e["checklist"]) for org, e in totals.items()}
 
 
 def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionReliability]]:

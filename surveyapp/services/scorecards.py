@@ -34,13 +34,16 @@ from surveyapp.services.scores import department_result_for, scorecard_of
 
 @dataclass
 class RoundContext:
-    """What every department's scorecard in a round shares; computed once for a bulk export."""
+    """What every department's scorecard in a round shares; computed once for a bulk export.
 
-    round: AssessmentRound
+    Plain data only (no ORM rows), so a worker can keep it across database sessions.
+    """
+
+    round_id: int
     questionnaire: Questionnaire
     peers: dict[int, DepartmentScores]
     reliability: dict[str, DimensionReliability]
-    trend: list[tuple[AssessmentRound, dict[int, DepartmentScores]]]
+    trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
 
 
 def round_context(round_: AssessmentRound) -> RoundContext:
@@ -54,10 +57,10 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         )
         .order_by(AssessmentRound.created_at, AssessmentRound.id)
     ).all()
-    trend = [(r, round_department_scores(r)) for r in earlier[-5:]]
+    trend = [(r.name, round_department_scores(r)) for r in earlier[-5:]]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
     )
 
 
@@ -96,9 +99,7 @@ def _strengths_weaknesses(rows: list[ItemRow]) -> tuple[tuple[str, ...], tuple[s
     return tuple(r.text for r in strong), tuple(r.text for r in weak)
 
 
-def _training(
-    questionnaire: Questionnaire, scores: dict[str, float | None], lang: str
-) -> tuple[TrainingRow, ...]:
+def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lang: str) -> tuple[TrainingRow, ...]:
     """Modules for dimensions below "good", weakest first (at least the weakest two)."""
     ranked = sorted((v, k) for k, v in scores.items() if v is not None)
     good = next((g.min for g in questionnaire.grades if g.key == "good"), 75)
@@ -109,14 +110,10 @@ def _training(
             if key in module.dimensions and module.key not in seen:
                 seen.add(module.key)
                 audience = [
-                    questionnaire.staff_levels[x].get(lang)
-                    for x in module.levels
-                    if x in questionnaire.staff_levels
+                    questionnaire.staff_levels[x].get(lang) for x in module.levels if x in questionnaire.staff_levels
                 ]
                 audience += [
-                    questionnaire.staff_posts[x].get(lang)
-                    for x in module.posts
-                    if x in questionnaire.staff_posts
+                    questionnaire.staff_posts[x].get(lang) for x in module.posts if x in questionnaire.staff_posts
                 ]
                 rows.append(TrainingRow(
                     module.title.get(lang), module.description.get(lang),
@@ -128,7 +125,7 @@ def _training(
 
 def department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
     """The plain data of one department's scorecard, in ``lang``."""
-    questionnaire, round_ = context.questionnaire, context.round
+    questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]
     result = department_result_for(round_, department.id, min_group)
@@ -188,9 +185,7 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
                                         red_line=item.key in hit_items))  # fmt: skip
         grade_key = grade_for(questionnaire, res.score, False)
         strengths, weaknesses = _strengths_weaknesses(rows)
-        peer_values = [
-            s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None
-        ]
+        peer_values = [s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None]
         reliability = context.reliability.get(dimension.key)
         sections.append(DimensionSection(
             key=dimension.key, title=dimension.title.get(lang), description=dimension.description.get(lang),
@@ -208,8 +203,8 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
         ))  # fmt: skip
 
     trend_rounds, trend_values, trend_peer = [], [], []
-    for earlier, scores in context.trend:
-        trend_rounds.append(earlier.name)
+    for name, scores in context.trend:
+        trend_rounds.append(name)
         trend_values.append(scores[department.id].overall if department.id in scores else None)
         overall = [s.overall for s in scores.values() if s.overall is not None]
         trend_peer.append(statistics.median(overall) if overall else None)
@@ -290,7 +285,7 @@ def cached_pdf(data: ScorecardData, archival: bool = False) -> Path:
     path = cached_pdf_path(data, archival)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pdf = render_pdf(data, datetime.now(UTC), archival=archival)
+        pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=current_app.config["STRICT_FONTS"])
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(pdf)
         temporary.replace(path)

@@ -88,20 +88,13 @@ def _add(key: dict, sign: int, score: float) -> None:
         "total": ScoreAggregate.total + sign * score,
         "total_squares": ScoreAggregate.total_squares + sign * score * score,
     }
-    statement = (
-        update(ScoreAggregate)
-        .where(*conditions)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    )
+    statement = update(ScoreAggregate).where(*conditions).values(**changes).execution_options(synchronize_session=False)
     if db.session.execute(statement).rowcount:
         return
     try:
         with db.session.begin_nested():
             db.session.execute(
-                insert(ScoreAggregate).values(
-                    **key, n=sign, total=sign * score, total_squares=sign * score * score
-                )
+                insert(ScoreAggregate).values(**key, n=sign, total=sign * score, total_squares=sign * score * score)
             )
     except IntegrityError:
         db.session.execute(statement)
@@ -178,9 +171,7 @@ def rebuild_scores(round_id: int | None = None) -> list[ScoreChange]:
         store_scores(response)
         rounds.add(response.round_id)
         if not _same(before, response.overall_score) or grade_before != response.grade:
-            changes.append(
-                ScoreChange(response.id, before, response.overall_score, grade_before, response.grade)
-            )
+            changes.append(ScoreChange(response.id, before, response.overall_score, grade_before, response.grade))
     db.session.flush()
     for rid in sorted(rounds if round_id is None else rounds | {round_id}):
         rebuild_aggregates(rid)
@@ -192,9 +183,7 @@ def _same(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-9)
 
 
-def department_result_for(
-    round_: AssessmentRound, organisation_id: int, min_group_size: int
-) -> DepartmentResult:
+def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int) -> DepartmentResult:
     """A department's result for a round, recomputed from the submitted answers."""
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     responses = db.session.scalars(

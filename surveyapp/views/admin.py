@@ -42,9 +42,7 @@ def round_list():
         for r in db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.created_at.desc()))
         if in_scope(current_user, r.organisation)
     ]
-    return render_template(
-        "admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale())
-    )
+    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()))
 
 
 @bp.get("/rounds/<int:round_id>")

@@ -66,9 +66,7 @@ def department_pdf(round_id: int, organisation_id: int):
     if not can_view_department_results(current_user, department):
         abort(403)
     lang = _requested_language()
-    path = department_scorecard(
-        round_, department, lang, current_user, archival=request.args.get("archive") == "1"
-    )
+    path = department_scorecard(round_, department, lang, current_user, archival=request.args.get("archive") == "1")
     return _send_pdf(path, f"{department.code}-{round_.id}-{lang}.pdf")
 
 
@@ -81,9 +79,7 @@ def respondent_pdf(response_id: int):
     if response.status != ResponseStatus.SUBMITTED:
         abort(404)
     lang = _requested_language()
-    return _send_pdf(
-        respondent_scorecard(response, lang, current_user), f"scorecard-{response.id}-{lang}.pdf"
-    )
+    return _send_pdf(respondent_scorecard(response, lang, current_user), f"scorecard-{response.id}-{lang}.pdf")
 
 
 def _job_in_scope(job_id: int) -> ReportJob:
@@ -100,9 +96,7 @@ def bulk_start(round_id: int):
     round_ = db.session.get(AssessmentRound, round_id) or abort(404)
     if not in_scope(current_user, round_.organisation):
         abort(403)
-    job = start_bulk_export(
-        round_, _requested_language(), current_user, merged=request.form.get("merged") == "1"
-    )
+    job = start_bulk_export(round_, _requested_language(), current_user, merged=request.form.get("merged") == "1")
     return redirect(url_for("reports.bulk_job", job_id=job.id))
 
 
@@ -149,6 +143,4 @@ def bulk_download(job_id: int):
         abort(404)
     record_event("report.export", actor=current_user, obj=job, file=path.name)
     db.session.commit()
-    return send_file(
-        path, as_attachment=True, download_name=f"scorecards-round{job.round_id}-{job.lang}{path.suffix}"
-    )
+    return send_file(path, as_attachment=True, download_name=f"scorecards-round{job.round_id}-{job.lang}{path.suffix}")

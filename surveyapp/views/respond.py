@@ -122,9 +122,7 @@ def page(response_id: int, page: int):
                 form[item.key].errors = [str(exc)]
                 for value in stored_files:
                     discard_evidence(response.id, value)
-                flash(
-                    _("Some answers need correcting; see the marked questions. Nothing was saved."), "error"
-                )
+                flash(_("Some answers need correcting; see the marked questions. Nothing was saved."), "error")
                 return _render_page(response, questionnaire, part, page, form, answers, status=400)
             stored_files.append(page_answers[item.key])
             if isinstance(answers.get(item.key), dict):

@@ -108,9 +108,7 @@ def test_section_with_unknown_dimension():
 def test_reverse_only_on_scales():
     data = minimal_definition()
     items(data)[2]["reverse"] = True
-    assert "defs/mini.yaml: item q3: reverse: only likert5 and yesno items can be reversed" in problems_of(
-        data
-    )
+    assert "defs/mini.yaml: item q3: reverse: only likert5 and yesno items can be reversed" in problems_of(data)
 
 
 def test_red_line_value_must_be_possible():

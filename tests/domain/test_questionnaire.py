@@ -16,9 +16,7 @@ def test_show_if_hides_until_condition_holds():
 def test_answer_to_a_hidden_item_does_not_open_later_items():
     data = minimal_definition()
     section = data["parts"][0]["sections"][0]["items"]
-    section.append(
-        {"key": "q2b", "kind": "yesno", "text": section[0]["text"], "show_if": {"item": "q2", "equals": 5}}
-    )
+    section.append({"key": "q2b", "kind": "yesno", "text": section[0]["text"], "show_if": {"item": "q2", "equals": 5}})
     items = parse_definition(data, "x").items
     shown = [i.key for i in visible_items(items, {"q1": "no", "q2": 5})]
     assert "q2" not in shown and "q2b" not in shown

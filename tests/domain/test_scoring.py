@@ -34,9 +34,7 @@ from surveyapp.domain.stats import (
 )
 
 T = {"zh_Hans": "简", "zh_Hant": "繁", "en": "en"}
-BUILTIN = load_file(
-    Path(__file__).resolve().parents[2] / "surveyapp" / "questionnaires" / "transparency-v1.yaml"
-)
+BUILTIN = load_file(Path(__file__).resolve().parents[2] / "surveyapp" / "questionnaires" / "transparency-v1.yaml")
 
 
 def golden_definition():
@@ -207,9 +205,7 @@ def test_permuting_respondents_does_not_change_the_department_result(respondents
 def test_an_item_everyone_answers_na_changes_nothing(answers):
     data = copy.deepcopy(golden_definition())
     baseline = parse_definition(data, "base")
-    data["parts"][0]["sections"][0]["items"].append(
-        {"key": "qx", "kind": "likert5", "text": T, "allow_na": True}
-    )
+    data["parts"][0]["sections"][0]["items"].append({"key": "qx", "kind": "likert5", "text": T, "allow_na": True})
     extended = parse_definition(data, "extended")
     golden_answers = {"q1": 3, "q2": 4, "q3": 2, "q4": "yes", "q5": 12}
     before = score_response(baseline, "staff", golden_answers)
@@ -228,9 +224,7 @@ def test_describe_matches_scipy():
     summary = describe(values, min_group_size=3)
     assert summary.mean == pytest.approx(np.mean(values))
     assert summary.sd == pytest.approx(np.std(values, ddof=1))
-    low, high = scipy_stats.t.interval(
-        0.95, len(values) - 1, loc=np.mean(values), scale=scipy_stats.sem(values)
-    )
+    low, high = scipy_stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=scipy_stats.sem(values))
     assert (summary.ci_low, summary.ci_high) == (pytest.approx(low), pytest.approx(high))
     assert not summary.suppressed and describe(values[:2], min_group_size=3).suppressed
 

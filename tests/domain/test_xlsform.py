@@ -17,9 +17,7 @@ def test_sample_xlsform_maps_onto_the_model(tmp_path):
     assert items["has_hotline"].kind == "single_choice"
     assert [o.score for o in items["has_hotline"].options] == [100, 0]
     assert items["hotline_hours"].kind == "number"
-    assert (
-        items["hotline_hours"].show_if.item == "has_hotline" and items["hotline_hours"].show_if.value == "yes"
-    )
+    assert items["hotline_hours"].show_if.item == "has_hotline" and items["hotline_hours"].show_if.value == "yes"
     assert [(b.min, b.score) for b in items["hotline_hours"].bands] == [(40, 100), (20, 50), (None, 0)]
     assert items["hotline_hours"].help.zh_Hans == "计算所有有人值守的小时"
     assert items["comment"].kind == "text" and not items["comment"].required

@@ -7,15 +7,11 @@ from surveyapp.models import AuditEvent, User
 def test_bootstrap_creates_first_admin_once_with_one_time_password(runner, client):
     result = runner.invoke(args=["users", "bootstrap"])
     assert result.exit_code == 0
-    password = next(
-        line.split(":", 1)[1].strip() for line in result.output.splitlines() if "password:" in line
-    )
+    password = next(line.split(":", 1)[1].strip() for line in result.output.splitlines() if "password:" in line)
     again = runner.invoke(args=["users", "bootstrap"])
     assert "exist already" in again.output and password not in again.output
 
-    page = client.post(
-        "/login", data={"email": "admin@localhost", "password": password}, follow_redirects=True
-    )
+    page = client.post("/login", data={"email": "admin@localhost", "password": password}, follow_redirects=True)
     assert b'name="new_password"' in page.data, "a one-time password must be changed first"
     assert client.get("/").status_code == 302
 
@@ -102,9 +98,7 @@ def test_cli_creates_user_with_password_from_stdin(app, runner, create_org):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "coord@agency.example"))
         assert user.role == "coordinator" and user.organisation.code == "D01"
-    short = runner.invoke(
-        args=["users", "create", "--email", "x@agency.example", "--role", "staff"], input="short\n"
-    )
+    short = runner.invoke(args=["users", "create", "--email", "x@agency.example", "--role", "staff"], input="short\n")
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
 

@@ -66,9 +66,7 @@ def test_catalogue_has_no_untranslated_or_fuzzy_message(path):
         message.id
         for message in catalogue
         if message.id
-        and (
-            message.fuzzy or not (message.string if isinstance(message.string, str) else all(message.string))
-        )
+        and (message.fuzzy or not (message.string if isinstance(message.string, str) else all(message.string)))
     ]
     assert problems == [], f"{path.parts[-3]}: untranslated or fuzzy: {problems}"
 

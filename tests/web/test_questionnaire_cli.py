@@ -35,10 +35,7 @@ def test_import_xlsform_then_export_both_formats(app, runner, tmp_path):
     assert "hotline version 2026112701: loaded" in result.output
     out = tmp_path / "out.xlsx"
     assert (
-        runner.invoke(
-            args=["questionnaire", "export", "hotline", "--format", "xlsx", "--out", str(out)]
-        ).exit_code
-        == 0
+        runner.invoke(args=["questionnaire", "export", "hotline", "--format", "xlsx", "--out", str(out)]).exit_code == 0
     )
     assert runner.invoke(args=["questionnaire", "validate", str(out)]).exit_code == 0
     out_yaml = tmp_path / "out.yaml"

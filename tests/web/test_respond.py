@@ -83,10 +83,7 @@ def start(client, round_id, part):
 
 def stored_answers(app, response_id):
     with app.app_context():
-        return {
-            a.question_key: a
-            for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id))
-        }
+        return {a.question_key: a for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id))}
 
 
 def test_staff_completes_in_zh_hant_stops_half_way_resumes_and_submits(app, assessment):
@@ -136,9 +133,7 @@ def test_staff_completes_in_zh_hant_stops_half_way_resumes_and_submits(app, asse
     with app.app_context():
         response = db.session.get(Response, response_id)
         assert response.status == "submitted" and response.submitted_at is not None
-        actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_id == str(response_id))
-        )
+        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(response_id)))
         assert "response.submit" in set(actions)
 
 
@@ -163,9 +158,7 @@ def test_unknown_field_is_refused_and_nothing_saved(app, assessment):
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id, _ = start(client, assessment["round_id"], "staff")
-    result = client.post(
-        f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "3", "is_admin": "1"}
-    )
+    result = client.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "3", "is_admin": "1"})
     assert result.status_code == 400
     assert "not questions of this page" in result.get_data(as_text=True)
     assert count_answers(app) == 0
@@ -186,9 +179,7 @@ def test_value_outside_the_scale_is_refused(app, assessment, value):
     sign_in(client, "staff@d01.example", lang="en")
     response_id, _ = start(client, assessment["round_id"], "staff")
     # d1_s01 does not allow N/A, so "na" is outside its scale too.
-    result = client.post(
-        f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": value, "d1_s02": "yes"}
-    )
+    result = client.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": value, "d1_s02": "yes"})
     assert result.status_code == 400
     html = result.get_data(as_text=True)
     assert "Choose one of the answers offered." in html and 'id="error-d1_s01"' in html
@@ -243,10 +234,7 @@ def submit_complete(app, client, round_id, part_key):
     with app.app_context():
         part = get_questionnaire("transparency", 1).part(part_key)
     for page in range(len(part.sections)):
-        assert (
-            client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code
-            == 302
-        )
+        assert client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code == 302
     assert client.post(f"/responses/{response_id}/submit").status_code == 302
     return response_id
 
@@ -263,9 +251,7 @@ def test_second_submit_changes_nothing(app, assessment):
     assert edit.status_code == 302
     with app.app_context():
         assert db.session.get(Response, response_id).submitted_at == first_time
-        submits = db.session.scalar(
-            select(func.count(AuditEvent.id)).where(AuditEvent.action == "response.submit")
-        )
+        submits = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "response.submit"))
         assert submits == 1
     assert stored_answers(app, response_id)["d1_s01"].value == 4
 
@@ -294,10 +280,7 @@ def test_other_department_cannot_see_or_change_a_response(app, assessment):
         f"/responses/{response_id}/review",
     ):
         assert intruder.get(path).status_code == 403
-    assert (
-        intruder.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "1"}).status_code
-        == 403
-    )
+    assert intruder.post(f"/responses/{response_id}/page/0", data={"action": "save", "d1_s01": "1"}).status_code == 403
     assert intruder.post(f"/responses/{response_id}/submit").status_code == 403
     assert count_answers(app) == 0
 
@@ -344,18 +327,14 @@ def test_evidence_file_is_checked_stored_and_served_only_to_those_allowed(app, a
     page = next(i for i, s in enumerate(part.sections) if s.dimension == "D4")
     data = page_data(part, page, action="save")
     data["d4_c04"] = (io.BytesIO(b"not a pdf"), "plan.pdf")
-    refused = client.post(
-        f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data"
-    )
+    refused = client.post(f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data")
     assert refused.status_code == 400 and "does not match its type" in refused.get_data(as_text=True)
     assert count_answers(app) == 0
 
     data = page_data(part, page, action="save")
     data["d4_c04"] = (io.BytesIO(b"%PDF-1.7\n% a training plan\n"), "plan 2026.pdf")
     assert (
-        client.post(
-            f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data"
-        ).status_code
+        client.post(f"/responses/{response_id}/page/{page}", data=data, content_type="multipart/form-data").status_code
         == 302
     )
     stored = stored_answers(app, response_id)["d4_c04"].value
@@ -369,12 +348,7 @@ def test_evidence_file_is_checked_stored_and_served_only_to_those_allowed(app, a
     sign_in(intruder, "staff@d02.example", lang="en")
     assert intruder.get(f"/responses/{response_id}/evidence/d4_c04").status_code == 403
     with app.app_context():
-        assert (
-            db.session.scalar(
-                select(func.count(AuditEvent.id)).where(AuditEvent.action == "evidence.download")
-            )
-            == 1
-        )
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "evidence.download")) == 1
 
 
 @pytest.fixture
@@ -435,6 +409,4 @@ def test_imported_xlsform_renders_and_can_be_answered(app, hotline_round):
         "hotline_hours": 30,
         "answer_quality": "fair",
     }
-    assert {(a.questionnaire_key, a.questionnaire_version) for a in answers.values()} == {
-        ("hotline", 2026112701)
-    }
+    assert {(a.questionnaire_key, a.questionnaire_version) for a in answers.values()} == {("hotline", 2026112701)}

@@ -35,9 +35,7 @@ def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, as
         card = score_response(get_questionnaire("transparency", 1), "staff", answers_of(response))
         assert response.overall_score == pytest.approx(card.overall)
         assert response.grade == card.grade
-        assert {d.dimension: d.score for d in response.dimension_scores} == {
-            d.key: d.score for d in card.dimensions
-        }
+        assert {d.dimension: d.score for d in response.dimension_scores} == {d.key: d.score for d in card.dimensions}
         by_key = {i.key: i.score for i in card.items}
         assert all(a.score == by_key[a.question_key] for a in response.answers)
     after_submit = aggregates(app, assessment["round_id"])
@@ -96,9 +94,7 @@ def test_demo_seed_is_deterministic_and_consistent(app, runner):
     with app.app_context():
         scores = [
             r.overall_score
-            for r in db.session.scalars(
-                select(Response).where(Response.round_id == round_id).order_by(Response.id)
-            )
+            for r in db.session.scalars(select(Response).where(Response.round_id == round_id).order_by(Response.id))
         ]
     assert len(scores) == 4 * 6
     bulk = aggregates(app, round_id)
@@ -113,9 +109,7 @@ def test_demo_seed_is_deterministic_and_consistent(app, runner):
     with app.app_context():
         again = [
             r.overall_score
-            for r in db.session.scalars(
-                select(Response).where(Response.round_id == second).order_by(Response.id)
-            )
+            for r in db.session.scalars(select(Response).where(Response.round_id == second).order_by(Response.id))
         ]
         grades = {r.grade for r in db.session.scalars(select(Response))}
     assert again == scores

@@ -1,0 +1,299 @@
+"""PDF scorecards: content, fonts, safety, caching, downloads and bulk exports."""
+
+import io
+import subprocess
+import time
+import zipfile
+from datetime import UTC, datetime
+
+import pikepdf
+import pytest
+from sqlalchemy import select
+
+from surveyapp.domain import report
+from surveyapp.extensions import db
+from surveyapp.models import AuditEvent, JobStatus, Organisation, ReportJob
+from tests.web.test_respond import sign_in
+from tests.web.test_scores import seed
+
+DIMENSIONS_HANT = ["工作人員形象意識", "網路公關與輿情回應", "新媒體融合與平台維運", "培訓體系", "網路治理與問責",
+                   "公眾參與與監督", "主動公開、依申請公開與資料開放"]  # fmt: skip
+
+
+def pdftotext(pdf: bytes) -> str:
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return "".join(result.stdout.decode("utf-8").split())
+
+
+def squash(text: str) -> str:
+    """Text with whitespace removed, as pdftotext output is compared."""
+    return "".join(text.split())
+
+
+def pdffonts(pdf: bytes, tmp_path) -> list[list[str]]:
+    path = tmp_path / "f.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+@pytest.fixture
+def seeded(app, runner, create_user):
+    round_id = seed(runner, departments=4, respondents=4)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        departments = db.session.scalars(select(Organisation).where(Organisation.kind == "department")).all()
+        return {"round_id": round_id, "departments": [(d.id, d.code, d.name_zh_hant) for d in departments]}
+
+
+def download(app, seeded, lang, index=0, email="root@agency.example"):
+    client = app.test_client()
+    sign_in(client, email, lang="en")
+    org_id = seeded["departments"][index][0]
+    response = client.get(f"/rounds/{seeded['round_id']}/departments/{org_id}/scorecard.pdf?lang={lang}")
+    return response
+
+
+def test_zh_hant_scorecard_text_and_embedded_tc_fonts(app, seeded, tmp_path):
+    response = download(app, seeded, "zh-Hant")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdftotext(response.data)
+    assert squash(seeded["departments"][0][2]) in text
+    for name in DIMENSIONS_HANT:
+        assert name in text, name
+    assert any(grade in text for grade in ("優秀", "良好", "合格", "不合格"))
+    fonts = pdffonts(response.data, tmp_path)
+    assert fonts, "the PDF has fonts"
+    for row in fonts:
+        assert "Noto-Sans-CJK-TC" in row[0], row
+        assert row[-5:-2] == ["yes", "yes", "yes"], f"embedded, subset, unicode: {row}"
+
+
+def test_zh_hans_scorecard_uses_sc_faces(app, seeded, tmp_path):
+    response = download(app, seeded, "zh_Hans")
+    text = pdftotext(response.data)
+    assert "工作人员形象意识" in text
+    assert all("Noto-Sans-CJK-SC" in row[0] for row in pdffonts(response.data, tmp_path))
+
+
+def test_scorecard_is_tagged_titled_and_charts_have_alt_text(app, seeded):
+    response = download(app, seeded, "en")
+    with pikepdf.open(io.BytesIO(response.data)) as pdf:
+        assert pdf.Root.MarkInfo.Marked
+        assert "/StructTreeRoot" in pdf.Root
+        assert "Demo department" in str(pdf.docinfo.get("/Title"))
+    with app.app_context():
+        from surveyapp.models import AssessmentRound
+        from surveyapp.services.scorecards import department_scorecard_data, round_context
+
+        round_ = db.session.get(AssessmentRound, seeded["round_id"])
+        data = department_scorecard_data(
+            round_context(round_), db.session.get(Organisation, seeded["departments"][0][0]), "en"
+        )
+    html = report.render_html(data, report.scorecard_charts(data), datetime.now(UTC))
+    images = html.count("<img ")
+    assert images >= 3 and html.count(' alt="') == images
+
+
+def test_file_is_reused_while_data_is_unchanged_and_downloads_are_audited(app, seeded):
+    first = download(app, seeded, "en")
+    files = list((app.config["REPORTS_DIR"] and __import__("pathlib").Path(app.config["REPORTS_DIR"])).glob("*.pdf"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    second = download(app, seeded, "en")
+    assert second.data == first.data and files[0].stat().st_mtime_ns == stamp
+    with app.app_context():
+        downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.download")).all()
+    assert len(downloads) == 2 and downloads[0].actor_id is not None
+
+
+def test_archival_copy_is_pdf_a(app, seeded):
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang="en")
+    org_id = seeded["departments"][0][0]
+    pdf = client.get(f"/rounds/{seeded['round_id']}/departments/{org_id}/scorecard.pdf?lang=en&archive=1").data
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        meta = document.open_metadata()
+        assert meta.pdfa_status.startswith("3")
+
+
+def test_others_cannot_download_a_department_scorecard(app, seeded, create_user, create_org):
+    other = create_org("ELSEWHERE")
+    create_user("coord@elsewhere.example", "coordinator", organisation=other)
+    create_user("trainer@agency.example", "trainer")
+    for email in ("coord@elsewhere.example", "trainer@agency.example"):
+        assert download(app, seeded, "en", email=email).status_code == 403
+
+
+def test_hostile_department_name_renders_as_text_and_nothing_is_fetched(app, tmp_path):
+    hostile = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css">'
+    data = report.ScorecardData(
+        lang="en", variant="department", questionnaire_title="T", questionnaire_version="1", agency="A",
+        department=hostile, round_name="R", subject="", overall=50.0, grade="Fail", grade_key="fail",
+        grade_bands=(("Pass", 60.0), ("Fail", 0.0)), red_lines=(), dimensions=(), peer_count=0,
+    )  # fmt: skip
+    refused: list[str] = []
+    html = report.render_html(data, {}, datetime.now(UTC))
+    assert hostile not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    pdf = report.render_pdf(data, datetime.now(UTC), refused=refused, strict_fonts=True)
+    assert squash('<img src="file:///etc/passwd">') in pdftotext(pdf)
+    assert refused == []
+    # And the fetcher itself refuses file: and http: URLs outside the package's static files.
+    fetcher = report._fetcher_class()(refused)
+    for url in ("file:///etc/passwd", "http://127.0.0.1:1/x.css", "https://example.com/a.png"):
+        with pytest.raises(report.RefusedURL):
+            fetcher.fetch(url)
+    assert refused == ["file:///etc/passwd", "http://127.0.0.1:1/x.css", "https://example.com/a.png"]
+
+
+def test_fonttools_fallback_is_an_error_in_strict_mode(monkeypatch):
+    import weasyprint.pdf.fonts as fonts
+
+    data = report.ScorecardData(
+        lang="zh_Hant", variant="department", questionnaire_title="政務公開", questionnaire_version="1",
+        agency="市政府", department="教育局", round_name="2026", subject="", overall=70.0, grade="合格",
+        grade_key="pass", grade_bands=(("合格", 60.0), ("不合格", 0.0)), red_lines=(), dimensions=(), peer_count=0,
+    )  # fmt: skip
+    assert report.render_pdf(data, datetime.now(UTC), strict_fonts=True).startswith(b"%PDF")
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None, raising=False)
+    with pytest.raises(report.FontFallbackWarning, match="fontTools"):
+        report.render_pdf(data, datetime.now(UTC), strict_fonts=True)
+
+
+def test_respondent_downloads_own_scorecard(app, seeded):
+    from tests.web.test_respond import submit_complete  # noqa: F401
+
+    with app.app_context():
+        from surveyapp.models import Response
+
+        response = db.session.scalar(select(Response).where(Response.part == "staff"))
+        owner = response.user_id
+        from surveyapp.models import User
+
+        user = db.session.get(User, owner)
+        user.active = True
+        from surveyapp.services.users import hash_password
+
+        user.password_hash = hash_password("correct horse battery")
+        email, response_id = user.email, response.id
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, email, lang="en")
+    pdf = client.get(f"/responses/{response_id}/scorecard.pdf?lang=zh_Hant")
+    assert pdf.status_code == 200
+    assert "工作人員形象意識" in pdftotext(pdf.data)
+    other = app.test_client()
+    sign_in(other, "root@agency.example", lang="en")
+    assert other.get(f"/responses/{response_id}/scorecard.pdf").status_code == 200  # administrator of all
+
+
+def wait_for(app, job_id, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with app.app_context():
+            job = db.session.get(ReportJob, job_id)
+            if job.finished:
+                return job
+        time.sleep(0.3)
+    raise AssertionError("the export did not finish")
+
+
+def test_bulk_export_in_process_with_progress(app, seeded):
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang="en")
+    started = client.post(f"/admin/rounds/{seeded['round_id']}/reports/bulk", data={"lang": "zh_Hant", "merged": "1"})
+    assert started.status_code == 302
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    page = client.get(f"/admin/reports/jobs/{job_id}").get_data(as_text=True)
+    assert "<progress" in page
+    job = wait_for(app, job_id)
+    assert job.status == JobStatus.DONE and job.done == 4 and job.failures == {}
+    status = client.get(f"/admin/reports/jobs/{job_id}/status").get_json()
+    assert status["finished"] and status["done"] == status["total"] == 4
+    archive = client.get(f"/admin/reports/jobs/{job_id}/download")
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert sorted(names) == sorted(f"{code}.pdf" for _, code, _ in seeded["departments"])
+    merged = client.get(f"/admin/reports/jobs/{job_id}/download?merged=1")
+    with pikepdf.open(io.BytesIO(merged.data)) as pdf:
+        assert len(pdf.pages) >= 4 * 5
+    with app.app_context():
+        actions = {e.action for e in db.session.scalars(select(AuditEvent))}
+    assert {"report.bulk_start", "report.export"} <= actions
+
+
+def test_a_failing_department_is_reported_not_fatal(app, seeded, monkeypatch):
+    from surveyapp.services import bulk
+
+    real = bulk.department_scorecard_data
+    broken_code = seeded["departments"][1][1]
+
+    def flaky(context, department, lang):
+        if department.code == broken_code:
+            raise ValueError("broken data")
+        return real(context, department, lang)
+
+    monkeypatch.setattr(bulk, "department_scorecard_data", flaky)
+    with app.app_context():
+        from surveyapp.models import AssessmentRound
+
+        job = ReportJob(round_id=seeded["round_id"], lang="en", total=4)
+        db.session.add(job)
+        db.session.commit()
+        job = bulk.run_bulk_job(job.id, processes=2)
+        assert job.status == JobStatus.DONE and job.failures == {broken_code: "ValueError: broken data"}
+        names = zipfile.ZipFile(job.result_path).namelist()
+        assert len([n for n in names if n.endswith(".pdf")]) == 3 and "FAILED.txt" in names
+        assert db.session.get(AssessmentRound, seeded["round_id"]) is not None
+
+
+def test_bulk_export_can_be_cancelled(app, seeded):
+    from surveyapp.services import bulk
+
+    with app.app_context():
+        job = ReportJob(round_id=seeded["round_id"], lang="en", total=4, cancel_requested=True)
+        db.session.add(job)
+        db.session.commit()
+        job = bulk.run_bulk_job(job.id, processes=1)
+        assert job.status == JobStatus.CANCELLED and job.result_path is None and job.done < 4
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_available():
+    try:
+        import redis
+
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="Redis not reachable at 127.0.0.1:6379")
+def test_bulk_export_on_rq_workers(app, seeded, monkeypatch):
+    import redis
+    from rq import Queue, SimpleWorker
+
+    import surveyapp.jobs
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    # The worker builds the app from the environment, as a real `rq worker` would.
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SURVEYAPP_REPORTS_DIR", app.config["REPORTS_DIR"])
+    monkeypatch.setenv("SURVEYAPP_MIN_GROUP_SIZE", "3")
+    monkeypatch.setenv("SECRET_KEY", "worker")
+    monkeypatch.setattr(surveyapp.jobs, "_app", None)
+    app.config["REDIS_URL"] = REDIS_URL
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang="en")
+    started = client.post(f"/admin/rounds/{seeded['round_id']}/reports/bulk", data={"lang": "en"})
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    queue = Queue("surveyapp", connection=connection)
+    assert len(queue) == 4
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    job = wait_for(app, job_id, timeout=10)
+    assert job.backend == "rq" and job.status == JobStatus.DONE and job.done == 4
+    assert job.failures == {}
+    assert len(zipfile.ZipFile(job.result_path).namelist()) == 4
+    connection.flushdb()
