@@ -1,0 +1,113 @@
+"""PDF benchmark (issue: charted PDF scorecards). Prints, from one run:
+
+* the median time of a bare one-page CJK WeasyPrint document (600 characters, a 20-row table);
+* the median time of a full department scorecard, and the ratio of the two;
+* bulk throughput for 200 departments with one process and with all cores, and the speed-up;
+* the peak RSS of a render worker.
+
+Usage: .venv/bin/python bench/pdf.py [--departments 200] [--respondents 8] [--repeat 7]
+It works in a temporary folder with its own SQLite database; nothing of the instance is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def bare_page_seconds(repeat: int) -> float:
+    from weasyprint import CSS, HTML
+
+    from surveyapp.domain.report import font_config
+
+    text = ("政務公開與新媒體融合自評：工作人員形象意識、網路公關與輿情回應、新媒體融合與平台維運。" * 20)[:600]
+    rows = "".join(f"<tr><td>{i}</td><td>網路公關與輿情回應第{i}項</td><td>{i * 3.5:.1f}</td></tr>" for i in range(20))
+    html = f'<html lang="zh-Hant"><body><h1>政務公開自評</h1><p>{text}</p><table>{rows}</table></body></html>'
+    css = CSS(string='@page { size: A4 } body { font-family: "Noto Sans CJK TC" }', font_config=font_config())
+    HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config())  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config())
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--departments", type=int, default=200)
+    parser.add_argument("--respondents", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="surveyapp-bench-pdf-"))
+    from flask_migrate import upgrade
+
+    from surveyapp.app import create_app
+    from surveyapp.extensions import db
+
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db",
+            "REPORTS_DIR": str(workdir / "reports-warm"),
+            "UPLOADS_DIR": str(workdir / "uploads"),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        from surveyapp.domain.report import render_pdf
+        from surveyapp.models import AssessmentRound, ReportJob
+        from surveyapp.services.bulk import run_bulk_job
+        from surveyapp.services.demo import seed_demo
+        from surveyapp.services.scorecards import department_scorecard_data, round_context
+
+        start = time.perf_counter()
+        seeded = seed_demo(args.departments, args.respondents, seed=42)
+        print(f"seeded {seeded.departments} departments, {seeded.responses} responses "
+              f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+
+        bare = bare_page_seconds(args.repeat)
+        round_ = db.session.get(AssessmentRound, seeded.round_id)
+        data = department_scorecard_data(round_context(round_), round_.departments[0], "zh_Hant")
+        render_pdf(data, datetime.now(UTC))  # warm-up: charts and fonts
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            pdf = render_pdf(data, datetime.now(UTC), strict_fonts=True)
+            times.append(time.perf_counter() - start)
+        scorecard = statistics.median(times)
+        print(f"bare one-page CJK document: median {bare * 1000:.0f} ms over {args.repeat} runs")
+        print(f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms over {args.repeat} runs")
+        print(f"ratio scorecard / bare page: {scorecard / bare:.2f} (goal: at most 3)")
+
+        results = {}
+        for processes in (1, os.cpu_count() or 1):
+            if processes in results:
+                continue
+            app.config["REPORTS_DIR"] = str(workdir / f"reports-{processes}")
+            job = ReportJob(round_id=round_.id, lang="zh_Hant", total=len(round_.departments))
+            db.session.add(job)
+            db.session.commit()
+            start = time.perf_counter()
+            job = run_bulk_job(job.id, processes=processes)
+            elapsed = time.perf_counter() - start
+            results[processes] = elapsed
+            print(f"bulk {job.total} departments, {processes} process(es): {elapsed:.1f} s, "
+                  f"{job.total / elapsed:.2f} scorecards/s, peak RSS per worker {job.peak_rss_kib / 1024:.0f} MiB, "
+                  f"status {job.status}, failures {len(job.failures or {})}")  # fmt: skip
+        if len(results) == 2:
+            one, many = results[1], results[max(results)]
+            print(f"bulk speed-up with {max(results)} processes: {one / many:.2f}x (goal: at least 1.6x)")
+
+
+if __name__ == "__main__":
+    main()
