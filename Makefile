@@ -26,6 +26,8 @@ run: setup
 
 test: setup system-test-packages $(STAMPS)/requirements-dev
 	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
+	$(BIN)/bandit -q -r surveyapp -ll
+	@scripts/audit-dependencies.sh $(BIN)
 	$(BIN)/pytest
 
 setup: system-packages $(STAMPS)/requirements translations migrate

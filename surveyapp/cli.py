@@ -224,6 +224,39 @@ def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
     click.echo(f"Added {kind} {code}.")
 
 
+@org_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def org_import(path):
+    """Create or update organisations from a CSV file (code, kind, parent_code, name_zh_hans,
+    name_zh_hant, name_en). All rows or none."""
+    from surveyapp.services.organisations import OrganisationImportError, import_organisations
+
+    with open(path, encoding="utf-8-sig") as handle:
+        text = handle.read()
+    try:
+        created, updated = import_organisations(text, path)
+    except OrganisationImportError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was imported") from None
+    click.echo(f"Imported {path}: {created} created, {updated} updated.")
+
+
+@org_cli.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="Default: standard output.")
+def org_export(out):
+    """Write the organisation tree as CSV."""
+    from surveyapp.services.organisations import export_organisations
+
+    text = export_organisations()
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 def _organisation(code: str):
     from surveyapp.extensions import db
     from surveyapp.models import Organisation

@@ -31,6 +31,10 @@ class Defaults:
     MIN_GROUP_SIZE = 3
     ADMIN_EMAIL = "admin@localhost"
     PASSWORD_MIN_LENGTH = 10
+    LOGIN_MAX_FAILURES = 5  # consecutive failures before the account is locked
+    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_RATE_LIMIT = "20 per minute"  # per address, on sign-in attempts
+    INVITATION_DAYS = 14
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https

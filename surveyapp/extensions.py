@@ -1,6 +1,8 @@
 """Flask extensions as module-level objects, bound to the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Storage: memory by default, Redis when REDIS_URL is set (see app.create_app).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

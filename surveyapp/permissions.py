@@ -54,12 +54,26 @@ def can_answer_part(user, respondent: str, department) -> bool:
     )
 
 
+def anonymous_owner_key(round_id: int, user_id: int) -> str:
+    """In an anonymous round a response keeps its department, not its person: the owner is a keyed
+    hash that only the app can recompute, so the respondent can resume but no one can look it up."""
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return "anon:" + hmac.new(secret, f"{round_id}:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def can_edit_response(user, response) -> bool:
     """The owner of a staff response; any coordinator of the department for its checklist."""
     if not getattr(user, "is_authenticated", False):
         return False
     if response.owner_key == "department":
         return user.role == Role.COORDINATOR and user.organisation_id == response.organisation_id
+    if response.owner_key.startswith("anon:"):
+        return response.owner_key == anonymous_owner_key(response.round_id, user.id)
     return response.user_id is not None and response.user_id == user.id
 
 
@@ -79,6 +93,20 @@ def can_view_department_results(user, department) -> bool:
 
 def can_reopen_response(user, response) -> bool:
     return has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
+
+
+def can_manage_user(actor, user) -> bool:
+    """Administrators manage accounts in their scope; only a system administrator manages
+    system administrators and accounts tied to no organisation."""
+    if not has_role(actor, Role.ADMIN):
+        return False
+    if actor.role == Role.SYSADMIN:
+        return True
+    if user.role == Role.SYSADMIN:
+        return False
+    if user.organisation is None:
+        return actor.organisation_id is None
+    return in_scope(actor, user.organisation)
 
 
 def can_administer(user) -> bool:

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Imported here so Alembic sees every table."""
 
 from surveyapp.models.audit import AuditEvent
+from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.report_job import JobStatus, ReportJob
@@ -13,6 +14,7 @@ __all__ = [
     "AssessmentRound",
     "AuditEvent",
     "DimensionScore",
+    "Invitation",
     "JobStatus",
     "OrgKind",
     "Organisation",

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus, User
+from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.models.base import utcnow
-from surveyapp.permissions import can_answer_part
+from surveyapp.permissions import anonymous_owner_key, can_answer_part
 from surveyapp.services.audit import record_event
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
@@ -42,8 +42,12 @@ def part_of(response: Response) -> Part:
     return questionnaire_of(response).part(response.part)
 
 
-def owner_key_for(user, part: Part) -> str:
-    return "department" if part.respondent == "coordinator" else f"user:{user.id}"
+def owner_key_for(user, part: Part, round_: AssessmentRound) -> str:
+    if part.respondent == "coordinator":
+        return "department"
+    if round_.anonymous:
+        return anonymous_owner_key(round_.id, user.id)
+    return f"user:{user.id}"
 
 
 def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
@@ -62,7 +66,7 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
         or not can_answer_part(user, part.respondent, department)
     ):
         raise ResponseError(_l("You are not asked to answer this part."), 403)
-    owner_key = owner_key_for(user, part)
+    owner_key = owner_key_for(user, part, round_)
     existing = db.session.scalar(
         select(Response).where(
             Response.round_id == round_.id,
@@ -76,7 +80,7 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     response = Response(
         round=round_,
         organisation=department,
-        user_id=user.id,
+        user_id=None if round_.anonymous and part.respondent == "staff" else user.id,
         part=part.key,
         owner_key=owner_key,
         questionnaire_key=round_.questionnaire_key,
@@ -193,9 +197,9 @@ def submit_response(response: Response, actor) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
-    respondent = db.session.get(User, response.user_id) if response.user_id else None
-    if respondent is not None and part.respondent == "staff":
-        response.staff_level, response.staff_post = respondent.level, respondent.post
+    # The submitting staff member's level and post, kept for training analysis (also in anonymous rounds).
+    if part.respondent == "staff" and getattr(actor, "is_authenticated", False):
+        response.staff_level, response.staff_post = actor.level, actor.post
     card = store_scores(response)
     apply_to_aggregates(response, +1)
     record_event(
@@ -214,6 +218,8 @@ def reopen_response(response: Response, actor, reason: str = "") -> None:
     """Return a submitted response to draft so its respondent can correct it (an administrator's act)."""
     if response.status != ResponseStatus.SUBMITTED:
         raise ResponseError(_l("Only a submitted response can be reopened."), 409)
+    if not response.round.is_open:
+        raise ResponseError(_l("This assessment round is closed."), 409)
     apply_to_aggregates(response, -1)
     clear_scores(response)
     response.status = ResponseStatus.DRAFT

@@ -90,3 +90,37 @@ def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
         if parts:
             result.append((round_, parts))
     return result
+
+
+def close_round(round_: AssessmentRound, actor) -> None:
+    """Close a round: no more answers, submissions or reopenings; its results are frozen."""
+    if round_.status != RoundStatus.CLOSED:
+        round_.status = RoundStatus.CLOSED
+        record_event("round.close", actor=actor, obj=round_)
+        db.session.commit()
+
+
+def not_submitted(round_: AssessmentRound, department: Organisation) -> list:
+    """Staff of a department who have not submitted the staff part (never what they answered).
+
+    Empty for anonymous rounds, where who answered is not known.
+    """
+    from surveyapp.models import Response, ResponseStatus, User
+    from surveyapp.permissions import Role
+
+    if round_.anonymous:
+        return []
+    submitted = set(
+        db.session.scalars(
+            select(Response.user_id).where(
+                Response.round_id == round_.id, Response.organisation_id == department.id,
+                Response.status == ResponseStatus.SUBMITTED, Response.user_id.is_not(None),
+                Response.owner_key != "department",
+            )
+        )
+    )  # fmt: skip
+    staff = db.session.scalars(
+        select(User).where(User.organisation_id == department.id, User.active.is_(True),
+                           User.role.in_([Role.STAFF.value, Role.COORDINATOR.value])).order_by(User.email)
+    )  # fmt: skip
+    return [user for user in staff if user.id not in submitted]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -93,10 +95,26 @@ def bootstrap_admin() -> tuple[User, str] | None:
     return create_user(current_app.config["ADMIN_EMAIL"], Role.SYSADMIN)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Records success and failure."""
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    locked: bool = False
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check credentials, counting failures: after LOGIN_MAX_FAILURES in a row the account is locked
+    for LOGIN_LOCKOUT_MINUTES. Records successes, failures and locks in the audit log."""
     email = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "")
+        except (VerificationError, InvalidHashError):
+            pass
+        record_event("auth.login_locked", actor=user, obj=user)
+        db.session.commit()
+        return LoginResult(None, locked=True)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
         verified = user is not None
@@ -104,14 +122,62 @@ def authenticate(email: str, password: str) -> User | None:
         verified = False
     if not verified or not user.active:
         record_event("auth.login_failed", actor=user, email=email)
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+                user.failed_logins = 0
+                record_event("account.lock", actor=None, obj=user, minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
         db.session.commit()
-        return None
+        return LoginResult(None, locked=user is not None and user.locked_until is not None and user.locked_until > now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
     record_event("auth.login", actor=user, obj=user)
     db.session.commit()
-    return user
+    return LoginResult(user)
+
+
+def reset_password(user: User, actor) -> str:
+    """An administrator's reset: a one-time password, shown once, to be changed at the next
+    sign-in. Signs the user out everywhere and lifts a lock."""
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    record_event("account.password_reset", actor=actor, obj=user)
+    db.session.commit()
+    return password
+
+
+ACCOUNT_FIELDS = ("role", "organisation_id", "level", "post", "active", "display_name")
+
+
+def update_account(user: User, actor, **changes) -> dict:
+    """Change an account's role, organisation, level, post, name or active flag; audited.
+
+    A role or organisation change also signs the user out everywhere.
+    """
+    changed = {}
+    for name, value in changes.items():
+        if name not in ACCOUNT_FIELDS:
+            raise ValueError(f"not an account field: {name}")
+        if name == "role":
+            value = Role(value).value
+        if getattr(user, name) != value:
+            changed[name] = [getattr(user, name), value]
+            setattr(user, name, value)
+    if changed:
+        if "role" in changed or "organisation_id" in changed or "active" in changed:
+            user.session_version += 1
+        record_event("account.role_change" if "role" in changed else "account.update", actor=actor, obj=user,
+                     changes={k: [str(a), str(b)] for k, (a, b) in changed.items()})  # fmt: skip
+        db.session.commit()
+    return changed
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import csv
+import io
+import json
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound
-from surveyapp.permissions import Role, in_scope, role_required
-from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm
+from surveyapp.models import AssessmentRound, AuditEvent, Organisation, User
+from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
+from surveyapp.services.audit import record_event
+from surveyapp.services.demo import UNUSABLE_PASSWORD
+from surveyapp.services.invitations import InvitationError, create_invitations
+from surveyapp.services.questionnaires import (
+    get_questionnaire,
+    latest_version,
+    list_questionnaires,
+    questionnaire_from_row,
+)
 from surveyapp.services.reports_data import round_progress, round_reliability
+from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round
+from surveyapp.services.users import AccountError, create_user, reset_password, update_account
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,11 +66,16 @@ def round_list():
 @role_required(Role.ADMIN)
 def round_detail(round_id: int):
     round_ = _round_in_scope(round_id)
+    invitation_form = InvitationForm()
+    invitation_form.department_id.choices = [(d.id, _label(d)) for d in round_.departments]
     return render_template(
         "admin/round_detail.html",
         round=round_,
         questionnaire=get_questionnaire(round_.questionnaire_key, round_.questionnaire_version),
         progress=round_progress(round_),
+        missing={d.id: not_submitted(round_, d) for d in round_.departments} if len(round_.departments) <= 200 else {},
+        invitation_form=invitation_form,
+        status_names=STATUS_NAMES,
         lang=str(get_locale()),
     )
 
@@ -73,3 +95,321 @@ def round_reliability_page(round_id: int):
         alpha_labels=ALPHA_LABELS,
         lang=str(get_locale()),
     )
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+
+def _organisations_in_scope() -> list[Organisation]:
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.code)).all()
+    return [o for o in rows if in_scope(current_user, o)]
+
+
+def _label(organisation: Organisation) -> str:
+    return f"{organisation.code} · {organisation.name(str(get_locale()))}"
+
+
+def _staff_labels():
+    """Staff levels and posts as offered by the newest built-in questionnaire."""
+    row = latest_version("transparency")
+    if row is None:
+        return {}, {}
+    questionnaire = get_questionnaire(row.key, row.version)
+    return questionnaire.staff_levels, questionnaire.staff_posts
+
+
+def _user_in_scope(user_id: int) -> User:
+    user = db.session.get(User, user_id) or abort(404)
+    if not can_manage_user(current_user, user):
+        abort(403)
+    return user
+
+
+def _prepare_user_form(form: UserForm) -> None:
+    lang = str(get_locale())
+    roles = [r for r in Role if r != Role.SYSADMIN or current_user.role == Role.SYSADMIN]
+    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in roles]
+    form.organisation_id.choices = [(0, _l("— none (all of my scope) —"))] + [
+        (o.id, _label(o)) for o in _organisations_in_scope()
+    ]
+    levels, posts = _staff_labels()
+    form.level.choices = [("", "—")] + [(k, t.get(lang)) for k, t in levels.items()]
+    form.post.choices = [("", "—")] + [(k, t.get(lang)) for k, t in posts.items()]
+
+
+def _checked_organisation(form: UserForm):
+    """The chosen organisation, which must be in the administrator's scope (0: none)."""
+    if not form.organisation_id.data:
+        if current_user.role != Role.SYSADMIN and current_user.organisation_id is not None:
+            form.organisation_id.errors.append(_l("Choose an organisation in your scope."))
+            return False, None
+        return True, None
+    organisation = db.session.get(Organisation, form.organisation_id.data)
+    if organisation is None or not in_scope(current_user, organisation):
+        form.organisation_id.errors.append(_l("Choose an organisation in your scope."))
+        return False, None
+    return True, organisation
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def user_list():
+    query = request.args.get("q", "").strip().lower()
+    users = [
+        u
+        for u in db.session.scalars(select(User).where(User.password_hash != UNUSABLE_PASSWORD).order_by(User.email))
+        if can_manage_user(current_user, u) and (not query or query in u.email)
+    ][:500]
+    return render_template("admin/user_list.html", users=users, query=query, role_labels=ROLE_LABELS,
+                           lang=str(get_locale()))  # fmt: skip
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_new():
+    form = UserForm()
+    _prepare_user_form(form)
+    if form.validate_on_submit():
+        ok, organisation = _checked_organisation(form)
+        if ok:
+            try:
+                user, password = create_user(
+                    form.email.data, form.role.data, None, organisation=organisation,
+                    display_name=form.display_name.data or "", level=form.level.data or None,
+                    post=form.post.data or None, actor=current_user,
+                )  # fmt: skip
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                return render_template("admin/one_time_password.html", user=user, password=password)
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_edit(user_id: int):
+    user = _user_in_scope(user_id)
+    form = UserForm(obj=user)
+    _prepare_user_form(form)
+    if request.method == "GET":
+        form.organisation_id.data = user.organisation_id or 0
+        form.level.data, form.post.data = user.level or "", user.post or ""
+    if form.validate_on_submit():
+        ok, organisation = _checked_organisation(form)
+        if ok:
+            update_account(
+                user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
+                level=form.level.data or None, post=form.post.data or None, active=form.active.data,
+                display_name=form.display_name.data or "",
+            )  # fmt: skip
+            flash(_("The account is saved."), "info")
+            return redirect(url_for("admin.user_list"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@role_required(Role.ADMIN)
+def user_reset_password(user_id: int):
+    user = _user_in_scope(user_id)
+    password = reset_password(user, current_user)
+    return render_template("admin/one_time_password.html", user=user, password=password)
+
+
+# -- organisations --------------------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+@role_required(Role.ADMIN)
+def organisation_list():
+    return render_template("admin/organisation_list.html", organisations=_organisations_in_scope(),
+                           lang=str(get_locale()))  # fmt: skip
+
+
+def _prepare_organisation_form(form: OrganisationForm) -> None:
+    form.parent_id.choices = [(0, "—")] + [(o.id, _label(o)) for o in _organisations_in_scope()]
+
+
+def _save_organisation(form: OrganisationForm, organisation: Organisation | None):
+    parent = db.session.get(Organisation, form.parent_id.data) if form.parent_id.data else None
+    if parent is None and current_user.role != Role.SYSADMIN and current_user.organisation_id is not None:
+        form.parent_id.errors.append(_l("Choose where it belongs in your scope."))
+        return None
+    if parent is not None and not in_scope(current_user, parent):
+        abort(403)
+    clash = db.session.scalar(select(Organisation).where(Organisation.code == form.code.data))
+    if clash is not None and clash is not organisation:
+        form.code.errors.append(_l("This code is used already."))
+        return None
+    if organisation is not None and parent is not None and _is_below(parent, organisation):
+        form.parent_id.errors.append(_l("An organisation cannot belong to itself or to one below it."))
+        return None
+    created = organisation is None
+    organisation = organisation or Organisation()
+    for name in ("code", "kind", "name_zh_hans", "name_zh_hant", "name_en"):
+        setattr(organisation, name, getattr(form, name).data.strip())
+    organisation.parent = parent
+    db.session.add(organisation)
+    db.session.flush()
+    record_event("organisation.create" if created else "organisation.update", actor=current_user, obj=organisation,
+                 code=organisation.code)  # fmt: skip
+    db.session.commit()
+    return organisation
+
+
+def _is_below(node: Organisation, ancestor: Organisation) -> bool:
+    while node is not None:
+        if node.id == ancestor.id:
+            return True
+        node = node.parent
+    return False
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation_new():
+    form = OrganisationForm()
+    _prepare_organisation_form(form)
+    if form.validate_on_submit() and _save_organisation(form, None) is not None:
+        flash(_("The organisation is saved."), "info")
+        return redirect(url_for("admin.organisation_list"))
+    return render_template("admin/organisation_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation_edit(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    if not in_scope(current_user, organisation):
+        abort(403)
+    form = OrganisationForm(obj=organisation)
+    _prepare_organisation_form(form)
+    if request.method == "GET":
+        form.parent_id.data = organisation.parent_id or 0
+    if form.validate_on_submit() and _save_organisation(form, organisation) is not None:
+        flash(_("The organisation is saved."), "info")
+        return redirect(url_for("admin.organisation_list"))
+    return render_template("admin/organisation_form.html", form=form), 400 if form.errors else 200
+
+
+# -- rounds ---------------------------------------------------------------------------------------
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def round_new():
+    form = RoundForm()
+    organisations = _organisations_in_scope()
+    lang = str(get_locale())
+    form.agency_id.choices = [(o.id, _label(o)) for o in organisations if o.kind == "agency"]
+    form.department_ids.choices = [(o.id, _label(o)) for o in organisations if o.kind != "agency"]
+    form.questionnaire.choices = [
+        (f"{row.key}:{row.version}", f"{questionnaire_from_row(row).title.get(lang)} (v{row.version})")
+        for row in list_questionnaires()
+    ]
+    if form.validate_on_submit():
+        agency = db.session.get(Organisation, form.agency_id.data)
+        chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]
+        key, _sep, version = form.questionnaire.data.partition(":")
+        if (
+            agency is None
+            or not in_scope(current_user, agency)
+            or not all(d is not None and in_scope(current_user, d) for d in chosen)
+        ):
+            abort(403)
+        try:
+            deadline = datetime.combine(form.deadline.data, time(23, 59)) if form.deadline.data else None
+            round_ = open_round(form.name.data, agency, chosen, key, int(version), deadline=deadline,
+                                anonymous=form.anonymous.data, actor=current_user)  # fmt: skip
+        except RoundError as exc:
+            form.department_ids.errors.append(str(exc))
+        else:
+            flash(_("The round is open."), "info")
+            return redirect(url_for("admin.round_detail", round_id=round_.id))
+    return render_template("admin/round_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/rounds/<int:round_id>/close")
+@role_required(Role.ADMIN)
+def round_close(round_id: int):
+    close_round(_round_in_scope(round_id), current_user)
+    flash(_("The round is closed. Its answers and results are frozen."), "info")
+    return redirect(url_for("admin.round_detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/invitations")
+@role_required(Role.ADMIN)
+def round_invitations(round_id: int):
+    round_ = _round_in_scope(round_id)
+    form = InvitationForm()
+    form.department_id.choices = [(d.id, _label(d)) for d in round_.departments]
+    if not form.validate_on_submit():
+        flash(_("Choose a department and a number of links from 1 to 200."), "error")
+        return redirect(url_for("admin.round_detail", round_id=round_id))
+    department = db.session.get(Organisation, form.department_id.data)
+    try:
+        tokens = create_invitations(round_, department, form.count.data, current_user, form.label.data or "")
+    except InvitationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.round_detail", round_id=round_id))
+    links = [url_for("respond.invitation", token=t, _external=True) for t in tokens]
+    return render_template("admin/invitation_links.html", round=round_, department=department, links=links,
+                           lang=str(get_locale()))  # fmt: skip
+
+
+# -- audit log ------------------------------------------------------------------------------------
+
+AUDIT_PAGE = 100
+
+
+def _audit_query():
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip().lower()
+    since, until = request.args.get("since", ""), request.args.get("until", "")
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    if actor:
+        query = query.join(User, User.id == AuditEvent.actor_id).where(User.email.contains(actor))
+    for value, op in ((since, "ge"), (until, "lt")):
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d") if value else None
+        except ValueError:
+            day = None
+        if day is not None:
+            query = query.where(
+                AuditEvent.created_at >= day if op == "ge" else AuditEvent.created_at < day + timedelta(days=1)
+            )
+    return query
+
+
+@bp.get("/audit")
+@role_required(Role.SYSADMIN)
+def audit_log():
+    page = max(1, request.args.get("page", 1, type=int))
+    events = db.session.scalars(_audit_query().limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)).all()
+    actors = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
+    return render_template("admin/audit.html", events=events[:AUDIT_PAGE], more=len(events) > AUDIT_PAGE, page=page,
+                           actors=actors, args=request.args)  # fmt: skip
+
+
+@bp.get("/audit.csv")
+@role_required(Role.SYSADMIN)
+def audit_export():
+    events = db.session.scalars(_audit_query().limit(100000)).all()
+    actors = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
+    record_event("audit.export", actor=current_user, rows=len(events))
+    db.session.commit()
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "time_utc", "actor", "action", "object_type", "object_id", "ip_address", "details"])
+        for event in events:
+            writer.writerow([event.id, event.created_at.isoformat(timespec="seconds"), actors.get(event.actor_id, ""),
+                             event.action, event.object_type or "", event.object_id or "", event.ip_address or "",
+                             json.dumps(event.details, ensure_ascii=False, sort_keys=True)])  # fmt: skip
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(rows(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=audit.csv"})

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from surveyapp.extensions import login_manager
+from surveyapp.extensions import limiter, login_manager
 from surveyapp.forms.auth import ChangePasswordForm, LoginForm
 from surveyapp.services import users as user_service
 from surveyapp.views.main import safe_next
@@ -39,16 +39,21 @@ def require_password_change():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
+        result = user_service.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
-        flash(_("Wrong e-mail or password."), "error")
+        if result.locked:
+            flash(_("Too many failed sign-ins: the account is locked for a while. Try again later or ask an "
+                    "administrator to reset the password."), "error")  # fmt: skip
+        else:
+            flash(_("Wrong e-mail or password."), "error")
     return render_template("auth/login.html", form=form)
 
 

@@ -16,7 +16,7 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 NAVIGATION = [
     ("main.index", _l("Home"), None),
     ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
-    ("admin.round_list", _l("Rounds"), (Role.ADMIN,)),
+    ("admin.round_list", _l("Administration"), (Role.ADMIN,)),
 ]
 
 
@@ -35,6 +35,7 @@ def navigation_for(user) -> list[tuple[str, str]]:
 def register_template_helpers(app: Flask, html_lang) -> None:
     # {{ text|in_lang(lang) }}: a questionnaire text in the reader's language.
     app.jinja_env.filters["in_lang"] = lambda text, lang: text.get(lang)
+    app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
     def inject():

@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from surveyapp.domain.questionnaire import NA, visible_items
-from surveyapp.extensions import db
+from surveyapp.extensions import db, login_manager
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
 from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
 from surveyapp.services import responses as response_service
 from surveyapp.services.audit import record_event
 from surveyapp.services.evidence import EvidenceError, discard_evidence, evidence_path, store_evidence
+from surveyapp.services.invitations import InvitationError, redeem_invitation
 from surveyapp.services.rounds import open_rounds_for
 
 bp = Blueprint("respond", __name__)
 
 ACTIONS = ("previous", "save", "next", "review")
+INVITED = "invited_responses"
+
+
+def _invited(response: Response) -> bool:
+    """A response opened through an invitation link, in the browser session that opened it."""
+    return response.owner_key.startswith("invite:") and response.id in session.get(INVITED, [])
+
+
+def _may_edit(user, response) -> bool:
+    return can_edit_response(user, response) or _invited(response)
+
+
+def _may_view(user, response) -> bool:
+    return can_view_response(user, response) or _invited(response)
+
+
+def respondent_required(view):
+    """Signed in, or holding an invitation in this browser session."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated and not session.get(INVITED):
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _lang() -> str:
@@ -79,9 +108,9 @@ def start(round_id: int, part_key: str):
 
 
 @bp.route("/responses/<int:response_id>/page/<int:page>", methods=["GET", "POST"])
-@login_required
+@respondent_required
 def page(response_id: int, page: int):
-    response = _load_response(response_id, can_edit_response)
+    response = _load_response(response_id, _may_edit)
     if response.status != ResponseStatus.DRAFT:
         flash(_("This response has been submitted and can no longer be changed."), "error")
         return redirect(url_for("respond.view", response_id=response.id))
@@ -197,9 +226,9 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
 
 
 @bp.get("/responses/<int:response_id>/review")
-@login_required
+@respondent_required
 def review(response_id: int):
-    response = _load_response(response_id, can_edit_response)
+    response = _load_response(response_id, _may_edit)
     if response.status != ResponseStatus.DRAFT:
         return redirect(url_for("respond.view", response_id=response.id))
     questionnaire = response_service.questionnaire_of(response)
@@ -219,9 +248,9 @@ def review(response_id: int):
 
 
 @bp.post("/responses/<int:response_id>/submit")
-@login_required
+@respondent_required
 def submit(response_id: int):
-    response = _load_response(response_id, can_edit_response)
+    response = _load_response(response_id, _may_edit)
     try:
         response_service.submit_response(response, current_user)
     except response_service.ResponseError as exc:
@@ -235,9 +264,9 @@ def submit(response_id: int):
 
 
 @bp.get("/responses/<int:response_id>")
-@login_required
+@respondent_required
 def view(response_id: int):
-    response = _load_response(response_id, can_view_response)
+    response = _load_response(response_id, _may_view)
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     answers = response_service.answers_of(response)
@@ -249,7 +278,7 @@ def view(response_id: int):
         answers=answers,
         shown={item.key for item in visible_items(part.items, answers)},
         can_reopen=can_reopen_response(current_user, response),
-        can_edit=can_edit_response(current_user, response),
+        can_edit=_may_edit(current_user, response),
         numbers={item.key: number for number, item in enumerate(part.items, start=1)},
         lang=_lang(),
         NA=NA,
@@ -270,9 +299,9 @@ def reopen(response_id: int):
 
 
 @bp.get("/responses/<int:response_id>/evidence/<item_key>")
-@login_required
+@respondent_required
 def evidence(response_id: int, item_key: str):
-    response = _load_response(response_id, can_view_response)
+    response = _load_response(response_id, _may_view)
     value = response_service.answers_of(response).get(item_key)
     path = evidence_path(response.id, value) if isinstance(value, dict) else None
     if path is None:
@@ -280,3 +309,16 @@ def evidence(response_id: int, item_key: str):
     record_event("evidence.download", actor=current_user, obj=response, item=item_key)
     db.session.commit()
     return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """An invitation link: a page with a start button; starting uses the link up."""
+    if request.method == "GET":
+        return render_template("respond/invitation.html", token=token)
+    try:
+        response = redeem_invitation(token)
+    except InvitationError as exc:
+        return render_template("errors/error.html", code=410, title=_("Invitation"), explanation=str(exc)), 410
+    session[INVITED] = [*session.get(INVITED, [])[-9:], response.id]
+    return redirect(url_for("respond.page", response_id=response.id, page=0))

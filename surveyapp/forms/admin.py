@@ -1,0 +1,75 @@
+"""Administrators' forms: accounts, organisations, rounds, invitations, audit filters."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveyapp.permissions import Role
+
+ROLE_LABELS = {
+    Role.STAFF: _l("Staff"),
+    Role.COORDINATOR: _l("Department coordinator"),
+    Role.ADMIN: _l("Administrator"),
+    Role.TRAINER: _l("Trainer"),
+    Role.SYSADMIN: _l("System administrator"),
+}
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    email = StringField(
+        _l("E-mail"),
+        validators=[
+            InputRequired(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Not an e-mail address.")),
+        ],
+    )
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
+    level = SelectField(_l("Staff level"), validators=[Optional()])
+    post = SelectField(_l("Post"), validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class OrganisationForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, - _ . only.")),
+        ],
+    )
+    kind = SelectField(_l("Kind"), choices=[("agency", _l("Agency")), ("department", _l("Department")),
+                                            ("unit", _l("Unit"))])  # fmt: skip
+    parent_id = SelectField(_l("Belongs to"), coerce=int, validators=[Optional()])
+    name_zh_hans = StringField(_l("Name (Simplified Chinese)"), validators=[InputRequired(), Length(max=200)])
+    name_zh_hant = StringField(_l("Name (Traditional Chinese)"), validators=[InputRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[InputRequired(), Length(max=200)])
+    submit = SubmitField(_l("Save"))
+
+
+class RoundForm(FlaskForm):
+    name = StringField(_l("Name of the round"), validators=[InputRequired(), Length(max=200)])
+    agency_id = SelectField(_l("Agency"), coerce=int, validators=[InputRequired()])
+    department_ids = CheckboxListField(_l("Departments"), coerce=int)
+    questionnaire = SelectField(_l("Questionnaire"), validators=[InputRequired()])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    anonymous = BooleanField(_l("Anonymous: keep each response's department, not its person"))
+    submit = SubmitField(_l("Open the round"))
+
+
+class InvitationForm(FlaskForm):
+    department_id = SelectField(_l("Department"), coerce=int)
+    count = IntegerField(_l("Number of links"), default=1, validators=[InputRequired(), NumberRange(1, 200)])
+    label = StringField(_l("Note (for example the group invited)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Create invitation links"))

@@ -1,0 +1,90 @@
+"""The organisation tree: import and export as CSV (code, kind, parent_code, three names)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import Organisation, OrgKind
+from surveyapp.services.audit import record_event
+
+COLUMNS = ["code", "kind", "parent_code", "name_zh_hans", "name_zh_hant", "name_en"]
+
+
+class OrganisationImportError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def export_organisations() -> str:
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for o in rows:
+        writer.writerow([o.code, o.kind, o.parent.code if o.parent else "", o.name_zh_hans, o.name_zh_hant, o.name_en])
+    return buffer.getvalue()
+
+
+def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
+    """Create or update organisations from CSV; all rows or none. Returns (created, updated).
+
+    Parents may appear later in the file or exist already. Problems name the file, the row and
+    the column.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise OrganisationImportError([f"{source}: header: missing column(s) {', '.join(missing)}"])
+    rows = list(enumerate(reader, start=2))
+    problems = []
+    existing = {o.code: o for o in db.session.scalars(select(Organisation))}
+    codes_in_file = {}
+    for number, row in rows:
+        code = (row.get("code") or "").strip()
+        if not code:
+            problems.append(f"{source}: row {number}: code: empty")
+        elif code in codes_in_file:
+            first = codes_in_file[code]
+            problems.append(f"{source}: row {number}: code: {code!r} appears again (first on row {first})")
+        codes_in_file.setdefault(code, number)
+        if row.get("kind") not in [k.value for k in OrgKind]:
+            problems.append(f"{source}: row {number}: kind: {row.get('kind')!r} is not agency, department or unit")
+        for name in ("name_zh_hans", "name_zh_hant", "name_en"):
+            if not (row.get(name) or "").strip():
+                problems.append(f"{source}: row {number}: {name}: empty")
+        parent = (row.get("parent_code") or "").strip()
+        if parent and parent not in codes_in_file and parent not in existing and parent not in {
+            (r.get("code") or "").strip() for _, r in rows
+        }:
+            problems.append(f"{source}: row {number}: parent_code: no organisation {parent!r}")
+        if parent and parent == code:
+            problems.append(f"{source}: row {number}: parent_code: an organisation cannot belong to itself")
+    if problems:
+        raise OrganisationImportError(problems)
+    created = updated = 0
+    nodes = dict(existing)
+    for _number, row in rows:
+        code = row["code"].strip()
+        organisation = nodes.get(code)
+        if organisation is None:
+            organisation = Organisation(code=code)
+            db.session.add(organisation)
+            nodes[code] = organisation
+            created += 1
+        else:
+            updated += 1
+        organisation.kind = row["kind"]
+        organisation.name_zh_hans = row["name_zh_hans"].strip()
+        organisation.name_zh_hant = row["name_zh_hant"].strip()
+        organisation.name_en = row["name_en"].strip()
+    for _number, row in rows:
+        parent = (row.get("parent_code") or "").strip()
+        nodes[row["code"].strip()].parent = nodes[parent] if parent else None
+    record_event("organisation.import", actor=actor, source=source, created=created, updated=updated)
+    db.session.commit()
+    return created, updated
