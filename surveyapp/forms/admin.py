@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,6 +24,11 @@ ROLE_LABELS = {
     Role.TRAINER: _l("Trainer"),
     Role.SYSADMIN: _l("System administrator"),
 }
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CheckboxListField(SelectMultipleField):
@@ -49,8 +63,9 @@ class OrganisationForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, - _ . only.")),
         ],
     )
-    kind = SelectField(_l("Kind"), choices=[("agency", _l("Agency")), ("department", _l("Department")),
-                                            ("unit", _l("Unit"))])  # fmt: skip
+    kind = SelectField(
+        _l("Kind"), choices=options([("agency", _l("Agency")), ("department", _l("Department")), ("unit", _l("Unit"))])
+    )
     parent_id = SelectField(_l("Belongs to"), coerce=int, validators=[Optional()])
     name_zh_hans = StringField(_l("Name (Simplified Chinese)"), validators=[InputRequired(), Length(max=200)])
     name_zh_hant = StringField(_l("Name (Traditional Chinese)"), validators=[InputRequired(), Length(max=200)])

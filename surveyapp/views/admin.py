@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm
+from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
 from surveyapp.models import AssessmentRound, AuditEvent, Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.services.audit import record_event
@@ -67,7 +67,7 @@ def round_list():
 def round_detail(round_id: int):
     round_ = _round_in_scope(round_id)
     invitation_form = InvitationForm()
-    invitation_form.department_id.choices = [(d.id, _label(d)) for d in round_.departments]
+    invitation_form.department_id.choices = options([(d.id, _label(d)) for d in round_.departments])
     return render_template(
         "admin/round_detail.html",
         round=round_,
@@ -128,13 +128,13 @@ def _user_in_scope(user_id: int) -> User:
 def _prepare_user_form(form: UserForm) -> None:
     lang = str(get_locale())
     roles = [r for r in Role if r != Role.SYSADMIN or current_user.role == Role.SYSADMIN]
-    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in roles]
-    form.organisation_id.choices = [(0, _l("— none (all of my scope) —"))] + [
-        (o.id, _label(o)) for o in _organisations_in_scope()
-    ]
+    form.role.choices = options([(r.value, ROLE_LABELS[r]) for r in roles])
+    form.organisation_id.choices = options(
+        [(0, _l("— none (all of my scope) —"))] + [(o.id, _label(o)) for o in _organisations_in_scope()]
+    )
     levels, posts = _staff_labels()
-    form.level.choices = [("", "—")] + [(k, t.get(lang)) for k, t in levels.items()]
-    form.post.choices = [("", "—")] + [(k, t.get(lang)) for k, t in posts.items()]
+    form.level.choices = options([("", "—")] + [(k, t.get(lang)) for k, t in levels.items()])
+    form.post.choices = options([("", "—")] + [(k, t.get(lang)) for k, t in posts.items()])
 
 
 def _checked_organisation(form: UserForm):
@@ -226,7 +226,7 @@ def organisation_list():
 
 
 def _prepare_organisation_form(form: OrganisationForm) -> None:
-    form.parent_id.choices = [(0, "—")] + [(o.id, _label(o)) for o in _organisations_in_scope()]
+    form.parent_id.choices = options([(0, "—")] + [(o.id, _label(o)) for o in _organisations_in_scope()])
 
 
 def _save_organisation(form: OrganisationForm, organisation: Organisation | None):
@@ -300,12 +300,14 @@ def round_new():
     form = RoundForm()
     organisations = _organisations_in_scope()
     lang = str(get_locale())
-    form.agency_id.choices = [(o.id, _label(o)) for o in organisations if o.kind == "agency"]
-    form.department_ids.choices = [(o.id, _label(o)) for o in organisations if o.kind != "agency"]
-    form.questionnaire.choices = [
-        (f"{row.key}:{row.version}", f"{questionnaire_from_row(row).title.get(lang)} (v{row.version})")
-        for row in list_questionnaires()
-    ]
+    form.agency_id.choices = options([(o.id, _label(o)) for o in organisations if o.kind == "agency"])
+    form.department_ids.choices = options([(o.id, _label(o)) for o in organisations if o.kind != "agency"])
+    form.questionnaire.choices = options(
+        [
+            (f"{row.key}:{row.version}", f"{questionnaire_from_row(row).title.get(lang)} (v{row.version})")
+            for row in list_questionnaires()
+        ]
+    )
     if form.validate_on_submit():
         agency = db.session.get(Organisation, form.agency_id.data)
         chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]
@@ -341,7 +343,7 @@ def round_close(round_id: int):
 def round_invitations(round_id: int):
     round_ = _round_in_scope(round_id)
     form = InvitationForm()
-    form.department_id.choices = [(d.id, _label(d)) for d in round_.departments]
+    form.department_id.choices = options([(d.id, _label(d)) for d in round_.departments])
     if not form.validate_on_submit():
         flash(_("Choose a department and a number of links from 1 to 200."), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
@@ -397,19 +399,24 @@ def audit_log():
 def audit_export():
     events = db.session.scalars(_audit_query().limit(100000)).all()
     actors = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
-    record_event("audit.export", actor=current_user, rows=len(events))
+    # Plain rows: the response is streamed after the database session has closed.
+    table = [
+        [e.id, e.created_at.isoformat(timespec="seconds"), actors.get(e.actor_id, ""), e.action, e.object_type or "",
+         e.object_id or "", e.ip_address or "", json.dumps(e.details, ensure_ascii=False, sort_keys=True)]
+        for e in events
+    ]  # fmt: skip
+    record_event("audit.export", actor=current_user, rows=len(table))
     db.session.commit()
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["id", "time_utc", "actor", "action", "object_type", "object_id", "ip_address", "details"])
-        for event in events:
-            writer.writerow([event.id, event.created_at.isoformat(timespec="seconds"), actors.get(event.actor_id, ""),
-                             event.action, event.object_type or "", event.object_id or "", event.ip_address or "",
-                             json.dumps(event.details, ensure_ascii=False, sort_keys=True)])  # fmt: skip
+        for row in table:
+            writer.writerow(row)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+        yield buffer.getvalue()
 
     return Response(rows(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=audit.csv"})

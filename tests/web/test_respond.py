@@ -37,7 +37,7 @@ def assessment(app, create_org, create_user):
         "other_staff": create_user("staff@d02.example", "staff", organisation=d2),
         "admin": create_user("admin@ag.example", "admin", organisation=agency),
     }
-    return {"round_id": round_id, "users": users, "d1": d1, "d2": d2}
+    return {"round_id": round_id, "users": users, "d1": d1, "d2": d2, "agency": agency}
 
 
 def sign_in(client, email, lang="zh_Hant"):
