@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Response, ResponseStatus, ScoreAggregate
 from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.scores import ALL_GROUPS
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,17 @@ def staff_and_checklist_parts(questionnaire: Questionnaire) -> tuple[str | None,
 
 
 def round_department_scores(
-    round_: AssessmentRound, min_group_size: int = 1, organisation_ids: list[int] | None = None
+    round_: AssessmentRound,
+    min_group_size: int = 1,
+    organisation_ids: list[int] | None = None,
+    level: str | None = None,
+    post: str | None = None,
 ) -> dict[int, DepartmentScores]:
-    """Every department's dimension scores and overall index in a round, from the aggregates."""
+    """Every department's dimension scores and overall index in a round, from the aggregates.
+
+    Reads the rows that total all staff groups, or with ``level``/``post`` only the staff of that
+    level and post (the checklist part always counts whole).
+    """
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
     query = (
@@ -44,6 +53,16 @@ def round_department_scores(
         .where(ScoreAggregate.round_id == round_.id)
         .group_by(ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension)
     )  # fmt: skip
+    if level or post:
+        staff = ScoreAggregate.part == staff_part
+        conditions = [ScoreAggregate.staff_level != ALL_GROUPS]
+        if level:
+            conditions.append(ScoreAggregate.staff_level == level)
+        if post:
+            conditions.append(ScoreAggregate.staff_post == post)
+        query = query.where(or_(and_(staff, *conditions), and_(~staff, ScoreAggregate.staff_level == ALL_GROUPS)))
+    else:
+        query = query.where(ScoreAggregate.staff_level == ALL_GROUPS)
     if organisation_ids is not None:
         query = query.where(ScoreAggregate.organisation_id.in_(organisation_ids))
     totals: dict[int, dict[tuple[str, str], tuple[int, float, float]]] = defaultdict(dict)

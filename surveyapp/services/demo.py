@@ -33,6 +33,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role
 from surveyapp.services.questionnaires import get_questionnaire, latest_version, load_builtin_questionnaires
+from surveyapp.services.scores import ALL_GROUPS
 
 # Not an argon2 hash, so no password ever verifies against it: demo accounts cannot sign in.
 UNUSABLE_PASSWORD = "!demo-account-cannot-sign-in"  # noqa: S105
@@ -205,18 +206,12 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
                 }
             )
             if dimension.score is not None:
-                totals = aggregates[
-                    (
-                        row["organisation_id"],
-                        row["part"],
-                        dimension.key,
-                        row["staff_level"] or "",
-                        row["staff_post"] or "",
-                    )
-                ]
-                totals[0] += 1
-                totals[1] += dimension.score
-                totals[2] += dimension.score * dimension.score
+                group = (row["staff_level"] or "", row["staff_post"] or "")
+                for level, post in (group, (ALL_GROUPS, ALL_GROUPS)):
+                    totals = aggregates[(row["organisation_id"], row["part"], dimension.key, level, post)]
+                    totals[0] += 1
+                    totals[1] += dimension.score
+                    totals[2] += dimension.score * dimension.score
     for start in range(0, len(answer_rows), 20000):
         db.session.execute(insert(Answer), answer_rows[start : start + 20000])
     db.session.execute(insert(DimensionScore), dimension_rows)

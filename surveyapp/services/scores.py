@@ -60,6 +60,11 @@ def clear_scores(response: Response) -> None:
     response.red_line_count = 0
 
 
+# The level and post of the row that totals every staff group of a department and dimension:
+# comparisons read these, and the per-group rows only when filtering by level or post.
+ALL_GROUPS = "*"
+
+
 def apply_to_aggregates(response: Response, sign: int) -> None:
     """Add (+1) or remove (−1) a response's dimension scores to the running totals.
 
@@ -79,6 +84,7 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
             "staff_post": response.staff_post or "",
         }
         _add(key, sign, row.score)
+        _add({**key, "staff_level": ALL_GROUPS, "staff_post": ALL_GROUPS}, sign, row.score)
 
 
 def _add(key: dict, sign: int, score: float) -> None:
@@ -128,7 +134,14 @@ def rebuild_aggregates(round_id: int) -> None:
             Response.staff_post,
         )
     ).all()
-    if rows:
+    totals: dict[tuple, list[float]] = {}
+    for org, part, dim, level, post, n, total, squares in rows:
+        for key in ((org, part, dim, level or "", post or ""), (org, part, dim, ALL_GROUPS, ALL_GROUPS)):
+            entry = totals.setdefault(key, [0, 0.0, 0.0])
+            entry[0] += n
+            entry[1] += total
+            entry[2] += squares
+    if totals:
         db.session.execute(
             insert(ScoreAggregate),
             [
@@ -137,13 +150,13 @@ def rebuild_aggregates(round_id: int) -> None:
                     "organisation_id": org,
                     "part": part,
                     "dimension": dim,
-                    "staff_level": level or "",
-                    "staff_post": post or "",
+                    "staff_level": level,
+                    "staff_post": post,
                     "n": n,
                     "total": total,
                     "total_squares": squares,
                 }
-                for org, part, dim, level, post, n, total, squares in rows
+                for (org, part, dim, level, post), (n, total, squares) in totals.items()
             ],
         )
 

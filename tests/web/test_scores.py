@@ -39,7 +39,9 @@ def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, as
         by_key = {i.key: i.score for i in card.items}
         assert all(a.score == by_key[a.question_key] for a in response.answers)
     after_submit = aggregates(app, assessment["round_id"])
-    assert len(after_submit) == 7 and all(n == 1 for n, _, _ in after_submit.values())
+    # One row per dimension for the staff group of the respondent, and one totalling all groups.
+    assert len(after_submit) == 14 and all(n == 1 for n, _, _ in after_submit.values())
+    assert sum(1 for key in after_submit if key[3] == "*") == 7
 
     admin = app.test_client()
     sign_in(admin, "admin@ag.example", lang="en")
