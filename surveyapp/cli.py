@@ -18,6 +18,7 @@ org_cli = AppGroup("org", help="Manage the organisation tree.")
 demo_cli = AppGroup("demo", help="Synthetic data for demos, tests and benchmarks.")
 scores_cli = AppGroup("scores", help="Stored scores.")
 report_cli = AppGroup("report", help="PDF scorecards.")
+api_cli = AppGroup("api", help="API tokens.")
 questionnaire_cli = AppGroup("questionnaire", help="Validate, load, list, import and export questionnaires.")
 
 
@@ -393,6 +394,26 @@ def report_bulk(round_id, lang, out, processes, merged):
     click.echo(f"Wrote {out}: {job.done - len(job.failures or {})} of {job.total} departments.")
 
 
+@api_cli.command("token-create")
+@click.option("--email", required=True, help="The trainer or administrator the token acts as.")
+@click.option("--scopes", default="read:rounds read:scores", show_default=True)
+@click.option("--name", default="")
+def api_token_create(email, scopes, name):
+    """Create a read-only API token and print it once."""
+    from surveyapp.extensions import db
+    from surveyapp.models import User
+    from surveyapp.services.api_tokens import TokenError, create_token
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    try:
+        token = create_token(user, scopes.split(), name)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Token (shown once): {token}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(users_cli)
@@ -402,3 +423,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(scores_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(api_cli)

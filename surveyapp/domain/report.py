@@ -271,11 +271,18 @@ def render_pdf(
     ``refused`` collects every URL the fetcher turned away. With ``strict_fonts`` the fontTools
     fallback (slow, and a sign that libharfbuzz-subset0 is missing) raises ``FontFallbackWarning``.
     """
+    html = render_html(data, scorecard_charts(data), generated_at)
+    return html_to_pdf(html, archival=archival, refused=refused, strict_fonts=strict_fonts)
+
+
+def html_to_pdf(
+    html: str, archival: bool = False, refused: list[str] | None = None, strict_fonts: bool = False
+) -> bytes:
+    """Lay out report HTML with the report stylesheet and the safe fetcher; returns PDF bytes."""
     from weasyprint import CSS, HTML
 
     refused = refused if refused is not None else []
     fetcher = _fetcher_class()(refused)
-    html = render_html(data, scorecard_charts(data), generated_at)
     stylesheet = CSS(filename=str(STATIC / "css" / "report.css"), font_config=font_config(), url_fetcher=fetcher)
     watcher = _SubsetWarningWatcher()
     logger = logging.getLogger("weasyprint")
@@ -299,3 +306,34 @@ def render_pdf(
     if strict_fonts and watcher.seen:
         raise FontFallbackWarning(watcher.seen[0])
     return pdf
+
+
+@dataclass(frozen=True)
+class ComparisonReportData:
+    """A comparison of departments for trainers, in the reader's language."""
+
+    lang: str
+    title: str
+    round_name: str
+    dimension_titles: tuple[str, ...]
+    # (name, overall, dimension scores, suppressed, staff n), in ranking order
+    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int], ...]
+    min_group_size: int
+    target_label: str = ""
+
+
+def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, strict_fonts: bool = False) -> bytes:
+    """The comparison as a PDF: heatmap of the first departments and the full ranking table."""
+    from surveyapp.domain import charts
+
+    shown = [r for r in data.rows if not r[3]][:40]
+    heatmap = ""
+    if shown:
+        heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
+                                                       [list(r[2]) for r in shown], data.lang))  # fmt: skip
+    template = environment(data.lang).get_template("comparison.html")
+    canonical = json.dumps(_plain(data), sort_keys=True, ensure_ascii=False)
+    html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
+                           generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+                           digest=hashlib.sha256(canonical.encode()).hexdigest())  # fmt: skip
+    return html_to_pdf(html, strict_fonts=strict_fonts)

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Imported here so Alembic sees every table."""
 
+from surveyapp.models.api_token import ApiToken
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
@@ -10,6 +11,7 @@ from surveyapp.models.round import AssessmentRound, RoundStatus
 from surveyapp.models.user import User
 
 __all__ = [
+    "ApiToken",
     "Answer",
     "AssessmentRound",
     "AuditEvent",

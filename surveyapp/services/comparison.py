@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -10,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Response, ResponseStatus, ScoreAggregate
+from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import ALL_GROUPS
 
@@ -106,3 +107,120 @@ def department_scores_from_totals(
     weight = sum(w for w, _ in scored)
     overall = sum(w * v for w, v in scored) / weight if weight else None
     return DepartmentScores(organisation_id, dimensions, staff, checklist, overall, red_lines)
+
+
+# -- the comparison page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    organisation_id: int
+    code: str
+    parent_id: int | None
+    staff_n: int
+    suppressed: bool  # fewer staff than the minimum group size: no figures shown
+    dimensions: dict[str, float | None]
+    overall: float | None
+    gap: float | None  # points below the target grade's minimum (0 when reached)
+    red_lines: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    questionnaire: Questionnaire
+    rows: list[ComparisonRow]
+    target: float | None
+    min_group_size: int
+
+
+def compare_departments(
+    round_: AssessmentRound,
+    visible: Callable[[Organisation], bool],
+    min_group_size: int,
+    agency_id: int | None = None,
+    level: str | None = None,
+    post: str | None = None,
+    sort: str = "overall",
+    target: float | None = None,
+) -> Comparison:
+    """The round's departments the viewer may see, with suppression below the minimum group size."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    departments = [d for d in round_.departments if visible(d) and (agency_id is None or d.parent_id == agency_id)]
+    scores = round_department_scores(round_, min_group_size, [d.id for d in departments], level, post)
+    rows = []
+    for department in departments:
+        result = scores.get(department.id)
+        staff_n = max((s.n for s in result.staff.values()), default=0) if result else 0
+        suppressed = 0 < staff_n < min_group_size or (bool(level or post) and staff_n < min_group_size)
+        dims = {d.key: None for d in questionnaire.dimensions}
+        overall = None
+        if result and not suppressed:
+            dims, overall = dict(result.dimensions), result.overall
+        gap = None if overall is None or target is None else max(0.0, target - overall)
+        rows.append(ComparisonRow(
+            department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, gap,
+            result.red_lines if result else 0,
+        ))  # fmt: skip
+    key = sort if sort in dims_keys(questionnaire) else "overall"
+
+    def rank(row: ComparisonRow):
+        value = row.overall if key == "overall" else row.dimensions.get(key)
+        return (value is None, -(value or 0), row.code)
+
+    rows.sort(key=rank)
+    return Comparison(questionnaire, rows, target, min_group_size)
+
+
+def dims_keys(questionnaire: Questionnaire) -> list[str]:
+    return [d.key for d in questionnaire.dimensions]
+
+
+# -- training needs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingNeed:
+    organisation_id: int
+    level: str
+    post: str
+    staff: int
+    suppressed: bool
+    weakest: list[tuple[str, float]]  # (dimension, staff mean), weakest first
+    modules: list[str]  # training module keys
+
+
+def training_needs(
+    round_: AssessmentRound, organisation_ids: list[int], min_group_size: int, weakest: int = 2
+) -> list[TrainingNeed]:
+    """Per department and staff level × post: the weakest dimensions and the modules for them.
+
+    Groups smaller than the minimum group size are listed as suppressed, with no figures.
+    """
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    staff_part, _ = staff_and_checklist_parts(questionnaire)
+    rows = db.session.execute(
+        select(ScoreAggregate.organisation_id, ScoreAggregate.staff_level, ScoreAggregate.staff_post,
+               ScoreAggregate.dimension, ScoreAggregate.n, ScoreAggregate.total)
+        .where(ScoreAggregate.round_id == round_.id, ScoreAggregate.part == staff_part,
+               ScoreAggregate.staff_level != ALL_GROUPS, ScoreAggregate.organisation_id.in_(organisation_ids),
+               ScoreAggregate.n > 0)
+    ).all()  # fmt: skip
+    groups: dict[tuple[int, str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
+    for org, level, post, dimension, n, total in rows:
+        groups[(org, level, post)][dimension] = (n, total)
+    needs = []
+    for (org, level, post), by_dimension in sorted(groups.items()):
+        staff = max(n for n, _ in by_dimension.values())
+        if staff < min_group_size:
+            needs.append(TrainingNeed(org, level, post, staff, True, [], []))
+            continue
+        means = sorted((total / n, dimension) for dimension, (n, total) in by_dimension.items())[:weakest]
+        modules = [
+            m.key
+            for m in questionnaire.training_modules
+            if any(dimension in m.dimensions for _, dimension in means)
+            and (not m.levels or level in m.levels)
+            and (not m.posts or post in m.posts)
+        ]
+        needs.append(TrainingNeed(org, level, post, staff, False, [(d, mean) for mean, d in means], modules))
+    return needs

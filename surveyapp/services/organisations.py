@@ -58,9 +58,12 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
             if not (row.get(name) or "").strip():
                 problems.append(f"{source}: row {number}: {name}: empty")
         parent = (row.get("parent_code") or "").strip()
-        if parent and parent not in codes_in_file and parent not in existing and parent not in {
-            (r.get("code") or "").strip() for _, r in rows
-        }:
+        if (
+            parent
+            and parent not in codes_in_file
+            and parent not in existing
+            and parent not in {(r.get("code") or "").strip() for _, r in rows}
+        ):
             problems.append(f"{source}: row {number}: parent_code: no organisation {parent!r}")
         if parent and parent == code:
             problems.append(f"{source}: row {number}: parent_code: an organisation cannot belong to itself")

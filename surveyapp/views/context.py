@@ -16,6 +16,7 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 NAVIGATION = [
     ("main.index", _l("Home"), None),
     ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
+    ("compare.index", _l("Compare"), (Role.TRAINER, Role.ADMIN)),
     ("admin.round_list", _l("Administration"), (Role.ADMIN,)),
 ]
 

@@ -32,6 +32,7 @@ def expect(default: str, **overrides) -> dict[str, str]:
 
 SIGNED_IN = dict(anonymous="login")
 ADMINS = dict(anonymous="login", staff="deny", staff_other="deny", coordinator="deny", trainer="deny")
+TRAINERS = dict(anonymous="login", staff="deny", staff_other="deny", coordinator="deny")
 
 # endpoint: (method, url template, expectations). Templates use the fixture's ids.
 MATRIX = {
@@ -117,6 +118,26 @@ MATRIX = {
     "admin.organisation_new": ("GET", "/admin/organisations/new", expect("ok", **ADMINS)),
     "admin.organisation_edit": ("GET", "/admin/organisations/{d1}", expect("ok", admin_other="deny", **ADMINS)),
     "admin.audit_log": ("GET", "/admin/audit", expect("deny", anonymous="login", sysadmin="ok")),
+    "compare.index": ("GET", "/compare?round={round}", expect("ok", admin_other="deny", **TRAINERS)),
+    "compare.chart": ("GET", "/compare/chart/heatmap.svg?round={round}", expect("ok", admin_other="deny", **TRAINERS)),
+    "compare.report_pdf": ("GET", "/compare/report.pdf?round={round}", expect("ok", admin_other="deny", **TRAINERS)),
+    "compare.training": ("GET", "/compare/training?round={round}", expect("ok", admin_other="deny", **TRAINERS)),
+    "compare.training_export": (
+        "GET",
+        "/compare/training.xlsx?round={round}",
+        expect("ok", admin_other="deny", **TRAINERS),
+    ),
+    "compare.export": (
+        "GET",
+        "/compare/export/departments.csv?round={round}",
+        expect("ok", admin_other="deny", **TRAINERS),
+    ),
+    # The API answers with 401 JSON to a browser session: it only takes bearer tokens.
+    "api.rounds": ("GET", "/api/v1/rounds", expect("deny")),
+    "api.departments": ("GET", "/api/v1/rounds/{round}/departments", expect("deny")),
+    "api.scores": ("GET", "/api/v1/rounds/{round}/scores", expect("deny")),
+    "api.answers": ("GET", "/api/v1/rounds/{round}/answers.csv", expect("deny")),
+    "api.openapi": ("GET", "/api/v1/openapi.json", expect("ok")),
     "admin.audit_export": ("GET", "/admin/audit.csv", expect("deny", anonymous="login", sysadmin="ok")),
 }
 PUBLIC_FILES = {"static"}
@@ -194,7 +215,7 @@ def world(app, create_org, create_user, monkeypatch, tmp_path):
 def outcome(response) -> str:
     if response.status_code == 302 and "/login?next=" in response.headers.get("Location", ""):
         return "login"
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return "deny"
     if response.status_code < 400 or response.status_code == 409:
         return "ok"
@@ -215,6 +236,7 @@ def test_role_route_and_object_scope_matrix(app, world):
         for principal in PRINCIPALS:
             client = clients[principal]
             response = client.open(url, method=method)
+            response.close()  # ends a streamed response, as a WSGI server does
             got = outcome(response)
             if got != expectations[principal]:
                 failures.append(

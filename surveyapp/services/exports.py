@@ -1,0 +1,178 @@
+"""Exports of a round: raw answers, scores per response, scores per department.
+
+Rows are produced as a stream from a server-side cursor, so memory stays flat however many
+responses there are. CSV is streamed to the client; XLSX uses openpyxl's write-only mode into a
+temporary file. For trainers the exports are anonymised: no respondent ids, levels or posts, and
+no department whose staff group is smaller than the minimum group size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from surveyapp.domain.questionnaire import Questionnaire
+from surveyapp.extensions import db
+from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
+from surveyapp.services.comparison import Comparison
+from surveyapp.services.questionnaires import get_questionnaire
+
+STREAM_BATCH = 5000
+
+
+def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int) -> set[int]:
+    """Departments with at least ``min_group_size`` submitted staff responses."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    staff_part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
+    counts = db.session.execute(
+        select(Response.organisation_id, func.count(Response.id))
+        .where(Response.round_id == round_.id, Response.part == staff_part,
+               Response.status == ResponseStatus.SUBMITTED, Response.organisation_id.in_(organisation_ids))
+        .group_by(Response.organisation_id)
+    ).all()  # fmt: skip
+    return {org for org, n in counts if n >= min_group_size}
+
+
+def _answer_text(item, value, is_na: bool, lang: str, na_label: str) -> str:
+    if is_na:
+        return na_label
+    if value is None:
+        return ""
+    if item.kind in ("single_choice",):
+        option = item.option(value)
+        return option.label.get(lang) if option else str(value)
+    if item.kind == "multi_choice":
+        return "; ".join(item.option(v).label.get(lang) if item.option(v) else str(v) for v in value)
+    if item.kind == "evidence_file":
+        return str(value.get("name", ""))
+    return str(value)
+
+
+def answer_rows(
+    round_: AssessmentRound,
+    organisation_ids: list[int],
+    lang: str,
+    anonymise: bool,
+    min_group_size: int,
+    na_label: str = "N/A",
+) -> Iterator[list]:
+    """Header, then one row per submitted response with one column per question."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    items = list(questionnaire.items)
+    position = {item.key: i for i, item in enumerate(items)}
+    by_key = {item.key: item for item in items}
+    if anonymise:
+        organisation_ids = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
+    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
+        Organisation.id.in_(organisation_ids))).all())  # fmt: skip
+    head = ["response", "department", "part", "submitted_at"] + ([] if anonymise else ["staff_level", "staff_post"])
+    yield head + [f"{item.key}: {item.text.get(lang)}" for item in items]
+    statement = (
+        select(Answer.response_id, Answer.question_key, Answer.value, Answer.is_na, Response.organisation_id,
+               Response.part, Response.submitted_at, Response.staff_level, Response.staff_post)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
+               Response.organisation_id.in_(organisation_ids))
+        .order_by(Answer.response_id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )  # fmt: skip
+    current, row, serial = None, None, 0
+    for response_id, key, value, is_na, org, part, submitted, level, post in db.session.execute(statement):
+        if response_id != current:
+            if row is not None:
+                yield row
+            serial += 1
+            current = response_id
+            meta = [serial if anonymise else response_id, codes.get(org, ""), part,
+                    submitted.isoformat(timespec="seconds") if submitted else ""]  # fmt: skip
+            if not anonymise:
+                meta += [level or "", post or ""]
+            row = meta + [""] * len(items)
+            offset = len(meta)
+        if key in position:
+            row[offset + position[key]] = _answer_text(by_key[key], value, is_na, lang, na_label)
+    if row is not None:
+        yield row
+
+
+def response_score_rows(
+    round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int
+) -> Iterator[list]:
+    """Header, then one row per submitted response: overall index, grade, red lines, dimension scores."""
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    keys = [d.key for d in questionnaire.dimensions]
+    if anonymise:
+        organisation_ids = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
+    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
+        Organisation.id.in_(organisation_ids))).all())  # fmt: skip
+    yield ["response", "department", "part", "overall", "grade", "red_lines", *keys]
+    statement = (
+        select(Response.id, Response.organisation_id, Response.part, Response.overall_score, Response.grade,
+               Response.red_line_count, DimensionScore.dimension, DimensionScore.score)
+        .join(DimensionScore, DimensionScore.response_id == Response.id, isouter=True)
+        .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
+               Response.organisation_id.in_(organisation_ids))
+        .order_by(Response.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )  # fmt: skip
+    current, row, serial = None, None, 0
+    for response_id, org, part, overall, grade, red, dimension, score in db.session.execute(statement):
+        if response_id != current:
+            if row is not None:
+                yield row
+            serial += 1
+            current = response_id
+            row = [serial if anonymise else response_id, codes.get(org, ""), part, _round(overall), grade or "", red]
+            row += [""] * len(keys)
+        if dimension in keys:
+            row[6 + keys.index(dimension)] = _round(score)
+    if row is not None:
+        yield row
+
+
+def department_score_rows(comparison: Comparison, names: dict[int, str]) -> Iterator[list]:
+    """Header, then the comparison's departments; suppressed groups carry no figures."""
+    keys = [d.key for d in comparison.questionnaire.dimensions]
+    yield ["department", "name", "staff_n", "suppressed", "overall", "red_lines", *keys]
+    for row in comparison.rows:
+        yield [row.code, names.get(row.organisation_id, ""), row.staff_n, "yes" if row.suppressed else "",
+               _round(row.overall), row.red_lines, *(_round(row.dimensions.get(k)) for k in keys)]  # fmt: skip
+
+
+def _round(value):
+    return "" if value is None else round(float(value), 2)
+
+
+def csv_stream(rows: Iterable[list]) -> Iterator[str]:
+    """CSV text in chunks of about a thousand rows (UTF-8 with a BOM so spreadsheets read Chinese)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def xlsx_file(rows: Iterable[list], title: str) -> str:
+    """Write rows to a temporary .xlsx with openpyxl's write-only mode; returns its path."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for row in rows:
+        sheet.append(row)
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115  (sent, then removed)
+    handle.close()
+    workbook.save(handle.name)
+    return handle.name
+
+
+def questionnaire_of_round(round_: AssessmentRound) -> Questionnaire:
+    return get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)

@@ -1,0 +1,134 @@
+"""Read-only JSON API for provincial platforms: rounds, departments, scores, exports.
+
+Authentication: ``Authorization: Bearer <token>``; a token acts as its user, within that user's
+scope, and only for its scopes (read:rounds, read:scores, read:exports). The OpenAPI document is
+at ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request, stream_with_context
+
+from surveyapp.extensions import csrf, db
+from surveyapp.models import AssessmentRound
+from surveyapp.permissions import Role, has_role, in_scope
+from surveyapp.services.api_tokens import _Authenticated, token_for
+from surveyapp.services.comparison import compare_departments
+from surveyapp.services.exports import answer_rows, csv_stream
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def token_required(scope: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            raw = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            token = token_for(raw) if raw else None
+            if token is None:
+                return jsonify(error="unauthorized", message="a valid bearer token is required"), 401
+            if not token.has_scope(scope):
+                return jsonify(error="forbidden", message=f"this token lacks the scope {scope}"), 403
+            user = _Authenticated(token.user)
+            if not has_role(user, Role.TRAINER, Role.ADMIN):
+                return jsonify(error="forbidden", message="the token's user may not read results"), 403
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _round(round_id: int) -> AssessmentRound:
+    round_ = db.session.get(AssessmentRound, round_id)
+    if round_ is None or not in_scope(g.api_user, round_.organisation):
+        abort(404)
+    return round_
+
+
+def _names(organisation) -> dict:
+    return {"zh_Hans": organisation.name_zh_hans, "zh_Hant": organisation.name_zh_hant, "en": organisation.name_en}
+
+
+@bp.get("/rounds")
+@token_required("read:rounds")
+def rounds():
+    visible = [r for r in db.session.scalars(db.select(AssessmentRound).order_by(AssessmentRound.id))
+               if in_scope(g.api_user, r.organisation)]  # fmt: skip
+    return jsonify(rounds=[{
+        "id": r.id, "name": r.name, "agency": r.organisation.code, "questionnaire": r.questionnaire_key,
+        "version": r.questionnaire_version, "status": r.status, "anonymous": r.anonymous,
+        "departments": len(r.departments),
+    } for r in visible])  # fmt: skip
+
+
+@bp.get("/rounds/<int:round_id>/departments")
+@token_required("read:rounds")
+def departments(round_id: int):
+    round_ = _round(round_id)
+    return jsonify(departments=[{"id": d.id, "code": d.code, "name": _names(d), "parent": d.parent.code if d.parent
+                                 else None} for d in round_.departments if in_scope(g.api_user, d)])  # fmt: skip
+
+
+@bp.get("/rounds/<int:round_id>/scores")
+@token_required("read:scores")
+def scores(round_id: int):
+    round_ = _round(round_id)
+    comparison = compare_departments(round_, lambda d: in_scope(g.api_user, d), current_app.config["MIN_GROUP_SIZE"])
+    codes = {d.id: d.code for d in round_.departments}
+    return jsonify(
+        round=round_.id,
+        min_group_size=comparison.min_group_size,
+        departments=[{
+            "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
+            "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
+            "dimensions": {} if row.suppressed else row.dimensions,
+        } for row in comparison.rows],
+    )  # fmt: skip
+
+
+@bp.get("/rounds/<int:round_id>/answers.csv")
+@token_required("read:exports")
+def answers(round_id: int):
+    round_ = _round(round_id)
+    lang = request.args.get("lang", "zh_Hans").replace("-", "_")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = "zh_Hans"
+    departments = [d.id for d in round_.departments if in_scope(g.api_user, d)]
+    anonymise = not has_role(g.api_user, Role.ADMIN)
+    rows = answer_rows(round_, departments, lang, anonymise, current_app.config["MIN_GROUP_SIZE"])
+    return Response(stream_with_context(csv_stream(rows)), mimetype="text/csv; charset=utf-8")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    bearer = [{"bearer": []}]
+
+    def op(summary, scope, params=(), content="application/json"):
+        return {"summary": summary, "security": bearer, "parameters": list(params),
+                "description": f"Requires the scope `{scope}`.",
+                "responses": {"200": {"description": "OK", "content": {content: {}}},
+                              "401": {"description": "no valid token"}, "403": {"description": "scope missing"},
+                              "404": {"description": "not found or outside the token's scope"}}}  # fmt: skip
+
+    round_id = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return jsonify({
+        "openapi": "3.1.0",
+        "info": {"title": "surveyapp read-only API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/rounds": {"get": op("Assessment rounds in the token's scope", "read:rounds")},
+            "/rounds/{round_id}/departments": {"get": op("Departments of a round", "read:rounds", [round_id])},
+            "/rounds/{round_id}/scores": {"get": op(
+                "Department scores; groups below the minimum size are suppressed", "read:scores", [round_id])},
+            "/rounds/{round_id}/answers.csv": {"get": op(
+                "Raw answers as CSV (anonymised for trainers)", "read:exports",
+                [round_id, {"name": "lang", "in": "query", "schema": {"type": "string"}}], "text/csv")},
+        },
+    })  # fmt: skip

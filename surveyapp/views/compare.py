@@ -1,0 +1,275 @@
+"""Trainers and administrators: compare departments, plan training, export, in their scope."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, after_this_request, current_app, render_template, request, send_file
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from surveyapp.domain import charts
+from surveyapp.domain.report import ComparisonReportData, render_comparison_pdf
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Organisation
+from surveyapp.permissions import Role, has_role, in_scope, role_required
+from surveyapp.services.audit import record_event
+from surveyapp.services.comparison import compare_departments, round_department_scores, training_needs
+from surveyapp.services.exports import (
+    answer_rows,
+    csv_stream,
+    department_score_rows,
+    response_score_rows,
+    xlsx_file,
+)
+from surveyapp.services.questionnaires import get_questionnaire
+
+bp = Blueprint("compare", __name__, url_prefix="/compare")
+VIEWERS = (Role.TRAINER, Role.ADMIN)
+TRAINING_PAGE = 50
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+def _rounds_in_scope() -> list[AssessmentRound]:
+    rounds = db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.created_at.desc())).all()
+    return [r for r in rounds if in_scope(current_user, r.organisation)]
+
+
+def _chosen_round() -> AssessmentRound | None:
+    rounds = _rounds_in_scope()
+    wanted = request.args.get("round", type=int)
+    if wanted is None:
+        return rounds[0] if rounds else None
+    for round_ in rounds:
+        if round_.id == wanted:
+            return round_
+    abort(403 if db.session.get(AssessmentRound, wanted) else 404)
+
+
+def _visible(department: Organisation) -> bool:
+    return in_scope(current_user, department)
+
+
+def _comparison(round_: AssessmentRound):
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    target_key = request.args.get("target", "good")
+    target = next((g.min for g in questionnaire.grades if g.key == target_key), None)
+    return compare_departments(
+        round_, _visible, current_app.config["MIN_GROUP_SIZE"], agency_id=request.args.get("agency", type=int),
+        level=request.args.get("level") or None, post=request.args.get("post") or None,
+        sort=request.args.get("sort", "overall"), target=target,
+    )  # fmt: skip
+
+
+def _names(round_: AssessmentRound) -> dict[int, str]:
+    lang = _lang()
+    return {d.id: d.name(lang) for d in round_.departments}
+
+
+@bp.get("")
+@role_required(*VIEWERS)
+def index():
+    round_ = _chosen_round()
+    if round_ is None:
+        return render_template("compare/index.html", round=None, rounds=[], lang=_lang())
+    comparison = _comparison(round_)
+    questionnaire = comparison.questionnaire
+    agencies = sorted({d.parent for d in round_.departments if d.parent is not None and _visible(d)},
+                      key=lambda o: o.code)  # fmt: skip
+    return render_template(
+        "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
+        questionnaire=questionnaire, names=_names(round_), agencies=agencies, args=request.args, lang=_lang(),
+    )  # fmt: skip
+
+
+@bp.get("/chart/<kind>.svg")
+@role_required(*VIEWERS)
+def chart(kind: str):
+    round_ = _chosen_round() or abort(404)
+    comparison = _comparison(round_)
+    lang = _lang()
+    titles = [d.title.get(lang) for d in comparison.questionnaire.dimensions]
+    keys = [d.key for d in comparison.questionnaire.dimensions]
+    rows = [r for r in comparison.rows if not r.suppressed]
+    names = _names(round_)
+    if kind == "heatmap":
+        shown = rows[:40]
+        svg = charts.heatmap_chart([names[r.organisation_id] for r in shown], titles,
+                                   [[r.dimensions[k] for k in keys] for r in shown], lang)  # fmt: skip
+    elif kind == "spread":
+        highlight = request.args.get("highlight", type=int)
+        mine = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
+        peers = [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in keys]
+        svg = charts.spread_chart(titles, peers, [mine.dimensions[k] if mine else None for k in keys], lang,
+                                  you_label=names.get(mine.organisation_id, "") if mine else "",
+                                  target=comparison.target)  # fmt: skip
+    elif kind == "trend":
+        earlier = [
+            r for r in _rounds_in_scope()
+            if r.questionnaire_key == round_.questionnaire_key and r.organisation_id == round_.organisation_id
+            and r.created_at <= round_.created_at
+        ][:6][::-1]  # fmt: skip
+        medians = []
+        for r in earlier:
+            overall = [s.overall for s in round_department_scores(r).values() if s.overall is not None]
+            medians.append(statistics.median(overall) if overall else None)
+        svg = charts.trend_chart([r.name for r in earlier], {_("Median overall index"): medians}, lang)
+    else:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.get("/report.pdf")
+@role_required(*VIEWERS)
+def report_pdf():
+    round_ = _chosen_round() or abort(404)
+    comparison = _comparison(round_)
+    lang, names = _lang(), _names(round_)
+    keys = [d.key for d in comparison.questionnaire.dimensions]
+    data = ComparisonReportData(
+        lang=lang, title=_("Comparison of departments"), round_name=round_.name,
+        dimension_titles=tuple(d.title.get(lang) for d in comparison.questionnaire.dimensions),
+        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n)
+                   for r in comparison.rows),
+        min_group_size=comparison.min_group_size,
+    )  # fmt: skip
+    pdf = render_comparison_pdf(data, datetime.now(UTC), strict_fonts=current_app.config["STRICT_FONTS"])
+    record_event("report.download", actor=current_user, obj=round_, kind="comparison", lang=lang)
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=comparison-{round_.id}-{lang}.pdf"},
+    )
+
+
+@bp.get("/training")
+@role_required(*VIEWERS)
+def training():
+    round_ = _chosen_round() or abort(404)
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    departments = [d for d in round_.departments if _visible(d)]
+    page = max(1, request.args.get("page", 1, type=int))
+    chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
+    needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"])
+    return render_template(
+        "compare/training.html", round=round_, questionnaire=questionnaire, needs=needs, names=_names(round_),
+        modules={m.key: m for m in questionnaire.training_modules}, page=page,
+        more=len(departments) > page * TRAINING_PAGE, lang=_lang(), min_group_size=current_app.config["MIN_GROUP_SIZE"],
+    )  # fmt: skip
+
+
+def _training_rows(round_: AssessmentRound):
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    lang, names = _lang(), _names(round_)
+    modules = {m.key: m for m in questionnaire.training_modules}
+    departments = [d.id for d in round_.departments if _visible(d)]
+    yield [_("Department"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"), _("Training modules")]
+    for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"]):
+        level = questionnaire.staff_levels.get(need.level)
+        post = questionnaire.staff_posts.get(need.post)
+        if need.suppressed:
+            weakest = modules_text = _(
+                "suppressed (fewer than %(n)d respondents)", n=current_app.config["MIN_GROUP_SIZE"]
+            )
+        else:
+            weakest = "; ".join(
+                f"{questionnaire.dimension(d).title.get(lang)} ({mean:.1f})" for d, mean in need.weakest
+            )
+            modules_text = "; ".join(modules[m].title.get(lang) for m in need.modules)
+        yield [
+            names.get(need.organisation_id, ""),
+            level.get(lang) if level else need.level,
+            post.get(lang) if post else need.post,
+            need.staff if not need.suppressed else "",
+            weakest,
+            modules_text,
+        ]
+
+
+@bp.get("/training.<fmt>")
+@role_required(*VIEWERS)
+def training_export(fmt: str):
+    round_ = _chosen_round() or abort(404)
+    record_event("export", actor=current_user, obj=round_, kind="training", format=fmt)
+    db.session.commit()
+    if fmt == "xlsx":
+        return _send_xlsx(_training_rows(round_), f"training-{round_.id}.xlsx", "training")
+    if fmt == "pdf":
+        lang = _lang()
+        rows = list(_training_rows(round_))
+        environment_html = render_template("compare/training_pdf.html", round=round_, header=rows[0], rows=rows[1:],
+                                           html_lang=lang.replace("_", "-"))  # fmt: skip
+        from surveyapp.domain.report import html_to_pdf
+
+        pdf = html_to_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"attachment; filename=training-{round_.id}.pdf"},
+        )
+    abort(404)
+
+
+def _send_xlsx(rows, name: str, title: str):
+    path = xlsx_file(rows, title)
+
+    @after_this_request
+    def remove(response):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return response
+
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+EXPORTS = ("departments", "answers", "responses")
+
+
+@bp.get("/export/<what>.<fmt>")
+@role_required(*VIEWERS)
+def export(what: str, fmt: str):
+    if what not in EXPORTS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    round_ = _chosen_round() or abort(404)
+    anonymise = not has_role(current_user, Role.ADMIN)
+    departments = [d.id for d in round_.departments if _visible(d)]
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    if what == "departments":
+        rows = department_score_rows(_comparison(round_), _names(round_))
+    elif what == "answers":
+        rows = answer_rows(round_, departments, _lang(), anonymise, min_group, na_label=_("Not applicable"))
+    else:
+        rows = response_score_rows(round_, departments, anonymise, min_group)
+    record_event("export", actor=current_user, obj=round_, kind=what, format=fmt, anonymised=anonymise)
+    db.session.commit()
+    name = f"{what}-round{round_.id}.{fmt}"
+    if fmt == "xlsx":
+        return _send_xlsx(rows, name, what)
+    materialised = _stream_in_context(rows)
+    return Response(
+        materialised,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _stream_in_context(rows):
+    """Stream CSV while keeping the request's app context (and database session) open."""
+    from flask import stream_with_context
+
+    return stream_with_context(csv_stream(rows))

@@ -1,0 +1,211 @@
+"""Comparison, training needs, exports and the API, with suppression below the minimum group size."""
+
+import csv
+import io
+import subprocess
+
+import openpyxl
+import pytest
+from sqlalchemy import select, update
+
+from surveyapp.extensions import db
+from surveyapp.models import Organisation, Response, ScoreAggregate
+from surveyapp.services.scores import rebuild_aggregates
+from tests.web.test_respond import sign_in
+from tests.web.test_scores import seed
+
+
+@pytest.fixture
+def compared(app, runner, create_user, create_org):
+    """A seeded round of 4 departments × 5 staff; one department cut down to 2 submitted staff."""
+    round_id = seed(runner, departments=4, respondents=5)
+    with app.app_context():
+        departments = db.session.scalars(
+            select(Organisation).where(Organisation.kind == "department").order_by(Organisation.code)
+        ).all()
+        small = departments[0]
+        staff = db.session.scalars(
+            select(Response).where(Response.organisation_id == small.id, Response.part == "staff").order_by(Response.id)
+        ).all()
+        for response in staff[2:]:
+            response.status = "draft"
+        db.session.flush()
+        rebuild_aggregates(round_id)
+        db.session.commit()
+        agency_id = small.parent_id
+        info = {
+            "round": round_id,
+            "small": small.code,
+            "small_name": small.name_en,
+            "codes": [d.code for d in departments],
+        }
+    create_user("trainer@agency.example", "trainer", organisation=_org(app, agency_id))
+    create_user("admin@agency.example", "admin", organisation=_org(app, agency_id))
+    elsewhere = create_org("ELSE", kind="agency")
+    create_user("trainer@else.example", "trainer", organisation=elsewhere)
+    return info
+
+
+def _org(app, org_id):
+    with app.app_context():
+        organisation = db.session.get(Organisation, org_id)
+        db.session.expunge(organisation)
+        return organisation
+
+
+def client_for(app, email, lang="en"):
+    client = app.test_client()
+    sign_in(client, email, lang=lang)
+    return client
+
+
+def test_comparison_page_suppresses_small_groups_and_ranks(app, compared):
+    client = client_for(app, "trainer@agency.example")
+    html = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
+    assert "Compare departments" in html and html.count("suppressed (fewer than 3 respondents)") == 1
+    small_row = html.split(compared["small_name"])[1].split("</tr>")[0]
+    assert "suppressed" in small_row and not any(ch.isdigit() and "." in small_row for ch in "x")
+    for kind in ("heatmap", "spread", "trend"):
+        chart = client.get(f"/compare/chart/{kind}.svg?round={compared['round']}")
+        assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    by_dimension = client.get(f"/compare?round={compared['round']}&sort=D3").get_data(as_text=True)
+    assert by_dimension != html
+
+
+def test_filter_by_level_suppresses_groups_below_minimum(app, compared):
+    client = client_for(app, "admin@agency.example")
+    everyone = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
+    one_level = client.get(f"/compare?round={compared['round']}&level=clerk&post=leadership").get_data(as_text=True)
+    assert one_level.count("suppressed (fewer than 3 respondents)") > everyone.count("suppressed (fewer than 3")
+
+
+def test_other_agency_trainer_cannot_compare_this_round(app, compared):
+    client = client_for(app, "trainer@else.example")
+    assert client.get(f"/compare?round={compared['round']}").status_code == 403
+    assert client.get(f"/compare/export/departments.csv?round={compared['round']}").status_code == 403
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_department_export_and_pdf_suppress(app, compared):
+    client = client_for(app, "trainer@agency.example")
+    rows = read_csv(client.get(f"/compare/export/departments.csv?round={compared['round']}"))
+    assert rows[0][:6] == ["department", "name", "staff_n", "suppressed", "overall", "red_lines"]
+    small = next(r for r in rows if r[0] == compared["small"])
+    assert small[3] == "yes" and small[4] == "" and all(v == "" for v in small[6:])
+    others = [r for r in rows[1:] if r[0] != compared["small"]]
+    assert all(r[4] for r in others)
+    xlsx = client.get(f"/compare/export/departments.xlsx?round={compared['round']}")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.max_row == 5
+    pdf = client.get(f"/compare/report.pdf?round={compared['round']}")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    assert "suppressed (fewer than 3 respondents)" in " ".join(text.split())
+    assert "Staff public-image awareness" in " ".join(text.split())
+
+
+def test_answer_exports_identify_for_administrators_and_anonymise_for_trainers(app, compared):
+    admin_rows = read_csv(
+        client_for(app, "admin@agency.example").get(
+            f"/compare/export/answers.csv?round={compared['round']}&lang=zh_Hant"
+        )
+    )
+    assert admin_rows[0][:6] == ["response", "department", "part", "submitted_at", "staff_level", "staff_post"]
+    assert any(r[1] == compared["small"] for r in admin_rows[1:])
+    assert any("工作人員" not in h and h.startswith("d1_s01: ") for h in admin_rows[0])
+    trainer = client_for(app, "trainer@agency.example")
+    trainer_rows = read_csv(trainer.get(f"/compare/export/answers.csv?round={compared['round']}"))
+    assert "staff_level" not in trainer_rows[0]
+    assert not any(r[1] == compared["small"] for r in trainer_rows[1:]), "groups below the minimum are left out"
+    assert [r[0] for r in trainer_rows[1:]] == [str(i) for i in range(1, len(trainer_rows))], "serials, not ids"
+    responses = read_csv(trainer.get(f"/compare/export/responses.csv?round={compared['round']}"))
+    assert responses[0][:6] == ["response", "department", "part", "overall", "grade", "red_lines"]
+    xlsx = trainer.get(f"/compare/export/answers.xlsx?round={compared['round']}")
+    assert openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.max_row == len(trainer_rows)
+
+
+def test_training_needs_matrix_and_plan_exports(app, compared):
+    client = client_for(app, "trainer@agency.example")
+    html = client.get(f"/compare/training?round={compared['round']}").get_data(as_text=True)
+    assert "Training-needs matrix" in html and "Weakest dimensions" in html
+    with app.app_context():
+        big = db.session.scalar(select(ScoreAggregate).where(ScoreAggregate.staff_level != "*"))
+        # make one group large enough to show figures
+        db.session.execute(update(ScoreAggregate).where(ScoreAggregate.id == big.id).values(n=5))
+        db.session.commit()
+    html = client.get(f"/compare/training?round={compared['round']}").get_data(as_text=True)
+    assert "suppressed (fewer than 3 respondents)" in html
+    plan = client.get(f"/compare/training.xlsx?round={compared['round']}")
+    sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
+    assert [c.value for c in sheet[1]][:4] == ["Department", "Staff level", "Post", "Staff n"]
+    pdf = client.get(f"/compare/training.pdf?round={compared['round']}")
+    assert pdf.data.startswith(b"%PDF")
+
+
+@pytest.fixture
+def tokens(app, runner, compared):
+    def make(email, scopes):
+        result = runner.invoke(args=["api", "token-create", "--email", email, "--scopes", scopes])
+        assert result.exit_code == 0, result.output
+        return result.output.split("Token (shown once): ")[1].strip()
+
+    return {
+        "all": make("trainer@agency.example", "read:rounds read:scores read:exports"),
+        "rounds": make("trainer@agency.example", "read:rounds"),
+        "other": make("trainer@else.example", "read:rounds read:scores"),
+    }
+
+
+def api(client, path, token):
+    return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_api_rounds(app, compared, tokens):
+    client = app.test_client()
+    body = api(client, "/rounds", tokens["all"]).get_json()
+    assert [r["id"] for r in body["rounds"]] == [compared["round"]]
+    assert api(client, "/rounds", tokens["other"]).get_json()["rounds"] == []
+
+
+def test_api_departments(app, compared, tokens):
+    body = api(app.test_client(), f"/rounds/{compared['round']}/departments", tokens["rounds"]).get_json()
+    assert sorted(d["code"] for d in body["departments"]) == sorted(compared["codes"])
+    assert set(body["departments"][0]["name"]) == {"zh_Hans", "zh_Hant", "en"}
+
+
+def test_api_scores_suppress_and_need_their_scope(app, compared, tokens):
+    client = app.test_client()
+    body = api(client, f"/rounds/{compared['round']}/scores", tokens["all"]).get_json()
+    small = next(d for d in body["departments"] if d["code"] == compared["small"])
+    assert small["suppressed"] and small["overall"] is None and small["dimensions"] == {}
+    assert all(d["overall"] is not None for d in body["departments"] if not d["suppressed"])
+    refused = api(client, f"/rounds/{compared['round']}/scores", tokens["rounds"])
+    assert refused.status_code == 403 and "read:scores" in refused.get_json()["message"]
+    assert api(client, f"/rounds/{compared['round']}/scores", tokens["other"]).status_code == 404
+
+
+def test_api_answers_export_is_anonymised_for_trainers(app, compared, tokens):
+    client = app.test_client()
+    response = api(client, f"/rounds/{compared['round']}/answers.csv", tokens["all"])
+    rows = read_csv(response)
+    assert "staff_level" not in rows[0] and not any(r[1] == compared["small"] for r in rows[1:])
+    assert api(client, f"/rounds/{compared['round']}/answers.csv", tokens["rounds"]).status_code == 403
+
+
+def test_api_refuses_missing_and_bad_tokens(app, compared):
+    client = app.test_client()
+    assert client.get("/api/v1/rounds").status_code == 401
+    assert api(client, "/rounds", "sa_not-a-token").status_code == 401
+
+
+def test_openapi_document_lists_every_endpoint(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    routes = {
+        rule.rule.replace("/api/v1", "").replace("<int:round_id>", "{round_id}")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and "openapi" not in rule.rule
+    }
+    assert routes == set(document["paths"])
