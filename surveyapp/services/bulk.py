@@ -35,7 +35,7 @@ from surveyapp.services.audit import record_event
 from surveyapp.services.scorecards import cached_pdf_path, department_scorecard_data, round_context
 
 QUEUE_NAME = "surveyapp"
-RECYCLE_AFTER = 40  # renders per pool worker before it is replaced
+RECYCLE_AFTER = 25  # renders per worker before its pool is replaced
 
 
 def job_directory(job: ReportJob) -> Path:
@@ -110,39 +110,45 @@ def run_bulk_job(
     peak_rss = 0
     try:
         context = round_context(round_)
-        pending: dict = {}
+        departments = list(round_.departments)
+        # A fresh pool per batch bounds the workers' memory. (ProcessPoolExecutor's own
+        # max_tasks_per_child can hang on Python 3.11 when it replaces a worker.)
+        batch = RECYCLE_AFTER * processes
         spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_up,
-                                 max_tasks_per_child=RECYCLE_AFTER) as pool:  # fmt: skip
-            for department in round_.departments:
-                try:
-                    data = department_scorecard_data(context, department, job.lang)
-                except Exception as exc:  # one department's bad data must not stop the others
-                    failures[department.code] = f"{type(exc).__name__}: {exc}"
+        for start in range(0, len(departments), batch):
+            if job.cancel_requested:
+                break
+            with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_up) as pool:
+                pending: dict = {}
+                for department in departments[start : start + batch]:
+                    try:
+                        data = department_scorecard_data(context, department, job.lang)
+                    except Exception as exc:  # one department's bad data must not stop the others
+                        failures[department.code] = f"{type(exc).__name__}: {exc}"
+                        _advance(job, progress)
+                        continue
+                    cached = cached_pdf_path(data, job.archival)
+                    if cached.exists():
+                        shutil.copyfile(cached, directory / file_name(department))
+                        _advance(job, progress)
+                        continue
+                    strict = current_app.config["STRICT_FONTS"]
+                    pending[pool.submit(render_in_worker, data, job.archival, strict)] = (department, cached)
+                for future in as_completed(pending):
+                    department, cached = pending[future]
+                    try:
+                        pdf, rss = future.result()
+                        peak_rss = max(peak_rss, rss)
+                        _write_atomically(cached, pdf)
+                        shutil.copyfile(cached, directory / file_name(department))
+                    except Exception as exc:
+                        failures[department.code] = f"{type(exc).__name__}: {exc}"
                     _advance(job, progress)
-                    continue
-                cached = cached_pdf_path(data, job.archival)
-                if cached.exists():
-                    shutil.copyfile(cached, directory / file_name(department))
-                    _advance(job, progress)
-                    continue
-                strict = current_app.config["STRICT_FONTS"]
-                pending[pool.submit(render_in_worker, data, job.archival, strict)] = (department, cached)
-            for future in as_completed(pending):
-                department, cached = pending[future]
-                try:
-                    pdf, rss = future.result()
-                    peak_rss = max(peak_rss, rss)
-                    _write_atomically(cached, pdf)
-                    shutil.copyfile(cached, directory / file_name(department))
-                except Exception as exc:
-                    failures[department.code] = f"{type(exc).__name__}: {exc}"
-                _advance(job, progress)
-                db.session.refresh(job)
-                if job.cancel_requested:
-                    for other in pending:
-                        other.cancel()
-                    break
+                    db.session.refresh(job)
+                    if job.cancel_requested:
+                        for other in pending:
+                            other.cancel()
+                        break
         job.failures = failures
         if job.cancel_requested:
             job.status = JobStatus.CANCELLED
