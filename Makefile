@@ -24,7 +24,7 @@ run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup system-test-packages $(STAMPS)/requirements-dev
+test: setup system-test-packages $(STAMPS)/requirements-dev $(STAMPS)/e2e-node
 	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
 	$(BIN)/bandit -q -r surveyapp -ll
 	@scripts/audit-dependencies.sh $(BIN)
@@ -52,6 +52,15 @@ $(STAMPS)/requirements: requirements.txt $(STAMPS)/venv
 $(STAMPS)/requirements-dev: requirements-dev.txt requirements.txt $(STAMPS)/venv
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
+
+# axe-core for the accessibility checks of the browser tests, from the npm registry.
+$(STAMPS)/e2e-node: tests/e2e/package.json tests/e2e/package-lock.json
+	@mkdir -p $(STAMPS)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "WARNING: npm is missing: the accessibility checks of the browser tests will be skipped." >&2; \
+	fi
 
 translations: $(STAMPS)/requirements $(COMPILED)
 

@@ -86,7 +86,8 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         scorecard = statistics.median(times)
         print(f"bare one-page CJK document: median {bare * 1000:.0f} ms over {args.repeat} runs")
-        print(f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms over {args.repeat} runs")
+        print(f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms "
+              f"over {args.repeat} runs")
         print(f"ratio scorecard / bare page: {scorecard / bare:.2f} (goal: at most 3)")
 
         results = {}

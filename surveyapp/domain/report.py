@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -337,3 +337,24 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
                            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
                            digest=hashlib.sha256(canonical.encode()).hexdigest())  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)
+
+
+# -- process-pool entry points: this module imports no Flask or SQLAlchemy, so a spawned render
+# worker loads only the renderer (a smaller process than one that imports the whole app).
+
+
+def warm_up_renderer() -> None:
+    """Pool initializer: load the chart and PDF libraries once per worker."""
+    import weasyprint  # noqa: F401
+
+    from surveyapp.domain import charts  # noqa: F401
+
+    font_config()
+
+
+def render_in_worker(data: ScorecardData, archival: bool, strict_fonts: bool = False) -> tuple[bytes, int]:
+    """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
+    import resource
+
+    pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=strict_fonts)
+    return pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

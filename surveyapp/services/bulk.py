@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import resource
 import shutil
 import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 
+from surveyapp.domain.report import render_in_worker, warm_up_renderer
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, JobStatus, Organisation, ReportJob
 from surveyapp.models.base import utcnow
@@ -81,20 +80,6 @@ def cancel_bulk_export(job: ReportJob, actor) -> None:
 # -- in-process back-end -------------------------------------------------------------------------
 
 
-def _warm_up() -> None:
-    """Pool initializer: import the renderer once per worker process."""
-    import surveyapp.domain.charts  # noqa: F401
-    import surveyapp.domain.report  # noqa: F401
-
-
-def render_in_worker(data, archival: bool, strict_fonts: bool = False) -> tuple[bytes, int]:
-    """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
-    from surveyapp.domain.report import render_pdf
-
-    pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=strict_fonts)
-    return pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def run_bulk_job(
     job_id: int, processes: int | None = None, progress: Callable[[ReportJob], None] | None = None
 ) -> ReportJob:
@@ -118,7 +103,7 @@ def run_bulk_job(
         for start in range(0, len(departments), batch):
             if job.cancel_requested:
                 break
-            with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_up) as pool:
+            with ProcessPoolExecutor(processes, mp_context=spawn, initializer=warm_up_renderer) as pool:
                 pending: dict = {}
                 for department in departments[start : start + batch]:
                     try:
