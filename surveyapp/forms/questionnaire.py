@@ -111,9 +111,9 @@ def _choices_with_na(item: Item, choices) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def build_likert(item: Item, lang: str, questionnaire: Questionnaire):
-    labels = questionnaire.likert_labels[lang]
-    choices = _choices_with_na(item, [(str(i), f"{i} · {labels[i - 1]}") for i in range(1, 6)])
+def _radio_group(item: Item, lang: str, pairs) -> dict[str, Field]:
+    """One radio group (with "not applicable" when the item allows it) that refuses other values."""
+    choices = _choices_with_na(item, pairs)
     return {
         item.key: RadioField(
             item.text.get(lang),
@@ -122,30 +122,19 @@ def build_likert(item: Item, lang: str, questionnaire: Questionnaire):
             validators=[Optional(), choice_in(c.value for c in choices)],
         )
     }
+
+
+def build_likert(item: Item, lang: str, questionnaire: Questionnaire):
+    labels = questionnaire.likert_labels[lang]
+    return _radio_group(item, lang, [(str(i), f"{i} · {labels[i - 1]}") for i in range(1, 6)])
 
 
 def build_yesno(item: Item, lang: str, questionnaire: Questionnaire):
-    choices = _choices_with_na(item, [("yes", _l("Yes")), ("no", _l("No"))])
-    return {
-        item.key: RadioField(
-            item.text.get(lang),
-            choices=choices,
-            validate_choice=False,
-            validators=[Optional(), choice_in(c.value for c in choices)],
-        )
-    }
+    return _radio_group(item, lang, [("yes", _l("Yes")), ("no", _l("No"))])
 
 
 def build_single_choice(item: Item, lang: str, questionnaire: Questionnaire):
-    choices = _choices_with_na(item, [(o.value, o.label.get(lang)) for o in item.options])
-    return {
-        item.key: RadioField(
-            item.text.get(lang),
-            choices=choices,
-            validate_choice=False,
-            validators=[Optional(), choice_in(c.value for c in choices)],
-        )
-    }
+    return _radio_group(item, lang, [(o.value, o.label.get(lang)) for o in item.options])
 
 
 def build_multi_choice(item: Item, lang: str, questionnaire: Questionnaire):

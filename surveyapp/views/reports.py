@@ -23,10 +23,9 @@ from flask_login import current_user, login_required
 
 from surveyapp.config import LANGUAGES
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, ReportJob, Response, ResponseStatus
+from surveyapp.models import AssessmentRound, ReportJob, Response, ResponseStatus
 from surveyapp.permissions import (
     Role,
-    can_view_department_results,
     can_view_response,
     in_scope,
     role_required,
@@ -34,6 +33,7 @@ from surveyapp.permissions import (
 from surveyapp.services.audit import record_event
 from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
+from surveyapp.views.results import round_department_or_abort
 
 bp = Blueprint("reports", __name__)
 
@@ -59,12 +59,7 @@ def _send_pdf(path: Path, name: str):
 @bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/scorecard.pdf")
 @login_required
 def department_pdf(round_id: int, organisation_id: int):
-    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
-    department = db.session.get(Organisation, organisation_id) or abort(404)
-    if department not in round_.departments:
-        abort(404)
-    if not can_view_department_results(current_user, department):
-        abort(403)
+    round_, department = round_department_or_abort(round_id, organisation_id)
     lang = _requested_language()
     path = department_scorecard(round_, department, lang, current_user, archival=request.args.get("archive") == "1")
     return _send_pdf(path, f"{department.code}-{round_.id}-{lang}.pdf")

@@ -46,15 +46,21 @@ def response_explanation(response_id: int):
     )
 
 
-@bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/explanation")
-@login_required
-def department_explanation(round_id: int, organisation_id: int):
+def round_department_or_abort(round_id: int, organisation_id: int) -> tuple[AssessmentRound, Organisation]:
+    """A round and one of its departments, if the current user may see that department's results."""
     round_ = db.session.get(AssessmentRound, round_id) or abort(404)
     department = db.session.get(Organisation, organisation_id) or abort(404)
     if department not in round_.departments:
         abort(404)
     if not can_view_department_results(current_user, department):
         abort(403)
+    return round_, department
+
+
+@bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/explanation")
+@login_required
+def department_explanation(round_id: int, organisation_id: int):
+    round_, department = round_department_or_abort(round_id, organisation_id)
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     min_group_size = current_app.config["MIN_GROUP_SIZE"]
     return render_template(

@@ -6,6 +6,7 @@ it. "ok": allowed (any answer below 400, or 409 for a state that forbids the act
 """
 
 import io
+import re
 import threading
 from pathlib import Path
 
@@ -238,6 +239,10 @@ def test_role_route_and_object_scope_matrix(app, world):
             response = client.open(url, method=method)
             response.close()  # ends a streamed response, as a WSGI server does
             got = outcome(response)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                body = response.get_data(as_text=True)
+                if not re.search(r"<title>[^<>]+ · surveyapp</title>", body):
+                    failures.append(f"{endpoint} as {principal}: the page has no proper <title>")
             if got != expectations[principal]:
                 failures.append(
                     f"{endpoint} {method} {url} as {principal}: expected {expectations[principal]}, got {got}"
