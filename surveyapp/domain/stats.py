@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as scipy_stats
@@ -33,6 +34,12 @@ class GroupStats:
     suppressed: bool
 
 
+@lru_cache(maxsize=4096)
+def t_critical(degrees_of_freedom: int) -> float:
+    """The two-sided 95% critical value of Student's t (cached: comparisons need thousands)."""
+    return float(scipy_stats.t.ppf(0.975, degrees_of_freedom))
+
+
 def describe(values: Sequence[float], min_group_size: int = 1) -> GroupStats:
     n = len(values)
     if n == 0:
@@ -41,20 +48,26 @@ def describe(values: Sequence[float], min_group_size: int = 1) -> GroupStats:
     if n == 1:
         return GroupStats(1, mean, None, None, None, n < min_group_size)
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
-    half = float(scipy_stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = t_critical(n - 1) * sd / math.sqrt(n)
     return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), n < min_group_size)
 
 
-def from_running_totals(n: int, total: float, total_squares: float, min_group_size: int = 1) -> GroupStats:
-    """The same summary from n, Σx and Σx² (kept up to date as responses are submitted)."""
+def from_running_totals(
+    n: int, total: float, total_squares: float, min_group_size: int = 1, spread: bool = True
+) -> GroupStats:
+    """The same summary from n, Σx and Σx² (kept up to date as responses are submitted).
+
+    With ``spread=False`` only n and the mean are computed (a comparison of thousands of
+    departments needs no standard deviations).
+    """
     if n == 0:
         return GroupStats(0, None, None, None, None, n < min_group_size)
     mean = total / n
-    if n == 1:
-        return GroupStats(1, mean, None, None, None, n < min_group_size)
+    if n == 1 or not spread:
+        return GroupStats(n, mean, None, None, None, n < min_group_size)
     variance = max(0.0, (total_squares - n * mean * mean) / (n - 1))
     sd = math.sqrt(variance)
-    half = float(scipy_stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = t_critical(n - 1) * sd / math.sqrt(n)
     return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), n < min_group_size)
 
 
@@ -98,10 +111,14 @@ def part_weights(questionnaire: Questionnaire, part_key: str) -> dict[str, float
 
 def combine(staff_mean: float | None, staff_weight: float, checklist: float | None, checklist_weight: float):
     """A dimension's department score: staff mean and checklist score weighted by their item weights."""
-    parts = [(v, w) for v, w in ((staff_mean, staff_weight), (checklist, checklist_weight)) if v is not None and w]
-    if not parts:
-        return None
-    return math.fsum(v * w for v, w in parts) / math.fsum(w for _, w in parts)
+    total = weighted = 0.0
+    if staff_mean is not None and staff_weight:
+        total += staff_weight
+        weighted += staff_mean * staff_weight
+    if checklist is not None and checklist_weight:
+        total += checklist_weight
+        weighted += checklist * checklist_weight
+    return weighted / total if total else None
 
 
 def department_result(

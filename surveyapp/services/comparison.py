@@ -75,9 +75,13 @@ def round_department_scores(
         .group_by(Response.organisation_id)
     )
     red = dict(db.session.execute(red_query).all())
+    weights = (
+        part_weights(questionnaire, staff_part) if staff_part else {},
+        part_weights(questionnaire, checklist_part) if checklist_part else {},
+    )
     return {
         org: department_scores_from_totals(questionnaire, org, by_key, staff_part, checklist_part, min_group_size,
-                                           int(red.get(org) or 0))
+                                           int(red.get(org) or 0), weights)
         for org, by_key in totals.items()
     }  # fmt: skip
 
@@ -90,13 +94,14 @@ def department_scores_from_totals(
     checklist_part,
     min_group_size,
     red_lines,
+    weights: tuple[dict[str, float], dict[str, float]],
 ) -> DepartmentScores:
-    staff_weights = part_weights(questionnaire, staff_part) if staff_part else {}
-    checklist_weights = part_weights(questionnaire, checklist_part) if checklist_part else {}
+    """One department's scores from its running totals; ``weights`` are the parts' item weights per dimension."""
+    staff_weights, checklist_weights = weights
     dimensions, staff, checklist = {}, {}, {}
     for dimension in questionnaire.dimensions:
         n, total, squares = totals.get((staff_part, dimension.key), (0, 0.0, 0.0))
-        staff[dimension.key] = from_running_totals(n, total, squares, min_group_size)
+        staff[dimension.key] = from_running_totals(n, total, squares, min_group_size, spread=False)
         cn, ctotal, _ = totals.get((checklist_part, dimension.key), (0, 0.0, 0.0))
         checklist[dimension.key] = ctotal / cn if cn else None
         dimensions[dimension.key] = combine(
@@ -150,7 +155,7 @@ def compare_departments(
     rows = []
     for department in departments:
         result = scores.get(department.id)
-        staff_n = max((s.n for s in result.staff.values()), default=0) if result else 0
+        staff_n = max([s.n for s in result.staff.values()]) if result and result.staff else 0
         suppressed = 0 < staff_n < min_group_size or (bool(level or post) and staff_n < min_group_size)
         dims = {d.key: None for d in questionnaire.dimensions}
         overall = None

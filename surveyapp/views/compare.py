@@ -31,6 +31,7 @@ from surveyapp.services.questionnaires import get_questionnaire
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 VIEWERS = (Role.TRAINER, Role.ADMIN)
 TRAINING_PAGE = 50
+RANKING_PAGE = 100
 
 
 def _lang() -> str:
@@ -83,9 +84,12 @@ def index():
     questionnaire = comparison.questionnaire
     agencies = sorted({d.parent for d in round_.departments if d.parent is not None and _visible(d)},
                       key=lambda o: o.code)  # fmt: skip
+    page = max(1, request.args.get("page", 1, type=int))
+    shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
     return render_template(
         "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
         questionnaire=questionnaire, names=_names(round_), agencies=agencies, args=request.args, lang=_lang(),
+        rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
     )  # fmt: skip
 
 

@@ -264,3 +264,15 @@ def test_reliability_uses_reverse_scored_items_and_flags():
     assert d1.alpha > 0.9 and d1.n == 60 and d1.label == "excellent"
     assert all(not item.low for item in d1.items)
     assert d2.alpha is None and d2.items == ()
+
+
+def test_running_totals_give_the_same_summary():
+    from surveyapp.domain.stats import from_running_totals
+
+    values = [55.0, 70.0, 82.5, 90.0, 61.0]
+    direct = describe(values, min_group_size=3)
+    running = from_running_totals(len(values), sum(values), sum(v * v for v in values), min_group_size=3)
+    assert running.n == direct.n and running.mean == pytest.approx(direct.mean)
+    assert running.sd == pytest.approx(direct.sd) and running.ci_low == pytest.approx(direct.ci_low)
+    light = from_running_totals(len(values), sum(values), sum(v * v for v in values), 3, spread=False)
+    assert (light.n, light.sd) == (5, None) and light.mean == pytest.approx(direct.mean)

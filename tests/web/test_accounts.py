@@ -52,7 +52,6 @@ def test_lockout_after_repeated_failures_and_reset_by_administrator(app, create_
 
 def test_sign_in_attempts_are_rate_limited(app_config, create_user):
     from surveyapp.app import create_app
-
     from surveyapp.extensions import limiter
 
     app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
