@@ -18,7 +18,7 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GroupStats:
     """n, mean, standard deviation and 95% confidence interval of a group's scores.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -12,6 +11,7 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
+from surveyapp.models.round import round_departments
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import ALL_GROUPS
 
@@ -140,7 +140,7 @@ class Comparison:
 
 def compare_departments(
     round_: AssessmentRound,
-    visible: Callable[[Organisation], bool],
+    allowed: set[int] | None,
     min_group_size: int,
     agency_id: int | None = None,
     level: str | None = None,
@@ -148,10 +148,21 @@ def compare_departments(
     sort: str = "overall",
     target: float | None = None,
 ) -> Comparison:
-    """The round's departments the viewer may see, with suppression below the minimum group size."""
+    """The round's departments the viewer may see (``allowed`` organisation ids, None for all), with
+    suppression below the minimum group size. Reads plain columns, not ORM rows: it runs over thousands."""
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    departments = [d for d in round_.departments if visible(d) and (agency_id is None or d.parent_id == agency_id)]
-    scores = round_department_scores(round_, min_group_size, [d.id for d in departments], level, post)
+    departments = [
+        d for d in db.session.execute(
+            select(Organisation.id, Organisation.code, Organisation.parent_id)
+            .join(round_departments, round_departments.c.organisation_id == Organisation.id)
+            .where(round_departments.c.round_id == round_.id)
+        )
+        if (allowed is None or d.id in allowed) and (agency_id is None or d.parent_id == agency_id)
+    ]  # fmt: skip
+    filtered = allowed is not None or agency_id is not None
+    scores = round_department_scores(
+        round_, min_group_size, [d.id for d in departments] if filtered else None, level, post
+    )
     rows = []
     for department in departments:
         result = scores.get(department.id)

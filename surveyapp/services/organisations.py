@@ -20,6 +20,25 @@ class OrganisationImportError(ValueError):
         super().__init__("\n".join(problems))
 
 
+def organisation_ids_in_scope(user) -> set[int] | None:
+    """The ids of the organisations a user's scope covers: their own and everything below it.
+
+    None means everything (a system administrator, or an account tied to no organisation).
+    """
+    if user.role == "sysadmin" or user.organisation_id is None:
+        return None
+    children: dict[int | None, list[int]] = {}
+    for organisation_id, parent_id in db.session.execute(select(Organisation.id, Organisation.parent_id)):
+        children.setdefault(parent_id, []).append(organisation_id)
+    found, queue = set(), [user.organisation_id]
+    while queue:
+        node = queue.pop()
+        if node not in found:
+            found.add(node)
+            queue.extend(children.get(node, []))
+    return found
+
+
 def export_organisations() -> str:
     rows = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
     buffer = io.StringIO()

@@ -17,6 +17,7 @@ from surveyapp.permissions import Role, has_role, in_scope
 from surveyapp.services.api_tokens import _Authenticated, token_for
 from surveyapp.services.comparison import compare_departments
 from surveyapp.services.exports import answer_rows, csv_stream
+from surveyapp.services.organisations import organisation_ids_in_scope
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -79,7 +80,9 @@ def departments(round_id: int):
 @token_required("read:scores")
 def scores(round_id: int):
     round_ = _round(round_id)
-    comparison = compare_departments(round_, lambda d: in_scope(g.api_user, d), current_app.config["MIN_GROUP_SIZE"])
+    comparison = compare_departments(
+        round_, organisation_ids_in_scope(g.api_user), current_app.config["MIN_GROUP_SIZE"]
+    )
     codes = {d.id: d.code for d in round_.departments}
     return jsonify(
         round=round_.id,

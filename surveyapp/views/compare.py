@@ -16,6 +16,7 @@ from surveyapp.domain import charts
 from surveyapp.domain.report import ComparisonReportData, render_comparison_pdf
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation
+from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import compare_departments, round_department_scores, training_needs
@@ -26,6 +27,7 @@ from surveyapp.services.exports import (
     response_score_rows,
     xlsx_file,
 )
+from surveyapp.services.organisations import organisation_ids_in_scope
 from surveyapp.services.questionnaires import get_questionnaire
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
@@ -63,15 +65,25 @@ def _comparison(round_: AssessmentRound):
     target_key = request.args.get("target", "good")
     target = next((g.min for g in questionnaire.grades if g.key == target_key), None)
     return compare_departments(
-        round_, _visible, current_app.config["MIN_GROUP_SIZE"], agency_id=request.args.get("agency", type=int),
+        round_, organisation_ids_in_scope(current_user), current_app.config["MIN_GROUP_SIZE"],
+        agency_id=request.args.get("agency", type=int),
         level=request.args.get("level") or None, post=request.args.get("post") or None,
         sort=request.args.get("sort", "overall"), target=target,
     )  # fmt: skip
 
 
-def _names(round_: AssessmentRound) -> dict[int, str]:
-    lang = _lang()
-    return {d.id: d.name(lang) for d in round_.departments}
+def _names(round_: AssessmentRound, ids=None) -> dict[int, str]:
+    """Department names in the reader's language (only ``ids`` when given)."""
+    column = {"zh_Hans": Organisation.name_zh_hans, "zh_Hant": Organisation.name_zh_hant}.get(
+        _lang(), Organisation.name_en
+    )
+    query = select(Organisation.id, column).join(
+        round_departments, round_departments.c.organisation_id == Organisation.id
+    )
+    query = query.where(round_departments.c.round_id == round_.id)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(list(ids)))
+    return dict(db.session.execute(query).all())
 
 
 @bp.get("")
@@ -82,13 +94,14 @@ def index():
         return render_template("compare/index.html", round=None, rounds=[], lang=_lang())
     comparison = _comparison(round_)
     questionnaire = comparison.questionnaire
-    agencies = sorted({d.parent for d in round_.departments if d.parent is not None and _visible(d)},
-                      key=lambda o: o.code)  # fmt: skip
+    parents = {row.parent_id for row in comparison.rows if row.parent_id is not None}
+    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(parents)).order_by(Organisation.code))
     page = max(1, request.args.get("page", 1, type=int))
     shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
     return render_template(
         "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
-        questionnaire=questionnaire, names=_names(round_), agencies=agencies, args=request.args, lang=_lang(),
+        questionnaire=questionnaire, names=_names(round_, [r.organisation_id for r in shown]),
+        agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
     )  # fmt: skip
 
