@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
@@ -24,7 +24,11 @@ class Response(db.Model):
     __tablename__ = "responses"
     # One response per owner and part in a round. ``owner_key`` is "department" for the
     # department checklist, "user:<id>" for a staff member, or a keyed hash in anonymous rounds.
-    __table_args__ = (UniqueConstraint("round_id", "organisation_id", "part", "owner_key"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id", "part", "owner_key"),
+        # Comparisons look up only the responses of a round that hit a red line.
+        Index("ix_responses_round_id_red_line_count", "round_id", "red_line_count"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("assessment_rounds.id"), index=True)

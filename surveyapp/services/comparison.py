@@ -69,9 +69,10 @@ def round_department_scores(
     totals: dict[int, dict[tuple[str, str], tuple[int, float, float]]] = defaultdict(dict)
     for org, part, dimension, n, total, squares in db.session.execute(query):
         totals[org][(part, dimension)] = (int(n or 0), float(total or 0), float(squares or 0))
+    # Only responses with red lines are read (an index on round and red-line count): O(red lines).
     red_query = (
         select(Response.organisation_id, func.max(Response.red_line_count))
-        .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED)
+        .where(Response.round_id == round_.id, Response.red_line_count > 0, Response.status == ResponseStatus.SUBMITTED)
         .group_by(Response.organisation_id)
     )
     red = dict(db.session.execute(red_query).all())

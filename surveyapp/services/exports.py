@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.extensions import db
@@ -23,6 +24,7 @@ from surveyapp.services.comparison import Comparison
 from surveyapp.services.questionnaires import get_questionnaire
 
 STREAM_BATCH = 5000
+EXPORT_BATCH = 1000  # responses per batch of the answers export
 
 
 def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int) -> set[int]:
@@ -36,6 +38,18 @@ def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int
         .group_by(Response.organisation_id)
     ).all()  # fmt: skip
     return {org for org, n in counts if n >= min_group_size}
+
+
+def _decode(raw):
+    """A stored JSON value: plain numbers and strings without escapes are read without json.loads."""
+    if raw is None or raw == "null":
+        return None
+    first = raw[0]
+    if first == '"' and "\\" not in raw:
+        return raw[1:-1]
+    if first in "[{\"":
+        return json.loads(raw)
+    return raw  # a number: its text is what the CSV shows
 
 
 def _answer_text(item, value, is_na: bool, lang: str, na_label: str) -> str:
@@ -72,32 +86,38 @@ def answer_rows(
         Organisation.id.in_(organisation_ids))).all())  # fmt: skip
     head = ["response", "department", "part", "submitted_at"] + ([] if anonymise else ["staff_level", "staff_post"])
     yield head + [f"{item.key}: {item.text.get(lang)}" for item in items]
-    statement = (
-        select(Answer.response_id, Answer.question_key, Answer.value, Answer.is_na, Response.organisation_id,
-               Response.part, Response.submitted_at, Response.staff_level, Response.staff_post)
-        .join(Response, Response.id == Answer.response_id)
+    # Responses in id order, a batch at a time: their metadata once per response, their answers by
+    # one query per batch. Memory stays flat; no per-answer decoding of response columns.
+    responses = (
+        select(Response.id, Response.organisation_id, Response.part, Response.submitted_at, Response.staff_level,
+               Response.staff_post)
         .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
                Response.organisation_id.in_(organisation_ids))
-        .order_by(Answer.response_id)
-        .execution_options(yield_per=STREAM_BATCH)
+        .order_by(Response.id)
+        .execution_options(yield_per=EXPORT_BATCH)
     )  # fmt: skip
-    current, row, serial = None, None, 0
-    for response_id, key, value, is_na, org, part, submitted, level, post in db.session.execute(statement):
-        if response_id != current:
-            if row is not None:
-                yield row
+    serial = 0
+    for batch in db.session.execute(responses).partitions():
+        answers: dict[int, list] = {}
+        # The JSON text as stored: most answers are numbers or short strings that need no full decoding.
+        for response_id, key, raw, is_na in db.session.execute(
+            select(Answer.response_id, Answer.question_key, cast(Answer.value, Text), Answer.is_na).where(
+                Answer.response_id.in_([r[0] for r in batch])
+            )
+        ):
+            answers.setdefault(response_id, []).append((key, _decode(raw), is_na))
+        for response_id, org, part, submitted, level, post in batch:
             serial += 1
-            current = response_id
             meta = [serial if anonymise else response_id, codes.get(org, ""), part,
                     submitted.isoformat(timespec="seconds") if submitted else ""]  # fmt: skip
             if not anonymise:
                 meta += [level or "", post or ""]
             row = meta + [""] * len(items)
             offset = len(meta)
-        if key in position:
-            row[offset + position[key]] = _answer_text(by_key[key], value, is_na, lang, na_label)
-    if row is not None:
-        yield row
+            for key, value, is_na in answers.get(response_id, ()):
+                if key in position:
+                    row[offset + position[key]] = _answer_text(by_key[key], value, is_na, lang, na_label)
+            yield row
 
 
 def response_score_rows(
