@@ -40,6 +40,20 @@ def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int
     return {org for org, n in counts if n >= min_group_size}
 
 
+def _exported_departments(
+    round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int
+) -> tuple[list[int], dict[int, str]]:
+    """The departments an export covers (anonymised: only groups at or above the minimum size) and their codes."""
+    if anonymise:
+        organisation_ids = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
+    codes = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.code).where(Organisation.id.in_(organisation_ids))
+        ).all()
+    )
+    return organisation_ids, codes
+
+
 def _decode(raw):
     """A stored JSON value: plain numbers and strings without escapes are read without json.loads."""
     if raw is None or raw == "null":
@@ -80,10 +94,7 @@ def answer_rows(
     items = list(questionnaire.items)
     position = {item.key: i for i, item in enumerate(items)}
     by_key = {item.key: item for item in items}
-    if anonymise:
-        organisation_ids = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
-    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
-        Organisation.id.in_(organisation_ids))).all())  # fmt: skip
+    organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
     head = ["response", "department", "part", "submitted_at"] + ([] if anonymise else ["staff_level", "staff_post"])
     yield head + [f"{item.key}: {item.text.get(lang)}" for item in items]
     # Responses in id order, a batch at a time: their metadata once per response, their answers by
@@ -126,10 +137,7 @@ def response_score_rows(
     """Header, then one row per submitted response: overall index, grade, red lines, dimension scores."""
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     keys = [d.key for d in questionnaire.dimensions]
-    if anonymise:
-        organisation_ids = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
-    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
-        Organisation.id.in_(organisation_ids))).all())  # fmt: skip
+    organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
     yield ["response", "department", "part", "overall", "grade", "red_lines", *keys]
     statement = (
         select(Response.id, Response.organisation_id, Response.part, Response.overall_score, Response.grade,

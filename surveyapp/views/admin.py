@@ -44,7 +44,8 @@ ALPHA_LABELS = {
 }
 
 
-def _round_in_scope(round_id: int) -> AssessmentRound:
+def round_in_scope_or_abort(round_id: int) -> AssessmentRound:
+    """A round the current administrator's scope covers: 404 when it does not exist, 403 outside the scope."""
     round_ = db.session.get(AssessmentRound, round_id) or abort(404)
     if not in_scope(current_user, round_.organisation):
         abort(403)
@@ -65,7 +66,7 @@ def round_list():
 @bp.get("/rounds/<int:round_id>")
 @role_required(Role.ADMIN)
 def round_detail(round_id: int):
-    round_ = _round_in_scope(round_id)
+    round_ = round_in_scope_or_abort(round_id)
     invitation_form = InvitationForm()
     invitation_form.department_id.choices = options([(d.id, _label(d)) for d in round_.departments])
     return render_template(
@@ -83,7 +84,7 @@ def round_detail(round_id: int):
 @bp.get("/rounds/<int:round_id>/reliability")
 @role_required(Role.ADMIN)
 def round_reliability_page(round_id: int):
-    round_ = _round_in_scope(round_id)
+    round_ = round_in_scope_or_abort(round_id)
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     part_key, dimensions = round_reliability(round_)
     return render_template(
@@ -333,7 +334,7 @@ def round_new():
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(Role.ADMIN)
 def round_close(round_id: int):
-    close_round(_round_in_scope(round_id), current_user)
+    close_round(round_in_scope_or_abort(round_id), current_user)
     flash(_("The round is closed. Its answers and results are frozen."), "info")
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
@@ -341,7 +342,7 @@ def round_close(round_id: int):
 @bp.post("/rounds/<int:round_id>/invitations")
 @role_required(Role.ADMIN)
 def round_invitations(round_id: int):
-    round_ = _round_in_scope(round_id)
+    round_ = round_in_scope_or_abort(round_id)
     form = InvitationForm()
     form.department_id.choices = options([(d.id, _label(d)) for d in round_.departments])
     if not form.validate_on_submit():

@@ -33,6 +33,7 @@ from surveyapp.permissions import (
 from surveyapp.services.audit import record_event
 from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
+from surveyapp.views.admin import round_in_scope_or_abort
 from surveyapp.views.results import round_department_or_abort
 
 bp = Blueprint("reports", __name__)
@@ -88,9 +89,7 @@ def _job_in_scope(job_id: int) -> ReportJob:
 @bp.post("/admin/rounds/<int:round_id>/reports/bulk")
 @role_required(Role.ADMIN)
 def bulk_start(round_id: int):
-    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
-    if not in_scope(current_user, round_.organisation):
-        abort(403)
+    round_ = round_in_scope_or_abort(round_id)
     job = start_bulk_export(round_, _requested_language(), current_user, merged=request.form.get("merged") == "1")
     return redirect(url_for("reports.bulk_job", job_id=job.id))
 
