@@ -3,7 +3,8 @@
 * the median time of a bare one-page CJK WeasyPrint document (600 characters, a 20-row table);
 * the median time of a full department scorecard, and the ratio of the two;
 * bulk throughput for 200 departments with one process and with all cores, and the speed-up;
-* the peak RSS of a render worker.
+* where the scorecard's time goes (charts; the document without charts);
+* the peak RSS of a render worker (its own high-water mark, see ``report.peak_rss_kib``).
 
 Usage: .venv/bin/python bench/pdf.py [--departments 200] [--respondents 8] [--repeat 7]
 It works in a temporary folder with its own SQLite database; nothing of the instance is touched.
@@ -12,6 +13,7 @@ It works in a temporary folder with its own SQLite database; nothing of the inst
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
@@ -21,6 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def median_seconds(work, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def bare_page_seconds(repeat: int) -> float:
@@ -33,12 +44,7 @@ def bare_page_seconds(repeat: int) -> float:
     html = f'<html lang="zh-Hant"><body><h1>政務公開自評</h1><p>{text}</p><table>{rows}</table></body></html>'
     css = CSS(string='@page { size: A4 } body { font-family: "Noto Sans CJK TC" }', font_config=font_config())
     HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config())  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(lambda: HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config()), repeat)
 
 
 def main() -> None:
@@ -64,7 +70,9 @@ def main() -> None:
     )
     with app.app_context():
         upgrade()
-        from surveyapp.domain.report import render_pdf
+        import pikepdf
+
+        from surveyapp.domain.report import html_to_pdf, render_html, render_pdf, scorecard_charts
         from surveyapp.models import AssessmentRound, ReportJob
         from surveyapp.services.bulk import run_bulk_job
         from surveyapp.services.demo import seed_demo
@@ -79,16 +87,20 @@ def main() -> None:
         round_ = db.session.get(AssessmentRound, seeded.round_id)
         data = department_scorecard_data(round_context(round_), round_.departments[0], "zh_Hant")
         render_pdf(data, datetime.now(UTC))  # warm-up: charts and fonts
-        times = []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            pdf = render_pdf(data, datetime.now(UTC), strict_fonts=True)
-            times.append(time.perf_counter() - start)
-        scorecard = statistics.median(times)
+        pdf = render_pdf(data, datetime.now(UTC), strict_fonts=True)
+        scorecard = median_seconds(lambda: render_pdf(data, datetime.now(UTC), strict_fonts=True), args.repeat)
         print(f"bare one-page CJK document: median {bare * 1000:.0f} ms over {args.repeat} runs")
         print(f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms "
               f"over {args.repeat} runs")
         print(f"ratio scorecard / bare page: {scorecard / bare:.2f} (goal: at most 3)")
+        # Where the scorecard's time goes, to read the ratio: the charts (matplotlib), and the
+        # WeasyPrint document without them ({pages} pages of tables and text, tagged).
+        charts = median_seconds(lambda: scorecard_charts(data), args.repeat)
+        html = render_html(data, {}, datetime.now(UTC))
+        text_only = median_seconds(lambda: html_to_pdf(html, strict_fonts=True), args.repeat)
+        pages = len(pikepdf.open(io.BytesIO(pdf)).pages)
+        print(f"  of which: charts drawn by matplotlib {charts * 1000:.0f} ms; the {pages}-page document "
+              f"without charts {text_only * 1000:.0f} ms ({text_only / bare:.2f} bare pages)")
 
         results = {}
         for processes in (1, os.cpu_count() or 1):

@@ -34,7 +34,7 @@ from surveyapp.services.audit import record_event
 from surveyapp.services.scorecards import cached_pdf_path, department_scorecard_data, round_context
 
 QUEUE_NAME = "surveyapp"
-RECYCLE_AFTER = 10  # renders per worker before its pool is replaced (bounds peak RSS near 400 MB)
+RECYCLE_AFTER = 10  # renders per worker before its pool is replaced (keeps long exports from growing)
 
 
 def job_directory(job: ReportJob) -> Path:
