@@ -74,7 +74,7 @@ def main() -> None:
 
         from surveyapp.domain.report import html_to_pdf, render_html, render_pdf, scorecard_charts
         from surveyapp.models import AssessmentRound, ReportJob
-        from surveyapp.services.bulk import run_bulk_job
+        from surveyapp.services.bulk import RenderStats, run_bulk_job
         from surveyapp.services.demo import seed_demo
         from surveyapp.services.scorecards import department_scorecard_data, round_context
 
@@ -111,11 +111,13 @@ def main() -> None:
             db.session.add(job)
             db.session.commit()
             start = time.perf_counter()
-            job = run_bulk_job(job.id, processes=processes)
+            stats = RenderStats()
+            job = run_bulk_job(job.id, processes=processes, stats=stats)
             elapsed = time.perf_counter() - start
             results[processes] = elapsed
+            peak = stats.peak_worker_rss_kib / 1024
             print(f"bulk {job.total} departments, {processes} process(es): {elapsed:.1f} s, "
-                  f"{job.total / elapsed:.2f} scorecards/s, peak RSS per worker {job.peak_rss_kib / 1024:.0f} MiB, "
+                  f"{job.total / elapsed:.2f} scorecards/s, peak RSS per worker {peak:.0f} MiB, "
                   f"status {job.status}, failures {len(job.failures or {})}")  # fmt: skip
         if len(results) == 2:
             one, many = results[1], results[max(results)]

@@ -368,7 +368,7 @@ def report_bulk(round_id, lang, out, processes, merged):
 
     from surveyapp.extensions import db
     from surveyapp.models import AssessmentRound, ReportJob
-    from surveyapp.services.bulk import run_bulk_job
+    from surveyapp.services.bulk import RenderStats, run_bulk_job
 
     round_ = db.session.get(AssessmentRound, round_id)
     if round_ is None:
@@ -383,7 +383,8 @@ def report_bulk(round_id, lang, out, processes, merged):
             bar.update(current.done - last[0])
             last[0] = current.done
 
-        job = run_bulk_job(job.id, processes=processes, progress=progress)
+        stats = RenderStats()
+        job = run_bulk_job(job.id, processes=processes, progress=progress, stats=stats)
     for code, error in sorted((job.failures or {}).items()):
         click.echo(f"FAILED {code}: {error}", err=True)
     if not job.result_path:
@@ -392,6 +393,9 @@ def report_bulk(round_id, lang, out, processes, merged):
     if merged:
         shutil.copyfile(Path(job.result_path).with_suffix(".pdf"), Path(out).with_suffix(".pdf"))
     click.echo(f"Wrote {out}: {job.done - len(job.failures or {})} of {job.total} departments.")
+    if stats.rendered:
+        click.echo(f"Rendered {stats.rendered} (the others were unchanged and reused); "
+                   f"peak memory of a render worker: {stats.peak_worker_rss_kib / 1024:.0f} MiB.")  # fmt: skip
 
 
 @api_cli.command("token-create")

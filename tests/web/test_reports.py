@@ -297,3 +297,29 @@ def test_bulk_export_on_rq_workers(app, seeded, monkeypatch):
     assert job.failures == {}
     assert len(zipfile.ZipFile(job.result_path).namelist()) == 4
     connection.flushdb()
+
+
+def test_cli_writes_one_scorecard_and_a_whole_round(app, runner, seeded, tmp_path):
+    _, code, name = seeded["departments"][0]
+    one = tmp_path / "one.pdf"
+    result = runner.invoke(args=["report", "scorecard", "--department", code, "--round", str(seeded["round_id"]),
+                                 "--lang", "zh-Hant", "--out", str(one)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = pdftotext(one.read_bytes())
+    assert squash(name) in text and all(d in text for d in DIMENSIONS_HANT)
+
+    bundle = tmp_path / "round.zip"
+    result = runner.invoke(args=["report", "bulk", "--round", str(seeded["round_id"]), "--lang", "zh-Hant",
+                                 "--out", str(bundle), "--processes", "2", "--merged"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Rendering scorecards" in result.output and "Wrote" in result.output
+    # The first department's file was already made by the command above and is reused, not rendered.
+    assert "Rendered 3 (the others were unchanged and reused)" in result.output
+    peak_mib = int(result.output.split("peak memory of a render worker: ")[1].split(" MiB")[0])
+    assert 0 < peak_mib < 400
+    names = zipfile.ZipFile(bundle).namelist()
+    assert sorted(names) == sorted(f"{c}.pdf" for _, c, _ in seeded["departments"])
+    with pikepdf.open(bundle.with_suffix(".pdf")) as merged:
+        assert len(merged.pages) >= 4 * 5
+    unknown = runner.invoke(args=["report", "bulk", "--round", "999", "--out", str(tmp_path / "x.zip")])
+    assert unknown.exit_code != 0 and "no round 999" in unknown.output
