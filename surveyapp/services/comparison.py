@@ -206,13 +206,26 @@ class TrainingNeed:
     modules: list[str]  # training module keys
 
 
-def training_needs(
-    round_: AssessmentRound, organisation_ids: list[int], min_group_size: int, weakest: int = 2
-) -> list[TrainingNeed]:
-    """Per department and staff level × post: the weakest dimensions and the modules for them.
+# How staff are grouped in the training-needs matrix: by level and post (the finest), or by one
+# of them only (larger groups, so fewer are suppressed in small departments).
+TRAINING_GROUPINGS = ("level_post", "level", "post")
 
-    Groups smaller than the minimum group size are listed as suppressed, with no figures.
+
+def training_needs(
+    round_: AssessmentRound,
+    organisation_ids: list[int],
+    min_group_size: int,
+    weakest: int = 2,
+    by: str = "level_post",
+) -> list[TrainingNeed]:
+    """Per department and staff group: the weakest dimensions and the modules for them.
+
+    ``by`` is one of ``TRAINING_GROUPINGS``; a level or post that is not grouped on is ``ALL_GROUPS``.
+    The running totals (n, Σx) of the finest groups add up to those of the wider ones. Groups
+    smaller than the minimum group size are listed as suppressed, with no figures.
     """
+    if by not in TRAINING_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(TRAINING_GROUPINGS)}")
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     staff_part, _ = staff_and_checklist_parts(questionnaire)
     rows = db.session.execute(
@@ -224,7 +237,9 @@ def training_needs(
     ).all()  # fmt: skip
     groups: dict[tuple[int, str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
     for org, level, post, dimension, n, total in rows:
-        groups[(org, level, post)][dimension] = (n, total)
+        key = (org, ALL_GROUPS if by == "post" else level, ALL_GROUPS if by == "level" else post)
+        count, sum_ = groups[key].get(dimension, (0, 0.0))
+        groups[key][dimension] = (count + n, sum_ + total)
     needs = []
     for (org, level, post), by_dimension in sorted(groups.items()):
         staff = max(n for n, _ in by_dimension.values())
@@ -236,8 +251,8 @@ def training_needs(
             m.key
             for m in questionnaire.training_modules
             if any(dimension in m.dimensions for _, dimension in means)
-            and (not m.levels or level in m.levels)
-            and (not m.posts or post in m.posts)
+            and (level == ALL_GROUPS or not m.levels or level in m.levels)
+            and (post == ALL_GROUPS or not m.posts or post in m.posts)
         ]
         needs.append(TrainingNeed(org, level, post, staff, False, [(d, mean) for mean, d in means], modules))
     return needs

@@ -19,7 +19,12 @@ from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.services.audit import record_event
-from surveyapp.services.comparison import compare_departments, round_department_scores, training_needs
+from surveyapp.services.comparison import (
+    TRAINING_GROUPINGS,
+    compare_departments,
+    round_department_scores,
+    training_needs,
+)
 from surveyapp.services.exports import (
     answer_rows,
     csv_stream,
@@ -29,6 +34,7 @@ from surveyapp.services.exports import (
 )
 from surveyapp.services.organisations import organisation_ids_in_scope
 from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.scores import ALL_GROUPS
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 VIEWERS = (Role.TRAINER, Role.ADMIN)
@@ -175,12 +181,40 @@ def training():
     departments = [d for d in round_.departments if _visible(d)]
     page = max(1, request.args.get("page", 1, type=int))
     chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
-    needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"])
+    by = _training_grouping()
+    needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)
     return render_template(
         "compare/training.html", round=round_, questionnaire=questionnaire, needs=needs, names=_names(round_),
-        modules={m.key: m for m in questionnaire.training_modules}, page=page,
+        modules={m.key: m for m in questionnaire.training_modules}, page=page, by=by, groupings=_groupings(),
+        group_names=_group_namers(questionnaire, _lang()),
         more=len(departments) > page * TRAINING_PAGE, lang=_lang(), min_group_size=current_app.config["MIN_GROUP_SIZE"],
     )  # fmt: skip
+
+
+def _training_grouping() -> str:
+    """The matrix's staff grouping from ``?by=``; anything else is the finest, level and post."""
+    by = request.args.get("by", "level_post")
+    return by if by in TRAINING_GROUPINGS else "level_post"
+
+
+def _groupings() -> list[tuple[str, str]]:
+    labels = {"level_post": _("Staff level and post"), "level": _("Staff level only"), "post": _("Post only")}
+    return [(key, labels[key]) for key in TRAINING_GROUPINGS]
+
+
+def _group_namers(questionnaire, lang: str):
+    """Two functions naming a group's staff level and post; a merged one is "All levels"/"All posts"."""
+
+    def name(labels: dict, key: str, everyone: str) -> str:
+        if key == ALL_GROUPS:
+            return everyone
+        label = labels.get(key)
+        return label.get(lang) if label else (key or "—")
+
+    return (
+        lambda key: name(questionnaire.staff_levels, key, _("All levels")),
+        lambda key: name(questionnaire.staff_posts, key, _("All posts")),
+    )
 
 
 def _training_rows(round_: AssessmentRound):
@@ -189,9 +223,9 @@ def _training_rows(round_: AssessmentRound):
     modules = {m.key: m for m in questionnaire.training_modules}
     departments = [d.id for d in round_.departments if _visible(d)]
     yield [_("Department"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"), _("Training modules")]
-    for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"]):
-        level = questionnaire.staff_levels.get(need.level)
-        post = questionnaire.staff_posts.get(need.post)
+    level_name, post_name = _group_namers(questionnaire, lang)
+    by = _training_grouping()
+    for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"], by=by):
         if need.suppressed:
             weakest = modules_text = _(
                 "suppressed (fewer than %(n)d respondents)", n=current_app.config["MIN_GROUP_SIZE"]
@@ -203,8 +237,8 @@ def _training_rows(round_: AssessmentRound):
             modules_text = "; ".join(modules[m].title.get(lang) for m in need.modules)
         yield [
             names.get(need.organisation_id, ""),
-            level.get(lang) if level else need.level,
-            post.get(lang) if post else need.post,
+            level_name(need.level),
+            post_name(need.post),
             need.staff if not need.suppressed else "",
             weakest,
             modules_text,

@@ -209,3 +209,45 @@ def test_openapi_document_lists_every_endpoint(app):
         if rule.endpoint.startswith("api.") and "openapi" not in rule.rule
     }
     assert routes == set(document["paths"])
+
+
+def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.comparison import staff_and_checklist_parts, training_needs
+    from surveyapp.services.questionnaires import get_questionnaire
+    from surveyapp.services.scores import ALL_GROUPS
+
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, compared["round"])
+        ids = [d.id for d in round_.departments]
+        staff_part, _ = staff_and_checklist_parts(get_questionnaire(round_.questionnaire_key, 1))
+        fine = training_needs(round_, ids, 3)
+        for by, merged in (("level", "post"), ("post", "level")):
+            wide = training_needs(round_, ids, 3, by=by)
+            assert wide and all(getattr(need, merged) == ALL_GROUPS for need in wide)
+            assert len(wide) < len(fine)
+            assert sum(n.suppressed for n in wide) < sum(n.suppressed for n in fine)
+            # A wide group's mean is the pooled mean of its finer groups' running totals.
+            need = next(n for n in wide if not n.suppressed)
+            dimension, mean = need.weakest[0]
+            kept = "staff_level" if by == "level" else "staff_post"
+            rows = db.session.execute(
+                select(ScoreAggregate.n, ScoreAggregate.total).where(
+                    ScoreAggregate.round_id == round_.id, ScoreAggregate.part == staff_part,
+                    ScoreAggregate.organisation_id == need.organisation_id, ScoreAggregate.dimension == dimension,
+                    getattr(ScoreAggregate, kept) == getattr(need, by), ScoreAggregate.staff_level != ALL_GROUPS,
+                )
+            ).all()  # fmt: skip
+            assert mean == pytest.approx(sum(t for _, t in rows) / sum(n for n, _ in rows))
+        with pytest.raises(ValueError, match="unknown grouping"):
+            training_needs(round_, ids, 3, by="department")
+
+    client = client_for(app, "trainer@agency.example")
+    html = client.get(f"/compare/training?round={compared['round']}&by=level").get_data(as_text=True)
+    assert "All posts" in html and 'value="level" selected' in html
+    assert "by=level" in html  # the exports and pages keep the grouping
+    plan = client.get(f"/compare/training.xlsx?round={compared['round']}&by=post")
+    sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
+    assert {row[1].value for row in sheet.iter_rows(min_row=2)} == {"All levels"}
+    fallback = client.get(f"/compare/training?round={compared['round']}&by=<script>")
+    assert fallback.status_code == 200 and "<script>" not in fallback.get_data(as_text=True).split("<main")[-1]
