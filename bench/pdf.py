@@ -94,7 +94,7 @@ def main() -> None:
               f"over {args.repeat} runs")
         print(f"ratio scorecard / bare page: {scorecard / bare:.2f} (goal: at most 3)")
         # Where the scorecard's time goes, to read the ratio: the charts (matplotlib), and the
-        # WeasyPrint document without them ({pages} pages of tables and text, tagged).
+        # WeasyPrint document without them (its pages of tables and text, tagged).
         charts = median_seconds(lambda: scorecard_charts(data), args.repeat)
         html = render_html(data, {}, datetime.now(UTC))
         text_only = median_seconds(lambda: html_to_pdf(html, strict_fonts=True), args.repeat)
