@@ -90,8 +90,9 @@ def main() -> None:
         pdf = render_pdf(data, datetime.now(UTC), strict_fonts=True)
         scorecard = median_seconds(lambda: render_pdf(data, datetime.now(UTC), strict_fonts=True), args.repeat)
         print(f"bare one-page CJK document: median {bare * 1000:.0f} ms over {args.repeat} runs")
-        print(f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms "
-              f"over {args.repeat} runs")
+        print(
+            f"department scorecard ({len(pdf) // 1024} KiB): median {scorecard * 1000:.0f} ms over {args.repeat} runs"
+        )
         print(f"ratio scorecard / bare page: {scorecard / bare:.2f} (goal: at most 3)")
         # Where the scorecard's time goes, to read the ratio: the charts (matplotlib), and the
         # WeasyPrint document without them (its pages of tables and text, tagged).
@@ -99,8 +100,10 @@ def main() -> None:
         html = render_html(data, {}, datetime.now(UTC))
         text_only = median_seconds(lambda: html_to_pdf(html, strict_fonts=True), args.repeat)
         pages = len(pikepdf.open(io.BytesIO(pdf)).pages)
-        print(f"  of which: charts drawn by matplotlib {charts * 1000:.0f} ms; the {pages}-page document "
-              f"without charts {text_only * 1000:.0f} ms ({text_only / bare:.2f} bare pages)")
+        print(
+            f"  of which: charts drawn by matplotlib {charts * 1000:.0f} ms; the {pages}-page document "
+            f"without charts {text_only * 1000:.0f} ms ({text_only / bare:.2f} bare pages)"
+        )
 
         results = {}
         for processes in (1, os.cpu_count() or 1):

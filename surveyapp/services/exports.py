@@ -61,7 +61,7 @@ def _decode(raw):
     first = raw[0]
     if first == '"' and "\\" not in raw:
         return raw[1:-1]
-    if first in "[{\"":
+    if first in '[{"':
         return json.loads(raw)
     return raw  # a number: its text is what the CSV shows
 
