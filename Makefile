@@ -26,6 +26,7 @@ run: setup
 
 test: setup system-test-packages $(STAMPS)/requirements-dev $(STAMPS)/e2e-node
 	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
+	$(BIN)/ruff format --check surveyapp tests bench migrations wsgi.py
 	$(BIN)/bandit -q -r surveyapp -ll
 	@scripts/audit-dependencies.sh $(BIN)
 	$(BIN)/pytest
@@ -72,6 +73,7 @@ migrate: $(STAMPS)/requirements
 
 lint: $(STAMPS)/requirements-dev
 	$(BIN)/ruff check surveyapp tests bench migrations wsgi.py
+	$(BIN)/ruff format --check surveyapp tests bench migrations wsgi.py
 
 # For developers: re-extract messages after changing user-facing text, then translate the new entries.
 messages: $(STAMPS)/requirements
