@@ -1,0 +1,1 @@
+"""File formats of a questionnaire definition: YAML loader/validator and writer, XLSForm. Pure (no Flask)."""
