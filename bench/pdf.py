@@ -37,7 +37,7 @@ def median_seconds(work, repeat: int) -> float:
 def bare_page_seconds(repeat: int) -> float:
     from weasyprint import CSS, HTML
 
-    from surveyapp.domain.report import font_config
+    from surveyapp.reporting.report import font_config
 
     text = ("政務公開與新媒體融合自評：工作人員形象意識、網路公關與輿情回應、新媒體融合與平台維運。" * 20)[:600]
     rows = "".join(f"<tr><td>{i}</td><td>網路公關與輿情回應第{i}項</td><td>{i * 3.5:.1f}</td></tr>" for i in range(20))
@@ -72,8 +72,8 @@ def main() -> None:
         upgrade()
         import pikepdf
 
-        from surveyapp.domain.report import html_to_pdf, render_html, render_pdf, scorecard_charts
         from surveyapp.models import AssessmentRound, ReportJob
+        from surveyapp.reporting.report import html_to_pdf, render_html, render_pdf, scorecard_charts
         from surveyapp.services.bulk import RenderStats, run_bulk_job
         from surveyapp.services.demo import seed_demo
         from surveyapp.services.scorecards import department_scorecard_data, round_context

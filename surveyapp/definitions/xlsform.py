@@ -30,7 +30,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from surveyapp.domain.loader import Problem, QuestionnaireError, parse_definition
+from surveyapp.definitions.loader import Problem, QuestionnaireError, parse_definition
 from surveyapp.domain.questionnaire import LANGUAGES, Questionnaire, Text
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文 (zh-Hans)", "zh_Hant": "繁體中文 (zh-Hant)", "en": "English (en)"}

@@ -206,7 +206,7 @@ def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datet
 
 def scorecard_charts(data: ScorecardData) -> dict[str, str]:
     """The charts of a scorecard as data URIs, labelled in the reader's language."""
-    from surveyapp.domain import charts
+    from surveyapp.reporting import charts
 
     gettext = gettext_for(data.lang)
     labels = [d.title for d in data.dimensions]
@@ -324,7 +324,7 @@ class ComparisonReportData:
 
 def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, strict_fonts: bool = False) -> bytes:
     """The comparison as a PDF: heatmap of the first departments and the full ranking table."""
-    from surveyapp.domain import charts
+    from surveyapp.reporting import charts
 
     shown = [r for r in data.rows if not r[3]][:40]
     heatmap = ""
@@ -347,7 +347,7 @@ def warm_up_renderer() -> None:
     """Pool initializer: load the chart and PDF libraries once per worker."""
     import weasyprint  # noqa: F401
 
-    from surveyapp.domain import charts  # noqa: F401
+    from surveyapp.reporting import charts  # noqa: F401
 
     font_config()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from surveyapp.domain.loader import (
+from surveyapp.definitions.loader import (
     QuestionnaireError,
     definition_sha256,
     load_file,

@@ -12,7 +12,11 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from surveyapp.domain.questionnaire import NA, Questionnaire
-from surveyapp.domain.report import (
+from surveyapp.domain.scoring import grade_for, maturity_level
+from surveyapp.domain.stats import DimensionReliability
+from surveyapp.extensions import db
+from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.reporting.report import (
     DimensionSection,
     ItemRow,
     ScorecardData,
@@ -20,10 +24,6 @@ from surveyapp.domain.report import (
     gettext_for,
     render_pdf,
 )
-from surveyapp.domain.scoring import grade_for, maturity_level
-from surveyapp.domain.stats import DimensionReliability
-from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import DepartmentScores, round_department_scores, staff_and_checklist_parts
 from surveyapp.services.questionnaires import get_questionnaire

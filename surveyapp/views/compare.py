@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from surveyapp.domain import charts
-from surveyapp.domain.report import ComparisonReportData, render_comparison_pdf
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role, has_role, in_scope, role_required
+from surveyapp.reporting import charts
+from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
@@ -258,7 +258,7 @@ def training_export(fmt: str):
         rows = list(_training_rows(round_))
         environment_html = render_template("compare/training_pdf.html", round=round_, header=rows[0], rows=rows[1:],
                                            html_lang=lang.replace("_", "-"))  # fmt: skip
-        from surveyapp.domain.report import html_to_pdf
+        from surveyapp.reporting.report import html_to_pdf
 
         pdf = html_to_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
         return Response(

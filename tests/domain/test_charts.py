@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from surveyapp.domain import charts
+from surveyapp.reporting import charts
 
 LABELS = [
     "工作人員形象意識",

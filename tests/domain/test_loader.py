@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp.domain.loader import QuestionnaireError, load_file, parse_definition, read_yaml, to_definition
+from surveyapp.definitions.loader import QuestionnaireError, load_file, parse_definition, read_yaml, to_definition
 from tests.domain.minimal import T, minimal_definition
 
 BUILTIN = Path(__file__).resolve().parents[2] / "surveyapp" / "questionnaires" / "transparency-v1.yaml"

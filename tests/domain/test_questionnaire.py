@@ -1,4 +1,4 @@
-from surveyapp.domain.loader import parse_definition
+from surveyapp.definitions.loader import parse_definition
 from surveyapp.domain.questionnaire import NA, Condition, unanswered_required, visible_items
 from tests.domain.minimal import minimal_definition
 

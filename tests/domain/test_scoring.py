@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from surveyapp.domain.loader import load_file, parse_definition
+from surveyapp.definitions.loader import load_file, parse_definition
 from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.scoring import (
     HIDDEN,

@@ -3,7 +3,7 @@
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from surveyapp.domain import report
+from surveyapp.reporting import report
 
 MIB = 1024
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp.domain.loader import QuestionnaireError, load_file
-from surveyapp.domain.xlsform import export_xlsform, import_xlsform
+from surveyapp.definitions.loader import QuestionnaireError, load_file
+from surveyapp.definitions.xlsform import export_xlsform, import_xlsform
 from tests.xlsform_sample import sample_xlsform
 
 BUILTIN = Path(__file__).resolve().parents[2] / "surveyapp" / "questionnaires" / "transparency-v1.yaml"

@@ -10,9 +10,9 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
-from surveyapp.domain import report
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, JobStatus, Organisation, ReportJob
+from surveyapp.reporting import report
 from tests.web.test_respond import sign_in
 from tests.web.test_scores import seed
 

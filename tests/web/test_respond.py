@@ -354,7 +354,7 @@ def test_evidence_file_is_checked_stored_and_served_only_to_those_allowed(app, a
 @pytest.fixture
 def hotline_round(app, tmp_path, create_org, create_user):
     """A round of the sample XLSForm questionnaire for one department."""
-    from surveyapp.domain.xlsform import import_xlsform
+    from surveyapp.definitions.xlsform import import_xlsform
     from surveyapp.models import Organisation
     from surveyapp.services.questionnaires import register_questionnaire
     from tests.xlsform_sample import sample_xlsform
