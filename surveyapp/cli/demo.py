@@ -1,0 +1,27 @@
+"""Synthetic data: ``flask demo``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Synthetic data for demos, tests and benchmarks.")
+
+
+@demo_cli.command("seed")
+@click.option("--departments", type=click.IntRange(1, 100000), default=10, show_default=True)
+@click.option(
+    "--respondents",
+    type=click.IntRange(0, 10000),
+    default=8,
+    show_default=True,
+    help="Staff respondents per department.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo_seed(departments, respondents, seed):
+    """Create an agency, departments, staff, a round and realistic submitted responses; print the round id."""
+    from surveyapp.services.demo import seed_demo
+
+    result = seed_demo(departments, respondents, seed)
+    click.echo(f"Seeded agency {result.agency_code}: {result.departments} departments, {result.responses} responses.")
+    click.echo(f"round_id={result.round_id}")

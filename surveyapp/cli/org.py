@@ -1,0 +1,73 @@
+"""The organisation tree: ``flask org``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from surveyapp.cli._common import organisation_by_code
+
+org_cli = AppGroup("org", help="Manage the organisation tree.")
+
+
+@org_cli.command("add")
+@click.option("--code", required=True)
+@click.option("--kind", type=click.Choice(["agency", "department", "unit"]), required=True)
+@click.option("--parent", "parent_code", help="Code of the parent organisation.")
+@click.option("--name-zh-hans", required=True)
+@click.option("--name-zh-hant", required=True)
+@click.option("--name-en", required=True)
+def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
+    """Add an agency, department or unit."""
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+
+    parent = organisation_by_code(parent_code) if parent_code else None
+    if db.session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise click.ClickException(f"an organisation with code {code!r} exists already")
+    db.session.add(
+        Organisation(
+            code=code,
+            kind=kind,
+            parent=parent,
+            name_zh_hans=name_zh_hans,
+            name_zh_hant=name_zh_hant,
+            name_en=name_en,
+        )
+    )
+    db.session.commit()
+    click.echo(f"Added {kind} {code}.")
+
+
+@org_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def org_import(path):
+    """Create or update organisations from a CSV file (code, kind, parent_code, name_zh_hans,
+    name_zh_hant, name_en). All rows or none."""
+    from surveyapp.services.organisations import OrganisationImportError, import_organisations
+
+    with open(path, encoding="utf-8-sig") as handle:
+        text = handle.read()
+    try:
+        created, updated = import_organisations(text, path)
+    except OrganisationImportError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was imported") from None
+    click.echo(f"Imported {path}: {created} created, {updated} updated.")
+
+
+@org_cli.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="Default: standard output.")
+def org_export(out):
+    """Write the organisation tree as CSV."""
+    from surveyapp.services.organisations import export_organisations
+
+    text = export_organisations()
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,61 @@
+"""Accounts: ``flask users``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from surveyapp.permissions import Role
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("bootstrap")
+def users_bootstrap():
+    """Create the first administrator on an empty database and print its one-time password."""
+    from surveyapp.services.users import bootstrap_admin
+
+    created = bootstrap_admin()
+    if created is None:
+        click.echo("Accounts exist already; no administrator created.")
+        return
+    user, password = created
+    click.echo("=" * 60)
+    click.echo("First administrator created. This password is shown once;")
+    click.echo("it must be changed at the first sign-in.")
+    click.echo(f"  e-mail:   {user.email}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 60)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--department", "department_code", help="Organisation code the account belongs to.")
+@click.option("--name", "display_name", default="")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+def users_create(email, role, department_code, display_name, generate):
+    """Create an account. The password is read from standard input unless --generate is given."""
+
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+    from surveyapp.services.users import AccountError, create_user
+
+    organisation = None
+    if department_code:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.code == department_code))
+        if organisation is None:
+            raise click.ClickException(f"no organisation with code {department_code!r}")
+    password = None if generate else sys.stdin.readline().rstrip("\n")
+    try:
+        user, password = create_user(email, role, password, organisation=organisation, display_name=display_name)
+    except AccountError as exc:
+        with force_locale("en"):
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.email} ({user.role}).")
+    if generate:
+        click.echo(f"One-time password: {password}")
