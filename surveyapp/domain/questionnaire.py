@@ -256,6 +256,16 @@ class Questionnaire:
     def items(self) -> tuple[Item, ...]:
         return tuple(item for part in self.parts for item in part.items)
 
+    @property
+    def staff_part(self) -> Part | None:
+        """The part answered by each staff member (``respondent: staff``), or None when there is none."""
+        return next((part for part in self.parts if part.respondent == "staff"), None)
+
+    @property
+    def checklist_part(self) -> Part | None:
+        """The department checklist answered by the coordinator (``respondent: coordinator``), or None."""
+        return next((part for part in self.parts if part.respondent == "coordinator"), None)
+
     def item(self, key: str) -> Item:
         for item in self.items:
             if item.key == key:

@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.domain.questionnaire import Part, Questionnaire
 from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.organisation import Organisation
+from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.round import AssessmentRound
 
 
@@ -59,6 +61,16 @@ class Response(db.Model):
     dimension_scores: Mapped[list[DimensionScore]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="DimensionScore.dimension"
     )
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The questionnaire version this response answered (KeyError when it is not loaded)."""
+        return QuestionnaireVersion.lookup(self.questionnaire_key, self.questionnaire_version)
+
+    @property
+    def part_definition(self) -> Part:
+        """The part of the questionnaire this response fills in."""
+        return self.questionnaire.part(self.part)
 
 
 class Answer(db.Model):

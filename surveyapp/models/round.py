@@ -6,9 +6,11 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.organisation import Organisation
+from surveyapp.models.questionnaire import QuestionnaireVersion
 
 round_departments = Table(
     "round_departments",
@@ -41,6 +43,11 @@ class AssessmentRound(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     departments: Mapped[list[Organisation]] = relationship(secondary=round_departments, order_by="Organisation.code")
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The questionnaire version this round asks (KeyError when it is not loaded)."""
+        return QuestionnaireVersion.lookup(self.questionnaire_key, self.questionnaire_version)
 
     @property
     def is_open(self) -> bool:

@@ -12,7 +12,6 @@ from surveyapp.domain.stats import GroupStats, combine, from_running_totals, par
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import ALL_GROUPS
 
 
@@ -27,9 +26,9 @@ class DepartmentScores:
 
 
 def staff_and_checklist_parts(questionnaire: Questionnaire) -> tuple[str | None, str | None]:
-    staff = next((p.key for p in questionnaire.parts if p.respondent == "staff"), None)
-    checklist = next((p.key for p in questionnaire.parts if p.respondent == "coordinator"), None)
-    return staff, checklist
+    """The keys of ``questionnaire.staff_part`` and ``questionnaire.checklist_part`` (None when absent)."""
+    staff, checklist = questionnaire.staff_part, questionnaire.checklist_part
+    return (staff.key if staff else None), (checklist.key if checklist else None)
 
 
 def round_department_scores(
@@ -44,7 +43,7 @@ def round_department_scores(
     Reads the rows that total all staff groups, or with ``level``/``post`` only the staff of that
     level and post (the checklist part always counts whole).
     """
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
     query = (
         select(
@@ -151,7 +150,7 @@ def compare_departments(
 ) -> Comparison:
     """The round's departments the viewer may see (``allowed`` organisation ids, None for all), with
     suppression below the minimum group size. Reads plain columns, not ORM rows: it runs over thousands."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     departments = [
         d for d in db.session.execute(
             select(Organisation.id, Organisation.code, Organisation.parent_id)
@@ -226,7 +225,7 @@ def training_needs(
     """
     if by not in TRAINING_GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(TRAINING_GROUPINGS)}")
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     staff_part, _ = staff_and_checklist_parts(questionnaire)
     rows = db.session.execute(
         select(ScoreAggregate.organisation_id, ScoreAggregate.staff_level, ScoreAggregate.staff_post,

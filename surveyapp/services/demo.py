@@ -103,8 +103,8 @@ def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: 
         load_builtin_questionnaires()
     version = latest_version(questionnaire_key).version
     questionnaire = get_questionnaire(questionnaire_key, version)
-    staff_part = next(p for p in questionnaire.parts if p.respondent == "staff")
-    checklist_part = next((p for p in questionnaire.parts if p.respondent == "coordinator"), None)
+    staff_part = questionnaire.staff_part
+    checklist_part = questionnaire.checklist_part
     levels = list(questionnaire.staff_levels) or ["clerk"]
     posts = list(questionnaire.staff_posts) or ["other"]
 

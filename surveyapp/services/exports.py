@@ -21,7 +21,6 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
 from surveyapp.services.comparison import Comparison
-from surveyapp.services.questionnaires import get_questionnaire
 
 STREAM_BATCH = 5000
 EXPORT_BATCH = 1000  # responses per batch of the answers export
@@ -29,8 +28,8 @@ EXPORT_BATCH = 1000  # responses per batch of the answers export
 
 def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int) -> set[int]:
     """Departments with at least ``min_group_size`` submitted staff responses."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    staff_part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
+    questionnaire = round_.questionnaire
+    staff_part = questionnaire.staff_part.key
     counts = db.session.execute(
         select(Response.organisation_id, func.count(Response.id))
         .where(Response.round_id == round_.id, Response.part == staff_part,
@@ -90,7 +89,7 @@ def answer_rows(
     na_label: str = "N/A",
 ) -> Iterator[list]:
     """Header, then one row per submitted response with one column per question."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     items = list(questionnaire.items)
     position = {item.key: i for i, item in enumerate(items)}
     by_key = {item.key: item for item in items}
@@ -135,7 +134,7 @@ def response_score_rows(
     round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int
 ) -> Iterator[list]:
     """Header, then one row per submitted response: overall index, grade, red lines, dimension scores."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     keys = [d.key for d in questionnaire.dimensions]
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
     yield ["response", "department", "part", "overall", "grade", "red_lines", *keys]
@@ -203,4 +202,4 @@ def xlsx_file(rows: Iterable[list], title: str) -> str:
 
 
 def questionnaire_of_round(round_: AssessmentRound) -> Questionnaire:
-    return get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    return round_.questionnaire

@@ -19,7 +19,6 @@ from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services.audit import record_event
-from surveyapp.services.questionnaires import get_questionnaire
 
 SALT = "surveyapp.invitation"
 
@@ -44,8 +43,8 @@ def create_invitations(
         raise InvitationError(_l("This assessment round is closed."))
     if department not in round_.departments:
         raise InvitationError(_l("This department is not part of the round."))
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
+    questionnaire = round_.questionnaire
+    part = questionnaire.staff_part.key
     days = current_app.config["INVITATION_DAYS"]
     tokens = []
     for _ in range(count):

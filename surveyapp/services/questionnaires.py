@@ -14,7 +14,6 @@ from surveyapp.definitions.loader import (
     QuestionnaireError,
     definition_sha256,
     load_file,
-    parse_definition,
     to_definition,
 )
 from surveyapp.domain.questionnaire import Questionnaire
@@ -23,9 +22,6 @@ from surveyapp.models import QuestionnaireVersion
 from surveyapp.services.audit import record_event
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
-
-# Parsed questionnaires by (key, version, sha256): definitions are immutable, so this never goes stale.
-_cache: dict[tuple[str, int, str], Questionnaire] = {}
 
 
 class VersionConflict(ValueError):
@@ -78,20 +74,15 @@ def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:
 
 
 def get_questionnaire(key: str, version: int) -> Questionnaire:
-    """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded."""
-    row = db.session.scalar(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.key == key, QuestionnaireVersion.version == version)
-    )
-    if row is None:
-        raise KeyError(f"questionnaire {key} version {version} is not loaded")
-    return questionnaire_from_row(row)
+    """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded.
+
+    For a round or a response use ``round_.questionnaire`` / ``response.questionnaire``.
+    """
+    return QuestionnaireVersion.lookup(key, version)
 
 
 def questionnaire_from_row(row: QuestionnaireVersion) -> Questionnaire:
-    cache_key = (row.key, row.version, row.sha256)
-    if cache_key not in _cache:
-        _cache[cache_key] = parse_definition(row.definition, f"database:{row.key}@{row.version}")
-    return _cache[cache_key]
+    return row.questionnaire
 
 
 def list_questionnaires() -> list[QuestionnaireVersion]:

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from surveyapp.domain.stats import DimensionReliability, reliability
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import scorecard_of
 
 
@@ -28,8 +27,8 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
         .where(Response.round_id == round_.id)
         .group_by(Response.organisation_id, Response.part, Response.status)
     ).all()
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    checklist = {p.key for p in questionnaire.parts if p.respondent == "coordinator"}
+    questionnaire = round_.questionnaire
+    checklist = {questionnaire.checklist_part.key} if questionnaire.checklist_part else set()
     totals: dict[int, dict] = {d.id: {"started": 0, "submitted": 0, "checklist": False} for d in round_.departments}
     for org_id, part, status, count in rows:
         entry = totals.setdefault(org_id, {"started": 0, "submitted": 0, "checklist": False})
@@ -44,8 +43,8 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
 
 def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionReliability]]:
     """Cronbach's alpha and item–total correlations of the staff part over a round's submissions."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    staff_part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
+    questionnaire = round_.questionnaire
+    staff_part = questionnaire.staff_part.key
     responses = db.session.scalars(
         select(Response).where(
             Response.round_id == round_.id,

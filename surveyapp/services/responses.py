@@ -16,8 +16,8 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import anonymous_owner_key, can_answer_part
+from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
 
 
@@ -35,11 +35,11 @@ class ResponseError(ValueError):
 
 
 def questionnaire_of(response: Response) -> Questionnaire:
-    return get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+    return response.questionnaire
 
 
 def part_of(response: Response) -> Part:
-    return questionnaire_of(response).part(response.part)
+    return response.part_definition
 
 
 def owner_key_for(user, part: Part, round_: AssessmentRound) -> str:
@@ -54,7 +54,7 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     """The user's response to ``part_key`` in ``round_``, created on first use (resume otherwise)."""
     if not round_.is_open:
         raise ResponseError(_l("This assessment round is closed."), 409)
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     try:
         part = questionnaire.part(part_key)
     except KeyError:
@@ -92,11 +92,6 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     record_event("response.start", actor=user, obj=response, part=part.key)
     db.session.commit()
     return response
-
-
-def answers_of(response: Response) -> dict[str, Any]:
-    """The stored answers as domain values (``NA`` for not applicable)."""
-    return {answer.question_key: (NA if answer.is_na else answer.value) for answer in response.answers}
 
 
 def _require_draft(response: Response) -> None:

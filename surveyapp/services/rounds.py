@@ -85,7 +85,7 @@ def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
     ).all()
     result = []
     for round_ in rounds:
-        questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+        questionnaire = round_.questionnaire
         parts = [p for p in questionnaire.parts if can_answer_part(user, p.respondent, user.organisation)]
         if parts:
             result.append((round_, parts))

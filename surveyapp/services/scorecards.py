@@ -11,7 +11,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from surveyapp.domain.questionnaire import NA, Questionnaire
+from surveyapp.domain.advice import strengths_and_weaknesses, training_dimensions
+from surveyapp.domain.kinds import answer_text, kind_of
+from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability
 from surveyapp.extensions import db
@@ -24,11 +26,10 @@ from surveyapp.reporting.report import (
     gettext_for,
     render_pdf,
 )
+from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import DepartmentScores, round_department_scores, staff_and_checklist_parts
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.reports_data import round_reliability
-from surveyapp.services.responses import answers_of
 from surveyapp.services.scores import department_result_for, scorecard_of
 
 
@@ -47,7 +48,7 @@ class RoundContext:
 
 
 def round_context(round_: AssessmentRound) -> RoundContext:
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     earlier = db.session.scalars(
         select(AssessmentRound)
         .where(
@@ -71,39 +72,9 @@ def _grade_label(questionnaire: Questionnaire, key: str | None, lang: str, gette
     return gettext("insufficient data")
 
 
-def _answer_words(item, value, questionnaire: Questionnaire, lang: str, gettext) -> str:
-    if value is None:
-        return gettext("No answer")
-    if value is NA:
-        return gettext("Not applicable")
-    if item.kind == "likert5":
-        return f"{value} · {questionnaire.likert_labels[lang][int(value) - 1]}"
-    if item.kind == "yesno":
-        return gettext("Yes") if value == "yes" else gettext("No")
-    if item.kind == "single_choice":
-        option = item.option(value)
-        return option.label.get(lang) if option else str(value)
-    if item.kind == "multi_choice":
-        return "、".join(item.option(v).label.get(lang) if item.option(v) else str(v) for v in value)
-    if item.kind == "evidence_file":
-        return str(value.get("name", ""))
-    if item.kind == "number" and item.unit.get(lang):
-        return f"{value} {item.unit.get(lang)}"
-    return str(value)
-
-
-def _strengths_weaknesses(rows: list[ItemRow]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    scored = [r for r in rows if r.score is not None]
-    strong = sorted((r for r in scored if r.score >= 75), key=lambda r: -r.score)[:2]
-    weak = sorted((r for r in scored if r.score < 60), key=lambda r: r.score)[:2]
-    return tuple(r.text for r in strong), tuple(r.text for r in weak)
-
-
 def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lang: str) -> tuple[TrainingRow, ...]:
     """Modules for dimensions below "good", weakest first (at least the weakest two)."""
-    ranked = sorted((v, k) for k, v in scores.items() if v is not None)
-    good = next((g.min for g in questionnaire.grades if g.key == "good"), 75)
-    weak = [k for v, k in ranked if v < good] or [k for _, k in ranked[:2]]
+    weak = training_dimensions(questionnaire, scores)
     rows, seen = [], set()
     for key in weak:
         for module in questionnaire.training_modules:
@@ -177,14 +148,14 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
                     )
                 else:
                     value = checklist_answers.get(item.key)
-                    evidence = value if item.kind == "evidence_url" and isinstance(value, str) else ""
-                    words = "" if evidence else _answer_words(item, value, questionnaire, lang, gettext)
+                    evidence = value if kind_of(item).link == "url" and isinstance(value, str) else ""
+                    words = "" if evidence else answer_text(item, value, questionnaire, lang, gettext)
                     rows.append(ItemRow(numbers[item.key], item.text.get(lang), "checklist",
                                         checklist_scores.get(item.key), 0, answer=words,
                                         evidence_url=evidence, basis=item.basis.get(lang),
                                         red_line=item.key in hit_items))  # fmt: skip
         grade_key = grade_for(questionnaire, res.score, False)
-        strengths, weaknesses = _strengths_weaknesses(rows)
+        strengths, weaknesses = strengths_and_weaknesses(questionnaire, ((r.text, r.score) for r in rows))
         peer_values = [s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None]
         reliability = context.reliability.get(dimension.key)
         sections.append(DimensionSection(
@@ -230,7 +201,7 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
 
 def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
     """A shorter scorecard of one submitted response, for its respondent."""
-    questionnaire = get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+    questionnaire = response.questionnaire
     gettext = gettext_for(lang)
     card = scorecard_of(response)
     part = questionnaire.part(response.part)
@@ -242,13 +213,13 @@ def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
         dimension = questionnaire.dimension(dimension_score.key)
         rows = [
             ItemRow(numbers[item.key], item.text.get(lang), "own", by_key[item.key].score, 0,
-                    answer=_answer_words(item, answers.get(item.key), questionnaire, lang, gettext),
+                    answer=answer_text(item, answers.get(item.key), questionnaire, lang, gettext),
                     basis=item.basis.get(lang))
             for item in part.items if item.dimension == dimension.key and by_key[item.key].status != "hidden"
         ]  # fmt: skip
         grade_key = grade_for(questionnaire, dimension_score.score, False)
         level = maturity_level(questionnaire, dimension_score.score)
-        strengths, weaknesses = _strengths_weaknesses(rows)
+        strengths, weaknesses = strengths_and_weaknesses(questionnaire, ((r.text, r.score) for r in rows))
         sections.append(DimensionSection(
             key=dimension.key, title=dimension.title.get(lang), description=dimension.description.get(lang),
             weight=dimension.weight, score=dimension_score.score,

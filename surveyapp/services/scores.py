@@ -16,15 +16,12 @@ from surveyapp.domain.scoring import ScoreCard, score_response
 from surveyapp.domain.stats import DepartmentResult, department_result
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, DimensionScore, Response, ResponseStatus, ScoreAggregate
-from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.answers import answers_of
 
 
 def scorecard_of(response: Response) -> ScoreCard:
     """Score a response from its stored answers with the questionnaire version it answered."""
-    from surveyapp.services.responses import answers_of
-
-    questionnaire = get_questionnaire(response.questionnaire_key, response.questionnaire_version)
-    return score_response(questionnaire, response.part, answers_of(response))
+    return score_response(response.questionnaire, response.part, answers_of(response))
 
 
 def store_scores(response: Response) -> ScoreCard:
@@ -198,7 +195,7 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int) -> DepartmentResult:
     """A department's result for a round, recomputed from the submitted answers."""
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     responses = db.session.scalars(
         select(Response).where(
             Response.round_id == round_.id,
@@ -206,10 +203,8 @@ def department_result_for(round_: AssessmentRound, organisation_id: int, min_gro
             Response.status == ResponseStatus.SUBMITTED,
         )
     ).all()
-    checklist_part = next((p.key for p in questionnaire.parts if p.respondent == "coordinator"), None)
-    staff_part = next((p.key for p in questionnaire.parts if p.respondent == "staff"), None)
+    staff_part = questionnaire.staff_part.key if questionnaire.staff_part else ""
+    checklist_part = questionnaire.checklist_part.key if questionnaire.checklist_part else ""
     staff_cards = [scorecard_of(r) for r in responses if r.part == staff_part]
     checklist = next((scorecard_of(r) for r in responses if r.part == checklist_part), None)
-    return department_result(
-        questionnaire, staff_cards, checklist, staff_part or "", checklist_part or "", min_group_size
-    )
+    return department_result(questionnaire, staff_cards, checklist, staff_part, checklist_part, min_group_size)

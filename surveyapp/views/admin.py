@@ -22,7 +22,6 @@ from surveyapp.services.audit import record_event
 from surveyapp.services.demo import UNUSABLE_PASSWORD
 from surveyapp.services.invitations import InvitationError, create_invitations
 from surveyapp.services.questionnaires import (
-    get_questionnaire,
     latest_version,
     list_questionnaires,
     questionnaire_from_row,
@@ -72,7 +71,7 @@ def round_detail(round_id: int):
     return render_template(
         "admin/round_detail.html",
         round=round_,
-        questionnaire=get_questionnaire(round_.questionnaire_key, round_.questionnaire_version),
+        questionnaire=round_.questionnaire,
         progress=round_progress(round_),
         missing={d.id: not_submitted(round_, d) for d in round_.departments} if len(round_.departments) <= 200 else {},
         invitation_form=invitation_form,
@@ -85,7 +84,7 @@ def round_detail(round_id: int):
 @role_required(Role.ADMIN)
 def round_reliability_page(round_id: int):
     round_ = round_in_scope_or_abort(round_id)
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     part_key, dimensions = round_reliability(round_)
     return render_template(
         "admin/reliability.html",
@@ -115,7 +114,7 @@ def _staff_labels():
     row = latest_version("transparency")
     if row is None:
         return {}, {}
-    questionnaire = get_questionnaire(row.key, row.version)
+    questionnaire = row.questionnaire
     return questionnaire.staff_levels, questionnaire.staff_posts
 
 

@@ -33,7 +33,6 @@ from surveyapp.services.exports import (
     xlsx_file,
 )
 from surveyapp.services.organisations import organisation_ids_in_scope
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import ALL_GROUPS
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
@@ -67,7 +66,7 @@ def _visible(department: Organisation) -> bool:
 
 
 def _comparison(round_: AssessmentRound):
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     target_key = request.args.get("target", "good")
     target = next((g.min for g in questionnaire.grades if g.key == target_key), None)
     return compare_departments(
@@ -177,7 +176,7 @@ def report_pdf():
 @role_required(*VIEWERS)
 def training():
     round_ = _chosen_round() or abort(404)
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     departments = [d for d in round_.departments if _visible(d)]
     page = max(1, request.args.get("page", 1, type=int))
     chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
@@ -218,7 +217,7 @@ def _group_namers(questionnaire, lang: str):
 
 
 def _training_rows(round_: AssessmentRound):
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     lang, names = _lang(), _names(round_)
     modules = {m.key: m for m in questionnaire.training_modules}
     departments = [d.id for d in round_.departments if _visible(d)]

@@ -13,7 +13,6 @@ from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response
 from surveyapp.permissions import can_view_department_results, can_view_response
 from surveyapp.services import responses as response_service
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import department_result_for, scorecard_of
 
 bp = Blueprint("results", __name__)
@@ -61,7 +60,7 @@ def round_department_or_abort(round_id: int, organisation_id: int) -> tuple[Asse
 @login_required
 def department_explanation(round_id: int, organisation_id: int):
     round_, department = round_department_or_abort(round_id, organisation_id)
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    questionnaire = round_.questionnaire
     min_group_size = current_app.config["MIN_GROUP_SIZE"]
     return render_template(
         "results/department_explanation.html",
