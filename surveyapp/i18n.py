@@ -9,6 +9,16 @@ from flask import current_app, request
 _TRADITIONAL = {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}
 
 
+def catalogue(value: str | None) -> str | None:
+    """The catalogue for a language named as in ``config.LANGUAGES``, written with "_" or "-"
+    (``zh-Hans`` and ``zh_Hans`` → ``zh_Hans``); None for anything else. The one normaliser of a
+    ``lang`` parameter, option or cookie (browser tags go through ``locale_for_tag``)."""
+    from surveyapp.config import LANGUAGES
+
+    lang = (value or "").replace("-", "_")
+    return lang if lang in LANGUAGES else None
+
+
 def locale_for_tag(tag: str) -> str | None:
     """The catalogue for one Accept-Language tag, or None when it has none."""
     tag = tag.strip().lower().replace("_", "-")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 
 def organisation_by_code(code: str):
-    from surveyapp.extensions import db
-    from surveyapp.models import Organisation
+    """The organisation with ``code``; a click error when there is none."""
+    from surveyapp.services.organisations import organisation_by_code as lookup
 
-    organisation = db.session.scalar(select(Organisation).where(Organisation.code == code))
+    organisation = lookup(code)
     if organisation is None:
         raise click.ClickException(f"no organisation with code {code!r}")
     return organisation
@@ -18,8 +17,9 @@ def organisation_by_code(code: str):
 
 def language_option(value: str) -> str:
     from surveyapp.config import LANGUAGES
+    from surveyapp.i18n import catalogue
 
-    lang = value.replace("-", "_")
-    if lang not in LANGUAGES:
+    lang = catalogue(value)
+    if lang is None:
         raise click.BadParameter(f"use one of {', '.join(LANGUAGES)}")
     return lang

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from flask_babel import force_locale
 
 from surveyapp.cli._common import organisation_by_code
 
@@ -20,23 +20,17 @@ org_cli = AppGroup("org", help="Manage the organisation tree.")
 @click.option("--name-en", required=True)
 def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
     """Add an agency, department or unit."""
-    from surveyapp.extensions import db
-    from surveyapp.models import Organisation
+    from surveyapp.services.organisations import OrganisationError, save_organisation
 
     parent = organisation_by_code(parent_code) if parent_code else None
-    if db.session.scalar(select(Organisation).where(Organisation.code == code)):
-        raise click.ClickException(f"an organisation with code {code!r} exists already")
-    db.session.add(
-        Organisation(
-            code=code,
-            kind=kind,
+    try:
+        save_organisation(
+            None, code=code, kind=kind, name_zh_hans=name_zh_hans, name_zh_hant=name_zh_hant, name_en=name_en,
             parent=parent,
-            name_zh_hans=name_zh_hans,
-            name_zh_hant=name_zh_hant,
-            name_en=name_en,
-        )
-    )
-    db.session.commit()
+        )  # fmt: skip
+    except OrganisationError as exc:
+        with force_locale("en"):
+            raise click.ClickException(f"{code}: {exc}") from None
     click.echo(f"Added {kind} {code}.")
 
 

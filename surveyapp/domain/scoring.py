@@ -20,6 +20,7 @@ The formula, in words (the scorecard and the explanation page print the same):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -171,13 +172,21 @@ def dimension_scores(
     return result
 
 
-def overall_index(dimensions: Iterable[DimensionScore]) -> float | None:
-    """Weighted mean of the dimensions that have a score; None when none has."""
-    scored = [d for d in dimensions if d.score is not None]
-    total = sum(d.weight for d in scored)
+def weighted_index(weighted_scores: Iterable[tuple[float, float | None]]) -> float | None:
+    """The overall index: the weighted mean of (dimension weight, dimension score 0-100) pairs, leaving out
+    dimensions without a score; None when none has one. The one formula for a response, a department and a
+    comparison row (source: the questionnaire's dimension weights, design/scoring). Sums are ``math.fsum``
+    (exactly rounded), so the index does not depend on the order of the dimensions."""
+    scored = [(weight, score) for weight, score in weighted_scores if score is not None]
+    total = math.fsum(weight for weight, _ in scored)
     if not total:
         return None
-    return sum(d.weight * d.score for d in scored) / total
+    return math.fsum(weight * score for weight, score in scored) / total
+
+
+def overall_index(dimensions: Iterable[DimensionScore]) -> float | None:
+    """Weighted mean of the dimensions that have a score; None when none has (see ``weighted_index``)."""
+    return weighted_index((d.weight, d.score) for d in dimensions)
 
 
 def grade_for(questionnaire: Questionnaire, index: float | None, red_line_hit: bool) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level
+from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level, weighted_index
 
 
 @dataclass(slots=True)
@@ -34,6 +34,13 @@ class GroupStats:
     suppressed: bool
 
 
+def is_suppressed(n: int, min_group_size: int) -> bool:
+    """Whether a group of ``n`` respondents is too small to show: fewer than ``min_group_size``, including
+    none. The one suppression rule (source: design/domain.md, the confidentiality threshold): whoever may only
+    see aggregates sees no figures for such a group, on pages, exports, PDFs and the API alike."""
+    return n < min_group_size
+
+
 @lru_cache(maxsize=4096)
 def t_critical(degrees_of_freedom: int) -> float:
     """The two-sided 95% critical value of Student's t (cached: comparisons need thousands)."""
@@ -43,13 +50,13 @@ def t_critical(degrees_of_freedom: int) -> float:
 def describe(values: Sequence[float], min_group_size: int = 1) -> GroupStats:
     n = len(values)
     if n == 0:
-        return GroupStats(0, None, None, None, None, n < min_group_size)
+        return GroupStats(0, None, None, None, None, is_suppressed(n, min_group_size))
     mean = math.fsum(values) / n
     if n == 1:
-        return GroupStats(1, mean, None, None, None, n < min_group_size)
+        return GroupStats(1, mean, None, None, None, is_suppressed(n, min_group_size))
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
     half = t_critical(n - 1) * sd / math.sqrt(n)
-    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), n < min_group_size)
+    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), is_suppressed(n, min_group_size))
 
 
 def from_running_totals(
@@ -61,14 +68,14 @@ def from_running_totals(
     departments needs no standard deviations).
     """
     if n == 0:
-        return GroupStats(0, None, None, None, None, n < min_group_size)
+        return GroupStats(0, None, None, None, None, is_suppressed(n, min_group_size))
     mean = total / n
     if n == 1 or not spread:
-        return GroupStats(n, mean, None, None, None, n < min_group_size)
+        return GroupStats(n, mean, None, None, None, is_suppressed(n, min_group_size))
     variance = max(0.0, (total_squares - n * mean * mean) / (n - 1))
     sd = math.sqrt(variance)
     half = t_critical(n - 1) * sd / math.sqrt(n)
-    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), n < min_group_size)
+    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), is_suppressed(n, min_group_size))
 
 
 @dataclass(frozen=True)
@@ -159,9 +166,7 @@ def department_result(
                 maturity_level(questionnaire, score),
             )
         )
-    scored = [d for d in dimensions if d.score is not None]
-    total = math.fsum(d.weight for d in scored)
-    overall = math.fsum(d.weight * d.score for d in scored) / total if total else None
+    overall = weighted_index((d.weight, d.score) for d in dimensions)
     hits: dict[str, RedLineHit] = {}
     for card in ([checklist_card] if checklist_card else []) + staff_cards:
         for hit in card.red_lines:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
+from surveyapp.domain.scoring import weighted_index
+from surveyapp.domain.stats import GroupStats, combine, from_running_totals, is_suppressed, part_weights
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
@@ -108,10 +110,41 @@ def department_scores_from_totals(
             staff[dimension.key].mean, staff_weights.get(dimension.key, 0.0),
             checklist[dimension.key], checklist_weights.get(dimension.key, 0.0),
         )  # fmt: skip
-    scored = [(d.weight, dimensions[d.key]) for d in questionnaire.dimensions if dimensions[d.key] is not None]
-    weight = sum(w for w, _ in scored)
-    overall = sum(w * v for w, v in scored) / weight if weight else None
+    overall = weighted_index((d.weight, dimensions[d.key]) for d in questionnaire.dimensions)
     return DepartmentScores(organisation_id, dimensions, staff, checklist, overall, red_lines)
+
+
+# -- trend over rounds ---------------------------------------------------------------------------
+
+# How many rounds a trend shows, the current one included: the same window on the comparison page
+# and in the PDF scorecard.
+TREND_ROUNDS = 5
+
+
+def trend_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
+    """``round_`` and the rounds before it of the same agency and questionnaire, at most ``TREND_ROUNDS``,
+    oldest first."""
+    newest_first = db.session.scalars(
+        select(AssessmentRound)
+        .where(
+            AssessmentRound.questionnaire_key == round_.questionnaire_key,
+            AssessmentRound.organisation_id == round_.organisation_id,
+            AssessmentRound.created_at <= round_.created_at,
+        )
+        .order_by(AssessmentRound.created_at.desc(), AssessmentRound.id.desc())
+        .limit(TREND_ROUNDS)
+    ).all()
+    return newest_first[::-1]
+
+
+def median_overall_trend(round_: AssessmentRound) -> tuple[list[str], list[float | None]]:
+    """Round names and the median department overall index of each, over ``trend_rounds``."""
+    names, medians = [], []
+    for earlier in trend_rounds(round_):
+        overall = [s.overall for s in round_department_scores(earlier).values() if s.overall is not None]
+        names.append(earlier.name)
+        medians.append(statistics.median(overall) if overall else None)
+    return names, medians
 
 
 # -- the comparison page ----------------------------------------------------------------------
@@ -167,7 +200,7 @@ def compare_departments(
     for department in departments:
         result = scores.get(department.id)
         staff_n = max([s.n for s in result.staff.values()]) if result and result.staff else 0
-        suppressed = 0 < staff_n < min_group_size or (bool(level or post) and staff_n < min_group_size)
+        suppressed = is_suppressed(staff_n, min_group_size)
         dims = {d.key: None for d in questionnaire.dimensions}
         overall = None
         if result and not suppressed:
@@ -242,7 +275,7 @@ def training_needs(
     needs = []
     for (org, level, post), by_dimension in sorted(groups.items()):
         staff = max(n for n, _ in by_dimension.values())
-        if staff < min_group_size:
+        if is_suppressed(staff, min_group_size):
             needs.append(TrainingNeed(org, level, post, staff, True, [], []))
             continue
         means = sorted((total / n, dimension) for dimension, (n, total) in by_dimension.items())[:weakest]

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import Text, cast, func, select
 
 from surveyapp.domain.questionnaire import Questionnaire
+from surveyapp.domain.stats import is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
 from surveyapp.services.comparison import Comparison
@@ -36,7 +37,7 @@ def large_enough_departments(round_: AssessmentRound, organisation_ids: list[int
                Response.status == ResponseStatus.SUBMITTED, Response.organisation_id.in_(organisation_ids))
         .group_by(Response.organisation_id)
     ).all()  # fmt: skip
-    return {org for org, n in counts if n >= min_group_size}
+    return {org for org, n in counts if not is_suppressed(n, min_group_size)}
 
 
 def _exported_departments(

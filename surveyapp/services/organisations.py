@@ -1,10 +1,12 @@
-"""The organisation tree: import and export as CSV (code, kind, parent_code, three names)."""
+"""The organisation tree: create or change one organisation, import and export as CSV (code, kind,
+parent_code, three names). Web, CLI and import all write organisations through here, audited."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.extensions import db
@@ -18,6 +20,72 @@ class OrganisationImportError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class OrganisationError(ValueError):
+    """A refused change to one organisation; ``field`` is the form field at fault ("code" or "parent")."""
+
+    def __init__(self, field: str, message):
+        super().__init__(message)
+        self.field = field
+
+
+def organisation_by_code(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+def organisation_by_id(organisation_id: int | None) -> Organisation | None:
+    return db.session.get(Organisation, organisation_id) if organisation_id else None
+
+
+def all_organisations() -> list[Organisation]:
+    """Every organisation, by code."""
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
+
+
+def is_below(node: Organisation | None, ancestor: Organisation) -> bool:
+    """Whether ``node`` is ``ancestor`` or lies under it in the tree."""
+    while node is not None:
+        if node.id == ancestor.id:
+            return True
+        node = node.parent
+    return False
+
+
+def save_organisation(
+    organisation: Organisation | None,
+    *,
+    code: str,
+    kind: str,
+    name_zh_hans: str,
+    name_zh_hant: str,
+    name_en: str,
+    parent: Organisation | None,
+    actor=None,
+) -> Organisation:
+    """Create (``organisation`` None) or change one organisation, audited, and commit.
+
+    Rules: the code is unique; the parent exists (the caller resolves it; None for a root) and is
+    not the organisation itself or one below it. Raises ``OrganisationError`` with nothing written.
+    Scope checks (may this actor put it there?) are the caller's, through ``permissions``.
+    """
+    code = code.strip()
+    clash = organisation_by_code(code)
+    if clash is not None and clash is not organisation:
+        raise OrganisationError("code", _l("This code is used already."))
+    if organisation is not None and parent is not None and is_below(parent, organisation):
+        raise OrganisationError("parent", _l("An organisation cannot belong to itself or to one below it."))
+    created = organisation is None
+    organisation = organisation or Organisation()
+    organisation.code, organisation.kind = code, kind.strip()
+    organisation.name_zh_hans, organisation.name_zh_hant = name_zh_hans.strip(), name_zh_hant.strip()
+    organisation.name_en = name_en.strip()
+    organisation.parent = parent
+    db.session.add(organisation)
+    db.session.flush()
+    record_event("organisation.create" if created else "organisation.update", actor=actor, obj=organisation, code=code)
+    db.session.commit()
+    return organisation
 
 
 def organisation_ids_in_scope(user) -> set[int] | None:

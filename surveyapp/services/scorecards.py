@@ -28,7 +28,12 @@ from surveyapp.reporting.report import (
 )
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
-from surveyapp.services.comparison import DepartmentScores, round_department_scores, staff_and_checklist_parts
+from surveyapp.services.comparison import (
+    DepartmentScores,
+    round_department_scores,
+    staff_and_checklist_parts,
+    trend_rounds,
+)
 from surveyapp.services.reports_data import round_reliability
 from surveyapp.services.scores import department_result_for, scorecard_of
 
@@ -49,16 +54,7 @@ class RoundContext:
 
 def round_context(round_: AssessmentRound) -> RoundContext:
     questionnaire = round_.questionnaire
-    earlier = db.session.scalars(
-        select(AssessmentRound)
-        .where(
-            AssessmentRound.questionnaire_key == round_.questionnaire_key,
-            AssessmentRound.organisation_id == round_.organisation_id,
-            AssessmentRound.created_at <= round_.created_at,
-        )
-        .order_by(AssessmentRound.created_at, AssessmentRound.id)
-    ).all()
-    trend = [(r.name, round_department_scores(r)) for r in earlier[-5:]]
+    trend = [(r.name, round_department_scores(r)) for r in trend_rounds(round_)]
     _, dimensions = round_reliability(round_)
     return RoundContext(
         round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend

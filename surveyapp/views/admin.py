@@ -21,6 +21,12 @@ from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.services.audit import record_event
 from surveyapp.services.demo import UNUSABLE_PASSWORD
 from surveyapp.services.invitations import InvitationError, create_invitations
+from surveyapp.services.organisations import (
+    OrganisationError,
+    all_organisations,
+    organisation_by_id,
+    save_organisation,
+)
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
@@ -29,6 +35,7 @@ from surveyapp.services.questionnaires import (
 from surveyapp.services.reports_data import round_progress, round_reliability
 from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round
 from surveyapp.services.users import AccountError, create_user, reset_password, update_account
+from surveyapp.views.guards import round_in_scope_or_abort
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,14 +48,6 @@ ALPHA_LABELS = {
     "poor": _l("poor"),
     "unacceptable": _l("unacceptable"),
 }
-
-
-def round_in_scope_or_abort(round_id: int) -> AssessmentRound:
-    """A round the current administrator's scope covers: 404 when it does not exist, 403 outside the scope."""
-    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
-    if not in_scope(current_user, round_.organisation):
-        abort(403)
-    return round_
 
 
 @bp.get("/rounds")
@@ -101,8 +100,7 @@ def round_reliability_page(round_id: int):
 
 
 def _organisations_in_scope() -> list[Organisation]:
-    rows = db.session.scalars(select(Organisation).order_by(Organisation.code)).all()
-    return [o for o in rows if in_scope(current_user, o)]
+    return [o for o in all_organisations() if in_scope(current_user, o)]
 
 
 def _label(organisation: Organisation) -> str:
@@ -230,38 +228,20 @@ def _prepare_organisation_form(form: OrganisationForm) -> None:
 
 
 def _save_organisation(form: OrganisationForm, organisation: Organisation | None):
-    parent = db.session.get(Organisation, form.parent_id.data) if form.parent_id.data else None
+    parent = organisation_by_id(form.parent_id.data)
     if parent is None and current_user.role != Role.SYSADMIN and current_user.organisation_id is not None:
         form.parent_id.errors.append(_l("Choose where it belongs in your scope."))
         return None
     if parent is not None and not in_scope(current_user, parent):
         abort(403)
-    clash = db.session.scalar(select(Organisation).where(Organisation.code == form.code.data))
-    if clash is not None and clash is not organisation:
-        form.code.errors.append(_l("This code is used already."))
+    try:
+        return save_organisation(
+            organisation, code=form.code.data, kind=form.kind.data, name_zh_hans=form.name_zh_hans.data,
+            name_zh_hant=form.name_zh_hant.data, name_en=form.name_en.data, parent=parent, actor=current_user,
+        )  # fmt: skip
+    except OrganisationError as exc:
+        (form.code if exc.field == "code" else form.parent_id).errors.append(str(exc))
         return None
-    if organisation is not None and parent is not None and _is_below(parent, organisation):
-        form.parent_id.errors.append(_l("An organisation cannot belong to itself or to one below it."))
-        return None
-    created = organisation is None
-    organisation = organisation or Organisation()
-    for name in ("code", "kind", "name_zh_hans", "name_zh_hant", "name_en"):
-        setattr(organisation, name, getattr(form, name).data.strip())
-    organisation.parent = parent
-    db.session.add(organisation)
-    db.session.flush()
-    record_event("organisation.create" if created else "organisation.update", actor=current_user, obj=organisation,
-                 code=organisation.code)  # fmt: skip
-    db.session.commit()
-    return organisation
-
-
-def _is_below(node: Organisation, ancestor: Organisation) -> bool:
-    while node is not None:
-        if node.id == ancestor.id:
-            return True
-        node = node.parent
-    return False
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, stream_with_context
 
 from surveyapp.extensions import csrf, db
+from surveyapp.i18n import catalogue
 from surveyapp.models import AssessmentRound
 from surveyapp.permissions import Role, has_role, in_scope
 from surveyapp.services.api_tokens import _Authenticated, token_for
@@ -99,9 +100,7 @@ def scores(round_id: int):
 @token_required("read:exports")
 def answers(round_id: int):
     round_ = _round(round_id)
-    lang = request.args.get("lang", "zh_Hans").replace("-", "_")
-    if lang not in current_app.config["LANGUAGES"]:
-        lang = "zh_Hans"
+    lang = catalogue(request.args.get("lang")) or "zh_Hans"
     departments = [d.id for d in round_.departments if in_scope(g.api_user, d)]
     anonymise = not has_role(g.api_user, Role.ADMIN)
     rows = answer_rows(round_, departments, lang, anonymise, current_app.config["MIN_GROUP_SIZE"])

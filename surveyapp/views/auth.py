@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from surveyapp.extensions import limiter, login_manager
 from surveyapp.forms.auth import ChangePasswordForm, LoginForm
 from surveyapp.services import users as user_service
-from surveyapp.views.main import safe_next
+from surveyapp.views.guards import safe_next
 
 bp = Blueprint("auth", __name__)
 

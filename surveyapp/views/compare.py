@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, after_this_request, current_app, render_template, request, send_file
@@ -22,7 +21,7 @@ from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
     compare_departments,
-    round_department_scores,
+    median_overall_trend,
     training_needs,
 )
 from surveyapp.services.exports import (
@@ -133,16 +132,8 @@ def chart(kind: str):
                                   you_label=names.get(mine.organisation_id, "") if mine else "",
                                   target=comparison.target)  # fmt: skip
     elif kind == "trend":
-        earlier = [
-            r for r in _rounds_in_scope()
-            if r.questionnaire_key == round_.questionnaire_key and r.organisation_id == round_.organisation_id
-            and r.created_at <= round_.created_at
-        ][:6][::-1]  # fmt: skip
-        medians = []
-        for r in earlier:
-            overall = [s.overall for s in round_department_scores(r).values() if s.overall is not None]
-            medians.append(statistics.median(overall) if overall else None)
-        svg = charts.trend_chart([r.name for r in earlier], {_("Median overall index"): medians}, lang)
+        names, medians = median_overall_trend(round_)
+        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 
 from surveyapp.extensions import db
 from surveyapp.services.diagnostics import database_status
+from surveyapp.views.guards import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -21,16 +20,6 @@ def healthz():
     status = database_status(db.engine)
     body = {"status": "ok" if status == "ok" else "degraded", "database": status}
     return jsonify(body), 200 if status == "ok" else 503
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site relative paths are followed after a redirect-style action."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.get("/language/<code>")

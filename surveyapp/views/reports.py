@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from surveyapp.config import LANGUAGES
 from surveyapp.extensions import db
+from surveyapp.i18n import catalogue
 from surveyapp.models import AssessmentRound, ReportJob, Response, ResponseStatus
 from surveyapp.permissions import (
     Role,
@@ -33,8 +33,7 @@ from surveyapp.permissions import (
 from surveyapp.services.audit import record_event
 from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
-from surveyapp.views.admin import round_in_scope_or_abort
-from surveyapp.views.results import round_department_or_abort
+from surveyapp.views.guards import round_department_or_abort, round_in_scope_or_abort
 
 bp = Blueprint("reports", __name__)
 
@@ -48,9 +47,7 @@ JOB_STATUSES = {
 
 
 def _requested_language() -> str:
-    lang = request.values.get("lang") or str(get_locale())
-    lang = lang.replace("-", "_")
-    return lang if lang in LANGUAGES else str(get_locale())
+    return catalogue(request.values.get("lang")) or str(get_locale())
 
 
 def _send_pdf(path: Path, name: str):

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.scoring import HIDDEN, NOT_APPLICABLE, NOT_SCORED, SCORED, UNANSWERED
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, Response
-from surveyapp.permissions import can_view_department_results, can_view_response
+from surveyapp.models import Response
+from surveyapp.permissions import can_view_response
 from surveyapp.services import responses as response_service
 from surveyapp.services.scores import department_result_for, scorecard_of
+from surveyapp.views.guards import round_department_or_abort
 
 bp = Blueprint("results", __name__)
 
@@ -43,17 +44,6 @@ def response_explanation(response_id: int):
         NA=NA,
         lang=str(get_locale()),
     )
-
-
-def round_department_or_abort(round_id: int, organisation_id: int) -> tuple[AssessmentRound, Organisation]:
-    """A round and one of its departments, if the current user may see that department's results."""
-    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
-    department = db.session.get(Organisation, organisation_id) or abort(404)
-    if department not in round_.departments:
-        abort(404)
-    if not can_view_department_results(current_user, department):
-        abort(403)
-    return round_, department
 
 
 @bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/explanation")
