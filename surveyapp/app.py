@@ -59,6 +59,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_template_helpers(app, html_lang)
 
+    from surveyapp.forms.kinds import register_jinja
+
+    register_jinja(app)
+
     from surveyapp.cli import register_commands
 
     register_commands(app)

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from surveyapp.domain.kinds import CHOICE_KINDS, KINDS, REGISTRY, ItemKind
 from surveyapp.domain.questionnaire import (
-    KINDS,
     LANGUAGES,
     Band,
     Condition,
@@ -36,7 +36,6 @@ from surveyapp.domain.questionnaire import (
 )
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
-CHOICE_KINDS = ("single_choice", "multi_choice")
 CONDITION_OPS = ("equals", "not_equals", "selected", "above", "below")
 RESPONDENTS = ("staff", "coordinator")
 
@@ -390,17 +389,19 @@ class _Builder:
             if name not in ITEM_FIELDS:
                 self.problem(where, name, "unknown field")
         kind = raw.get("kind")
-        if kind not in KINDS:
+        rules = REGISTRY.get(kind) if isinstance(kind, str) else None
+        if rules is None:
             self.problem(where, "kind", f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
         weight = self.number(raw.get("weight"), where, "weight", 1.0)
         if weight <= 0:
             self.problem(where, "weight", f"must be positive, got {weight:g}")
         reverse = self.flag(raw.get("reverse"), where, "reverse", False)
-        if reverse and kind not in ("likert5", "yesno"):
-            self.problem(where, "reverse", "only likert5 and yesno items can be reversed")
+        if reverse and not (rules and rules.reversible):
+            reversible = " and ".join(name for name, k in REGISTRY.items() if k.reversible)
+            self.problem(where, "reverse", f"only {reversible} items can be reversed")
 
-        options = self.options(raw.get("options"), where, kind)
-        bands = self.bands(raw.get("bands"), where, kind)
+        options = self.options(raw.get("options"), where, rules)
+        bands = self.bands(raw.get("bands"), where, rules)
         show_if = self.condition(raw.get("show_if"), where, "show_if", earlier=earlier)
         red_line = None
         if raw.get("red_line") is not None:
@@ -409,7 +410,7 @@ class _Builder:
                 {"item": key, **(rule.get("when") or {})} if isinstance(rule.get("when"), dict) else None,
                 where,
                 "red_line.when",
-                kind=kind,
+                rules=rules,
                 options=options,
             )
             if condition is not None:
@@ -436,8 +437,8 @@ class _Builder:
             unit=self.text(raw.get("unit"), where, "unit", required=False),
         )
 
-    def options(self, raw: Any, where: str, kind: Any) -> tuple[Option, ...]:
-        if kind not in CHOICE_KINDS:
+    def options(self, raw: Any, where: str, rules: ItemKind | None) -> tuple[Option, ...]:
+        if rules is None or not rules.has_options:
             if raw is not None:
                 self.problem(where, "options", f"only {' and '.join(CHOICE_KINDS)} items have options")
             return ()
@@ -457,8 +458,8 @@ class _Builder:
             options.append(Option(value, self.text(entry.get("label"), where, f"options.{value}.label"), score))
         return tuple(options)
 
-    def bands(self, raw: Any, where: str, kind: Any) -> tuple[Band, ...]:
-        if kind != "number":
+    def bands(self, raw: Any, where: str, rules: ItemKind | None) -> tuple[Band, ...]:
+        if rules is None or not rules.has_bands:
             if raw is not None:
                 self.problem(where, "bands", "only number items have score bands")
             return ()
@@ -482,7 +483,7 @@ class _Builder:
             )
         return tuple(bands)
 
-    def condition(self, raw, where, field, *, earlier=None, kind=None, options=()) -> Condition | None:
+    def condition(self, raw, where, field, *, earlier=None, rules=None, options=()) -> Condition | None:
         if raw is None:
             return None
         if not isinstance(raw, dict) or "item" not in raw:
@@ -500,14 +501,14 @@ class _Builder:
             if target is None:
                 self.problem(where, field, f"points at {target_key!r}, which is not an earlier item of this part")
                 return None
-            kind, options = target.kind, target.options
+            rules, options = REGISTRY.get(target.kind), target.options
         value = raw[op]
         if op in ("above", "below") and (isinstance(value, bool) or not isinstance(value, int | float)):
             self.problem(where, field, f"{op} needs a number, got {value!r}")
-        if op == "selected" and kind != "multi_choice":
+        if op == "selected" and not (rules and rules.multiple):
             self.problem(where, field, "selected applies to multi_choice items only")
         if op in ("equals", "not_equals", "selected"):
-            allowed = _answer_values(kind, options)
+            allowed = rules.allowed_values(options) if rules else None
             if allowed is not None and str(value) not in allowed:
                 self.problem(where, field, f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})")
         # Normalise so that a definition read from YAML, XLSX or JSON compares equal.
@@ -516,16 +517,6 @@ class _Builder:
         else:
             value = str(value)
         return Condition(str(target_key), op, value)
-
-
-def _answer_values(kind: Any, options) -> set[str] | None:
-    if kind == "yesno":
-        return {"yes", "no"}
-    if kind == "likert5":
-        return {"1", "2", "3", "4", "5"}
-    if kind in CHOICE_KINDS:
-        return {option.value for option in options}
-    return None
 
 
 def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from surveyapp.definitions.loader import Problem, QuestionnaireError, parse_definition
+from surveyapp.domain.kinds import LIKERT_LIST, REGISTRY, YESNO_LIST, kind_for_xlsform, kind_of
 from surveyapp.domain.questionnaire import LANGUAGES, Questionnaire, Text
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文 (zh-Hans)", "zh_Hant": "繁體中文 (zh-Hant)", "en": "English (en)"}
@@ -58,8 +59,6 @@ DEFAULT_LIKERT = {
     "zh_Hant": ["非常不同意", "不同意", "普通", "同意", "非常同意"],
     "en": ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
 }
-LIKERT_LIST = "likert5"
-YESNO_LIST = "yesno"
 
 _RELEVANT_PATTERNS = [
     (re.compile(r"^\$\{(\w+)\}\s*=\s*'([^']*)'$"), "equals"),
@@ -356,25 +355,16 @@ def _read_item(reader: _Reader, sheet: _Sheet, number: int, row: dict, words: li
             return None
         options = choices[words[1]]
         values = [o["value"] for o in options]
-        if head == "select_one" and words[1] == LIKERT_LIST:
-            item["kind"] = "likert5"
-        elif head == "select_one" and sorted(values) == ["no", "yes"] and not any("score" in o for o in options):
-            item["kind"] = "yesno"
-        else:
-            item["kind"] = "single_choice" if head == "select_one" else "multi_choice"
+        item["kind"] = kind_for_xlsform(head, words[1], values, any("score" in o for o in options), override)
+        if kind_of(item["kind"]).has_options:
             item["options"] = options
-    elif head in ("integer", "decimal"):
-        item["kind"] = "number"
-    elif head == "date":
-        item["kind"] = "date"
-    elif head == "text":
-        item["kind"] = "evidence_url" if override == "evidence_url" else "text"
-    elif head == "file":
-        item["kind"] = "evidence_file"
     else:
-        reader.problem(*where, "type", f"unsupported type {' '.join(words) or '(empty)'!r}")
-        return None
-    if override and override not in (item["kind"], "evidence_url"):
+        item["kind"] = kind_for_xlsform(head, None, [], False, override)
+        if item["kind"] is None:
+            reader.problem(*where, "type", f"unsupported type {' '.join(words) or '(empty)'!r}")
+            return None
+    overrides = {item["kind"]} | {k.xlsform_kind() for k in REGISTRY.values() if k.xlsform_kind()}
+    if override and override not in overrides:
         reader.problem(*where, "kind", f"{override!r} does not fit type {' '.join(words)!r}")
 
     hint = reader.texts(sheet, row, number, "hint", required=False)
@@ -573,29 +563,18 @@ def _survey_row(columns: list[str], row: dict[str, Any], **texts: Text | None) -
 
 
 def _item_row(item, choices_sheet) -> tuple[dict[str, Any], dict[str, Text | None]]:
-    kind_to_type = {
-        "likert5": f"select_one {LIKERT_LIST}",
-        "yesno": f"select_one {YESNO_LIST}",
-        "number": "decimal",
-        "date": "date",
-        "text": "text",
-        "evidence_url": "text",
-        "evidence_file": "file",
-    }
-    row: dict[str, Any] = {"name": item.key, "dimension": item.dimension}
-    if item.kind in ("single_choice", "multi_choice"):
-        list_name = f"{item.key}_options"
-        row["type"] = ("select_one " if item.kind == "single_choice" else "select_multiple ") + list_name
+    kind = kind_of(item)
+    row: dict[str, Any] = {"name": item.key, "dimension": item.dimension, "type": kind.xlsform_type(item)}
+    if kind.has_options:
+        list_name = row["type"].split()[-1]
         for option in item.options:
             choices_sheet.append(
                 [list_name, option.value]
                 + _text_cells(option.label)
                 + [None if option.score is None else _fmt(option.score)]
             )
-    else:
-        row["type"] = kind_to_type[item.kind]
-    if item.kind == "evidence_url":
-        row["kind"] = "evidence_url"
+    if kind.xlsform_kind():
+        row["kind"] = kind.xlsform_kind()
     row["required"] = "yes" if item.required else "no"
     if item.weight != 1:
         row["weight"] = _fmt(item.weight)

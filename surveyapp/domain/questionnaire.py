@@ -18,18 +18,7 @@ from typing import Any
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 
-KINDS = (
-    "likert5",
-    "yesno",
-    "single_choice",
-    "multi_choice",
-    "number",
-    "date",
-    "text",
-    "evidence_url",
-    "evidence_file",
-)
-SCORED_KINDS = ("likert5", "yesno", "single_choice", "multi_choice", "number")
+# The item kinds (names, and all behaviour that differs by kind) are in ``kinds``.
 
 
 class _NotApplicable:
@@ -159,7 +148,9 @@ class Item:
 
     @property
     def scored(self) -> bool:
-        return self.kind in SCORED_KINDS
+        from surveyapp.domain.kinds import kind_of
+
+        return kind_of(self).scored
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == str(value)), None)
@@ -291,9 +282,10 @@ def visible_items(items, answers: Mapping[str, Any]) -> list[Item]:
 
 def unanswered_required(items, answers: Mapping[str, Any]) -> list[Item]:
     """Visible required items with no answer (N/A counts as an answer)."""
+    from surveyapp.domain.kinds import kind_of
+
     missing = []
     for item in visible_items(items, answers):
-        value = answers.get(item.key)
-        if item.required and (value is None or value == "" or value == []):
+        if item.required and not kind_of(item).is_answered(answers.get(item.key)):
             missing.append(item)
     return missing

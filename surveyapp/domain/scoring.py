@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from surveyapp.domain.kinds import kind_of, likert_score  # noqa: F401  (likert_score: re-exported)
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire, Text, visible_items
 
 SCORED = "scored"
@@ -82,36 +83,15 @@ class ScoreCard:
         return next(d for d in self.dimensions if d.key == key)
 
 
-def likert_score(value: int, reverse: bool = False) -> float:
-    """(x − 1) / 4 × 100, or (5 − x) / 4 × 100 for a reverse-worded item."""
-    if value not in (1, 2, 3, 4, 5):
-        raise ValueError(f"a five-point answer must be 1 to 5, got {value!r}")
-    return (5 - value) / 4 * 100 if reverse else (value - 1) / 4 * 100
-
-
 def item_score(item: Item, answer: Any) -> float | None:
-    """The 0–100 score of one answer to ``item``; None when the item or answer carries no score."""
+    """The 0–100 score of one answer to ``item``; None when the item or answer carries no score.
+
+    The rule per kind is the kind's ``score`` (``kinds``): likert5 (x − 1) / 4 × 100, yes/no 100 or 0,
+    a choice its option's score (multi_choice: the sum, at most 100), a number its band's score.
+    """
     if answer is None or answer is NA or not item.scored:
         return None
-    if item.kind == "likert5":
-        return likert_score(int(answer), item.reverse)
-    if item.kind == "yesno":
-        positive = str(answer) == "yes"
-        return 0.0 if positive == item.reverse else 100.0
-    if item.kind == "single_choice":
-        option = item.option(str(answer))
-        return option.score if option else None
-    if item.kind == "multi_choice":
-        scores = [item.option(str(v)).score for v in answer if item.option(str(v)) is not None]
-        scores = [s for s in scores if s is not None]
-        return min(100.0, float(sum(scores))) if scores else 0.0
-    if item.kind == "number":
-        value = float(answer)
-        for band in item.bands:
-            if band.contains(value):
-                return band.score
-        return None
-    return None
+    return kind_of(item).score(item, answer)
 
 
 def score_items(items: Iterable[Item], answers: Mapping[str, Any]) -> list[ItemScore]:
@@ -127,7 +107,7 @@ def score_items(items: Iterable[Item], answers: Mapping[str, Any]) -> list[ItemS
             status, score = NOT_SCORED, None
         elif answer is NA and item.allow_na:
             status, score = NOT_APPLICABLE, None
-        elif answer is None or answer is NA or answer == "" or answer == []:
+        elif answer is NA or not kind_of(item).is_answered(answer):
             status, score = UNANSWERED, None
         else:
             score = item_score(item, answer)

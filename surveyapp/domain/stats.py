@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats as scipy_stats
 
+from surveyapp.domain.kinds import kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level, weighted_index
 
@@ -254,7 +255,7 @@ def reliability(questionnaire: Questionnaire, part_key: str, cards: Iterable[Sco
     part = questionnaire.part(part_key)
     result = []
     for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
-        keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
+        keys = [item.key for item in part.items if item.dimension == dimension_key and kind_of(item).scale]
         rows = []
         for card in cards:
             scores = {i.key: i.score for i in card.items if i.status == SCORED}

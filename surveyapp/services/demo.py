@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from surveyapp.domain.kinds import kind_of
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire, visible_items
 from surveyapp.domain.scoring import score_response
 from surveyapp.extensions import db
@@ -54,36 +55,7 @@ def _answer(item: Item, strength: float, rng: random.Random):
         return NA
     if not item.required and rng.random() < 0.3:
         return None
-    if item.kind == "likert5":
-        level = 1 + 4 * strength + rng.gauss(0, 0.8)
-        value = int(min(5, max(1, round(level))))
-        return 6 - value if item.reverse else value
-    if item.kind == "yesno":
-        good = rng.random() < strength
-        return ("no" if good else "yes") if item.reverse else ("yes" if good else "no")
-    if item.kind in ("single_choice", "multi_choice"):
-        ranked = sorted(item.options, key=lambda o: o.score or 0)
-        if item.kind == "single_choice":
-            index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.7))))
-            return ranked[index].value
-        return [o.value for o in item.options if rng.random() < strength] or None
-    if item.kind == "number":
-        if item.bands:
-            ranked = sorted(item.bands, key=lambda b: b.score)
-            index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.6))))
-            band = ranked[index]
-            low = band.min if band.min is not None else (band.max - 10 if band.max is not None else 0)
-            high = band.max if band.max is not None else low + 30
-            low = max(low, item.minimum if item.minimum is not None else low)
-            return int(max(low, min(high, rng.uniform(low, high))))
-        return int(rng.uniform(item.minimum or 0, min(item.maximum or 100, 100)))
-    if item.kind == "date":
-        return f"2026-01-{rng.randint(10, 31):02d}"
-    if item.kind == "evidence_url":
-        return f"https://www.example.gov.cn/evidence/{rng.randint(1, 99999)}"
-    if item.kind == "text":
-        return None
-    return None  # evidence files are not invented
+    return kind_of(item).demo_value(item, strength, rng)
 
 
 def _answers(part, profile: dict[str, float], rng: random.Random) -> dict:

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Iterator
 from openpyxl import Workbook
 from sqlalchemy import Text, cast, func, select
 
+from surveyapp.domain.kinds import answer_text
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.stats import is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
+from surveyapp.reporting.report import gettext_for
 from surveyapp.services.comparison import Comparison
 
 STREAM_BATCH = 5000
@@ -66,19 +68,14 @@ def _decode(raw):
     return raw  # a number: its text is what the CSV shows
 
 
-def _answer_text(item, value, is_na: bool, lang: str, na_label: str) -> str:
+def _answer_text(item, value, is_na: bool, questionnaire: Questionnaire, lang: str, na_label: str, gettext) -> str:
+    """An answer cell: ``na_label`` for N/A, blank for no answer, else the kind registry's wording (the
+    scorecard's: 是, ``17 小时``, ``4 · 同意``…)."""
     if is_na:
         return na_label
-    if value is None:
+    if value is None or value == "":
         return ""
-    if item.kind in ("single_choice",):
-        option = item.option(value)
-        return option.label.get(lang) if option else str(value)
-    if item.kind == "multi_choice":
-        return "; ".join(item.option(v).label.get(lang) if item.option(v) else str(v) for v in value)
-    if item.kind == "evidence_file":
-        return str(value.get("name", ""))
-    return str(value)
+    return answer_text(item, value, questionnaire, lang, gettext)
 
 
 def answer_rows(
@@ -89,8 +86,10 @@ def answer_rows(
     min_group_size: int,
     na_label: str = "N/A",
 ) -> Iterator[list]:
-    """Header, then one row per submitted response with one column per question."""
+    """Header, then one row per submitted response with one column per question; answers read as on
+    the scorecard in ``lang`` (``kinds.answer_text``)."""
     questionnaire = round_.questionnaire
+    gettext = gettext_for(lang)
     items = list(questionnaire.items)
     position = {item.key: i for i, item in enumerate(items)}
     by_key = {item.key: item for item in items}
@@ -127,7 +126,9 @@ def answer_rows(
             offset = len(meta)
             for key, value, is_na in answers.get(response_id, ()):
                 if key in position:
-                    row[offset + position[key]] = _answer_text(by_key[key], value, is_na, lang, na_label)
+                    row[offset + position[key]] = _answer_text(
+                        by_key[key], value, is_na, questionnaire, lang, na_label, gettext
+                    )
             yield row
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from surveyapp.domain.questionnaire import NA, visible_items
 from surveyapp.extensions import db, login_manager
+from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
 from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
@@ -141,7 +142,7 @@ def page(response_id: int, page: int):
     page_answers = answers_from_form(form, items)
     stored_files, replaced_files = [], []
     for item in items:
-        if item.kind != "evidence_file":
+        if not field_kind(item).upload:
             continue
         upload = request.files.get(item.key)
         if upload is not None and upload.filename:
@@ -216,7 +217,7 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
             answers=answers,
             progress=_progress(response, answers),
             numbers={item.key: number for number, item in enumerate(part.items, start=1)},
-            has_files=any(item.kind == "evidence_file" for item in rendered),
+            has_files=any(field_kind(item).upload for item in rendered),
             lang=_lang(),
             NA=NA,
             NA_SUFFIX=NA_SUFFIX,

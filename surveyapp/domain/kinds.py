@@ -1,0 +1,309 @@
+"""Item kinds: one object per kind, in one registry. The only home of behaviour that depends on a kind.
+
+Every rule that differs between a five-point item, a yes/no item, a choice, a number… lives on the
+kind's object here: how an answer scores, whether it counts as answered, which values it may take,
+how it reads as text in a language (scorecards, exports and web pages all call ``answer_text``), its
+XLSForm type, and how the demo invents one. The form field of each kind lives beside it in
+``surveyapp/forms/kinds.py`` (a registry keyed by the same names). A new kind is one class here, one
+there; nothing else branches on ``item.kind`` (``tests/domain/test_kinds.py`` enforces it).
+
+Answers are plain values (see ``questionnaire``): ``int`` 1–5 for likert5, ``"yes"``/``"no"``, an
+option value, a list of option values, a number, an ISO date string, text, a URL, or a stored file
+reference (a dict with at least ``name``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from surveyapp.domain.questionnaire import NA, Item, Option, Questionnaire
+
+Gettext = Callable[[str], str]
+
+# XLSForm list names this project writes and recognises (choices sheet).
+LIKERT_LIST = "likert5"
+YESNO_LIST = "yesno"
+LIST_SEPARATOR = "、"  # between the chosen options of a multi_choice answer (Chinese enumeration comma)
+
+
+class ItemKind:
+    """Behaviour shared by all kinds; subclasses override what differs.
+
+    Attributes (class-level facts a caller may test instead of the kind's name):
+      ``name``: the kind as written in a definition; ``scored``: answers carry a 0–100 score;
+      ``reversible``: ``reverse: true`` is allowed; ``has_options`` / ``has_bands``: the item
+      declares options / number score bands; ``multiple``: the answer is a list (the ``selected``
+      condition applies); ``scale``: a rating-scale item used for Cronbach's alpha;
+      ``link``: ``"url"`` or ``"file"`` when the answer points at evidence, else None.
+    """
+
+    name: str = ""
+    scored = False
+    reversible = False
+    has_options = False
+    has_bands = False
+    multiple = False
+    scale = False
+    link: str | None = None
+    xlsform_base = "text"
+
+    def score(self, item: Item, answer: Any) -> float | None:
+        """0–100 for a real answer (not None/NA); None when this answer carries no score."""
+        return None
+
+    def is_answered(self, value: Any) -> bool:
+        """True when ``value`` is an answer (N/A counts as one); None, "" and [] are not."""
+        return not (value is None or value == "" or value == [])
+
+    def allowed_values(self, options: Iterable[Option]) -> set[str] | None:
+        """The possible answers as strings, or None when any value of the kind's type may be given."""
+        return None
+
+    def text(self, item: Item, value: Any, questionnaire: Questionnaire, lang: str, gettext: Gettext) -> str:
+        """A real answer (not None/NA) as words in ``lang``; see ``answer_text``."""
+        return str(value)
+
+    def xlsform_type(self, item: Item) -> str:
+        """The XLSForm ``type`` cell of an item of this kind (``select_one <list>``, ``decimal``…)."""
+        return self.xlsform_base
+
+    def xlsform_kind(self) -> str | None:
+        """The value of this project's extra ``kind`` column, when the type alone does not tell the kind."""
+        return None
+
+    def demo_value(self, item: Item, strength: float, rng: random.Random) -> Any:
+        """A plausible answer from a respondent whose department scores ``strength`` (0–1); None: no answer."""
+        return None
+
+
+class Likert5(ItemKind):
+    name = "likert5"
+    scored = True
+    reversible = True
+    scale = True
+    xlsform_base = f"select_one {LIKERT_LIST}"
+
+    def score(self, item, answer):
+        return likert_score(int(answer), item.reverse)
+
+    def allowed_values(self, options):
+        return {"1", "2", "3", "4", "5"}
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        return f"{value} · {questionnaire.likert_labels[lang][int(value) - 1]}"
+
+    def demo_value(self, item, strength, rng):
+        level = 1 + 4 * strength + rng.gauss(0, 0.8)
+        value = int(min(5, max(1, round(level))))
+        return 6 - value if item.reverse else value
+
+
+class YesNo(ItemKind):
+    name = "yesno"
+    scored = True
+    reversible = True
+    xlsform_base = f"select_one {YESNO_LIST}"
+
+    def score(self, item, answer):
+        positive = str(answer) == "yes"
+        return 0.0 if positive == item.reverse else 100.0
+
+    def allowed_values(self, options):
+        return {"yes", "no"}
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        return gettext("Yes") if value == "yes" else gettext("No")
+
+    def demo_value(self, item, strength, rng):
+        good = rng.random() < strength
+        return ("no" if good else "yes") if item.reverse else ("yes" if good else "no")
+
+
+def _option_label(item: Item, value: Any, lang: str) -> str:
+    option = item.option(value)
+    return option.label.get(lang) if option else str(value)
+
+
+class SingleChoice(ItemKind):
+    name = "single_choice"
+    scored = True
+    has_options = True
+
+    def score(self, item, answer):
+        option = item.option(str(answer))
+        return option.score if option else None
+
+    def allowed_values(self, options):
+        return {option.value for option in options}
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        return _option_label(item, value, lang)
+
+    def xlsform_type(self, item):
+        return f"select_one {item.key}_options"
+
+    def demo_value(self, item, strength, rng):
+        ranked = sorted(item.options, key=lambda o: o.score or 0)
+        index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.7))))
+        return ranked[index].value
+
+
+class MultiChoice(ItemKind):
+    name = "multi_choice"
+    scored = True
+    has_options = True
+    multiple = True
+
+    def score(self, item, answer):
+        scores = [item.option(str(v)).score for v in answer if item.option(str(v)) is not None]
+        scores = [s for s in scores if s is not None]
+        return min(100.0, float(sum(scores))) if scores else 0.0
+
+    def allowed_values(self, options):
+        return {option.value for option in options}
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
+
+    def xlsform_type(self, item):
+        return f"select_multiple {item.key}_options"
+
+    def demo_value(self, item, strength, rng):
+        return [o.value for o in item.options if rng.random() < strength] or None
+
+
+class Number(ItemKind):
+    name = "number"
+    scored = True
+    has_bands = True
+    xlsform_base = "decimal"
+
+    def score(self, item, answer):
+        value = float(answer)
+        for band in item.bands:
+            if band.contains(value):
+                return band.score
+        return None
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        unit = item.unit.get(lang)
+        return f"{value} {unit}" if unit else str(value)
+
+    def demo_value(self, item, strength, rng):
+        if item.bands:
+            ranked = sorted(item.bands, key=lambda b: b.score)
+            index = min(len(ranked) - 1, max(0, round(strength * (len(ranked) - 1) + rng.gauss(0, 0.6))))
+            band = ranked[index]
+            low = band.min if band.min is not None else (band.max - 10 if band.max is not None else 0)
+            high = band.max if band.max is not None else low + 30
+            low = max(low, item.minimum if item.minimum is not None else low)
+            return int(max(low, min(high, rng.uniform(low, high))))
+        return int(rng.uniform(item.minimum or 0, min(item.maximum or 100, 100)))
+
+
+class Date(ItemKind):
+    name = "date"
+    xlsform_base = "date"
+
+    def demo_value(self, item, strength, rng):
+        return f"2026-01-{rng.randint(10, 31):02d}"
+
+
+class FreeText(ItemKind):
+    name = "text"
+    xlsform_base = "text"
+
+
+class EvidenceUrl(ItemKind):
+    name = "evidence_url"
+    link = "url"
+    xlsform_base = "text"
+
+    def xlsform_kind(self):
+        return "evidence_url"
+
+    def demo_value(self, item, strength, rng):
+        return f"https://www.example.gov.cn/evidence/{rng.randint(1, 99999)}"
+
+
+class EvidenceFile(ItemKind):
+    """An uploaded file; the answer is the stored file's reference (evidence files are not invented)."""
+
+    name = "evidence_file"
+    link = "file"
+    xlsform_base = "file"
+
+    def text(self, item, value, questionnaire, lang, gettext):
+        return str(value.get("name", "")) if isinstance(value, dict) else str(value)
+
+
+def likert_score(value: int, reverse: bool = False) -> float:
+    """(x − 1) / 4 × 100, or (5 − x) / 4 × 100 for a reverse-worded item. Raises ValueError outside 1–5."""
+    if value not in (1, 2, 3, 4, 5):
+        raise ValueError(f"a five-point answer must be 1 to 5, got {value!r}")
+    return (5 - value) / 4 * 100 if reverse else (value - 1) / 4 * 100
+
+
+REGISTRY: dict[str, ItemKind] = {
+    kind.name: kind
+    for kind in (
+        Likert5(),
+        YesNo(),
+        SingleChoice(),
+        MultiChoice(),
+        Number(),
+        Date(),
+        FreeText(),
+        EvidenceUrl(),
+        EvidenceFile(),
+    )
+}
+KINDS = tuple(REGISTRY)  # in definition order
+SCORED_KINDS = tuple(name for name, kind in REGISTRY.items() if kind.scored)
+CHOICE_KINDS = tuple(name for name, kind in REGISTRY.items() if kind.has_options)
+
+
+def kind_of(item: Item | str) -> ItemKind:
+    """The kind object of an item (or of a kind name). Raises KeyError for an unknown kind."""
+    name = item if isinstance(item, str) else item.kind
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown item kind {name!r} (known: {', '.join(KINDS)})") from None
+
+
+def answer_text(item: Item, value: Any, questionnaire: Questionnaire, lang: str, gettext: Gettext) -> str:
+    """A stored answer as words in ``lang``: the one wording used by scorecards, exports and web pages.
+
+    ``gettext`` translates the few fixed words ("Yes", "No", "Not applicable", "No answer") into ``lang``.
+    Examples (zh_Hans): ``"yes"`` → 是; ``17`` for a number with unit 小时 → ``17 小时``; 4 → ``4 · 比较同意``.
+    """
+    if value is NA:
+        return gettext("Not applicable")
+    kind = kind_of(item)
+    if not kind.is_answered(value):
+        return gettext("No answer")
+    return kind.text(item, value, questionnaire, lang, gettext)
+
+
+def kind_for_xlsform(head: str, list_name: str | None, option_values: list[str], scored_options: bool,
+                     override: str) -> str | None:  # fmt: skip
+    """The kind of an XLSForm survey row: ``head`` is the type's first word (lower case), ``list_name``
+    its choices list, ``option_values``/``scored_options`` describe that list, ``override`` is the
+    ``kind`` column. None when the type is not supported."""
+    if head == "select_one" and list_name == LIKERT_LIST:
+        return Likert5.name
+    if head == "select_one" and sorted(option_values) == ["no", "yes"] and not scored_options:
+        return YesNo.name
+    if head == "select_one":
+        return SingleChoice.name
+    if head == "select_multiple":
+        return MultiChoice.name
+    if head == "text" and override == EvidenceUrl.name:
+        return EvidenceUrl.name
+    by_type = {kind.xlsform_base: kind.name for kind in reversed(REGISTRY.values()) if " " not in kind.xlsform_base}
+    by_type["integer"] = Number.name
+    by_type["text"] = FreeText.name
+    return by_type.get(head)

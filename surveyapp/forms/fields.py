@@ -1,0 +1,73 @@
+"""Field classes and validators shared by the forms: the multi-checkbox field (defined once) and the
+checks on questionnaire answers (offered choice, web address, number and range)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveyapp.domain.questionnaire import Item
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (``macros/forms.html`` renders it by this name)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def choice_in(values, message=None):
+    """Refuse a value the question does not offer (tampered forms)."""
+    allowed = {str(v) for v in values}
+
+    def check(form, field):
+        data = field.data if isinstance(field.data, list) else [field.data]
+        if any(value not in (None, "") and str(value) not in allowed for value in data):
+            raise ValidationError(message or _l("Choose one of the answers offered."))
+
+    return check
+
+
+def web_address(form, field):
+    """Only http and https links are accepted as evidence."""
+    if not field.data:
+        return
+    parts = urlsplit(field.data.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+def number_or_blank(form, field):
+    if field.data in (None, ""):
+        return
+    try:
+        float(str(field.data).replace(",", ""))
+    except ValueError:
+        raise ValidationError(_l("Enter a number.")) from None
+
+
+def number_in_range(item: Item):
+    def check(form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            value = float(str(field.data).replace(",", ""))
+        except ValueError:
+            return  # number_or_blank reports it
+        low, high = item.minimum, item.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValidationError(
+                _l("Enter a number from %(low)s to %(high)s.", low=_fmt(low, "−∞"), high=_fmt(high, "∞"))
+            )
+
+    return check
+
+
+def _fmt(number, default):
+    if number is None:
+        return default
+    return int(number) if float(number).is_integer() else number
