@@ -34,6 +34,13 @@ def record_event(
     return event
 
 
+def log_access(action: str, *, actor=None, obj=None, **details) -> None:
+    """Record a read that must leave a trace (a download, an export) and commit it at once: such
+    requests write nothing else, and the record must exist before the content leaves."""
+    record_event(action, actor=actor, obj=obj, **details)
+    db.session.commit()
+
+
 def _request_address() -> str | None:
     from flask import has_request_context, request
 

@@ -15,9 +15,10 @@ from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_r
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.models.base import utcnow
-from surveyapp.permissions import anonymous_owner_key, can_answer_part
+from surveyapp.permissions import anonymous_owner_key, can_answer_part, can_edit_response
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
+from surveyapp.services.evidence import EvidenceError, discard_evidence, store_evidence
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
 
 
@@ -154,6 +155,57 @@ def save_page(response: Response, page_index: int, page_answers: dict[str, Any],
     db.session.commit()
 
 
+class UploadRefused(ValueError):
+    """An uploaded evidence file was refused; ``item_key`` names the question. Nothing was saved."""
+
+    def __init__(self, item_key: str, message):
+        super().__init__(message)
+        self.item_key = item_key
+
+
+def save_page_with_uploads(
+    response: Response,
+    page_index: int,
+    page_answers: dict[str, Any],
+    uploads: dict[str, Any],
+    removals: set[str],
+    actor,
+) -> None:
+    """Store one page's answers with its evidence files: ``uploads`` maps item keys to uploaded files
+    (werkzeug ``FileStorage``), ``removals`` names file items whose stored file the respondent removed.
+
+    All or nothing: files are stored first; when one is refused (``UploadRefused``) or the answers are
+    (``ResponseError``), the files stored by this call are deleted and the database is rolled back. Files
+    replaced or removed are deleted only after the answers are committed.
+    """
+    previous = answers_of(response)
+    page_answers = dict(page_answers)
+    stored, replaced = [], []
+    for key, upload in uploads.items():
+        try:
+            page_answers[key] = store_evidence(response.id, upload)
+        except EvidenceError as exc:
+            for value in stored:
+                discard_evidence(response.id, value)
+            raise UploadRefused(key, str(exc)) from None
+        stored.append(page_answers[key])
+        if isinstance(previous.get(key), dict):
+            replaced.append(previous[key])
+    for key in removals - set(uploads):
+        page_answers[key] = None
+        if isinstance(previous.get(key), dict):
+            replaced.append(previous[key])
+    try:
+        save_page(response, page_index, page_answers, actor)
+    except ResponseError:
+        db.session.rollback()
+        for value in stored:
+            discard_evidence(response.id, value)
+        raise
+    for value in replaced:
+        discard_evidence(response.id, value)
+
+
 def go_to_page(response: Response, page_index: int) -> None:
     """Remember the page a respondent is on, so they resume there on any device."""
     part = part_of(response)
@@ -168,7 +220,16 @@ def missing_answers(response: Response):
 
 
 def submit_response(response: Response, actor) -> None:
-    """Submit once. Refused while required questions are unanswered, or when already submitted."""
+    """Submit once. Refused while required questions are unanswered, or when already submitted
+    (``ResponseError``, with the session rolled back)."""
+    try:
+        _submit(response, actor)
+    except ResponseError:
+        db.session.rollback()
+        raise
+
+
+def _submit(response: Response, actor) -> None:
     _require_draft(response)
     missing = missing_answers(response)
     if missing:
@@ -221,3 +282,19 @@ def reopen_response(response: Response, actor, reason: str = "") -> None:
     response.submitted_at = None
     record_event("response.reopen", actor=actor, obj=response, reason=reason)
     db.session.commit()
+
+
+def editable_responses(user, rounds) -> dict[tuple[int, str], Response]:
+    """The responses of ``user``'s department in ``rounds`` that the user may still edit, by (round id, part)."""
+    if not rounds:
+        return {}
+    existing = {}
+    for response in db.session.scalars(
+        select(Response).where(
+            Response.round_id.in_([r.id for r in rounds]),
+            Response.organisation_id == user.organisation_id,
+        )
+    ):
+        if can_edit_response(user, response):
+            existing[(response.round_id, response.part)] = response
+    return existing

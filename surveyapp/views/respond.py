@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from surveyapp.domain.questionnaire import NA, visible_items
 from surveyapp.extensions import db, login_manager
@@ -17,8 +16,9 @@ from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
 from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
 from surveyapp.services import responses as response_service
-from surveyapp.services.audit import record_event
-from surveyapp.services.evidence import EvidenceError, discard_evidence, evidence_path, store_evidence
+from surveyapp.services.answers import answers_of, progress
+from surveyapp.services.audit import log_access
+from surveyapp.services.evidence import evidence_path
 from surveyapp.services.invitations import InvitationError, redeem_invitation
 from surveyapp.services.rounds import open_rounds_for
 
@@ -66,32 +66,12 @@ def _load_response(response_id: int, predicate) -> Response:
     return response
 
 
-def _progress(response: Response, answers) -> dict:
-    part = response_service.part_of(response)
-    shown = visible_items(part.items, answers)
-    answered = sum(1 for item in shown if answers.get(item.key) not in (None, "", []))
-    return {
-        "answered": answered,
-        "total": len(shown),
-        "percent": round(100 * answered / len(shown)) if shown else 0,
-    }
-
-
 @bp.get("/my")
 @login_required
 def index():
     """The rounds the user is asked to answer, with the state of each response."""
     rounds = open_rounds_for(current_user)
-    existing = {}
-    if rounds:
-        for response in db.session.scalars(
-            select(Response).where(
-                Response.round_id.in_([r.id for r, _ in rounds]),
-                Response.organisation_id == current_user.organisation_id,
-            )
-        ):
-            if can_edit_response(current_user, response):
-                existing[(response.round_id, response.part)] = response
+    existing = response_service.editable_responses(current_user, [r for r, _ in rounds])
     return render_template("respond/index.html", rounds=rounds, existing=existing, lang=_lang())
 
 
@@ -120,7 +100,7 @@ def page(response_id: int, page: int):
     if not 0 <= page < len(part.sections):
         abort(404)
     items = part.sections[page].items
-    answers = response_service.answers_of(response)
+    answers = answers_of(response)
     form_class = page_form_class(questionnaire, part.key, page, _lang())
 
     if request.method == "GET":
@@ -140,41 +120,22 @@ def page(response_id: int, page: int):
         return _render_page(response, questionnaire, part, page, form, answers, status=400)
 
     page_answers = answers_from_form(form, items)
-    stored_files, replaced_files = [], []
-    for item in items:
-        if not field_kind(item).upload:
-            continue
-        upload = request.files.get(item.key)
-        if upload is not None and upload.filename:
-            try:
-                page_answers[item.key] = store_evidence(response.id, upload)
-            except EvidenceError as exc:
-                form[item.key].errors = [str(exc)]
-                for value in stored_files:
-                    discard_evidence(response.id, value)
-                flash(_("Some answers need correcting; see the marked questions. Nothing was saved."), "error")
-                return _render_page(response, questionnaire, part, page, form, answers, status=400)
-            stored_files.append(page_answers[item.key])
-            if isinstance(answers.get(item.key), dict):
-                replaced_files.append(answers[item.key])
-        elif form._fields.get(item.key + "__remove") is not None and form[item.key + "__remove"].data:
-            page_answers[item.key] = None
-            if isinstance(answers.get(item.key), dict):
-                replaced_files.append(answers[item.key])
+    file_items = [item.key for item in items if field_kind(item).upload]
+    uploads = {key: request.files[key] for key in file_items if request.files.get(key) and request.files[key].filename}
+    removals = {key for key in file_items if key + "__remove" in form._fields and form[key + "__remove"].data}
     try:
-        response_service.save_page(response, page, page_answers, current_user)
+        response_service.save_page_with_uploads(response, page, page_answers, uploads, removals, current_user)
+    except response_service.UploadRefused as exc:
+        form[exc.item_key].errors = [str(exc)]
+        flash(_("Some answers need correcting; see the marked questions. Nothing was saved."), "error")
+        return _render_page(response, questionnaire, part, page, form, answers, status=400)
     except response_service.ResponseError as exc:
-        db.session.rollback()
-        for value in stored_files:
-            discard_evidence(response.id, value)
         for key, message in exc.item_errors.items():
             form[key].errors = [str(message)]
         flash(str(exc) + " " + _("Nothing was saved."), "error")
         return _render_page(response, questionnaire, part, page, form, answers, status=exc.status)
-    for value in replaced_files:
-        discard_evidence(response.id, value)
 
-    answers = response_service.answers_of(response)
+    answers = answers_of(response)
     if action == "previous":
         return redirect(url_for("respond.page", response_id=response.id, page=max(page - 1, 0)))
     if action == "save":
@@ -215,7 +176,7 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
             items=rendered,
             form=form,
             answers=answers,
-            progress=_progress(response, answers),
+            progress=progress(response, answers),
             numbers={item.key: number for number, item in enumerate(part.items, start=1)},
             has_files=any(field_kind(item).upload for item in rendered),
             lang=_lang(),
@@ -235,7 +196,7 @@ def review(response_id: int):
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     page_of = {item.key: index for index, section in enumerate(part.sections) for item in section.items}
-    answers = response_service.answers_of(response)
+    answers = answers_of(response)
     return render_template(
         "respond/review.html",
         response=response,
@@ -243,7 +204,7 @@ def review(response_id: int):
         part=part,
         missing=response_service.missing_answers(response),
         page_of=page_of,
-        progress=_progress(response, answers),
+        progress=progress(response, answers),
         lang=_lang(),
     )
 
@@ -255,7 +216,6 @@ def submit(response_id: int):
     try:
         response_service.submit_response(response, current_user)
     except response_service.ResponseError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         if exc.status == 409:
             return redirect(url_for("respond.view", response_id=response.id)), 303
@@ -270,7 +230,7 @@ def view(response_id: int):
     response = _load_response(response_id, _may_view)
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
-    answers = response_service.answers_of(response)
+    answers = answers_of(response)
     return render_template(
         "respond/view.html",
         response=response,
@@ -303,12 +263,11 @@ def reopen(response_id: int):
 @respondent_required
 def evidence(response_id: int, item_key: str):
     response = _load_response(response_id, _may_view)
-    value = response_service.answers_of(response).get(item_key)
+    value = answers_of(response).get(item_key)
     path = evidence_path(response.id, value) if isinstance(value, dict) else None
     if path is None:
         abort(404)
-    record_event("evidence.download", actor=current_user, obj=response, item=item_key)
-    db.session.commit()
+    log_access("evidence.download", actor=current_user, obj=response, item=item_key)
     return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
 
 
