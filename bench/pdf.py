@@ -4,7 +4,7 @@
 * the median time of a full department scorecard, and the ratio of the two;
 * bulk throughput for 200 departments with one process and with all cores, and the speed-up;
 * where the scorecard's time goes (charts; the document without charts);
-* the peak RSS of a render worker (its own high-water mark, see ``report.peak_rss_kib``).
+* the peak RSS of a render worker (its own high-water mark, see ``reporting.worker.peak_rss_kib``).
 
 Usage: .venv/bin/python bench/pdf.py [--departments 200] [--respondents 8] [--repeat 7]
 It works in a temporary folder with its own SQLite database; nothing of the instance is touched.

@@ -13,109 +13,18 @@ import gc
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from surveyapp.reporting.scorecard import ComparisonReportData, ScorecardData, plain
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates" / "reports"
 STATIC = PACKAGE / "static"
 TRANSLATIONS = PACKAGE / "translations"
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    number: int
-    text: str
-    part: str  # "staff" or "checklist"
-    score: float | None  # checklist: its score; staff: the mean over respondents
-    respondents: int  # staff respondents who answered (0 for checklist items)
-    answer: str = ""  # checklist answers in words
-    evidence_url: str = ""
-    basis: str = ""
-    red_line: bool = False
-
-
-@dataclass(frozen=True)
-class DimensionSection:
-    key: str
-    title: str
-    description: str
-    weight: float
-    score: float | None
-    grade: str  # label
-    maturity: str  # label
-    staff_n: int
-    staff_mean: float | None
-    staff_sd: float | None
-    staff_ci: tuple[float, float] | None
-    staff_suppressed: bool
-    checklist: float | None
-    alpha: float | None
-    items: tuple[ItemRow, ...]
-    strengths: tuple[str, ...]
-    weaknesses: tuple[str, ...]
-    recommendation: str
-    peer_median: float | None = None
-
-
-@dataclass(frozen=True)
-class TrainingRow:
-    title: str
-    description: str
-    dimensions: str
-    audience: str
-
-
-@dataclass(frozen=True)
-class ScorecardData:
-    """Everything one scorecard shows, in the reader's language. Its digest identifies the PDF."""
-
-    lang: str
-    variant: str  # "department" or "respondent"
-    questionnaire_title: str
-    questionnaire_version: str
-    agency: str
-    department: str
-    round_name: str
-    subject: str  # the respondent's label on a respondent scorecard, else ""
-    overall: float | None
-    grade: str
-    grade_key: str | None
-    grade_bands: tuple[tuple[str, float], ...]  # (label, minimum), highest first
-    red_lines: tuple[str, ...]
-    dimensions: tuple[DimensionSection, ...]
-    peer_count: int
-    trend_rounds: tuple[str, ...] = ()
-    trend_values: tuple[float | None, ...] = ()
-    trend_peer: tuple[float | None, ...] = ()
-    peer_values: tuple[tuple[float, ...], ...] = ()
-    training: tuple[TrainingRow, ...] = ()
-    respondents: int = 0
-    min_answered_share: float = 0.6
-    min_group_size: int = 3
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def digest(self) -> str:
-        """SHA-256 of the data (not of the rendering time): unchanged data, same file."""
-        canonical = json.dumps(_plain(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _plain(value):
-    if is_dataclass(value):
-        return _plain(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float):
-        return round(value, 9)
-    return value
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -308,20 +217,6 @@ def html_to_pdf(
     return pdf
 
 
-@dataclass(frozen=True)
-class ComparisonReportData:
-    """A comparison of departments for trainers, in the reader's language."""
-
-    lang: str
-    title: str
-    round_name: str
-    dimension_titles: tuple[str, ...]
-    # (name, overall, dimension scores, suppressed, staff n), in ranking order
-    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int], ...]
-    min_group_size: int
-    target_label: str = ""
-
-
 def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, strict_fonts: bool = False) -> bytes:
     """The comparison as a PDF: heatmap of the first departments and the full ranking table."""
     from surveyapp.reporting import charts
@@ -332,47 +227,8 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
         heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
                                                        [list(r[2]) for r in shown], data.lang))  # fmt: skip
     template = environment(data.lang).get_template("comparison.html")
-    canonical = json.dumps(_plain(data), sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(plain(data), sort_keys=True, ensure_ascii=False)
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
                            digest=hashlib.sha256(canonical.encode()).hexdigest())  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)
-
-
-# -- process-pool entry points: this module imports no Flask or SQLAlchemy, so a spawned render
-# worker loads only the renderer (a smaller process than one that imports the whole app).
-
-
-def warm_up_renderer() -> None:
-    """Pool initializer: load the chart and PDF libraries once per worker."""
-    import weasyprint  # noqa: F401
-
-    from surveyapp.reporting import charts  # noqa: F401
-
-    font_config()
-
-
-def peak_rss_kib() -> int:
-    """This process's own peak resident memory in KiB.
-
-    Linux's ``VmHWM`` is the high-water mark of the process's current address space. The
-    ``ru_maxrss`` of ``getrusage`` is not: it survives ``execve``, so a worker started by
-    ``spawn`` (fork, then exec of a fresh interpreter) reports its parent's peak if that was higher.
-    ``ru_maxrss`` is only the fallback where ``/proc`` is missing.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def render_in_worker(data: ScorecardData, archival: bool, strict_fonts: bool = False) -> tuple[bytes, int]:
-    """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
-    pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=strict_fonts)
-    return pdf, peak_rss_kib()

@@ -30,7 +30,7 @@ from sqlalchemy import update
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, JobStatus, Organisation, ReportJob
 from surveyapp.models.base import utcnow
-from surveyapp.reporting.report import render_in_worker, warm_up_renderer
+from surveyapp.reporting.worker import render_in_worker, warm_up_renderer
 from surveyapp.services.audit import record_event
 from surveyapp.services.scorecards import cached_pdf_path, department_scorecard_data, round_context
 

@@ -18,14 +18,8 @@ from surveyapp.domain.scoring import grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
-from surveyapp.reporting.report import (
-    DimensionSection,
-    ItemRow,
-    ScorecardData,
-    TrainingRow,
-    gettext_for,
-    render_pdf,
-)
+from surveyapp.reporting.report import gettext_for, render_pdf
+from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (

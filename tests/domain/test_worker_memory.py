@@ -3,7 +3,7 @@
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from surveyapp.reporting import report
+from surveyapp.reporting import worker
 
 MIB = 1024
 
@@ -14,8 +14,8 @@ def test_a_spawned_worker_reports_its_own_peak_not_its_parents():
     ballast = bytearray(300 * 1024 * 1024)
     for offset in range(0, len(ballast), 4096):
         ballast[offset] = 1
-    assert report.peak_rss_kib() >= 300 * MIB
+    assert worker.peak_rss_kib() >= 300 * MIB
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        worker_peak = pool.submit(report.peak_rss_kib).result()
+        worker_peak = pool.submit(worker.peak_rss_kib).result()
     del ballast
     assert 0 < worker_peak < 150 * MIB
