@@ -148,9 +148,7 @@ class Item:
 
     @property
     def scored(self) -> bool:
-        from surveyapp.domain.kinds import kind_of
-
-        return kind_of(self).scored
+        return _kinds.REGISTRY[self.kind].scored
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == str(value)), None)
@@ -282,10 +280,13 @@ def visible_items(items, answers: Mapping[str, Any]) -> list[Item]:
 
 def unanswered_required(items, answers: Mapping[str, Any]) -> list[Item]:
     """Visible required items with no answer (N/A counts as an answer)."""
-    from surveyapp.domain.kinds import kind_of
-
     missing = []
     for item in visible_items(items, answers):
-        if item.required and not kind_of(item).is_answered(answers.get(item.key)):
+        if item.required and not _kinds.REGISTRY[item.kind].is_answered(answers.get(item.key)):
             missing.append(item)
     return missing
+
+
+# The kind registry builds on the classes above, so it is bound last; ``Item.scored`` and
+# ``unanswered_required`` look kinds up in it at call time (one home for per-kind rules).
+from surveyapp.domain import kinds as _kinds  # noqa: E402
