@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from openpyxl import Workbook
 from sqlalchemy import Text, cast, func, select
 
-from surveyapp.domain.kinds import answer_text
+from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.stats import is_suppressed
 from surveyapp.extensions import db
@@ -73,7 +73,7 @@ def _answer_text(item, value, is_na: bool, questionnaire: Questionnaire, lang: s
     scorecard's: 是, ``17 小时``, ``4 · 同意``…)."""
     if is_na:
         return na_label
-    if value is None or value == "":
+    if not kind_of(item).is_answered(value):
         return ""
     return answer_text(item, value, questionnaire, lang, gettext)
 
