@@ -201,7 +201,8 @@ def heatmap_chart(
         figure = Figure(figsize=(2.0 + 0.85 * len(columns), height))
         axes = figure.add_subplot()
         # Every cell carries its number, so no colour bar (matplotlib draws that as a raster image).
-        axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
+        if len(rows):  # every department suppressed: an empty grid, not an error
+            axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
                 if not np.isnan(value):

@@ -288,3 +288,32 @@ def training_needs(
         ]
         needs.append(TrainingNeed(org, level, post, staff, False, [(d, mean) for mean, d in means], modules))
     return needs
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[int, str], lang: str, title: str,
+                   strict_fonts: bool = False) -> bytes:  # fmt: skip
+    """The ranking as a PDF: ``names`` by organisation id, ``title`` already in ``lang``. Suppressed rows
+    carry no figures (the comparison decided which)."""
+    from datetime import UTC, datetime
+
+    from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
+
+    keys = [d.key for d in comparison.questionnaire.dimensions]
+    data = ComparisonReportData(
+        lang=lang, title=title, round_name=round_.name,
+        dimension_titles=tuple(d.title.get(lang) for d in comparison.questionnaire.dimensions),
+        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n)
+                   for r in comparison.rows),
+        min_group_size=comparison.min_group_size,
+    )  # fmt: skip
+    return render_comparison_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
+
+
+def html_pdf(html: str, strict_fonts: bool = False) -> bytes:
+    """A PDF of an HTML page rendered by the caller (the training matrix), with the report fonts."""
+    from surveyapp.reporting.report import html_to_pdf
+
+    return html_to_pdf(html, strict_fonts=strict_fonts)

@@ -178,3 +178,27 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
     record_event("organisation.import", actor=actor, source=source, created=created, updated=updated)
     db.session.commit()
     return created, updated
+
+
+def organisations_by_ids(ids) -> list[Organisation]:
+    """The organisations with these ids, by code."""
+    return list(
+        db.session.scalars(select(Organisation).where(Organisation.id.in_(list(ids))).order_by(Organisation.code))
+    )
+
+
+def department_names(round_id: int, lang: str, ids=None) -> dict[int, str]:
+    """A round's department names in ``lang`` (zh_Hans, zh_Hant, else English) by organisation id; only
+    ``ids`` when given. Plain columns: comparisons name thousands of departments."""
+    from surveyapp.models.round import round_departments
+
+    column = {"zh_Hans": Organisation.name_zh_hans, "zh_Hant": Organisation.name_zh_hant}.get(
+        lang, Organisation.name_en
+    )
+    query = select(Organisation.id, column).join(
+        round_departments, round_departments.c.organisation_id == Organisation.id
+    )
+    query = query.where(round_departments.c.round_id == round_id)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(list(ids)))
+    return dict(db.session.execute(query).all())

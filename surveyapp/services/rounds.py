@@ -124,3 +124,13 @@ def not_submitted(round_: AssessmentRound, department: Organisation) -> list:
                            User.role.in_([Role.STAFF.value, Role.COORDINATOR.value])).order_by(User.email)
     )  # fmt: skip
     return [user for user in staff if user.id not in submitted]
+
+
+def rounds_newest_first() -> list[AssessmentRound]:
+    """Every round, the newest first (callers keep those in the viewer's scope)."""
+    return list(db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.created_at.desc())))
+
+
+def rounds_by_id() -> list[AssessmentRound]:
+    """Every round in id order."""
+    return list(db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.id)))

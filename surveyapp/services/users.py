@@ -204,3 +204,10 @@ def load_user_by_session_id(session_id: str) -> User | None:
     if user is None or user.session_version != version:
         return None
     return user
+
+
+def listed_accounts() -> list[User]:
+    """Accounts people sign in with (not the demo's respondents), by e-mail."""
+    from surveyapp.services.demo import UNUSABLE_PASSWORD
+
+    return list(db.session.scalars(select(User).where(User.password_hash != UNUSABLE_PASSWORD).order_by(User.email)))

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
-from surveyapp.models import AssessmentRound, AuditEvent, Organisation, User
+from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
-from surveyapp.services.audit import record_event
-from surveyapp.services.demo import UNUSABLE_PASSWORD
+from surveyapp.services.audit import audit_csv, audit_page
 from surveyapp.services.invitations import InvitationError, create_invitations
 from surveyapp.services.organisations import (
     OrganisationError,
@@ -33,8 +28,8 @@ from surveyapp.services.questionnaires import (
     questionnaire_from_row,
 )
 from surveyapp.services.reports_data import round_progress, round_reliability
-from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round
-from surveyapp.services.users import AccountError, create_user, reset_password, update_account
+from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round, rounds_newest_first
+from surveyapp.services.users import AccountError, create_user, listed_accounts, reset_password, update_account
 from surveyapp.views.guards import round_in_scope_or_abort
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,11 +48,7 @@ ALPHA_LABELS = {
 @bp.get("/rounds")
 @role_required(Role.ADMIN)
 def round_list():
-    rounds = [
-        r
-        for r in db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.created_at.desc()))
-        if in_scope(current_user, r.organisation)
-    ]
+    rounds = [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
     return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()))
 
 
@@ -153,11 +144,7 @@ def _checked_organisation(form: UserForm):
 @role_required(Role.ADMIN)
 def user_list():
     query = request.args.get("q", "").strip().lower()
-    users = [
-        u
-        for u in db.session.scalars(select(User).where(User.password_hash != UNUSABLE_PASSWORD).order_by(User.email))
-        if can_manage_user(current_user, u) and (not query or query in u.email)
-    ][:500]
+    users = [u for u in listed_accounts() if can_manage_user(current_user, u) and (not query or query in u.email)][:500]
     return render_template("admin/user_list.html", users=users, query=query, role_labels=ROLE_LABELS,
                            lang=str(get_locale()))  # fmt: skip
 
@@ -343,60 +330,21 @@ def round_invitations(round_id: int):
 AUDIT_PAGE = 100
 
 
-def _audit_query():
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    action = request.args.get("action", "").strip()
-    actor = request.args.get("actor", "").strip().lower()
-    since, until = request.args.get("since", ""), request.args.get("until", "")
-    if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    if actor:
-        query = query.join(User, User.id == AuditEvent.actor_id).where(User.email.contains(actor))
-    for value, op in ((since, "ge"), (until, "lt")):
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d") if value else None
-        except ValueError:
-            day = None
-        if day is not None:
-            query = query.where(
-                AuditEvent.created_at >= day if op == "ge" else AuditEvent.created_at < day + timedelta(days=1)
-            )
-    return query
+def _audit_filters() -> dict[str, str]:
+    return {name: request.args.get(name, "") for name in ("action", "actor", "since", "until")}
 
 
 @bp.get("/audit")
 @role_required(Role.SYSADMIN)
 def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
-    events = db.session.scalars(_audit_query().limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)).all()
-    actors = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
-    return render_template("admin/audit.html", events=events[:AUDIT_PAGE], more=len(events) > AUDIT_PAGE, page=page,
-                           actors=actors, args=request.args)  # fmt: skip
+    events, actors, more = audit_page(page, AUDIT_PAGE, **_audit_filters())
+    return render_template("admin/audit.html", events=events, more=more, page=page, actors=actors,
+                           args=request.args)  # fmt: skip
 
 
 @bp.get("/audit.csv")
 @role_required(Role.SYSADMIN)
 def audit_export():
-    events = db.session.scalars(_audit_query().limit(100000)).all()
-    actors = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
-    # Plain rows: the response is streamed after the database session has closed.
-    table = [
-        [e.id, e.created_at.isoformat(timespec="seconds"), actors.get(e.actor_id, ""), e.action, e.object_type or "",
-         e.object_id or "", e.ip_address or "", json.dumps(e.details, ensure_ascii=False, sort_keys=True)]
-        for e in events
-    ]  # fmt: skip
-    record_event("audit.export", actor=current_user, rows=len(table))
-    db.session.commit()
-
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["id", "time_utc", "actor", "action", "object_type", "object_id", "ip_address", "details"])
-        for row in table:
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(rows(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=audit.csv"})
+    return Response(audit_csv(current_user, **_audit_filters()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit.csv"})  # fmt: skip

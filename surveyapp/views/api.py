@@ -19,6 +19,7 @@ from surveyapp.services.api_tokens import _Authenticated, token_for
 from surveyapp.services.comparison import compare_departments
 from surveyapp.services.exports import answer_rows, csv_stream
 from surveyapp.services.organisations import organisation_ids_in_scope
+from surveyapp.services.rounds import rounds_by_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -60,8 +61,7 @@ def _names(organisation) -> dict:
 @bp.get("/rounds")
 @token_required("read:rounds")
 def rounds():
-    visible = [r for r in db.session.scalars(db.select(AssessmentRound).order_by(AssessmentRound.id))
-               if in_scope(g.api_user, r.organisation)]  # fmt: skip
+    visible = [r for r in rounds_by_id() if in_scope(g.api_user, r.organisation)]
     return jsonify(rounds=[{
         "id": r.id, "name": r.name, "agency": r.organisation.code, "questionnaire": r.questionnaire_key,
         "version": r.questionnaire_version, "status": r.status, "anonymous": r.anonymous,

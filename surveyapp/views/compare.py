@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, after_this_request, current_app, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation
-from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.reporting import charts
-from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
-from surveyapp.services.audit import record_event
+from surveyapp.services.audit import log_access
 from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
     compare_departments,
+    comparison_pdf,
+    html_pdf,
     median_overall_trend,
     training_needs,
 )
@@ -31,7 +29,8 @@ from surveyapp.services.exports import (
     response_score_rows,
     xlsx_file,
 )
-from surveyapp.services.organisations import organisation_ids_in_scope
+from surveyapp.services.organisations import department_names, organisation_ids_in_scope, organisations_by_ids
+from surveyapp.services.rounds import rounds_newest_first
 from surveyapp.services.scores import ALL_GROUPS
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
@@ -45,8 +44,7 @@ def _lang() -> str:
 
 
 def _rounds_in_scope() -> list[AssessmentRound]:
-    rounds = db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.created_at.desc())).all()
-    return [r for r in rounds if in_scope(current_user, r.organisation)]
+    return [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
 
 
 def _chosen_round() -> AssessmentRound | None:
@@ -78,16 +76,7 @@ def _comparison(round_: AssessmentRound):
 
 def _names(round_: AssessmentRound, ids=None) -> dict[int, str]:
     """Department names in the reader's language (only ``ids`` when given)."""
-    column = {"zh_Hans": Organisation.name_zh_hans, "zh_Hant": Organisation.name_zh_hant}.get(
-        _lang(), Organisation.name_en
-    )
-    query = select(Organisation.id, column).join(
-        round_departments, round_departments.c.organisation_id == Organisation.id
-    )
-    query = query.where(round_departments.c.round_id == round_.id)
-    if ids is not None:
-        query = query.where(Organisation.id.in_(list(ids)))
-    return dict(db.session.execute(query).all())
+    return department_names(round_.id, _lang(), ids)
 
 
 @bp.get("")
@@ -99,7 +88,7 @@ def index():
     comparison = _comparison(round_)
     questionnaire = comparison.questionnaire
     parents = {row.parent_id for row in comparison.rows if row.parent_id is not None}
-    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(parents)).order_by(Organisation.code))
+    agencies = organisations_by_ids(parents)
     page = max(1, request.args.get("page", 1, type=int))
     shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
     return render_template(
@@ -145,17 +134,9 @@ def report_pdf():
     round_ = _chosen_round() or abort(404)
     comparison = _comparison(round_)
     lang, names = _lang(), _names(round_)
-    keys = [d.key for d in comparison.questionnaire.dimensions]
-    data = ComparisonReportData(
-        lang=lang, title=_("Comparison of departments"), round_name=round_.name,
-        dimension_titles=tuple(d.title.get(lang) for d in comparison.questionnaire.dimensions),
-        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n)
-                   for r in comparison.rows),
-        min_group_size=comparison.min_group_size,
-    )  # fmt: skip
-    pdf = render_comparison_pdf(data, datetime.now(UTC), strict_fonts=current_app.config["STRICT_FONTS"])
-    record_event("report.download", actor=current_user, obj=round_, kind="comparison", lang=lang)
-    db.session.commit()
+    pdf = comparison_pdf(round_, comparison, names, lang, _("Comparison of departments"),
+                         strict_fonts=current_app.config["STRICT_FONTS"])  # fmt: skip
+    log_access("report.download", actor=current_user, obj=round_, kind="comparison", lang=lang)
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -239,8 +220,7 @@ def _training_rows(round_: AssessmentRound):
 @role_required(*VIEWERS)
 def training_export(fmt: str):
     round_ = _chosen_round() or abort(404)
-    record_event("export", actor=current_user, obj=round_, kind="training", format=fmt)
-    db.session.commit()
+    log_access("export", actor=current_user, obj=round_, kind="training", format=fmt)
     if fmt == "xlsx":
         return _send_xlsx(_training_rows(round_), f"training-{round_.id}.xlsx", "training")
     if fmt == "pdf":
@@ -248,9 +228,7 @@ def training_export(fmt: str):
         rows = list(_training_rows(round_))
         environment_html = render_template("compare/training_pdf.html", round=round_, header=rows[0], rows=rows[1:],
                                            html_lang=lang.replace("_", "-"))  # fmt: skip
-        from surveyapp.reporting.report import html_to_pdf
-
-        pdf = html_to_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
+        pdf = html_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
         return Response(
             pdf,
             mimetype="application/pdf",
@@ -296,8 +274,7 @@ def export(what: str, fmt: str):
         rows = answer_rows(round_, departments, _lang(), anonymise, min_group, na_label=_("Not applicable"))
     else:
         rows = response_score_rows(round_, departments, anonymise, min_group)
-    record_event("export", actor=current_user, obj=round_, kind=what, format=fmt, anonymised=anonymise)
-    db.session.commit()
+    log_access("export", actor=current_user, obj=round_, kind=what, format=fmt, anonymised=anonymise)
     name = f"{what}-round{round_.id}.{fmt}"
     if fmt == "xlsx":
         return _send_xlsx(rows, name, what)

@@ -30,7 +30,7 @@ from surveyapp.permissions import (
     in_scope,
     role_required,
 )
-from surveyapp.services.audit import record_event
+from surveyapp.services.audit import log_access
 from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
 from surveyapp.views.guards import round_department_or_abort, round_in_scope_or_abort
@@ -132,6 +132,5 @@ def bulk_download(job_id: int):
     path = Path(job.result_path).with_suffix(".pdf") if merged else Path(job.result_path)
     if not path.is_file() or Path(current_app.config["REPORTS_DIR"]).resolve() not in path.resolve().parents:
         abort(404)
-    record_event("report.export", actor=current_user, obj=job, file=path.name)
-    db.session.commit()
+    log_access("report.export", actor=current_user, obj=job, file=path.name)
     return send_file(path, as_attachment=True, download_name=f"scorecards-round{job.round_id}-{job.lang}{path.suffix}")
