@@ -3,14 +3,13 @@
 Deterministic for a given seed. Each department gets its own profile (how strong it is on each
 dimension), staff get levels and posts, some items are answered "not applicable", and some
 departments hit red lines. Rows are written in bulk, but every score comes from the same domain
-functions as a real submission, and the running aggregates are those a real submission would
-leave.
+functions as a real submission, and the running aggregates are rebuilt from the stored scores by
+``services.scores.rebuild_aggregates``.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -27,14 +26,13 @@ from surveyapp.models import (
     Response,
     ResponseStatus,
     RoundStatus,
-    ScoreAggregate,
     User,
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role
 from surveyapp.services.questionnaires import get_questionnaire, latest_version, load_builtin_questionnaires
-from surveyapp.services.scores import ALL_GROUPS
+from surveyapp.services.scores import rebuild_aggregates
 
 # Not an argon2 hash, so no password ever verifies against it: demo accounts cannot sign in.
 UNUSABLE_PASSWORD = "!demo-account-cannot-sign-in"  # noqa: S105
@@ -114,6 +112,8 @@ def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: 
         chunk = org_ids[start : start + max(1, BATCH // max(1, respondents))]
         total += _seed_departments(questionnaire, round_, chunk, respondents, staff_part, checklist_part,
                                    levels, posts, prefix, rng)  # fmt: skip
+    # The running totals come from the stored scores, by the same code as ``flask scores rebuild``.
+    rebuild_aggregates(round_.id)
     db.session.commit()
     return SeedResult(round_.id, agency.code, departments, total)
 
@@ -158,8 +158,7 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
     response_ids = _insert_returning(Response, rows)
 
     answer_rows, dimension_rows = [], []
-    aggregates: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
-    for response_id, row, answers, card in zip(response_ids, rows, answer_sets, cards, strict=True):
+    for response_id, answers, card in zip(response_ids, answer_sets, cards, strict=True):
         scores = {item.key: item.score for item in card.items}
         for key, value in answers.items():
             answer_rows.append({
@@ -177,21 +176,9 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
                     "answered_weight": dimension.answered_weight,
                 }
             )
-            if dimension.score is not None:
-                group = (row["staff_level"] or "", row["staff_post"] or "")
-                for level, post in (group, (ALL_GROUPS, ALL_GROUPS)):
-                    totals = aggregates[(row["organisation_id"], row["part"], dimension.key, level, post)]
-                    totals[0] += 1
-                    totals[1] += dimension.score
-                    totals[2] += dimension.score * dimension.score
     for start in range(0, len(answer_rows), 20000):
         db.session.execute(insert(Answer), answer_rows[start : start + 20000])
     db.session.execute(insert(DimensionScore), dimension_rows)
-    db.session.execute(insert(ScoreAggregate), [
-        {"round_id": round_.id, "organisation_id": org, "part": part, "dimension": dim, "staff_level": level,
-         "staff_post": post, "n": n, "total": total, "total_squares": squares}
-        for (org, part, dim, level, post), (n, total, squares) in aggregates.items()
-    ])  # fmt: skip
     return len(rows)
 
 

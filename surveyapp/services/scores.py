@@ -62,6 +62,12 @@ def clear_scores(response: Response) -> None:
 ALL_GROUPS = "*"
 
 
+def aggregate_groups(staff_level: str | None, staff_post: str | None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The two running-total rows a response's dimension score counts in: its own staff group
+    (level, post; "" when unknown) and the row of all groups (``ALL_GROUPS``)."""
+    return (staff_level or "", staff_post or ""), (ALL_GROUPS, ALL_GROUPS)
+
+
 def apply_to_aggregates(response: Response, sign: int) -> None:
     """Add (+1) or remove (−1) a response's dimension scores to the running totals.
 
@@ -72,16 +78,16 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
     for row in response.dimension_scores:
         if row.score is None:
             continue
-        key = {
-            "round_id": response.round_id,
-            "organisation_id": response.organisation_id,
-            "part": response.part,
-            "dimension": row.dimension,
-            "staff_level": response.staff_level or "",
-            "staff_post": response.staff_post or "",
-        }
-        _add(key, sign, row.score)
-        _add({**key, "staff_level": ALL_GROUPS, "staff_post": ALL_GROUPS}, sign, row.score)
+        for level, post in aggregate_groups(response.staff_level, response.staff_post):
+            key = {
+                "round_id": response.round_id,
+                "organisation_id": response.organisation_id,
+                "part": response.part,
+                "dimension": row.dimension,
+                "staff_level": level,
+                "staff_post": post,
+            }
+            _add(key, sign, row.score)
 
 
 def _add(key: dict, sign: int, score: float) -> None:
@@ -133,8 +139,8 @@ def rebuild_aggregates(round_id: int) -> None:
     ).all()
     totals: dict[tuple, list[float]] = {}
     for org, part, dim, level, post, n, total, squares in rows:
-        for key in ((org, part, dim, level or "", post or ""), (org, part, dim, ALL_GROUPS, ALL_GROUPS)):
-            entry = totals.setdefault(key, [0, 0.0, 0.0])
+        for group_level, group_post in aggregate_groups(level, post):
+            entry = totals.setdefault((org, part, dim, group_level, group_post), [0, 0.0, 0.0])
             entry[0] += n
             entry[1] += total
             entry[2] += squares
