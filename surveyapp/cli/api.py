@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 api_cli = AppGroup("api", help="API tokens.")
 
@@ -15,11 +14,10 @@ api_cli = AppGroup("api", help="API tokens.")
 @click.option("--name", default="")
 def api_token_create(email, scopes, name):
     """Create a read-only API token and print it once."""
-    from surveyapp.extensions import db
-    from surveyapp.models import User
     from surveyapp.services.api_tokens import TokenError, create_token
+    from surveyapp.services.users import user_by_email
 
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = user_by_email(email)
     if user is None:
         raise click.ClickException(f"no account {email}")
     try:

@@ -20,11 +20,10 @@ def report_scorecard(department_code, round_id, lang, out, archive):
     """Write one department's scorecard PDF."""
     import shutil
 
-    from surveyapp.extensions import db
-    from surveyapp.models import AssessmentRound
+    from surveyapp.services.rounds import round_by_id
     from surveyapp.services.scorecards import department_scorecard
 
-    round_ = db.session.get(AssessmentRound, round_id)
+    round_ = round_by_id(round_id)
     if round_ is None:
         raise click.ClickException(f"no round {round_id}")
     department = organisation_by_code(department_code)
@@ -46,16 +45,13 @@ def report_bulk(round_id, lang, out, processes, merged):
     import shutil
     from pathlib import Path
 
-    from surveyapp.extensions import db
-    from surveyapp.models import AssessmentRound, ReportJob
-    from surveyapp.services.bulk import RenderStats, run_bulk_job
+    from surveyapp.services.bulk import RenderStats, create_cli_job, run_bulk_job
+    from surveyapp.services.rounds import round_by_id
 
-    round_ = db.session.get(AssessmentRound, round_id)
+    round_ = round_by_id(round_id)
     if round_ is None:
         raise click.ClickException(f"no round {round_id}")
-    job = ReportJob(round_id=round_id, lang=language_option(lang), merged=merged, total=len(round_.departments))
-    db.session.add(job)
-    db.session.commit()
+    job = create_cli_job(round_, language_option(lang), merged)
     with click.progressbar(length=job.total, label="Rendering scorecards") as bar:
         last = [0]
 

@@ -7,8 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import select
 
+from surveyapp.cli._common import organisation_by_code
 from surveyapp.permissions import Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -40,16 +40,9 @@ def users_bootstrap():
 @click.option("--generate", is_flag=True, help="Generate a password and print it once.")
 def users_create(email, role, department_code, display_name, generate):
     """Create an account. The password is read from standard input unless --generate is given."""
-
-    from surveyapp.extensions import db
-    from surveyapp.models import Organisation
     from surveyapp.services.users import AccountError, create_user
 
-    organisation = None
-    if department_code:
-        organisation = db.session.scalar(select(Organisation).where(Organisation.code == department_code))
-        if organisation is None:
-            raise click.ClickException(f"no organisation with code {department_code!r}")
+    organisation = organisation_by_code(department_code) if department_code else None
     password = None if generate else sys.stdin.readline().rstrip("\n")
     try:
         user, password = create_user(email, role, password, organisation=organisation, display_name=display_name)

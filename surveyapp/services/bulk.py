@@ -69,6 +69,14 @@ def start_bulk_export(round_: AssessmentRound, lang: str, actor, merged: bool = 
     return job
 
 
+def create_cli_job(round_: AssessmentRound, lang: str, merged: bool = False) -> ReportJob:
+    """A job for ``flask report bulk``, which runs it in the foreground with ``run_bulk_job``."""
+    job = ReportJob(round_id=round_.id, lang=lang, merged=merged, total=len(round_.departments))
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
 def _run_in_app(app, job_id: int) -> None:
     with app.app_context():
         run_bulk_job(job_id)

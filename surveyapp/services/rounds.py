@@ -134,3 +134,7 @@ def rounds_newest_first() -> list[AssessmentRound]:
 def rounds_by_id() -> list[AssessmentRound]:
     """Every round in id order."""
     return list(db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.id)))
+
+
+def round_by_id(round_id: int) -> AssessmentRound | None:
+    return db.session.get(AssessmentRound, round_id)

@@ -211,3 +211,8 @@ def listed_accounts() -> list[User]:
     from surveyapp.services.demo import UNUSABLE_PASSWORD
 
     return list(db.session.scalars(select(User).where(User.password_hash != UNUSABLE_PASSWORD).order_by(User.email)))
+
+
+def user_by_email(email: str) -> User | None:
+    """The account with this e-mail (compared trimmed and in lower case), or None."""
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
