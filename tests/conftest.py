@@ -210,6 +210,35 @@ def login(client):
     return do_login
 
 
+@pytest.fixture
+def assessment(app, create_org, create_user):
+    """An agency with two departments in one open round of the built-in instrument."""
+    agency = create_org("AG", kind="agency")
+    d1 = create_org("D01", parent=agency, name="教育局")
+    d2 = create_org("D02", parent=agency, name="交通局")
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+    from surveyapp.services.questionnaires import load_builtin_questionnaires
+    from surveyapp.services.rounds import open_round
+
+    with app.app_context():
+        load_builtin_questionnaires()
+        round_ = open_round(
+            "2026 自評",
+            db.session.get(Organisation, agency.id),
+            [db.session.get(Organisation, d1.id), db.session.get(Organisation, d2.id)],
+            "transparency",
+        )
+        round_id = round_.id
+    users = {
+        "staff": create_user("staff@d01.example", "staff", organisation=d1),
+        "coordinator": create_user("coord@d01.example", "coordinator", organisation=d1),
+        "other_staff": create_user("staff@d02.example", "staff", organisation=d2),
+        "admin": create_user("admin@ag.example", "admin", organisation=agency),
+    }
+    return {"round_id": round_id, "users": users, "d1": d1, "d2": d2, "agency": agency}
+
+
 def pytest_terminal_summary(terminalreporter):
     ran = ", ".join(sorted(_backends_used)) or "none"
     terminalreporter.write_line(f"database backends exercised: {ran}")

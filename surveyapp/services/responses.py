@@ -187,7 +187,7 @@ def save_page_with_uploads(
         except EvidenceError as exc:
             for value in stored:
                 discard_evidence(response.id, value)
-            raise UploadRefused(key, str(exc)) from None
+            raise UploadRefused(key, exc.args[0] if exc.args else exc) from None
         stored.append(page_answers[key])
         if isinstance(previous.get(key), dict):
             replaced.append(previous[key])

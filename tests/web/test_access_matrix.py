@@ -17,7 +17,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Organisation, ReportJob, Response
 from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
 from surveyapp.services.rounds import open_round
-from tests.web.test_respond import page_data, sign_in
+from tests.helpers import page_data, sign_in
 
 PRINCIPALS = ["anonymous", "staff", "staff_other", "coordinator", "admin", "admin_other", "trainer", "sysadmin"]
 EMAILS = {

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Invitation, Organisation, Response, User
 from surveyapp.models.base import utcnow
-from tests.web.test_respond import assessment, page_data, sign_in, start, submit_complete  # noqa: F401
+from tests.helpers import page_data, sign_in, start, submit_complete
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "surveyapp" / "templates"
 
@@ -92,7 +92,7 @@ def test_security_headers_and_no_inline_script(client):
         assert not re.search(r"\sstyle\s*=", text), f"inline style in {path}"
 
 
-def invitation_tokens(app, assessment, count=2):  # noqa: F811
+def invitation_tokens(app, assessment, count=2):
     admin = app.test_client()
     sign_in(admin, "admin@ag.example", lang="en")
     page = admin.post(
@@ -104,7 +104,7 @@ def invitation_tokens(app, assessment, count=2):  # noqa: F811
     return [link.rsplit("/invite/", 1)[1] for link in links]
 
 
-def test_invitation_is_single_use_and_lets_an_invitee_answer(app, assessment):  # noqa: F811
+def test_invitation_is_single_use_and_lets_an_invitee_answer(app, assessment):
     token, _ = invitation_tokens(app, assessment)
     invitee = app.test_client()
     assert invitee.get(f"/invite/{token}").status_code == 200, "opening the page does not use the link"
@@ -126,7 +126,7 @@ def test_invitation_is_single_use_and_lets_an_invitee_answer(app, assessment):  
     assert {"invitation.create", "invitation.use", "invitation.replay"} <= set(actions(app))
 
 
-def test_tampered_and_expired_invitations_are_refused(app, assessment):  # noqa: F811
+def test_tampered_and_expired_invitations_are_refused(app, assessment):
     first, second = invitation_tokens(app, assessment)
     client = app.test_client()
     tampered = first[:-3] + ("AAA" if not first.endswith("AAA") else "BBB")
@@ -171,7 +171,7 @@ def test_anonymous_round_keeps_department_not_person(app, create_org, create_use
         assert submit.details["part"] == "staff"
 
 
-def test_closed_round_is_frozen(app, assessment):  # noqa: F811
+def test_closed_round_is_frozen(app, assessment):
     staff = app.test_client()
     sign_in(staff, "staff@d01.example", lang="en")
     response_id, _ = start(staff, assessment["round_id"], "staff")
@@ -184,7 +184,7 @@ def test_closed_round_is_frozen(app, assessment):  # noqa: F811
     assert "round.close" in actions(app)
 
 
-def test_administrator_opens_a_round_and_manages_accounts(app, assessment):  # noqa: F811
+def test_administrator_opens_a_round_and_manages_accounts(app, assessment):
     admin = app.test_client()
     sign_in(admin, "admin@ag.example", lang="en")
     form = admin.get("/admin/rounds/new").get_data(as_text=True)
@@ -224,7 +224,7 @@ def test_administrator_opens_a_round_and_manages_accounts(app, assessment):  # n
     assert {"round.open", "account.create", "account.role_change"} <= set(actions(app))
 
 
-def test_audit_log_records_each_kind_of_action_and_exports(app, assessment, create_user):  # noqa: F811
+def test_audit_log_records_each_kind_of_action_and_exports(app, assessment, create_user):
     create_user("root@example.org", "sysadmin")
     client = app.test_client()
     client.post("/login", data={"email": "staff@d01.example", "password": "bad password"})

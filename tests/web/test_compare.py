@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, Response, ScoreAggregate
 from surveyapp.services.scores import rebuild_aggregates
-from tests.web.test_respond import sign_in
-from tests.web.test_scores import seed
+from tests.helpers import seed, sign_in
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, JobStatus, Organisation, ReportJob
 from surveyapp.reporting import report
-from tests.web.test_respond import sign_in
-from tests.web.test_scores import seed
+from tests.helpers import seed, sign_in
 
 DIMENSIONS_HANT = ["工作人員形象意識", "網路公關與輿情回應", "新媒體融合與平台維運", "培訓體系", "網路治理與問責",
                    "公眾參與與監督", "主動公開、依申請公開與資料開放"]  # fmt: skip
@@ -161,7 +160,6 @@ def test_fonttools_fallback_is_an_error_in_strict_mode(monkeypatch):
 
 
 def test_respondent_downloads_own_scorecard(app, seeded):
-    from tests.web.test_respond import submit_complete  # noqa: F401
 
     with app.app_context():
         from surveyapp.models import Response

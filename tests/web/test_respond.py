@@ -1,84 +1,15 @@
 """The respondent flow on the built-in instrument: answer, stop, resume, submit; and refusals."""
 
 import io
-import re
 
 import pytest
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AuditEvent, Response
-from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
+from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.rounds import open_round
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def assessment(app, create_org, create_user):
-    """An agency with two departments in one open round of the built-in instrument."""
-    agency = create_org("AG", kind="agency")
-    d1 = create_org("D01", parent=agency, name="教育局")
-    d2 = create_org("D02", parent=agency, name="交通局")
-    with app.app_context():
-        load_builtin_questionnaires()
-        from surveyapp.models import Organisation
-
-        round_ = open_round(
-            "2026 自評",
-            db.session.get(Organisation, agency.id),
-            [db.session.get(Organisation, d1.id), db.session.get(Organisation, d2.id)],
-            "transparency",
-        )
-        round_id = round_.id
-    users = {
-        "staff": create_user("staff@d01.example", "staff", organisation=d1),
-        "coordinator": create_user("coord@d01.example", "coordinator", organisation=d1),
-        "other_staff": create_user("staff@d02.example", "staff", organisation=d2),
-        "admin": create_user("admin@ag.example", "admin", organisation=agency),
-    }
-    return {"round_id": round_id, "users": users, "d1": d1, "d2": d2, "agency": agency}
-
-
-def sign_in(client, email, lang="zh_Hant"):
-    client.get(f"/language/{lang}")
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, "sign-in failed"
-
-
-def sign_out(client):
-    client.post("/logout")
-
-
-def valid_value(item):
-    """An answer that passes validation, as a browser would send it."""
-    return {
-        "likert5": "4",
-        "yesno": "yes",
-        "single_choice": item.options[0].value if item.options else None,
-        "multi_choice": [item.options[0].value] if item.options else None,
-        "number": str(int(item.minimum or 0) + 3 if (item.maximum or 99) >= 3 else item.maximum),
-        "date": "2026-01-15",
-        "text": "ok",
-        "evidence_url": "https://example.gov.cn/notice",
-    }.get(item.kind)
-
-
-def page_data(part, page, action="next", **overrides):
-    data = {"action": action}
-    for item in part.sections[page].items:
-        value = valid_value(item)
-        if value is not None:
-            data[item.key] = value
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def start(client, round_id, part):
-    response = client.post(f"/rounds/{round_id}/{part}/start")
-    assert response.status_code == 302
-    match = re.search(r"/responses/(\d+)/page/(\d+)", response.headers["Location"])
-    return int(match.group(1)), int(match.group(2))
+from tests.helpers import page_data, sign_in, sign_out, start, submit_complete, valid_value
 
 
 def stored_answers(app, response_id):
@@ -227,16 +158,6 @@ def test_answer_to_a_hidden_item_is_refused(app, assessment):
     html = result.get_data(as_text=True)
     assert "does not apply given your earlier answers" in html and 'id="error-d1_c03"' in html
     assert count_answers(app) == 0
-
-
-def submit_complete(app, client, round_id, part_key):
-    response_id, _ = start(client, round_id, part_key)
-    with app.app_context():
-        part = get_questionnaire("transparency", 1).part(part_key)
-    for page in range(len(part.sections)):
-        assert client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code == 302
-    assert client.post(f"/responses/{response_id}/submit").status_code == 302
-    return response_id
 
 
 def test_second_submit_changes_nothing(app, assessment):

@@ -7,9 +7,9 @@ from surveyapp.domain.scoring import score_response
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, Response, ScoreAggregate
 from surveyapp.services.questionnaires import get_questionnaire
-from surveyapp.services.responses import answers_of
+from surveyapp.services.answers import answers_of
 from surveyapp.services.scores import rebuild_aggregates
-from tests.web.test_respond import assessment, sign_in, submit_complete  # noqa: F401  (fixture)
+from tests.helpers import seed, sign_in, submit_complete
 
 
 def aggregates(app, round_id):
@@ -26,7 +26,7 @@ def aggregates(app, round_id):
         }
 
 
-def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, assessment):  # noqa: F811
+def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, assessment):
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id = submit_complete(app, client, assessment["round_id"], "staff")
@@ -53,7 +53,7 @@ def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, as
     assert aggregates(app, assessment["round_id"]) == after_submit
 
 
-def test_rebuild_reports_and_repairs_changed_scores(app, runner, assessment):  # noqa: F811
+def test_rebuild_reports_and_repairs_changed_scores(app, runner, assessment):
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id = submit_complete(app, client, assessment["round_id"], "staff")
@@ -72,23 +72,6 @@ def test_rebuild_reports_and_repairs_changed_scores(app, runner, assessment):  #
     assert aggregates(app, assessment["round_id"]) == before
     again = runner.invoke(args=["scores", "rebuild"])
     assert "0 response(s) changed." in again.output
-
-
-def seed(runner, departments=4, respondents=5, seed_value=7):
-    result = runner.invoke(
-        args=[
-            "demo",
-            "seed",
-            "--departments",
-            str(departments),
-            "--respondents",
-            str(respondents),
-            "--seed",
-            str(seed_value),
-        ]
-    )
-    assert result.exit_code == 0, result.output
-    return int(result.output.strip().split("round_id=")[1])
 
 
 def test_demo_seed_is_deterministic_and_consistent(app, runner):
@@ -162,7 +145,7 @@ def test_department_explanation_is_refused_outside_scope(app, runner, create_use
         assert client.get(f"/rounds/{round_id}/departments/{department_id}/explanation").status_code == 403
 
 
-def test_response_explanation_lists_items_and_reasons(app, assessment):  # noqa: F811
+def test_response_explanation_lists_items_and_reasons(app, assessment):
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id = submit_complete(app, client, assessment["round_id"], "staff")

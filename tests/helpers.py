@@ -1,0 +1,78 @@
+"""Helpers shared by test modules: sign a test client in, answer pages as a browser would, seed demo data.
+
+Test modules import helpers from here (and fixtures come from ``conftest.py``), never from each other.
+"""
+
+import re
+
+from surveyapp.services.questionnaires import get_questionnaire
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in(client, email, lang="zh_Hant"):
+    client.get(f"/language/{lang}")
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, "sign-in failed"
+
+
+def sign_out(client):
+    client.post("/logout")
+
+
+def valid_value(item):
+    """An answer that passes validation, as a browser would send it."""
+    return {
+        "likert5": "4",
+        "yesno": "yes",
+        "single_choice": item.options[0].value if item.options else None,
+        "multi_choice": [item.options[0].value] if item.options else None,
+        "number": str(int(item.minimum or 0) + 3 if (item.maximum or 99) >= 3 else item.maximum),
+        "date": "2026-01-15",
+        "text": "ok",
+        "evidence_url": "https://example.gov.cn/notice",
+    }.get(item.kind)
+
+
+def page_data(part, page, action="next", **overrides):
+    data = {"action": action}
+    for item in part.sections[page].items:
+        value = valid_value(item)
+        if value is not None:
+            data[item.key] = value
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def start(client, round_id, part):
+    response = client.post(f"/rounds/{round_id}/{part}/start")
+    assert response.status_code == 302
+    match = re.search(r"/responses/(\d+)/page/(\d+)", response.headers["Location"])
+    return int(match.group(1)), int(match.group(2))
+
+
+def submit_complete(app, client, round_id, part_key):
+    response_id, _ = start(client, round_id, part_key)
+    with app.app_context():
+        part = get_questionnaire("transparency", 1).part(part_key)
+    for page in range(len(part.sections)):
+        assert client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code == 302
+    assert client.post(f"/responses/{response_id}/submit").status_code == 302
+    return response_id
+
+
+def seed(runner, departments=4, respondents=5, seed_value=7):
+    result = runner.invoke(
+        args=[
+            "demo",
+            "seed",
+            "--departments",
+            str(departments),
+            "--respondents",
+            str(respondents),
+            "--seed",
+            str(seed_value),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return int(result.output.strip().split("round_id=")[1])
