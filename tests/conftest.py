@@ -239,6 +239,13 @@ def assessment(app, create_org, create_user):
     return {"round_id": round_id, "users": users, "d1": d1, "d2": d2, "agency": agency}
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow tests too, so ``-m "not slow"`` is the whole quick loop."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter):
     ran = ", ".join(sorted(_backends_used)) or "none"
     terminalreporter.write_line(f"database backends exercised: {ran}")

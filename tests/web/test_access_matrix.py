@@ -223,6 +223,7 @@ def outcome(response) -> str:
     return f"status {response.status_code}"
 
 
+@pytest.mark.slow
 def test_role_route_and_object_scope_matrix(app, world):
     clients = {"anonymous": app.test_client()}
     for principal in PRINCIPALS[1:]:

@@ -19,6 +19,7 @@ def actions(app):
         return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
+@pytest.mark.slow
 def test_lockout_after_repeated_failures_and_reset_by_administrator(app, create_user):
     create_user("staff@agency.example")
     create_user("admin@agency.example", "admin")
@@ -224,6 +225,7 @@ def test_administrator_opens_a_round_and_manages_accounts(app, assessment):
     assert {"round.open", "account.create", "account.role_change"} <= set(actions(app))
 
 
+@pytest.mark.slow
 def test_audit_log_records_each_kind_of_action_and_exports(app, assessment, create_user):
     create_user("root@example.org", "sysadmin")
     client = app.test_client()
@@ -289,6 +291,7 @@ def test_organisation_csv_import_names_row_and_column_and_is_all_or_nothing(app,
     assert "EDU,department,CITY,教育局,教育局,Education" in exported
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["bandit", "-q", "-r", "surveyapp", "-ll"]])
 def test_static_security_scan_is_clean(command):
     import shutil

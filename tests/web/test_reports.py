@@ -15,6 +15,9 @@ from surveyapp.models import AuditEvent, JobStatus, Organisation, ReportJob
 from surveyapp.reporting import report
 from tests.helpers import seed, sign_in
 
+# Rendering PDFs (and bulk exports on worker processes) takes seconds per test.
+pytestmark = pytest.mark.slow
+
 DIMENSIONS_HANT = ["工作人員形象意識", "網路公關與輿情回應", "新媒體融合與平台維運", "培訓體系", "網路治理與問責",
                    "公眾參與與監督", "主動公開、依申請公開與資料開放"]  # fmt: skip
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from surveyapp.domain.scoring import score_response
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, Response, ScoreAggregate
-from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.answers import answers_of
+from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import rebuild_aggregates
 from tests.helpers import seed, sign_in, submit_complete
 
