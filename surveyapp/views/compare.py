@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.extensions import db
+from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.reporting import charts
@@ -227,7 +228,7 @@ def training_export(fmt: str):
         lang = _lang()
         rows = list(_training_rows(round_))
         environment_html = render_template("compare/training_pdf.html", round=round_, header=rows[0], rows=rows[1:],
-                                           html_lang=lang.replace("_", "-"))  # fmt: skip
+                                           html_lang=html_lang(lang))  # fmt: skip
         pdf = html_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
         return Response(
             pdf,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 
 from surveyapp.extensions import db
+from surveyapp.i18n import catalogue
 from surveyapp.services.diagnostics import database_status
 from surveyapp.views.guards import safe_next
 
@@ -26,7 +27,8 @@ def healthz():
 def set_language(code: str):
     """The language switcher: remember the choice in a cookie and go back."""
     response = make_response(redirect(safe_next(request.args.get("next"), url_for("main.index"))))
-    if code in current_app.config["LANGUAGES"]:
+    code = catalogue(code)
+    if code is not None:
         response.set_cookie(
             current_app.config["LANGUAGE_COOKIE"],
             code,
