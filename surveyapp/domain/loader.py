@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,12 @@ RESPONDENTS = ("staff", "coordinator")
 ITEM_FIELDS = {
     "key", "kind", "text", "help", "basis", "required", "allow_na", "reverse", "weight",
     "options", "bands", "red_line", "show_if", "min", "max", "unit",
+    "integer", "min_length", "max_length", "constraint_message", "required_message", "default",
 }  # fmt: skip
 TOP_FIELDS = {
     "key", "version", "title", "description", "likert_labels", "min_answered_share", "grades",
     "maturity_levels", "dimensions", "parts", "training_modules", "staff_levels", "staff_posts",
+    "unscored",
 }  # fmt: skip
 
 
@@ -207,6 +210,7 @@ class _Builder:
             min_answered_share=share,
             staff_levels=levels,
             staff_posts=posts,
+            unscored=self.flag(data.get("unscored"), top, "unscored", False),
         )
 
     def likert_labels(self, raw: Any) -> dict[str, tuple[str, ...]]:
@@ -434,7 +438,69 @@ class _Builder:
             minimum=self.number(raw.get("min"), where, "min"),
             maximum=self.number(raw.get("max"), where, "max"),
             unit=self.text(raw.get("unit"), where, "unit", required=False),
+            **self.xlsform_fields(raw, where, kind, options),
         )
+
+    def xlsform_fields(self, raw: dict, where: str, kind: Any, options) -> dict[str, Any]:
+        """integer, min_length/max_length, constraint_message, required_message and default."""
+        fields: dict[str, Any] = {
+            "integer": self.flag(raw.get("integer"), where, "integer", False),
+            "constraint_message": self.text(raw.get("constraint_message"), where, "constraint_message", False),
+            "required_message": self.text(raw.get("required_message"), where, "required_message", False),
+        }
+        if fields["integer"] and kind != "number":
+            self.problem(where, "integer", "only number items can be whole numbers")
+        for name in ("min_length", "max_length"):
+            value = raw.get(name)
+            if value is None:
+                continue
+            if kind != "text":
+                self.problem(where, name, "only text items have a length")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.problem(where, name, f"must be a whole number ≥ 0, got {value!r}")
+            else:
+                fields[name] = value
+        if fields.get("min_length", 0) > fields.get("max_length", float("inf")):
+            self.problem(where, "min_length", "is above max_length")
+        default = raw.get("default")
+        if default is not None:
+            fields["default"] = self.default(default, where, kind, options, raw)
+        return fields
+
+    def default(self, value: Any, where: str, kind: Any, options, raw: dict) -> Any:
+        """An answer the form starts with; refused when it is not one the item accepts."""
+        if kind == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                try:
+                    value = float(str(value))
+                except ValueError:
+                    self.problem(where, "default", f"must be a number, got {value!r}")
+                    return None
+            if value != value or value in (float("inf"), float("-inf")):
+                self.problem(where, "default", f"must be a finite number, got {value!r}")
+                return None
+            low, high = raw.get("min"), raw.get("max")
+            if (isinstance(low, int | float) and value < low) or (isinstance(high, int | float) and value > high):
+                self.problem(where, "default", f"{value:g} is outside the allowed range")
+            return float(value)
+        value = str(value)
+        if kind == "multi_choice":
+            allowed = _answer_values(kind, options) or set()
+            wrong = [v for v in value.split() if v not in allowed]
+            if wrong:
+                self.problem(where, "default", f"{', '.join(wrong)} is not a possible answer")
+            return value
+        allowed = _answer_values(kind, options)
+        if allowed is not None and value not in allowed:
+            self.problem(where, "default", f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})")
+        if kind == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                self.problem(where, "default", f"must be a date YYYY-MM-DD, got {value!r}")
+        if kind == "evidence_file":
+            self.problem(where, "default", "a file question cannot have a default")
+        return value
 
     def options(self, raw: Any, where: str, kind: Any) -> tuple[Option, ...]:
         if kind not in CHOICE_KINDS:
@@ -584,6 +650,15 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
             out["min"] = it.minimum
         if it.maximum is not None:
             out["max"] = it.maximum
+        if it.integer:
+            out["integer"] = True
+        for name in ("min_length", "max_length", "default"):
+            if getattr(it, name) is not None:
+                out[name] = getattr(it, name)
+        for name in ("constraint_message", "required_message"):
+            value = text(getattr(it, name), optional=True)
+            if value:
+                out[name] = value
         return out
 
     data: dict[str, Any] = {
@@ -617,6 +692,8 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
     }
     if text(questionnaire.description, True):
         data["description"] = text(questionnaire.description)
+    if questionnaire.unscored:
+        data["unscored"] = True
     if questionnaire.staff_levels:
         data["staff_levels"] = {k: text(v) for k, v in questionnaire.staff_levels.items()}
     if questionnaire.staff_posts:
