@@ -22,7 +22,7 @@ Scoring extension (a form without any of it imports as an unscored survey): surv
 ``. < 1``), ``red_line_text``, ``basis``, ``bands`` (``<=7:100; <=14:50; *:0``), ``min``, ``max``,
 ``unit``, ``kind`` (``evidence_url`` for a link), ``respondent`` on ``begin_group`` rows (then
 each top-level group is a part: ``staff`` or ``coordinator``); choices column ``score``; settings
-``title::<language>``, ``description::<language>``, ``min_answered_share``; sheets
+``form_title_translated::<language>``, ``form_description::<language>``, ``min_answered_share``; sheets
 ``dimensions``, ``recommendations``, ``grades``, ``maturity``, ``training``, ``staff_levels``,
 ``staff_posts``. Without ``grades``, ``maturity`` or a ``likert5`` choice list, the standard bands
 and labels below are used.
@@ -144,7 +144,7 @@ SURVEY_REFUSED = {
 CHOICES_COLUMNS = {"list_name", "name", "label", "score"}
 CHOICES_SKIPPED = {"image": _PRESENTATION, "audio": _PRESENTATION, "video": _PRESENTATION, "media": _PRESENTATION}
 SETTINGS_COLUMNS = {
-    "form_id", "version", "form_title", "default_language", "title", "description", "form_description",
+    "form_id", "version", "form_title", "default_language", "form_title_translated", "form_description",
     "min_answered_share",
 }  # fmt: skip
 SETTINGS_SKIPPED = {
@@ -476,7 +476,7 @@ _FIELD_COLUMNS = {
     "red_line.text": "red_line_text", "options": "type", "min": "constraint", "max": "constraint",
     "min_length": "constraint", "max_length": "constraint",
 }  # fmt: skip
-_TOP_COLUMNS = {"key": "form_id", "title": "form_title", "version": "version", "description": "description"}
+_TOP_COLUMNS = {"key": "form_id", "title": "form_title", "version": "version", "description": "form_description"}
 
 
 def _locate(problems: list[Problem], locations: dict[str, tuple[str, int]]) -> list[Problem]:
@@ -550,7 +550,7 @@ class _Form:
         self.texts.report_fallbacks()
         self.texts.report_unused(
             list(self.tables.values()),
-            {"label", "hint", "constraint_message", "required_message", "form_title", "title"},
+            {"label", "hint", "constraint_message", "required_message", "form_title", "form_title_translated"},
         )
         return data, self.locations
 
@@ -611,7 +611,10 @@ class _Form:
                 sheet, number, "version", f"must be a whole number (such as 2026113001), got {version!r}"
             )
         title = (
-            (self.text(table, number, values, "title") or self.text(table, number, values, "form_title"))
+            (
+                self.text(table, number, values, "form_title_translated")
+                or self.text(table, number, values, "form_title")
+            )
             if table
             else {}
         )
@@ -627,9 +630,7 @@ class _Form:
             "likert_labels": DEFAULT_LIKERT,
         }
         if table:
-            description = self.text(table, number, values, "description") or self.text(
-                table, number, values, "form_description"
-            )
+            description = self.text(table, number, values, "form_description")
             if description:
                 data["description"] = description
             share = self.reader.number(sheet, number, "min_answered_share", get("min_answered_share"))
@@ -1175,12 +1176,12 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
         survey.append(_survey_row(survey_columns, {"type": "end_group"}))
 
     settings = workbook.create_sheet("settings")
-    # form_title and default_language are standard (one language); title::<language> and
-    # description::<language> are the extension that keeps all three.
+    # form_title and default_language are standard (one language); form_title_translated::<language>
+    # keeps all three (pyxform reads ``title`` as form_title, so that name cannot be used).
     settings.append(
         ["form_id", "version", "form_title", "default_language"]
-        + _lang_columns("title")
-        + _lang_columns("description")
+        + _lang_columns("form_title_translated")
+        + _lang_columns("form_description")
         + ["min_answered_share"]
     )
     settings.append(

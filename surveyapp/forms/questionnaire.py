@@ -74,7 +74,7 @@ def number_or_blank(form, field):
         raise ValidationError(_l("Enter a number.")) from None
 
 
-def number_in_range(item: Item):
+def number_in_range(item: Item, lang: str = "en"):
     def check(form, field):
         if field.data in (None, ""):
             return
@@ -83,9 +83,12 @@ def number_in_range(item: Item):
         except ValueError:
             return  # number_or_blank reports it
         low, high = item.minimum, item.maximum
+        own = item.constraint_message.get(lang)
+        if item.integer and not value.is_integer():
+            raise ValidationError(own or _l("Enter a whole number."))
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValidationError(
-                _l("Enter a number from %(low)s to %(high)s.", low=_fmt(low, "−∞"), high=_fmt(high, "∞"))
+                own or _l("Enter a number from %(low)s to %(high)s.", low=_fmt(low, "−∞"), high=_fmt(high, "∞"))
             )
 
     return check
@@ -153,7 +156,7 @@ def build_number(item: Item, lang: str, questionnaire: Questionnaire):
     fields = {
         item.key: StringField(
             item.text.get(lang),
-            validators=[Optional(), Length(max=40), number_or_blank, number_in_range(item)],
+            validators=[Optional(), Length(max=40), number_or_blank, number_in_range(item, lang)],
             render_kw={"inputmode": "decimal", "autocomplete": "off"},
         )
     }
@@ -173,9 +176,14 @@ def build_date(item: Item, lang: str, questionnaire: Questionnaire):
 
 def build_text(item: Item, lang: str, questionnaire: Questionnaire):
     message = _l("Write at most %(n)d characters.", n=TEXT_MAX)
-    return {
-        item.key: TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=TEXT_MAX, message=message)])
-    }
+    validators = [Optional(), Length(max=TEXT_MAX, message=message)]
+    if item.min_length is not None or item.max_length is not None:  # an XLSForm constraint
+        low, high = item.min_length or 0, item.max_length if item.max_length is not None else TEXT_MAX
+        own = item.constraint_message.get(lang)
+        validators.append(
+            Length(min=low, max=high, message=own or _l("Write %(low)d to %(high)d characters.", low=low, high=high))
+        )
+    return {item.key: TextAreaField(item.text.get(lang), validators=validators)}
 
 
 def build_evidence_url(item: Item, lang: str, questionnaire: Questionnaire):
@@ -278,6 +286,9 @@ def formdata_from_answers(items, answers: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for item in items:
         value = answers.get(item.key)
+        if value is None and item.default is not None and item.key not in answers:
+            value = item.default.split() if item.kind == "multi_choice" else item.default  # XLSForm default
+            value = int(value) if isinstance(value, float) and value.is_integer() else value
         if value is None:
             continue
         if value is NA:
