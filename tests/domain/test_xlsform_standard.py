@@ -408,3 +408,11 @@ def test_an_xls_file_is_refused_with_how_to_save_it():
     with pytest.raises(QuestionnaireError) as caught:
         import_xlsform(content, "old.xls")
     assert "save it as .xlsx" in str(caught.value)
+
+
+def test_the_template_in_docs_imports_without_warnings_and_converts_with_pyxform(tmp_path):
+    template = ROOT / "docs" / "xlsform-template.xlsx"
+    result = import_xlsform_with_warnings(template)
+    assert result.warnings == [] and not result.questionnaire.unscored
+    assert result.questionnaire.item("hotline_hours").maximum == 168
+    assert "hotline_hours" in _pyxform_convert(template.read_bytes(), tmp_path)

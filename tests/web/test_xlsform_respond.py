@@ -61,3 +61,21 @@ def test_the_forms_constraints_and_messages_hold_in_the_respond_page(app, age_ro
     ok = client.post(f"/responses/{response_id}/page/0", data={"action": "next", "age": "30", "code": "ab"})
     assert ok.status_code == 302
     assert {k: a.value for k, a in stored_answers(app, response_id).items()} == {"age": 30, "code": "ab"}
+
+
+def test_cli_import_of_a_plain_form_prints_its_warnings_and_says_it_is_unscored(runner, tmp_path):
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label", "appearance"])
+    survey.append(["start", "start", None, None])
+    survey.append(["text", "name", "Your name", "multiline"])
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    validated = runner.invoke(args=["questionnaire", "validate", str(path)])
+    assert validated.exit_code == 0, validated.output
+    assert f"warning: {path}: sheet survey, row 2: type: start: device metadata is not collected" in validated.output
+    assert f"warning: {path}: sheet survey: appearance: skipped (presentation only), row 3" in validated.output
+    assert "valid: plain version 1, unscored survey, 1 dimensions, 1 items" in validated.output
+    imported = runner.invoke(args=["questionnaire", "import", str(path)])
+    assert imported.exit_code == 0 and "plain version 1: loaded" in imported.output
