@@ -83,11 +83,11 @@ OTHER_LABEL = {"zh_Hans": "其他", "zh_Hant": "其他", "en": "Other"}
 SPECIFY_OTHER_LABEL = {"zh_Hans": "请注明其他", "zh_Hant": "請註明其他", "en": "Specify other."}
 
 _RELEVANT_PATTERNS = [
-    (re.compile(r"""^\$\{(\w+)\}\s*=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "equals"),
-    (re.compile(r"""^\$\{(\w+)\}\s*!=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "not_equals"),
-    (re.compile(r"""^selected\(\s*\$\{(\w+)\}\s*,\s*(?:'([^']*)'|"([^"]*)")\s*\)$"""), "selected"),
-    (re.compile(r"^\$\{(\w+)\}\s*>\s*(-?\d+(?:\.\d+)?)$"), "above"),
-    (re.compile(r"^\$\{(\w+)\}\s*<\s*(-?\d+(?:\.\d+)?)$"), "below"),
+    (re.compile(r"""^\$\{([\w.\-]+)\}\s*=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "equals"),
+    (re.compile(r"""^\$\{([\w.\-]+)\}\s*!=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "not_equals"),
+    (re.compile(r"""^selected\(\s*\$\{([\w.\-]+)\}\s*,\s*(?:'([^']*)'|"([^"]*)")\s*\)$"""), "selected"),
+    (re.compile(r"^\$\{([\w.\-]+)\}\s*>\s*(-?\d+(?:\.\d+)?)$"), "above"),
+    (re.compile(r"^\$\{([\w.\-]+)\}\s*<\s*(-?\d+(?:\.\d+)?)$"), "below"),
 ]
 _RELEVANT_HELP = "supported: ${q} = 'x', ${q} != 'x', ${q} > n, ${q} < n, selected(${q}, 'x')"
 _NUMBER_TERM = re.compile(r"^\(?\s*\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*\)?$")
@@ -864,6 +864,17 @@ class _Form:
             reader.problem(table.name, None, "-", "has no questions")
         return parts
 
+    def _key(self, name: str, where: tuple[str, int] | None = None) -> str:
+        """An XLSForm name as an item key: ``Q1-a`` becomes ``q1_a`` (with a warning on its row)."""
+        if re.match(r"^[a-z][a-z0-9_]{0,99}$", name):
+            return name
+        key = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:100]
+        if not re.match(r"^[a-z]", key):
+            return name  # the loader refuses it, naming the row
+        if where is not None:
+            self.reader.warn(*where, "name", f"{name!r} is stored as {key!r} (lower-case letters, digits, _)")
+        return key
+
     def _items(self, number: int, values: list[Any], type_cell: str, choices) -> list[dict[str, Any]]:
         """The item of one survey row (two for ``or_other``: the choice and "specify other")."""
         table, reader = self.survey, self.reader
@@ -872,7 +883,7 @@ class _Form:
         if name in (None, ""):
             reader.problem(*where, "name", "missing")
             return []
-        name = str(name)
+        name = self._key(str(name), where)
         self.locations[f"item {name}"] = where
         item: dict[str, Any] = {"key": name, "text": self.text(table, number, values, "label")}
         override = str(table.value(values, "kind") or "").strip()
@@ -968,6 +979,7 @@ class _Form:
             if condition is None:
                 reader.problem(*where, "relevant", f"unsupported expression {relevant!r}; {_RELEVANT_HELP}")
             else:
+                condition["item"] = self._key(condition["item"])
                 item["show_if"] = condition
         red_line = table.value(values, "red_line")
         if red_line:

@@ -416,3 +416,21 @@ def test_the_template_in_docs_imports_without_warnings_and_converts_with_pyxform
     assert result.warnings == [] and not result.questionnaire.unscored
     assert result.questionnaire.item("hotline_hours").maximum == 168
     assert "hotline_hours" in _pyxform_convert(template.read_bytes(), tmp_path)
+
+
+def test_names_outside_the_key_pattern_are_stored_in_lower_case_with_their_references(tmp_path):
+    path = workbook(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label", "relevant"],
+            ["select_one yn", "Q1-Has", "Has?", None],
+            ["text", "Q2", "Which?", "${Q1-Has} = 'yes'"],
+        ],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+    )
+    result = import_xlsform_with_warnings(path)
+    assert [i.key for i in result.questionnaire.items] == ["q1_has", "q2"]
+    assert result.questionnaire.item("q2").show_if.item == "q1_has"
+    assert f"{path}: sheet survey, row 2: name: 'Q1-Has' is stored as 'q1_has' (lower-case letters, digits, _)" in [
+        str(w) for w in result.warnings
+    ]
