@@ -85,7 +85,7 @@ SPECIFY_OTHER_LABEL = {"zh_Hans": "请注明其他", "zh_Hant": "請註明其他
 _RELEVANT_PATTERNS = [
     (re.compile(r"""^\$\{([\w.\-]+)\}\s*=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "equals"),
     (re.compile(r"""^\$\{([\w.\-]+)\}\s*!=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?))$"""), "not_equals"),
-    (re.compile(r"""^selected\(\s*\$\{([\w.\-]+)\}\s*,\s*(?:'([^']*)'|"([^"]*)")\s*\)$"""), "selected"),
+    (re.compile(r"""^selected\s*\(\s*\$\{([\w.\-]+)\}\s*,\s*(?:'([^']*)'|"([^"]*)")\s*\)$"""), "selected"),
     (re.compile(r"^\$\{([\w.\-]+)\}\s*>\s*(-?\d+(?:\.\d+)?)$"), "above"),
     (re.compile(r"^\$\{([\w.\-]+)\}\s*<\s*(-?\d+(?:\.\d+)?)$"), "below"),
 ]
@@ -974,6 +974,9 @@ class _Form:
         if table.value(values, "bands"):
             item["bands"] = _parse_bands(reader, where, str(table.value(values, "bands")))
         relevant = table.value(values, "relevant")
+        for column, expression in (("relevant", relevant), ("constraint", table.value(values, "constraint"))):
+            if isinstance(expression, str) and _straight_quotes(expression) != expression:
+                reader.warn(table.name, number, column, "curly quotes (‘ ’ “ ”) are read as straight quotes")
         if relevant not in (None, ""):
             condition = _parse_relevant(str(relevant))
             if condition is None:
@@ -1009,6 +1012,7 @@ class _Form:
     def _constraint(self, item: dict[str, Any], where: tuple[str, int], values: list[Any]) -> None:
         table, reader = self.survey, self.reader
         constraint = table.value(values, "constraint")
+        constraint = _straight_quotes(constraint) if isinstance(constraint, str) else constraint
         message = self.text(table, where[1], values, "constraint_message")
         if constraint in (None, ""):
             if message and not any(k in item for k in ("min", "max")):
@@ -1110,7 +1114,16 @@ def _join_texts(texts: list[dict[str, str]]) -> dict[str, str]:
     return {lang: "\n".join(t[lang] for t in texts if t.get(lang)) for lang in LANGUAGES}
 
 
+_SMART_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def _straight_quotes(expression: str) -> str:
+    """Expressions typed in a word processor or spreadsheet often get curly quotes (as pyxform, read them straight)."""
+    return expression.translate(_SMART_QUOTES)
+
+
 def _parse_relevant(expression: str) -> dict[str, Any] | None:
+    expression = _straight_quotes(expression)
     for pattern, op in _RELEVANT_PATTERNS:
         match = pattern.match(expression.strip())
         if match:

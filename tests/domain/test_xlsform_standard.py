@@ -434,3 +434,16 @@ def test_names_outside_the_key_pattern_are_stored_in_lower_case_with_their_refer
     assert f"{path}: sheet survey, row 2: name: 'Q1-Has' is stored as 'q1_has' (lower-case letters, digits, _)" in [
         str(w) for w in result.warnings
     ]
+
+
+def test_curly_quotes_in_expressions_are_read_as_straight_quotes_with_a_warning(tmp_path):
+    path = workbook(
+        tmp_path / "f.xlsx",
+        [["type", "name", "label", "relevant"], ["select_one yn", "a", "A", None], ["text", "b", "B", "${a}=’yes’"]],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+    )
+    result = import_xlsform_with_warnings(path)
+    assert result.questionnaire.item("b").show_if.value == "yes"
+    assert f"{path}: sheet survey, row 3: relevant: curly quotes (‘ ’ “ ”) are read as straight quotes" in [
+        str(w) for w in result.warnings
+    ]
