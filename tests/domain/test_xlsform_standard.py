@@ -416,6 +416,10 @@ def test_the_template_in_docs_imports_without_warnings_and_converts_with_pyxform
     assert result.warnings == [] and not result.questionnaire.unscored
     assert result.questionnaire.item("hotline_hours").maximum == 168
     assert "hotline_hours" in _pyxform_convert(template.read_bytes(), tmp_path)
+    exported = export_xlsform(result.questionnaire)  # with required_message, constraint_message, default
+    assert import_xlsform(exported, "export.xlsx") == result.questionnaire
+    xform = _pyxform_convert(exported, tmp_path)
+    assert 'constraint=". &gt;= 0 and . &lt;= 168"' in xform and "<value>Between 0 and 168</value>" in xform
 
 
 def test_names_outside_the_key_pattern_are_stored_in_lower_case_with_their_references(tmp_path):
