@@ -884,7 +884,13 @@ class _Form:
             reader.problem(*where, "name", "missing")
             return []
         name = self._key(str(name), where)
-        self.locations[f"item {name}"] = where
+        if not re.match(r"^[a-z][a-z0-9_]{0,99}$", name):
+            reader.problem(*where, "name", f"{name!r} is not a valid name (a letter, then letters, digits or _)")
+        elif f"item {name}" in self.locations:
+            reader.problem(
+                *where, "name", f"{name!r} is also the name on {_rows_text([self.locations[f'item {name}'][1]])}"
+            )
+        self.locations.setdefault(f"item {name}", where)
         item: dict[str, Any] = {"key": name, "text": self.text(table, number, values, "label")}
         override = str(table.value(values, "kind") or "").strip()
         select = _SELECT.match(type_cell)

@@ -451,3 +451,22 @@ def test_curly_quotes_in_expressions_are_read_as_straight_quotes_with_a_warning(
     assert f"{path}: sheet survey, row 3: relevant: curly quotes (‘ ’ “ ”) are read as straight quotes" in [
         str(w) for w in result.warnings
     ]
+
+
+def test_bad_and_duplicate_names_are_reported_with_the_other_problems(tmp_path):
+    path = workbook(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label"],
+            ["text", "a", "A"],
+            ["text", "a", "Again"],
+            ["text", "1st", "First"],
+            ["geopoint", "where", "Where"],
+        ],
+    )
+    assert [p.split(": ", 1)[1] for p in problems_of(path)] == [
+        "sheet survey, row 3: name: 'a' is also the name on row 2",
+        "sheet survey, row 4: name: '1st' is not a valid name (a letter, then letters, digits or _)",
+        "sheet survey, row 5: type: question type 'geopoint' is not supported (supported: select_one, "
+        "select_multiple, integer, decimal, date, text, file, note, begin_group)",
+    ]
