@@ -322,8 +322,8 @@ class _Texts:
 
     A column ``label::English (en)``, ``label:english`` or ``label::en`` holds one language; plain
     ``label`` holds the form's default language. A language the app shows (zh-Hans, zh-Hant, en)
-    with no text in a row takes another language's text (Traditional ↔ Simplified first, then
-    English, then the form's default language), and a warning lists the rows.
+    with no text in a row takes another language's text (Traditional ↔ Simplified first, then the
+    form's default language, then the other app languages, then any), and a warning says so.
     """
 
     def __init__(self, reader: _Reader, default_language: str | None):
@@ -341,12 +341,15 @@ class _Texts:
             lang = _lang_of(column.tag)
             if lang and lang not in by_lang:
                 by_lang[lang] = column
+        # The form's own default language: the column default_language names, or the one without a language.
         defaults = [c for c in columns if (c.tag or "").strip().lower() == self.default and self.default]
-        defaults += [c for c in columns if c.tag is None] + columns
+        defaults += [c for c in columns if c.tag is None]
         texts: dict[str, str] = {}
         sources: dict[str, _Column] = {}
         for lang in LANGUAGES:
-            order = [by_lang.get(lang)] + [by_lang.get(other) for other in _FALLBACK[lang]] + defaults
+            sibling = [by_lang.get(_FALLBACK[lang][0])] if lang != "en" else []
+            others = [by_lang.get(other) for other in _FALLBACK[lang]]
+            order = [by_lang.get(lang)] + sibling + defaults + others + columns
             for column in order:
                 if column is None:
                     continue
