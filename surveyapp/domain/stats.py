@@ -10,12 +10,13 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
-from scipy import stats as scipy_stats
+from typing import TYPE_CHECKING
 
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level
+
+if TYPE_CHECKING:  # numpy and scipy are imported where used: most requests need neither
+    import numpy as np
 
 
 @dataclass(slots=True)
@@ -37,6 +38,8 @@ class GroupStats:
 @lru_cache(maxsize=4096)
 def t_critical(degrees_of_freedom: int) -> float:
     """The two-sided 95% critical value of Student's t (cached: comparisons need thousands)."""
+    from scipy import stats as scipy_stats
+
     return float(scipy_stats.t.ppf(0.975, degrees_of_freedom))
 
 
@@ -202,6 +205,8 @@ ALPHA_LABELS = ((0.9, "excellent"), (0.8, "good"), (0.7, "acceptable"), (0.6, "q
 
 def cronbach_alpha(matrix: np.ndarray) -> float | None:
     """α = k / (k − 1) × (1 − Σ item variances / variance of the totals), on a respondents × items matrix."""
+    import numpy as np
+
     matrix = np.asarray(matrix, dtype=float)
     n, k = matrix.shape
     if n < 2 or k < 2:
@@ -214,6 +219,8 @@ def cronbach_alpha(matrix: np.ndarray) -> float | None:
 
 def corrected_item_total(matrix: np.ndarray) -> list[float | None]:
     """Each item's Pearson correlation with the sum of the other items."""
+    import numpy as np
+
     matrix = np.asarray(matrix, dtype=float)
     n, k = matrix.shape
     if n < 3 or k < 2:
@@ -245,6 +252,8 @@ def reliability(questionnaire: Questionnaire, part_key: str, cards: Iterable[Sco
     answered all its scored items (listwise deletion); items answered "not applicable" therefore
     drop that respondent from that dimension.
     """
+    import numpy as np
+
     cards = list(cards)
     part = questionnaire.part(part_key)
     result = []
