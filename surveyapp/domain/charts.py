@@ -11,7 +11,6 @@ import base64
 import io
 import math
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

@@ -29,7 +29,6 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password")
 
 
-
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message is for the user.
 
