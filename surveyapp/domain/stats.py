@@ -134,28 +134,55 @@ def department_result(
 ) -> DepartmentResult:
     """Merge the checklist with the staff part aggregated over its respondents."""
     staff_cards = list(staff_cards)
-    staff_weights = part_weights(questionnaire, staff_part)
-    checklist_weights = part_weights(questionnaire, checklist_part)
-    dimensions = []
+    staff: dict[str, GroupStats] = {}
+    checklist: dict[str, float | None] = {}
     for dimension in questionnaire.dimensions:
         values = [
             card.dimension(dimension.key).score
             for card in staff_cards
             if any(d.key == dimension.key for d in card.dimensions) and card.dimension(dimension.key).score is not None
         ]
-        staff = describe(values, min_group_size)
-        checklist = None
+        staff[dimension.key] = describe(values, min_group_size)
         if checklist_card is not None and any(d.key == dimension.key for d in checklist_card.dimensions):
-            checklist = checklist_card.dimension(dimension.key).score
+            checklist[dimension.key] = checklist_card.dimension(dimension.key).score
+    hits: dict[str, RedLineHit] = {}
+    for card in ([checklist_card] if checklist_card else []) + staff_cards:
+        for hit in card.red_lines:
+            hits.setdefault(hit.item, hit)
+    return department_result_from_groups(
+        questionnaire, staff, checklist, hits.values(), len(staff_cards), checklist_card is not None,
+        staff_part, checklist_part,
+    )  # fmt: skip
+
+
+def department_result_from_groups(
+    questionnaire: Questionnaire,
+    staff: dict[str, GroupStats],
+    checklist: dict[str, float | None],
+    red_lines: Iterable[RedLineHit],
+    respondents: int,
+    checklist_submitted: bool,
+    staff_part: str = "staff",
+    checklist_part: str = "department",
+) -> DepartmentResult:
+    """A department's result from its staff summaries per dimension (``describe`` of the staff
+    dimension scores, or ``from_running_totals`` of their running totals), its checklist's
+    dimension scores and the red lines hit (one per item). Same rule as ``department_result``."""
+    staff_weights = part_weights(questionnaire, staff_part)
+    checklist_weights = part_weights(questionnaire, checklist_part)
+    dimensions = []
+    for dimension in questionnaire.dimensions:
+        group = staff.get(dimension.key) or GroupStats(0, None, None, None, None, True)
+        checklist_score = checklist.get(dimension.key)
         staff_weight = staff_weights.get(dimension.key, 0.0)
         checklist_weight = checklist_weights.get(dimension.key, 0.0)
-        score = combine(staff.mean, staff_weight, checklist, checklist_weight)
+        score = combine(group.mean, staff_weight, checklist_score, checklist_weight)
         dimensions.append(
             DepartmentDimension(
                 dimension.key,
                 dimension.weight,
-                staff,
-                checklist,
+                group,
+                checklist_score,
                 staff_weight,
                 checklist_weight,
                 score,
@@ -165,18 +192,14 @@ def department_result(
     scored = [d for d in dimensions if d.score is not None]
     total = math.fsum(d.weight for d in scored)
     overall = math.fsum(d.weight * d.score for d in scored) / total if total else None
-    hits: dict[str, RedLineHit] = {}
-    for card in ([checklist_card] if checklist_card else []) + staff_cards:
-        for hit in card.red_lines:
-            hits.setdefault(hit.item, hit)
-    red_lines = tuple(sorted(hits.values(), key=lambda h: h.item))
+    hits = sorted({hit.item: hit for hit in red_lines}.values(), key=lambda h: h.item)
     return DepartmentResult(
         dimensions=tuple(dimensions),
         overall=overall,
-        grade=grade_for(questionnaire, overall, bool(red_lines)),
-        red_lines=red_lines,
-        respondents=len(staff_cards),
-        checklist_submitted=checklist_card is not None,
+        grade=grade_for(questionnaire, overall, bool(hits)),
+        red_lines=tuple(hits),
+        respondents=respondents,
+        checklist_submitted=checklist_submitted,
     )
 
 
@@ -252,16 +275,25 @@ def reliability(questionnaire: Questionnaire, part_key: str, cards: Iterable[Sco
     answered all its scored items (listwise deletion); items answered "not applicable" therefore
     drop that respondent from that dimension.
     """
+    return reliability_from_item_scores(
+        questionnaire, part_key, ({i.key: i.score for i in card.items if i.status == SCORED} for card in cards)
+    )
+
+
+def reliability_from_item_scores(
+    questionnaire: Questionnaire, part_key: str, respondents: Iterable[dict[str, float]]
+) -> list[DimensionReliability]:
+    """``reliability`` from each respondent's scored items as ``{item key: score 0–100}`` (the
+    item scores stored on submit: an item answered "not applicable", hidden or unanswered is absent)."""
     import numpy as np
 
-    cards = list(cards)
+    respondents = list(respondents)
     part = questionnaire.part(part_key)
     result = []
     for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
         keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
         rows = []
-        for card in cards:
-            scores = {i.key: i.score for i in card.items if i.status == SCORED}
+        for scores in respondents:
             if all(key in scores for key in keys):
                 rows.append([scores[key] for key in keys])
         matrix = np.array(rows, dtype=float).reshape(len(rows), len(keys))

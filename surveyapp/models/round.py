@@ -38,6 +38,9 @@ class AssessmentRound(db.Model):
     anonymous: Mapped[bool] = mapped_column(default=False)
     deadline: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped in the transaction of every change to the round's scores (submit, reopen, rebuild):
+    # caches of round-wide figures are keyed on it, so every process sees a change at once.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     departments: Mapped[list[Organisation]] = relationship(secondary=round_departments, order_by="Organisation.code")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from surveyapp.domain.loader import (
@@ -78,13 +79,28 @@ def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:
 
 
 def get_questionnaire(key: str, version: int) -> Questionnaire:
-    """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded."""
-    row = db.session.scalar(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.key == key, QuestionnaireVersion.version == version)
-    )
-    if row is None:
+    """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded.
+
+    Only the definition's digest is read on each call (one small query); the definition itself
+    (tens of KB of JSON) is read and parsed once per process and digest, and within one request
+    (app context) the answer is remembered.
+    """
+    memo = g.setdefault("_questionnaires", {}) if has_app_context() else {}
+    if (key, version) in memo:  # the same request asks again: not even the digest is read
+        return memo[(key, version)]
+    memo[(key, version)] = questionnaire = _get_questionnaire(key, version)
+    return questionnaire
+
+
+def _get_questionnaire(key: str, version: int) -> Questionnaire:
+    where = (QuestionnaireVersion.key == key, QuestionnaireVersion.version == version)
+    digest = db.session.scalar(select(QuestionnaireVersion.sha256).where(*where))
+    if digest is None:
         raise KeyError(f"questionnaire {key} version {version} is not loaded")
-    return questionnaire_from_row(row)
+    cached = _cache.get((key, version, digest))
+    if cached is not None:
+        return cached
+    return questionnaire_from_row(db.session.scalar(select(QuestionnaireVersion).where(*where)))
 
 
 def questionnaire_from_row(row: QuestionnaireVersion) -> Questionnaire:

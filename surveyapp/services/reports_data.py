@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from surveyapp.domain.stats import DimensionReliability, reliability
+from surveyapp.domain.stats import DimensionReliability, reliability_from_item_scores
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.services.questionnaires import get_questionnaire
-from surveyapp.services.scores import scorecard_of
+from surveyapp.services.round_cache import cached
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,26 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
 
 
 def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionReliability]]:
-    """Cronbach's alpha and item–total correlations of the staff part over a round's submissions."""
+    """Cronbach's alpha and item–total correlations of the staff part over a round's submissions.
+
+    Read from the item scores stored on submit (no re-scoring), once per round data version and
+    process (``round_cache``): O(staff responses × items) the first time, a lookup afterwards.
+    """
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     staff_part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
-    responses = db.session.scalars(
-        select(Response).where(
-            Response.round_id == round_.id,
-            Response.part == staff_part,
-            Response.status == ResponseStatus.SUBMITTED,
-        )
-    )
-    return staff_part, reliability(questionnaire, staff_part, [scorecard_of(r) for r in responses])
+    keys = [item.key for item in questionnaire.part(staff_part).items if item.kind == "likert5"]
+
+    def compute() -> list[DimensionReliability]:
+        rows = db.session.execute(
+            select(Answer.response_id, Answer.question_key, Answer.score)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_.id, Response.part == staff_part,
+                   Response.status == ResponseStatus.SUBMITTED, Answer.score.is_not(None),
+                   Answer.question_key.in_(keys))
+        )  # fmt: skip
+        by_response: dict[int, dict[str, float]] = {}
+        for response_id, key, score in rows:
+            by_response.setdefault(response_id, {})[key] = score
+        return reliability_from_item_scores(questionnaire, staff_part, by_response.values())
+
+    return staff_part, cached(round_.id, ("reliability", staff_part), compute)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.domain.scoring import ScoreCard, score_response
-from surveyapp.domain.stats import DepartmentResult, department_result
+from surveyapp.domain.stats import DepartmentResult, department_result_from_groups, from_running_totals
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, DimensionScore, Response, ResponseStatus, ScoreAggregate
 from surveyapp.services.questionnaires import get_questionnaire
+from surveyapp.services.round_cache import bump_data_version
 
 
 def scorecard_of(response: Response) -> ScoreCard:
@@ -69,7 +70,8 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
     """Add (+1) or remove (−1) a response's dimension scores to the running totals.
 
     Each change is one ``UPDATE … SET n = n + 1`` so concurrent submits cannot lose an update;
-    a missing row is inserted, and a racing insert falls back to the update.
+    a missing row is inserted, and a racing insert falls back to the update. The round's data
+    version is bumped too, so cached round-wide figures are recomputed (see ``round_cache``).
     """
     db.session.flush()
     for row in response.dimension_scores:
@@ -85,6 +87,8 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
         }
         _add(key, sign, row.score)
         _add({**key, "staff_level": ALL_GROUPS, "staff_post": ALL_GROUPS}, sign, row.score)
+    # Last, so the round's row is locked (PostgreSQL) only for the end of the transaction.
+    bump_data_version(response.round_id)
 
 
 def _add(key: dict, sign: int, score: float) -> None:
@@ -108,6 +112,7 @@ def _add(key: dict, sign: int, score: float) -> None:
 
 def rebuild_aggregates(round_id: int) -> None:
     """Recompute a round's running totals from the stored dimension scores."""
+    bump_data_version(round_id)
     db.session.execute(delete(ScoreAggregate).where(ScoreAggregate.round_id == round_id))
     rows = db.session.execute(
         select(
@@ -197,19 +202,38 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int) -> DepartmentResult:
-    """A department's result for a round, recomputed from the submitted answers."""
+    """A department's result for a round, from the stored scores: the staff part from its running
+    totals (n, Σx, Σx² per dimension), the checklist and the red lines from the few responses that
+    carry them (the checklist, and responses whose stored red-line count is not zero). O(1) in the
+    number of staff respondents; equal to ``department_result`` over re-scored responses."""
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
-    responses = db.session.scalars(
-        select(Response).where(
-            Response.round_id == round_.id,
-            Response.organisation_id == organisation_id,
-            Response.status == ResponseStatus.SUBMITTED,
-        )
-    ).all()
     checklist_part = next((p.key for p in questionnaire.parts if p.respondent == "coordinator"), None)
     staff_part = next((p.key for p in questionnaire.parts if p.respondent == "staff"), None)
-    staff_cards = [scorecard_of(r) for r in responses if r.part == staff_part]
-    checklist = next((scorecard_of(r) for r in responses if r.part == checklist_part), None)
-    return department_result(
-        questionnaire, staff_cards, checklist, staff_part or "", checklist_part or "", min_group_size
+    totals = {
+        dimension: (n, total, squares)
+        for dimension, n, total, squares in db.session.execute(
+            select(ScoreAggregate.dimension, ScoreAggregate.n, ScoreAggregate.total, ScoreAggregate.total_squares)
+            .where(ScoreAggregate.round_id == round_.id, ScoreAggregate.organisation_id == organisation_id,
+                   ScoreAggregate.part == (staff_part or ""), ScoreAggregate.staff_level == ALL_GROUPS)
+        )
+    }  # fmt: skip
+    staff = {
+        d.key: from_running_totals(*totals.get(d.key, (0, 0.0, 0.0)), min_group_size) for d in questionnaire.dimensions
+    }
+    submitted = (
+        Response.round_id == round_.id,
+        Response.organisation_id == organisation_id,
+        Response.status == ResponseStatus.SUBMITTED,
     )
+    respondents = db.session.scalar(select(func.count(Response.id)).where(*submitted, Response.part == staff_part))
+    carrying = db.session.scalars(
+        select(Response).where(*submitted, or_(Response.part == checklist_part, Response.red_line_count > 0))
+    ).all()
+    cards = [(r.part, scorecard_of(r)) for r in carrying]
+    checklist_card = next((card for part, card in cards if part == checklist_part), None)
+    checklist = {d.key: d.score for d in checklist_card.dimensions} if checklist_card else {}
+    hits = [hit for _, card in cards for hit in card.red_lines]
+    return department_result_from_groups(
+        questionnaire, staff, checklist, hits, int(respondents or 0), checklist_card is not None,
+        staff_part or "", checklist_part or "",
+    )  # fmt: skip
