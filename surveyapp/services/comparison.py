@@ -68,7 +68,8 @@ def _round_department_scores(
             ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension,
             func.sum(ScoreAggregate.n), func.sum(ScoreAggregate.total), func.sum(ScoreAggregate.total_squares),
         )
-        .where(ScoreAggregate.round_id == round_.id)
+        # Rows left at n = 0 by reopened responses count as no data, like rows never written.
+        .where(ScoreAggregate.round_id == round_.id, ScoreAggregate.n > 0)
         .group_by(ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension)
     )  # fmt: skip
     if level or post:
