@@ -78,7 +78,9 @@ def test_a_change_made_by_another_process_is_seen(app, runner):
     other_process = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with other_process.begin() as connection:
         connection.execute(
-            text("UPDATE score_aggregates SET total = 0, total_squares = 0 WHERE round_id = :r AND organisation_id = :o"),
+            text(
+                "UPDATE score_aggregates SET total = 0, total_squares = 0 WHERE round_id = :r AND organisation_id = :o"
+            ),
             {"r": round_id, "o": department},
         )
         connection.execute(
@@ -87,9 +89,7 @@ def test_a_change_made_by_another_process_is_seen(app, runner):
     other_process.dispose()
     second = compared(app, round_id)
     assert first[department] > 0 and second[department] == 0
-    assert {k: v for k, v in second.items() if k != department} == {
-        k: v for k, v in first.items() if k != department
-    }
+    assert {k: v for k, v in second.items() if k != department} == {k: v for k, v in first.items() if k != department}
 
 
 def test_results_from_stored_scores_equal_rescoring_every_response(app, runner):
