@@ -11,6 +11,7 @@
 
 import multiprocessing
 import os
+import sys
 
 
 def _available_memory_mib() -> int | None:
@@ -59,12 +60,10 @@ def post_fork(server, worker):
     if max_requests:
         count = max(1, server.num_workers)
         worker.max_requests += (worker.age % count) * max_requests // count
-    if preload_app:
+    extensions = sys.modules.get("surveyapp.extensions")
+    if preload_app and extensions is not None:
         try:
-            from surveyapp.extensions import db
-            from wsgi import app
-
-            with app.app_context():
-                db.engine.dispose(close=False)
+            with server.app.wsgi().app_context():
+                extensions.db.engine.dispose(close=False)
         except Exception:  # noqa: BLE001 - never stop a worker from starting over this
             server.log.exception("could not reset the database pool after fork")
