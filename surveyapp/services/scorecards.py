@@ -29,6 +29,7 @@ from surveyapp.services.comparison import DepartmentScores, round_department_sco
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.reports_data import round_reliability
 from surveyapp.services.responses import answers_of
+from surveyapp.services.round_cache import cached, round_state
 from surveyapp.services.scores import department_result_for, scorecard_of
 
 
@@ -44,10 +45,11 @@ class RoundContext:
     peers: dict[int, DepartmentScores]
     reliability: dict[str, DimensionReliability]
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
+    state: tuple = ()  # the data it was built from (``_context_state``)
 
 
-def round_context(round_: AssessmentRound) -> RoundContext:
-    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+def _trend_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
+    """The round and up to four earlier ones of the same agency and questionnaire, oldest first."""
     earlier = db.session.scalars(
         select(AssessmentRound)
         .where(
@@ -57,10 +59,23 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         )
         .order_by(AssessmentRound.created_at, AssessmentRound.id)
     ).all()
-    trend = [(r.name, round_department_scores(r)) for r in earlier[-5:]]
+    return earlier[-5:]
+
+
+def _context_state(round_: AssessmentRound, trend_rounds: list[AssessmentRound]) -> tuple:
+    """The data a round context depends on: the round's and its trend rounds' data versions and names."""
+    return round_state(round_.id), tuple((r.id, r.name, round_state(r.id)) for r in trend_rounds)
+
+
+def round_context(round_: AssessmentRound) -> RoundContext:
+    """What every scorecard of the round shares; each part is cached per round data version."""
+    trend_rounds = _trend_rounds(round_)
+    state = _context_state(round_, trend_rounds)  # read first: a change while building shows as stale
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    trend = [(r.name, round_department_scores(r)) for r in trend_rounds]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend, state
     )
 
 
@@ -124,7 +139,22 @@ def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lan
 
 
 def department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
-    """The plain data of one department's scorecard, in ``lang``."""
+    """The plain data of one department's scorecard, in ``lang``.
+
+    Kept per round data version (``round_cache``) when ``context`` is current, so downloading a
+    scorecard again reads nothing that depends on the number of responses. The names printed on
+    it are part of the key, so renaming a department or round is seen at once.
+    """
+    round_ = db.session.get(AssessmentRound, context.round_id)
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    if not context.state or context.state != _context_state(round_, _trend_rounds(round_)):
+        return _department_scorecard_data(context, department, lang)  # built before a change: do not keep
+    key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
+           round_.organisation.name(lang), lang, min_group)  # fmt: skip
+    return cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
+
+
+def _department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
     questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]
