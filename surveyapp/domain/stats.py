@@ -287,25 +287,35 @@ def reliability_from_item_scores(
     item scores stored on submit: an item answered "not applicable", hidden or unanswered is absent)."""
     import numpy as np
 
-    respondents = list(respondents)
+    keys = [item.key for item in questionnaire.part(part_key).items if item.kind == "likert5"]
+    rows = [[scores.get(key, np.nan) for key in keys] for scores in respondents]
+    return reliability_from_score_matrix(questionnaire, part_key, keys, np.array(rows, dtype=float))
+
+
+def reliability_from_score_matrix(
+    questionnaire: Questionnaire, part_key: str, keys: Sequence[str], matrix: np.ndarray
+) -> list[DimensionReliability]:
+    """``reliability`` from a respondents × ``keys`` matrix of item scores, NaN where an item was
+    not scored. A respondent counts for a dimension only with every likert item of it scored."""
+    import numpy as np
+
     part = questionnaire.part(part_key)
+    matrix = np.asarray(matrix, dtype=float).reshape(-1, len(keys))
+    column = {key: j for j, key in enumerate(keys)}
     result = []
     for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
-        keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
-        rows = []
-        for scores in respondents:
-            if all(key in scores for key in keys):
-                rows.append([scores[key] for key in keys])
-        matrix = np.array(rows, dtype=float).reshape(len(rows), len(keys))
-        alpha = cronbach_alpha(matrix)
-        correlations = corrected_item_total(matrix) if keys else []
+        dimension_keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
+        sub = matrix[:, [column[key] for key in dimension_keys]]
+        sub = sub[~np.isnan(sub).any(axis=1)] if dimension_keys else np.empty((len(matrix), 0))
+        alpha = cronbach_alpha(sub)
+        correlations = corrected_item_total(sub) if dimension_keys else []
         result.append(
             DimensionReliability(
                 key=dimension_key,
-                n=len(rows),
+                n=len(sub),
                 items=tuple(
                     ItemReliability(key, r, r is not None and r < 0.30)
-                    for key, r in zip(keys, correlations, strict=True)
+                    for key, r in zip(dimension_keys, correlations, strict=True)
                 ),
                 alpha=alpha,
                 label=alpha_label(alpha),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from surveyapp.domain.stats import DimensionReliability, reliability_from_item_scores
+from surveyapp.domain.stats import DimensionReliability, reliability_from_score_matrix
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.services.questionnaires import get_questionnaire
@@ -53,16 +53,25 @@ def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionRelia
     keys = [item.key for item in questionnaire.part(staff_part).items if item.kind == "likert5"]
 
     def compute() -> list[DimensionReliability]:
-        rows = db.session.execute(
-            select(Answer.response_id, Answer.question_key, Answer.score)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.round_id == round_.id, Response.part == staff_part,
-                   Response.status == ResponseStatus.SUBMITTED, Answer.score.is_not(None),
-                   Answer.question_key.in_(keys))
+        import numpy as np
+
+        answers, responses = Answer.__table__, Response.__table__
+        statement = (
+            select(answers.c.response_id, answers.c.question_key, answers.c.score)
+            .join(responses, responses.c.id == answers.c.response_id)
+            .where(responses.c.round_id == round_.id, responses.c.part == staff_part,
+                   responses.c.status == ResponseStatus.SUBMITTED, answers.c.score.is_not(None),
+                   answers.c.question_key.in_(keys))
         )  # fmt: skip
-        by_response: dict[int, dict[str, float]] = {}
-        for response_id, key, score in rows:
-            by_response.setdefault(response_id, {})[key] = score
-        return reliability_from_item_scores(questionnaire, staff_part, by_response.values())
+        column = {key: j for j, key in enumerate(keys)}
+        rows: dict[int, int] = {}
+        cells: list[tuple[int, int, float]] = []
+        for response_id, key, score in db.session.connection().execute(statement):  # Core rows: no ORM
+            cells.append((rows.setdefault(response_id, len(rows)), column[key], score))
+        matrix = np.full((len(rows), len(keys)), np.nan)
+        if cells:
+            index = np.array([(r, c) for r, c, _ in cells], dtype=int)
+            matrix[index[:, 0], index[:, 1]] = [v for _, _, v in cells]
+        return reliability_from_score_matrix(questionnaire, staff_part, keys, matrix)
 
     return staff_part, cached(round_.id, ("reliability", staff_part), compute)
