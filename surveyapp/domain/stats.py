@@ -323,3 +323,77 @@ def reliability_from_score_matrix(
             )
         )
     return result
+
+
+# -- reliability from running sums ----------------------------------------------------------------
+
+
+def reliability_contributions(
+    questionnaire: Questionnaire, part_key: str, scores: dict[str, float]
+) -> list[tuple[str, str, float, float, float]]:
+    """What one respondent adds to the running reliability sums of a part: for each dimension whose
+    five-point items they all scored, ``(dimension, "", T, T², 0)`` for their dimension total T and
+    ``(dimension, item, x, x², x·T)`` per item (each row also counts 1 respondent). ``scores`` are
+    the stored item scores (absent when not scored), as in ``reliability_from_item_scores``."""
+    part = questionnaire.part(part_key)
+    rows = []
+    for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
+        keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
+        if not keys or not all(scores.get(key) is not None for key in keys):
+            continue
+        total = math.fsum(scores[key] for key in keys)
+        rows.append((dimension_key, "", total, total * total, 0.0))
+        rows.extend((dimension_key, key, scores[key], scores[key] ** 2, scores[key] * total) for key in keys)
+    return rows
+
+
+def _variance(n: int, total: float, squares: float) -> float:
+    """Sample variance (ddof 1) from n, Σx, Σx²; 0 when it is only rounding noise."""
+    variance = (squares - total * total / n) / (n - 1)
+    return 0.0 if variance <= 1e-9 * max(1.0, (total / n) ** 2) else variance
+
+
+def reliability_from_sums(
+    questionnaire: Questionnaire, part_key: str, sums: dict[tuple[str, str], tuple[int, float, float, float]]
+) -> list[DimensionReliability]:
+    """``reliability`` from the running sums ``{(dimension, item or ""): (n, Σ, Σ², Σ·T)}`` written by
+    ``reliability_contributions``: the same alpha (k/(k−1) × (1 − Σ var x_j / var T)) and corrected
+    item–total correlations (of x_j with T − x_j), with the same thresholds as the matrix form."""
+    part = questionnaire.part(part_key)
+    result = []
+    for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
+        keys = [item.key for item in part.items if item.dimension == dimension_key and item.kind == "likert5"]
+        n, t_total, t_squares, _ = sums.get((dimension_key, ""), (0, 0.0, 0.0, 0.0))
+        k = len(keys)
+        alpha = None
+        correlations: list[float | None] = [None] * k
+        if n >= 2 and k >= 2:
+            var_t = _variance(n, t_total, t_squares)
+            items = [sums.get((dimension_key, key), (0, 0.0, 0.0, 0.0)) for key in keys]
+            var_x = [_variance(n, total, squares) for _, total, squares, _ in items]
+            if var_t:
+                alpha = float(k / (k - 1) * (1 - math.fsum(var_x) / var_t))
+            if n >= 3:
+                correlations = []
+                for (_, total, _, cross), variance in zip(items, var_x, strict=True):
+                    covariance = (cross - total * t_total / n) / (n - 1)  # cov(x_j, T)
+                    rest = var_t - 2 * covariance + variance  # var(T − x_j)
+                    rest = 0.0 if rest <= 1e-9 * max(1.0, ((t_total - total) / n) ** 2) else rest
+                    if not variance or not rest:
+                        correlations.append(None)
+                    else:
+                        correlations.append(float((covariance - variance) / math.sqrt(variance * rest)))
+        result.append(
+            DimensionReliability(
+                key=dimension_key,
+                n=n,
+                items=tuple(
+                    ItemReliability(key, r, r is not None and r < 0.30)
+                    for key, r in zip(keys, correlations, strict=True)
+                ),
+                alpha=alpha,
+                label=alpha_label(alpha),
+                redundant=alpha is not None and alpha > 0.95,
+            )
+        )
+    return result

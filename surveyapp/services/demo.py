@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire, visible_items
 from surveyapp.domain.scoring import score_response
+from surveyapp.domain.stats import reliability_contributions
 from surveyapp.extensions import db
 from surveyapp.models import (
     Answer,
@@ -33,7 +34,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role
 from surveyapp.services.questionnaires import get_questionnaire, latest_version, load_builtin_questionnaires
-from surveyapp.services.scores import ALL_GROUPS
+from surveyapp.services.scores import ALL_GROUPS, insert_reliability_sums
 
 # Not an argon2 hash, so no password ever verifies against it: demo accounts cannot sign in.
 UNUSABLE_PASSWORD = "!demo-account-cannot-sign-in"  # noqa: S105
@@ -138,16 +139,18 @@ def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: 
     db.session.execute(insert(round_departments), [{"round_id": round_.id, "organisation_id": o} for o in org_ids])
 
     total = 0
+    reliability: dict[tuple[str, str, str], list[float]] = {}
     for start in range(0, len(org_ids), max(1, BATCH // max(1, respondents))):
         chunk = org_ids[start : start + max(1, BATCH // max(1, respondents))]
         total += _seed_departments(questionnaire, round_, chunk, respondents, staff_part, checklist_part,
-                                   levels, posts, prefix, rng)  # fmt: skip
+                                   levels, posts, prefix, rng, reliability)  # fmt: skip
+    insert_reliability_sums(round_.id, reliability)
     db.session.commit()
     return SeedResult(round_.id, agency.code, departments, total)
 
 
 def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents, staff_part, checklist_part,
-                      levels, posts, prefix, rng) -> int:  # fmt: skip
+                      levels, posts, prefix, rng, reliability) -> int:  # fmt: skip
     now = utcnow()
     user_rows, response_rows, cards, answer_sets = [], [], [], []
     for org_id in org_ids:
@@ -189,6 +192,13 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
     aggregates: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for response_id, row, answers, card in zip(response_ids, rows, answer_sets, cards, strict=True):
         scores = {item.key: item.score for item in card.items}
+        stored = {key: score for key, score in scores.items() if score is not None}
+        for dimension, item, total, squares, cross in reliability_contributions(questionnaire, row["part"], stored):
+            entry = reliability.setdefault((row["part"], dimension, item), [0, 0.0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += total
+            entry[2] += squares
+            entry[3] += cross
         for key, value in answers.items():
             answer_rows.append({
                 "response_id": response_id, "question_key": key, "questionnaire_key": questionnaire.key,

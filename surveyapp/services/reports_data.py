@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from surveyapp.domain.stats import DimensionReliability, reliability_from_score_matrix
+from surveyapp.domain.stats import DimensionReliability, reliability_from_score_matrix, reliability_from_sums
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, ReliabilityAggregate, Response, ResponseStatus
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.round_cache import cached
 
@@ -45,12 +45,22 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
 def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionReliability]]:
     """Cronbach's alpha and item–total correlations of the staff part over a round's submissions.
 
-    Read from the item scores stored on submit (no re-scoring), once per round data version and
-    process (``round_cache``): O(staff responses × items) the first time, a lookup afterwards.
+    From the running reliability sums (O(items)); for a round with submissions from before the sums
+    existed (``reliability_sums`` false until ``flask scores rebuild``), from the item scores stored
+    on submit (no re-scoring, O(responses × items)). Kept per round data version (``round_cache``).
     """
     questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
     staff_part = next(p.key for p in questionnaire.parts if p.respondent == "staff")
     keys = [item.key for item in questionnaire.part(staff_part).items if item.kind == "likert5"]
+
+    def from_sums() -> list[DimensionReliability]:
+        rows = db.session.execute(
+            select(ReliabilityAggregate.dimension, ReliabilityAggregate.item, ReliabilityAggregate.n,
+                   ReliabilityAggregate.total, ReliabilityAggregate.total_squares, ReliabilityAggregate.total_cross)
+            .where(ReliabilityAggregate.round_id == round_.id, ReliabilityAggregate.part == staff_part)
+        )  # fmt: skip
+        sums = {(dimension, item): (n, total, squares, cross) for dimension, item, n, total, squares, cross in rows}
+        return reliability_from_sums(questionnaire, staff_part, sums)
 
     def compute() -> list[DimensionReliability]:
         import numpy as np
@@ -74,4 +84,6 @@ def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionRelia
             matrix[index[:, 0], index[:, 1]] = [v for _, _, v in cells]
         return reliability_from_score_matrix(questionnaire, staff_part, keys, matrix)
 
+    if round_.reliability_sums:
+        return staff_part, cached(round_.id, ("reliability", staff_part), from_sums)
     return staff_part, cached(round_.id, ("reliability", staff_part), compute)

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.domain.scoring import ScoreCard, score_response
-from surveyapp.domain.stats import DepartmentResult, department_result_from_groups, from_running_totals
+from surveyapp.domain.stats import (
+    DepartmentResult,
+    department_result_from_groups,
+    from_running_totals,
+    reliability_contributions,
+)
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, DimensionScore, Response, ResponseStatus, ScoreAggregate
+from surveyapp.models import (
+    Answer,
+    AssessmentRound,
+    DimensionScore,
+    ReliabilityAggregate,
+    Response,
+    ResponseStatus,
+    ScoreAggregate,
+)
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.round_cache import bump_data_version
 
@@ -87,6 +100,11 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
         }
         _add(key, sign, row.score)
         _add({**key, "staff_level": ALL_GROUPS, "staff_post": ALL_GROUPS}, sign, row.score)
+    questionnaire = get_questionnaire(response.questionnaire_key, response.questionnaire_version)
+    scores = {answer.question_key: answer.score for answer in response.answers if answer.score is not None}
+    _add_reliability(
+        response.round_id, response.part, reliability_contributions(questionnaire, response.part, scores), sign
+    )
     # Last, so the round's row is locked (PostgreSQL) only for the end of the transaction.
     bump_data_version(response.round_id)
 
@@ -110,9 +128,88 @@ def _add(key: dict, sign: int, score: float) -> None:
         db.session.execute(statement)
 
 
+def _add_reliability(round_id: int, part: str, rows: list[tuple[str, str, float, float, float]], sign: int) -> None:
+    """Add (+1) or remove (−1) one respondent's reliability contributions: missing rows are created
+    first, then one executemany ``UPDATE … SET n = n + 1, total = total + x, …`` (no lost updates)."""
+    if not rows:
+        return
+    table = ReliabilityAggregate.__table__
+    existing = set(
+        db.session.execute(
+            select(table.c.dimension, table.c.item).where(table.c.round_id == round_id, table.c.part == part)
+        ).all()
+    )
+    for dimension, item, *_ in rows:
+        if (dimension, item) in existing:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table).values(
+                    round_id=round_id, part=part, dimension=dimension, item=item,
+                    n=0, total=0.0, total_squares=0.0, total_cross=0.0,
+                ))  # fmt: skip
+        except IntegrityError:  # created meanwhile by a concurrent submit
+            pass
+    statement = (
+        update(table)
+        .where(table.c.round_id == bindparam("b_round"), table.c.part == bindparam("b_part"),
+               table.c.dimension == bindparam("b_dimension"), table.c.item == bindparam("b_item"))
+        .values(n=table.c.n + bindparam("b_n"), total=table.c.total + bindparam("b_total"),
+                total_squares=table.c.total_squares + bindparam("b_squares"),
+                total_cross=table.c.total_cross + bindparam("b_cross"))
+    )  # fmt: skip
+    db.session.execute(
+        statement,
+        [{"b_round": round_id, "b_part": part, "b_dimension": dimension, "b_item": item, "b_n": sign,
+          "b_total": sign * total, "b_squares": sign * squares, "b_cross": sign * cross}
+         for dimension, item, total, squares, cross in rows],
+    )  # fmt: skip
+
+
+def rebuild_reliability(round_id: int) -> None:
+    """Recompute a round's reliability sums from the stored item scores (the caller commits)."""
+    round_ = db.session.get(AssessmentRound, round_id)
+    db.session.execute(delete(ReliabilityAggregate).where(ReliabilityAggregate.round_id == round_id))
+    answers, responses = Answer.__table__, Response.__table__
+    rows = db.session.connection().execute(
+        select(responses.c.id, responses.c.part, responses.c.questionnaire_key, responses.c.questionnaire_version,
+               answers.c.question_key, answers.c.score)
+        .join(answers, answers.c.response_id == responses.c.id)
+        .where(responses.c.round_id == round_id, responses.c.status == ResponseStatus.SUBMITTED,
+               answers.c.score.is_not(None))
+        .order_by(responses.c.id)
+    )  # fmt: skip
+    by_response: dict[int, tuple[str, str, int, dict[str, float]]] = {}
+    for response_id, part, key, version, question_key, score in rows:
+        by_response.setdefault(response_id, (part, key, version, {}))[3][question_key] = score
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for part, key, version, scores in by_response.values():
+        questionnaire = get_questionnaire(key, version)
+        for dimension, item, total, squares, cross in reliability_contributions(questionnaire, part, scores):
+            entry = totals.setdefault((part, dimension, item), [0, 0.0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += total
+            entry[2] += squares
+            entry[3] += cross
+    insert_reliability_sums(round_id, totals)
+    if round_ is not None:
+        round_.reliability_sums = True
+
+
+def insert_reliability_sums(round_id: int, totals: dict[tuple[str, str, str], list[float]]) -> None:
+    """Insert a round's reliability sums ``{(part, dimension, item): [n, Σ, Σ², Σ·T]}`` (new rows)."""
+    if totals:
+        db.session.execute(insert(ReliabilityAggregate), [
+            {"round_id": round_id, "part": part, "dimension": dimension, "item": item, "n": n, "total": total,
+             "total_squares": squares, "total_cross": cross}
+            for (part, dimension, item), (n, total, squares, cross) in totals.items()
+        ])  # fmt: skip
+
+
 def rebuild_aggregates(round_id: int) -> None:
-    """Recompute a round's running totals from the stored dimension scores."""
+    """Recompute a round's running totals from the stored dimension scores (and its reliability sums)."""
     bump_data_version(round_id)
+    rebuild_reliability(round_id)
     db.session.execute(delete(ScoreAggregate).where(ScoreAggregate.round_id == round_id))
     rows = db.session.execute(
         select(

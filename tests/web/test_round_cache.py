@@ -185,3 +185,50 @@ def test_gunicorn_workers_reach_their_request_limits_apart():
         settings["post_fork"](server, worker)
         limits.append(worker.max_requests)
     assert abs(limits[0] - limits[1]) >= base // 2
+
+
+def rescored_reliability(round_):
+    questionnaire = get_questionnaire(round_.questionnaire_key, round_.questionnaire_version)
+    staff_part, _ = staff_and_checklist_parts(questionnaire)
+    responses = db.session.scalars(
+        select(Response).where(
+            Response.round_id == round_.id, Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED
+        )
+    ).all()
+    return reliability(questionnaire, staff_part, [scorecard_of(r) for r in responses])
+
+
+def assert_same_reliability(actual, expected):
+    assert [(d.key, d.n, d.label) for d in actual] == [(d.key, d.n, d.label) for d in expected]
+    for got, want in zip(actual, expected, strict=True):
+        assert got.alpha == pytest.approx(want.alpha)
+        assert [i.corrected_item_total for i in got.items] == pytest.approx(
+            [i.corrected_item_total for i in want.items]
+        )
+
+
+def test_reliability_sums_follow_reopen_and_rebuild_and_old_rounds_read_stored_scores(app, runner):
+    from surveyapp.services.responses import reopen_response
+    from surveyapp.services.round_cache import bump_data_version
+    from surveyapp.services.scores import rebuild_aggregates
+
+    round_id = seed(runner, departments=4, respondents=6, seed_value=5)
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        assert round_.reliability_sums
+        assert_same_reliability(round_reliability(round_)[1], rescored_reliability(round_))
+        # Reopening two staff responses takes them out of the running sums.
+        for response in db.session.scalars(
+            select(Response).where(Response.round_id == round_id, Response.part == "staff").limit(2)
+        ).all():
+            reopen_response(response, None, "test")
+        assert_same_reliability(round_reliability(round_)[1], rescored_reliability(round_))
+        # A round from before the sums: read from the stored item scores until a rebuild fills them.
+        round_.reliability_sums = False
+        bump_data_version(round_id)
+        db.session.commit()
+        assert_same_reliability(round_reliability(round_)[1], rescored_reliability(round_))
+        rebuild_aggregates(round_id)
+        db.session.commit()
+        assert round_.reliability_sums
+        assert_same_reliability(round_reliability(round_)[1], rescored_reliability(round_))
