@@ -93,11 +93,11 @@ def prepare(workdir: Path, departments: int, respondents: int) -> dict:
 class Server:
     """gunicorn with the project's config on a free 127.0.0.1 port."""
 
-    def __init__(self, app_spec: str, cwd: Path, env: dict, workers: int):
+    def __init__(self, app_spec: str, cwd: Path, env: dict, workers: int, logs: Path):
         self.port = free_port()
         environment = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port),
                        "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESSLOG": ""}  # fmt: skip
-        self.log = open(cwd / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(logs / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
             cwd=cwd, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
@@ -204,8 +204,8 @@ def main() -> None:
     env = {"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
            "SURVEYAPP_INSTANCE_PATH": str(workdir / "instance"), "SURVEYAPP_REPORTS_DIR": str(workdir / "reports"),
            "SURVEYAPP_UPLOADS_DIR": str(workdir / "uploads"), "PYTHONPATH": str(ROOT)}  # fmt: skip
-    hello = Server("hello:app", workdir, {}, args.workers)
-    app = Server("wsgi:app", ROOT, env, args.workers)
+    hello = Server("hello:app", workdir, {}, args.workers, workdir)
+    app = Server("wsgi:app", ROOT, env, args.workers, workdir)
     try:
         hello.wait("/")
         app.wait("/healthz")
