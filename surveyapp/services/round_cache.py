@@ -25,8 +25,9 @@ from surveyapp.models import AssessmentRound
 
 T = TypeVar("T")
 
-# Enough for a few rounds × languages × filter combinations; each value is O(departments).
-MAX_ENTRIES = 64
+# A few rounds × languages × filter combinations; each value is O(departments) (about 2 MB for a
+# comparison of 2,000 departments), so a worker holds at most a few tens of MB here.
+MAX_ENTRIES = 24
 
 _entries: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
