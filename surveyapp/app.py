@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from surveyapp.config import (
     Defaults,
@@ -63,6 +63,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     app.after_request(_security_headers)
+    from surveyapp.proxies import TrustedProxyFix
+
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["PROXY_ADDRESSES"])
     return app
 
 
@@ -78,6 +81,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # Pages, exports, PDFs and API answers may carry answers or scores: never kept by a browser or
+    # shared cache. Only the static assets (CSS, JS, fonts) may be cached.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

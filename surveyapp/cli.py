@@ -88,6 +88,31 @@ def users_create(email, role, department_code, display_name, generate):
         click.echo(f"One-time password: {password}")
 
 
+# --- users set-password (issue 14): belongs with the other account commands (cli/users.py). ---
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+def users_set_password(email):
+    """Give EMAIL a new one-time password (for a lost password); it must be changed at sign-in.
+
+    Ends the account's sessions and is recorded in the audit log.
+    """
+    from surveyapp.extensions import db
+    from surveyapp.models import User
+    from surveyapp.services.users import reset_password
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account with e-mail {email!r}")
+    password = reset_password(user, None, via="cli")
+    click.echo(f"New one-time password for {user.email} (shown once; to be changed at the next sign-in):")
+    click.echo(f"  password: {password}")
+
+
+# --- end users set-password ---
+
+
 def _read_definition_file(path: str):
     """A questionnaire from a .yaml/.yml or .xlsx file (validated)."""
     from surveyapp.domain.loader import load_file

@@ -8,6 +8,7 @@ from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import AssessmentRound, RoundStatus
+from surveyapp.models.session import LoginThrottle, UserSession
 from surveyapp.models.user import User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "DimensionScore",
     "Invitation",
     "JobStatus",
+    "LoginThrottle",
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
@@ -27,4 +29,5 @@ __all__ = [
     "RoundStatus",
     "ScoreAggregate",
     "User",
+    "UserSession",
 ]

@@ -19,24 +19,26 @@ def actions(app):
         return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-def test_lockout_after_repeated_failures_and_reset_by_administrator(app, create_user):
+def test_repeated_failures_delay_sign_in_and_reset_by_administrator(app, create_user):
     create_user("staff@agency.example")
     create_user("admin@agency.example", "admin")
     client = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+    for _ in range(app.config["LOGIN_THROTTLE_FREE_FAILURES"] + 1):
         page = client.post(
             "/login",
             data={"email": "staff@agency.example", "password": "wrong wrong"},
             headers={"Accept-Language": "en"},
         )
-    assert "locked" in page.get_data(as_text=True)
+    assert "wait 1 seconds" in page.get_data(as_text=True)
     right = client.post(
         "/login",
         data={"email": "staff@agency.example", "password": "correct horse battery"},
         headers={"Accept-Language": "en"},
     )
-    assert right.status_code == 200 and "locked" in right.get_data(as_text=True), "the right password is refused too"
-    assert {"account.lock", "auth.login_locked"} <= set(actions(app))
+    assert right.status_code == 200 and "before the next try" in right.get_data(as_text=True), (
+        "while the delay runs even the right password is not checked"
+    )
+    assert {"auth.login_failed", "auth.login_throttled"} <= set(actions(app))
 
     admin = app.test_client()
     sign_in(admin, "admin@agency.example", lang="en")
