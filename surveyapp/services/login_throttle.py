@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
 from surveyapp.models import LoginThrottle
@@ -89,11 +90,8 @@ def record_failure(keys: list[str], now: datetime | None = None) -> int:
     forget = timedelta(minutes=config["LOGIN_THROTTLE_FORGET_MINUTES"])
     longest = 0
     for key in keys:
-        row = db.session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
-            db.session.add(row)
-        elif now - row.last_failure_at > forget:
+        row = _row(key, now)
+        if now - row.last_failure_at > forget:
             row.failures = 0
         row.failures += 1
         row.last_failure_at = now
@@ -103,6 +101,20 @@ def record_failure(keys: list[str], now: datetime | None = None) -> int:
             row.blocked_until = now + timedelta(seconds=delay)
             longest = max(longest, delay)
     return longest
+
+
+def _row(key: str, now: datetime) -> LoginThrottle:
+    """The key's row, created when missing; a concurrent request creating it first is not an error."""
+    row = db.session.get(LoginThrottle, key)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.get(LoginThrottle, key, populate_existing=True)
+    return row
 
 
 def clear(keys: list[str]) -> None:

@@ -145,6 +145,7 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     login_throttle.clear(keys[:1] + [login_throttle.account_key(email)])
+    login_throttle.forget_stale(now)
     user.last_login_at = now
     record_event("auth.login", actor=user, obj=user)
     db.session.commit()

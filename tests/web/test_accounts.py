@@ -19,7 +19,12 @@ def actions(app):
         return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-def test_repeated_failures_delay_sign_in_and_reset_by_administrator(app, create_user):
+def test_repeated_failures_delay_sign_in_and_reset_by_administrator(app, create_user, monkeypatch):
+    from surveyapp.services import login_throttle, users
+
+    now = utcnow()  # a stopped clock: the delay must not run out on a slow machine
+    monkeypatch.setattr(users, "utcnow", lambda: now)
+    monkeypatch.setattr(login_throttle, "utcnow", lambda: now)
     create_user("staff@agency.example")
     create_user("admin@agency.example", "admin")
     client = app.test_client()

@@ -199,10 +199,35 @@ def test_weak_password_refused_when_an_account_is_created(app):
 # --- sign-in throttle ---------------------------------------------------------------------
 
 
-def _attempts(app, email, address, count, password="wrong wrong"):
+class Clock:
+    def __init__(self):
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Stop the sign-in clock (moved only by ``advance``), so delays do not run out while a slow
+    machine makes the attempts."""
+    from surveyapp.services import login_throttle, users
+
+    clock = Clock()
+    monkeypatch.setattr(users, "utcnow", clock)
+    monkeypatch.setattr(login_throttle, "utcnow", clock)
+    return clock
+
+
+def _attempts(app, email, address, count, password="wrong wrong", clock=None, gap=0):
     client = app.test_client()
     pages = []
     for _ in range(count):
+        if clock is not None:
+            clock.advance(gap)
         response = client.post(
             "/login",
             data={"email": email, "password": password},
@@ -213,7 +238,7 @@ def _attempts(app, email, address, count, password="wrong wrong"):
     return pages
 
 
-def test_same_answers_for_known_and_unknown_accounts(app, create_user):
+def test_same_answers_for_known_and_unknown_accounts(app, create_user, frozen_clock):
     create_user(EMAIL)
     count = app.config["LOGIN_THROTTLE_FREE_FAILURES"] + 3
     known = _attempts(app, EMAIL, "192.0.2.1", count)
@@ -232,22 +257,24 @@ def test_same_answers_for_known_and_unknown_accounts(app, create_user):
     assert users._DUMMY_HASH.startswith("$argon2") and users._hasher.check_needs_rehash(users._DUMMY_HASH) is False
 
 
-def test_a_stranger_cannot_lock_the_owner_out(app, create_user):
+def test_a_stranger_cannot_lock_the_owner_out(app, create_user, frozen_clock):
     app.config["LOGIN_THROTTLE_MAX_SECONDS"] = 4
     create_user(EMAIL)
     owner = app.test_client()
     assert sign_in(owner, environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 302
     owner.post("/logout")
 
-    stranger = _attempts(app, EMAIL, "198.51.100.7", 12)
-    assert "before the next try" in " ".join(flashes(stranger[-1]))
+    # Each attempt once the previous delay has run out: 1, 2, 4, 8, ... seconds, capped at 4.
+    stranger = _attempts(app, EMAIL, "198.51.100.7", 12, clock=frozen_clock, gap=600)
+    assert all("Wrong e-mail or password." in flashes(page) for page in stranger), "every attempt was checked"
+    assert "Too many failed sign-ins: wait 4 seconds before the next try." in flashes(stranger[-1])
 
     # Even from a new browser the owner waits at most LOGIN_THROTTLE_MAX_SECONDS: never a lock.
     from surveyapp.models import LoginThrottle
 
     with app.app_context():
         waits = [
-            (row.blocked_until - utcnow()).total_seconds()
+            (row.blocked_until - frozen_clock.now).total_seconds()
             for row in db.session.scalars(select(LoginThrottle)).all()
             if row.blocked_until is not None
         ]
@@ -260,7 +287,7 @@ def test_a_stranger_cannot_lock_the_owner_out(app, create_user):
         assert db.session.scalar(select(User).where(User.email == EMAIL)).active
 
 
-def test_forged_device_cookie_gives_no_way_around_the_throttle(app, create_user):
+def test_forged_device_cookie_gives_no_way_around_the_throttle(app, create_user, frozen_clock):
     create_user(EMAIL)
     _attempts(app, EMAIL, "198.51.100.7", app.config["LOGIN_THROTTLE_FREE_FAILURES"] + 1)
     forged = app.test_client()
