@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.routing import IntegerConverter
 
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, User, UserSession
@@ -435,3 +436,21 @@ def test_no_store_on_pages_exports_and_api_but_not_static_files(app, create_user
     assert api.headers.get("Cache-Control") == "no-store"
     static = browser.get("/static/css/app.css")
     assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_no_store_on_every_route(app, create_user):
+    """Every GET route (whatever its status for these made-up ids) says no-store, so a new page,
+    export or PDF route cannot forget it."""
+    create_user("root@agency.example", "sysadmin")
+    browser = app.test_client()
+    sign_in(browser, "root@agency.example")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        values = {name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x" for name in rule.arguments}
+        path = app.url_map.bind("localhost").build(rule.endpoint, values)
+        response = browser.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", (path, response.status_code)
+        checked += 1
+    assert checked > 20
