@@ -121,6 +121,15 @@ def combine(staff_mean: float | None, staff_weight: float, checklist: float | No
     return weighted / total if total else None
 
 
+def withheld_if_suppressed(group: GroupStats) -> GroupStats:
+    """A group below the minimum size keeps its n but loses every figure, so that no page, PDF,
+    export or combined department score can show (or let anyone work back to) an individual's
+    score. Rule: ``surveyapp.permissions.CONFIDENTIALITY_RULE``."""
+    if not group.suppressed:
+        return group
+    return GroupStats(group.n, None, None, None, None, True)
+
+
 def department_result(
     questionnaire: Questionnaire,
     staff_cards: Iterable[ScoreCard],
@@ -140,7 +149,7 @@ def department_result(
             for card in staff_cards
             if any(d.key == dimension.key for d in card.dimensions) and card.dimension(dimension.key).score is not None
         ]
-        staff = describe(values, min_group_size)
+        staff = withheld_if_suppressed(describe(values, min_group_size))
         checklist = None
         if checklist_card is not None and any(d.key == dimension.key for d in checklist_card.dimensions):
             checklist = checklist_card.dimension(dimension.key).score
@@ -163,7 +172,9 @@ def department_result(
     total = math.fsum(d.weight for d in scored)
     overall = math.fsum(d.weight * d.score for d in scored) / total if total else None
     hits: dict[str, RedLineHit] = {}
-    for card in ([checklist_card] if checklist_card else []) + staff_cards:
+    # A staff group below the minimum size shows nothing, not even which red line one of them hit.
+    counted_staff = staff_cards if len(staff_cards) >= min_group_size else []
+    for card in ([checklist_card] if checklist_card else []) + counted_staff:
         for hit in card.red_lines:
             hits.setdefault(hit.item, hit)
     red_lines = tuple(sorted(hits.values(), key=lambda h: h.item))

@@ -4,6 +4,7 @@ from surveyapp.models.api_token import ApiToken
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
+from surveyapp.models.participation import Participation
 from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
@@ -22,6 +23,7 @@ __all__ = [
     "LoginThrottle",
     "OrgKind",
     "Organisation",
+    "Participation",
     "QuestionnaireVersion",
     "ReportJob",
     "Response",

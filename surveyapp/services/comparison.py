@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights
+from surveyapp.domain.stats import GroupStats, combine, from_running_totals, part_weights, withheld_if_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
@@ -102,7 +102,9 @@ def department_scores_from_totals(
     dimensions, staff, checklist = {}, {}, {}
     for dimension in questionnaire.dimensions:
         n, total, squares = totals.get((staff_part, dimension.key), (0, 0.0, 0.0))
-        staff[dimension.key] = from_running_totals(n, total, squares, min_group_size, spread=False)
+        staff[dimension.key] = withheld_if_suppressed(
+            from_running_totals(n, total, squares, min_group_size, spread=False)
+        )
         cn, ctotal, _ = totals.get((checklist_part, dimension.key), (0, 0.0, 0.0))
         checklist[dimension.key] = ctotal / cn if cn else None
         dimensions[dimension.key] = combine(

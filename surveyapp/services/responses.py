@@ -16,6 +16,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import anonymous_owner_key, can_answer_part
+from surveyapp.services import participation
 from surveyapp.services.audit import record_event
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
@@ -66,6 +67,14 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
         or not can_answer_part(user, part.respondent, department)
     ):
         raise ResponseError(_l("You are not asked to answer this part."), 403)
+    if part.respondent == "staff" and participation.has_submitted_anonymously(user, round_, part.key):
+        raise ResponseError(
+            _l(
+                "You have submitted this part. In an anonymous round your answers are sealed: "
+                "nobody, you included, can open them again."
+            ),
+            409,
+        )
     owner_key = owner_key_for(user, part, round_)
     existing = db.session.scalar(
         select(Response).where(
@@ -89,7 +98,10 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     )
     db.session.add(response)
     db.session.flush()
-    record_event("response.start", actor=user, obj=response, part=part.key)
+    if part.respondent == "staff":
+        participation.on_start(user, round_, response, part.key)
+    else:
+        record_event("response.start", actor=user, obj=response, part=part.key)
     db.session.commit()
     return response
 
@@ -197,19 +209,22 @@ def submit_response(response: Response, actor) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
-    # The submitting staff member's level and post, kept for training analysis (also in anonymous rounds).
-    if part.respondent == "staff" and getattr(actor, "is_authenticated", False):
-        response.staff_level, response.staff_post = actor.level, actor.post
+    personal = part.respondent == "staff"
+    if personal:
+        participation.keep_level_post(actor, response.round, response)
     card = store_scores(response)
     apply_to_aggregates(response, +1)
-    record_event(
-        "response.submit",
-        actor=actor,
-        obj=response,
-        part=response.part,
-        overall=None if card.overall is None else round(card.overall, 2),
-        grade=card.grade,
-    )
+    if personal:  # no score in the audit log; sealed in an anonymous round
+        participation.on_submit(actor, response.round, response)
+    else:
+        record_event(
+            "response.submit",
+            actor=actor,
+            obj=response,
+            part=response.part,
+            overall=None if card.overall is None else round(card.overall, 2),
+            grade=card.grade,
+        )
     db.session.commit()
     db.session.refresh(response)
 
@@ -224,5 +239,6 @@ def reopen_response(response: Response, actor, reason: str = "") -> None:
     clear_scores(response)
     response.status = ResponseStatus.DRAFT
     response.submitted_at = None
+    participation.on_reopen(response)
     record_event("response.reopen", actor=actor, obj=response, reason=reason)
     db.session.commit()

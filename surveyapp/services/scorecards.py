@@ -24,6 +24,7 @@ from surveyapp.domain.scoring import grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.permissions import staff_group_visible
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import DepartmentScores, round_department_scores, staff_and_checklist_parts
 from surveyapp.services.questionnaires import get_questionnaire
@@ -57,10 +58,11 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         )
         .order_by(AssessmentRound.created_at, AssessmentRound.id)
     ).all()
-    trend = [(r.name, round_department_scores(r)) for r in earlier[-5:]]
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    trend = [(r.name, round_department_scores(r, min_group)) for r in earlier[-5:]]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+        round_.id, questionnaire, round_department_scores(round_, min_group), {d.key: d for d in dimensions}, trend
     )
 
 
@@ -163,6 +165,8 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
                     continue
                 if part.key == staff_part:
                     mean, n = item_means.get(item.key, (None, 0))
+                    if not staff_group_visible(int(n or 0), min_group):
+                        mean = None  # one or two people's answers: withheld (CONFIDENTIALITY_RULE)
                     if not item.scored:
                         continue
                     rows.append(

@@ -141,7 +141,8 @@ def chart(kind: str):
         ][:6][::-1]  # fmt: skip
         medians = []
         for r in earlier:
-            overall = [s.overall for s in round_department_scores(r).values() if s.overall is not None]
+            scores = round_department_scores(r, current_app.config["MIN_GROUP_SIZE"])
+            overall = [s.overall for s in scores.values() if s.overall is not None]
             medians.append(statistics.median(overall) if overall else None)
         svg = charts.trend_chart([r.name for r in earlier], {_("Median overall index"): medians}, lang)
     else:

@@ -1,0 +1,196 @@
+"""Participation (who takes part in a round) kept apart from responses (what they answered).
+
+Rule: ``surveyapp.permissions.CONFIDENTIALITY_RULE``. A ``Participation`` row says account ×
+round × part and a status; it never names a response. In a named round the response also names
+its account (``user_id``), so the respondent can read it back and an administrator can reopen it
+at the respondent's request. In an anonymous round the response never names an account: while
+it is a draft it is found through a keyed hash of account and round (HMAC-SHA-256 with the
+secret key, ``permissions.anonymous_owner_key``); on submit that hash is replaced by a random
+value, its times are cut to the day and its audit events carry no actor, response id or address,
+so from then on nothing links the response to the participation, the account or the audit log.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Invitation, Organisation, Participation, Response, ResponseStatus, User
+from surveyapp.models.base import utcnow
+from surveyapp.permissions import Role, staff_group_visible
+from surveyapp.services.audit import record_event
+
+DRAFT, SUBMITTED = "draft", "submitted"
+
+
+class ParticipationError(ValueError):
+    """A refused request about participation; the message is for the user."""
+
+
+def participation_of(user_id: int, round_id: int, part: str) -> Participation | None:
+    return db.session.get(Participation, (round_id, user_id, part))
+
+
+def mark(user, round_: AssessmentRound, part: str, status: str) -> None:
+    """Record that ``user`` has a draft of, or has submitted, ``part`` in ``round_`` (caller commits)."""
+    row = participation_of(user.id, round_.id, part)
+    if row is None:
+        row = Participation(round_id=round_.id, user_id=user.id, part=part, organisation_id=user.organisation_id)
+        db.session.add(row)
+    row.status = status
+
+
+def has_submitted_anonymously(user, round_: AssessmentRound, part: str) -> bool:
+    """True once ``user`` has submitted ``part`` of an anonymous round: the response is sealed."""
+    row = participation_of(user.id, round_.id, part)
+    return bool(round_.anonymous and row is not None and row.status == SUBMITTED)
+
+
+def day_of(moment: datetime | None) -> datetime | None:
+    """A timestamp cut to its day (UTC), so it cannot be matched to a sign-in or a request log."""
+    return None if moment is None else datetime(moment.year, moment.month, moment.day)
+
+
+def seal(response: Response) -> None:
+    """Unlink a submitted anonymous response from everyone: random owner key, no account, day-only times."""
+    response.owner_key = "sealed:" + secrets.token_hex(16)
+    response.user_id = None
+    today = day_of(utcnow())
+    response.started_at = day_of(response.started_at) or today
+    response.submitted_at = today
+    response.updated_at = today
+
+
+def anonymous_event(action: str, round_: AssessmentRound, **details) -> None:
+    """An audit event about an anonymous response: no actor, no response id, no address, the day only."""
+    event = record_event(action, object_type="assessment_rounds", object_id=round_.id, anonymous=True, **details)
+    event.ip_address = None
+    event.created_at = day_of(utcnow())
+
+
+def group_safe_level_post(actor, min_group_size: int) -> tuple[str | None, str | None]:
+    """The level and post an anonymous response may keep: each only when at least ``min_group_size``
+    active accounts of the respondent's department share it (and both only when that many share both)."""
+    level, post = getattr(actor, "level", None), getattr(actor, "post", None)
+    if actor.organisation_id is None:
+        return None, None
+
+    def count(*conditions) -> int:
+        return db.session.scalar(
+            select(func.count(User.id)).where(
+                User.organisation_id == actor.organisation_id,
+                User.active.is_(True),
+                User.role.in_([Role.STAFF.value, Role.COORDINATOR.value]),
+                *conditions,
+            )
+        )
+
+    level_ok = level is not None and staff_group_visible(count(User.level == level), min_group_size)
+    post_ok = post is not None and staff_group_visible(count(User.post == post), min_group_size)
+    if level_ok and post_ok and staff_group_visible(count(User.level == level, User.post == post), min_group_size):
+        return level, post
+    if level_ok:
+        return level, None
+    return None, (post if post_ok else None)
+
+
+def on_start(user, round_: AssessmentRound, response: Response, part: str) -> None:
+    """A staff member has started ``part``: record participation and the audit event (caller commits)."""
+    mark(user, round_, part, DRAFT)
+    if round_.anonymous:
+        anonymous_event("response.start", round_, part=part)
+    else:
+        record_event("response.start", actor=user, obj=response, part=part)
+
+
+def keep_level_post(actor, round_: AssessmentRound, response: Response) -> None:
+    """Snapshot the respondent's level and post on a staff response being submitted, for training
+    analysis by group; in an anonymous round only by the group-size rule."""
+    if not getattr(actor, "is_authenticated", False):
+        return
+    if round_.anonymous:
+        response.staff_level, response.staff_post = group_safe_level_post(actor, current_app.config["MIN_GROUP_SIZE"])
+    else:
+        response.staff_level, response.staff_post = actor.level, actor.post
+
+
+def on_submit(actor, round_: AssessmentRound, response: Response) -> None:
+    """A staff response was submitted (scores stored, caller commits): record participation, and
+    in an anonymous round seal the response."""
+    if getattr(actor, "is_authenticated", False):
+        mark(actor, round_, response.part, SUBMITTED)
+    if round_.anonymous:
+        seal(response)
+        # An invitation may carry a label naming someone: it no longer points at the response.
+        db.session.execute(update(Invitation).where(Invitation.response_id == response.id).values(response_id=None))
+        anonymous_event("response.submit", round_, part=response.part)
+    else:
+        # No score in the audit log: the log is read by system administrators (CONFIDENTIALITY_RULE 1).
+        record_event("response.submit", actor=actor, obj=response, part=response.part)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    user_id: int
+    name: str
+    department_id: int
+    status: str | None  # None: not started; "draft"; "submitted"
+
+
+def roster(round_: AssessmentRound, part: str, departments: list[Organisation]) -> list[RosterEntry]:
+    """Staff of ``departments`` and how far they are with ``part`` (names only: never an answer).
+
+    Only for rounds that are not anonymous; raises ``ParticipationError`` otherwise.
+    """
+    if round_.anonymous:
+        raise ParticipationError(_l("In an anonymous round nobody is shown who has or has not submitted."))
+    ids = [d.id for d in departments]
+    staff = db.session.scalars(
+        select(User)
+        .where(
+            User.organisation_id.in_(ids),
+            User.active.is_(True),
+            User.role.in_([Role.STAFF.value, Role.COORDINATOR.value]),
+        )
+        .order_by(User.organisation_id, User.email)
+    ).all()
+    status = dict(
+        db.session.execute(
+            select(Participation.user_id, Participation.status).where(
+                Participation.round_id == round_.id, Participation.part == part
+            )
+        ).all()
+    )
+    return [RosterEntry(u.id, u.display_name or u.email, u.organisation_id, status.get(u.id)) for u in staff]
+
+
+def response_of_participant(round_: AssessmentRound, user_id: int, part: str) -> Response:
+    """The submitted response of a named round's participant, for reopening; never read by the caller."""
+    if round_.anonymous:
+        raise ParticipationError(_l("A response submitted in an anonymous round is sealed and cannot be reopened."))
+    response = db.session.scalar(
+        select(Response).where(
+            Response.round_id == round_.id,
+            Response.part == part,
+            Response.owner_key == f"user:{user_id}",
+            Response.status == ResponseStatus.SUBMITTED,
+        )
+    )
+    if response is None:
+        raise ParticipationError(_l("This person has no submitted response to reopen."))
+    return response
+
+
+def on_reopen(response: Response) -> None:
+    """A staff response was reopened: its respondent's participation is a draft again (caller commits)."""
+    if response.user_id is None:
+        return
+    row = participation_of(response.user_id, response.round_id, response.part)
+    if row is not None:
+        row.status = DRAFT
