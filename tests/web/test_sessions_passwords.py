@@ -351,7 +351,8 @@ def test_rate_limit_buckets_are_per_client_behind_the_proxy(app_config):
     assert post("203.0.113.2") == 200, "another client behind the same proxy has its own bucket"
 
 
-REDIS_URL = os.environ.get("SURVEYAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A database of its own: other tests flush database 0 (RQ queues).
+REDIS_URL = os.environ.get("SURVEYAPP_TEST_LIMITER_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _redis_reachable() -> bool:
