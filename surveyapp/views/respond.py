@@ -331,7 +331,10 @@ def evidence(response_id: int, item_key: str):
     path = evidence_path(response.id, value) if isinstance(value, dict) else None
     if path is None:
         abort(404)
-    record_event("evidence.download", actor=current_user, obj=response, item=item_key)
+    if response.round.anonymous and response.owner_key != "department":
+        participation.anonymous_event("evidence.download", response.round, item=item_key)
+    else:
+        record_event("evidence.download", actor=current_user, obj=response, item=item_key)
     db.session.commit()
     return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
 
