@@ -107,7 +107,9 @@ def test_existing_responses_get_participation_and_anonymous_ones_are_sealed(empt
         assert (sealed.staff_level, sealed.staff_post) == ("section", None)
         assert db.session.get(Response, ids["draft"]).owner_key == draft_key, "a draft is still found by its hash"
         assert db.session.get(Response, ids["named"]).user_id == user_ids[0]
-        for event in db.session.scalars(select(AuditEvent)):
+        events = db.session.scalars(select(AuditEvent)).all()
+        assert sorted(e.action for e in events) == ["response.start", "response.submit", "response.submit"]
+        for event in events:
             assert "overall" not in event.details and "grade" not in event.details
             if event.object_type == "responses":
                 assert event.object_id == str(ids["named"]) and event.actor_id == user_ids[0]

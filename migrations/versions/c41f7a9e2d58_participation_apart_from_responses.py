@@ -16,7 +16,7 @@ Data (issue 14, ``surveyapp.permissions.CONFIDENTIALITY_RULE``):
   account, times cut to the day, level and post only where MIN_GROUP_SIZE active accounts of the
   department share them (the round's running totals are rebuilt accordingly);
 - audit events about staff responses lose their scores; those about anonymous responses also
-  lose actor, response id and address and keep only the day; ``invitation.use`` events and
+  lose actor, response id and address and keep only the day (start events are deleted); ``invitation.use`` events and
   invitations of anonymous rounds no longer name the response.
 
 Written with plain SQL expressions and Python, so it runs the same on SQLite and PostgreSQL.
@@ -296,6 +296,9 @@ def upgrade():
             details.pop("grade", None)
             changes["details"] = details
         if response_id in anonymous_response_ids:
+            if event.action == "response.start":  # its order would pair it with a response number
+                connection.execute(sa.delete(audit).where(audit.c.id == event.id))
+                continue
             if event.action == "invitation.use":
                 details.pop("response", None)
                 changes["details"] = details

@@ -103,9 +103,9 @@ def group_safe_level_post(actor, min_group_size: int) -> tuple[str | None, str |
 def on_start(user, round_: AssessmentRound, response: Response, part: str) -> None:
     """A staff member has started ``part``: record participation and the audit event (caller commits)."""
     mark(user, round_, part, DRAFT)
-    if round_.anonymous:
-        anonymous_event("response.start", round_, part=part)
-    else:
+    # No event for an anonymous start: responses are numbered in the order they are started, so the
+    # order of start events would pair each with a response number (and a sign-in next to it).
+    if not round_.anonymous:
         record_event("response.start", actor=user, obj=response, part=part)
 
 
