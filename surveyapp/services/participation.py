@@ -13,6 +13,7 @@ so from then on nothing links the response to the participation, the account or 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,19 +121,40 @@ def keep_level_post(actor, round_: AssessmentRound, response: Response) -> None:
         response.staff_level, response.staff_post = actor.level, actor.post
 
 
-def on_submit(actor, round_: AssessmentRound, response: Response) -> None:
+def on_submit(actor, round_: AssessmentRound, response: Response) -> Callable[[], None]:
     """A staff response was submitted (scores stored, caller commits): record participation, and
-    in an anonymous round seal the response."""
+    in an anonymous round seal the response. Returns what the caller must run after its commit."""
     if getattr(actor, "is_authenticated", False):
         mark(actor, round_, response.part, SUBMITTED)
-    if round_.anonymous:
-        seal(response)
-        # An invitation may carry a label naming someone: it no longer points at the response.
-        db.session.execute(update(Invitation).where(Invitation.response_id == response.id).values(response_id=None))
-        anonymous_event("response.submit", round_, part=response.part)
-    else:
+    if not round_.anonymous:
         # No score in the audit log: the log is read by system administrators (CONFIDENTIALITY_RULE 1).
         record_event("response.submit", actor=actor, obj=response, part=response.part)
+        return lambda: None
+    seal(response)
+    # An invitation may carry a label naming someone: it no longer points at the response.
+    invitations = list(db.session.scalars(select(Invitation.id).where(Invitation.response_id == response.id)))
+    db.session.execute(update(Invitation).where(Invitation.id.in_(invitations)).values(response_id=None))
+    anonymous_event("response.submit", round_, part=response.part)
+    user_id = getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None
+    return lambda: _rewrite_apart(round_.id, response.part, user_id, invitations)
+
+
+def _rewrite_apart(round_id: int, part: str, user_id: int | None, invitation_ids: list[int]) -> None:
+    """PostgreSQL stamps each row version with the transaction that wrote it (``xmin``); the submit
+    wrote the participation (or invitation) and the sealed response together. Writing those rows
+    again in a transaction of their own gives them another stamp, so the live rows no longer pair
+    up (the old row versions are gone once the table is vacuumed)."""
+    if user_id is not None:
+        db.session.execute(
+            update(Participation)
+            .where(Participation.round_id == round_id, Participation.user_id == user_id, Participation.part == part)
+            .values(status=SUBMITTED)
+        )
+    if invitation_ids:
+        db.session.execute(
+            update(Invitation).where(Invitation.id.in_(invitation_ids)).values(used_at=Invitation.used_at)
+        )
+    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -214,8 +214,9 @@ def submit_response(response: Response, actor) -> None:
         participation.keep_level_post(actor, response.round, response)
     card = store_scores(response)
     apply_to_aggregates(response, +1)
+    after_commit = lambda: None  # noqa: E731
     if personal:  # no score in the audit log; sealed in an anonymous round
-        participation.on_submit(actor, response.round, response)
+        after_commit = participation.on_submit(actor, response.round, response)
     else:
         record_event(
             "response.submit",
@@ -226,6 +227,7 @@ def submit_response(response: Response, actor) -> None:
             grade=card.grade,
         )
     db.session.commit()
+    after_commit()
     db.session.refresh(response)
 
 

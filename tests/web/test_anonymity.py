@@ -16,6 +16,7 @@ import re
 from datetime import time
 
 from sqlalchemy import inspect, select
+from sqlalchemy import text as sql
 
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AuditEvent, Organisation, Participation, Response, User
@@ -31,7 +32,7 @@ def _csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def test_no_account_identifier_near_an_anonymous_response(app, create_org, create_user):
+def test_no_account_identifier_near_an_anonymous_response(app, backend, create_org, create_user):
     agency = create_org("AG", kind="agency")
     d1 = create_org("D1", parent=agency)
     staff = [create_user(email, "staff", organisation=d1, level="section", post="new_media") for email in STAFF]
@@ -117,3 +118,10 @@ def test_no_account_identifier_near_an_anonymous_response(app, create_org, creat
         assert {p.user_id for p in participation} == user_ids and {p.status for p in participation} == {"submitted"}
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "responses")).all()
         assert [e for e in events if e.object_id in {str(i) for i in response_ids}] == []
+        if backend == "postgresql":  # no shared transaction stamp between a live participation and response row
+            queries = {
+                "responses": "SELECT xmin::text FROM responses WHERE round_id = :r",
+                "participations": "SELECT xmin::text FROM participations WHERE round_id = :r",
+            }
+            stamps = {table: set(db.session.scalars(sql(q), {"r": round_id})) for table, q in queries.items()}
+            assert stamps["responses"] and not stamps["responses"] & stamps["participations"]
