@@ -103,3 +103,5 @@ def _finish_config(app: Flask) -> None:
     # Explicit, because Flask-Limiter otherwise keeps whatever a previous init_app in the process set.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis unreachable: count in memory meanwhile rather than refuse every sign-in.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
