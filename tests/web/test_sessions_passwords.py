@@ -73,6 +73,10 @@ def test_other_sessions_survive_one_sign_out(app, create_user):
     sign_in(second)
     first.post("/logout")
     assert signed_in(second), "signing out ends that session only"
+    sign_in(app.test_client())
+    with app.app_context():
+        live = db.session.scalars(select(UserSession)).all()
+    assert len(live) == 2 and all(row.ended_at is None for row in live), "ended sessions are deleted at a sign-in"
 
 
 def _age_session(app, **offsets):
