@@ -232,6 +232,7 @@ def marker_in(text: str, marker: int) -> bool:
     return re.search(rf"(?<![0-9A-Za-z]){marker}(?![0-9A-Za-z])", text) is not None
 
 
+@pytest.mark.slow
 def test_confidentiality_matrix(world):
     app, clients, rounds, responses = world["app"], world["clients"], world["rounds"], world["responses"]
     owner_of = {response_id: (kind, who) for (kind, who), response_id in responses.items()}
