@@ -51,7 +51,13 @@ def test_a_draft_save_with_a_next_address_saves_then_goes_there(app, assessment)
         data=page_data(part, 1, action="save", next=f"/language/zh_Hant?next=/responses/{response_id}/page/1"),
     )
     assert to_language.headers["Location"] == f"/language/zh_Hant?next=/responses/{response_id}/page/1"
-    for unsafe in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+    for unsafe in (
+        "https://evil.example/",
+        "//evil.example/x",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "/a\r\nSet-Cookie: x=1",
+    ):
         stay = client.post(f"/responses/{response_id}/page/1", data=page_data(part, 1, action="save", next=unsafe))
         assert stay.headers["Location"].endswith(f"/responses/{response_id}/page/1"), unsafe
 
