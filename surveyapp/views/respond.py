@@ -341,6 +341,6 @@ def resume(token: str):
     try:
         response = response_for_resume(token)
     except InvitationError as exc:
-        return render_template("respond/invitation.html", problem=str(exc), resume=True)
+        return render_template("respond/invitation.html", problem=str(exc))
     _remember_invited(response.id)
     return _continue(response.id)

@@ -137,9 +137,15 @@
     form.dispatchEvent(new Event("change", { bubbles: true }));  // show_if questions follow (respond.js)
     document.getElementById("draft-restored").hidden = false;
   }
+  var leaving = false;  // set while a link's click submits the form with a "next" address
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
-  form.addEventListener("submit", keep);
+  form.addEventListener("submit", function () {
+    if (!leaving) { form.elements.next.value = ""; }
+    leaving = false;
+    keep();
+  });
+  window.addEventListener("pageshow", function () { form.elements.next.value = ""; });  // back/forward cache
 
   // Leaving through a page tab, a header link or the language switcher saves the page first.
   var save = form.querySelector('button[name="action"][value="save"]');
@@ -158,6 +164,7 @@
       if (!dirty()) { return; }
       event.preventDefault();
       form.elements.next.value = link.pathname + link.search;
+      leaving = true;
       if (form.requestSubmit && save) { form.requestSubmit(save); } else { keep(); form.submit(); }
     });
   });
