@@ -51,6 +51,9 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "auth.logout": [("POST", "/logout")],
     "respond.index": [("GET", "/my")],
     "respond.invitation": [("GET", "/invite/not-a-token")],
+    # An invitee's private resume link names one draft, is signed with the secret key and opens only a
+    # draft of an invitation (never a staff member's own or a sealed response): a forged one opens nothing.
+    "respond.resume": [("GET", "/resume/not-a-token")],
     "respond.start": [("POST", "/rounds/{round}/staff/start")],
     "respond.page": [("GET", "/responses/{response}/page/3")],
     "respond.review": [("GET", "/responses/{response}/review")],
