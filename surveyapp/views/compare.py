@@ -122,17 +122,19 @@ def chart(kind: str):
     keys = [d.key for d in comparison.questionnaire.dimensions]
     rows = [r for r in comparison.rows if not r.suppressed]
     names = _names(round_)
+    empty = _("No department has enough submitted responses to show.")
     if kind == "heatmap":
         shown = rows[:40]
         svg = charts.heatmap_chart([names[r.organisation_id] for r in shown], titles,
-                                   [[r.dimensions[k] for k in keys] for r in shown], lang)  # fmt: skip
+                                   [[r.dimensions[k] for k in keys] for r in shown], lang,
+                                   empty_label=empty)  # fmt: skip
     elif kind == "spread":
         highlight = request.args.get("highlight", type=int)
         mine = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
         peers = [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in keys]
         svg = charts.spread_chart(titles, peers, [mine.dimensions[k] if mine else None for k in keys], lang,
                                   you_label=names.get(mine.organisation_id, "") if mine else "",
-                                  target=comparison.target)  # fmt: skip
+                                  target=comparison.target, empty_label=empty)  # fmt: skip
     elif kind == "trend":
         earlier = [
             r for r in _rounds_in_scope()
@@ -143,7 +145,8 @@ def chart(kind: str):
         for r in earlier:
             overall = [s.overall for s in round_department_scores(r).values() if s.overall is not None]
             medians.append(statistics.median(overall) if overall else None)
-        svg = charts.trend_chart([r.name for r in earlier], {_("Median overall index"): medians}, lang)
+        series = {_("Median overall index"): medians}
+        svg = charts.trend_chart([r.name for r in earlier], series, lang, empty_label=empty)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})

@@ -17,7 +17,13 @@ from surveyapp.models import AssessmentRound, Response, ResponseStatus
 from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
 from surveyapp.services import responses as response_service
 from surveyapp.services.audit import record_event
-from surveyapp.services.evidence import EvidenceError, discard_evidence, evidence_path, store_evidence
+from surveyapp.services.evidence import (
+    EvidenceError,
+    content_type,
+    discard_evidence,
+    evidence_path,
+    store_evidence,
+)
 from surveyapp.services.invitations import InvitationError, redeem_invitation
 from surveyapp.services.rounds import open_rounds_for
 
@@ -122,8 +128,7 @@ def page(response_id: int, page: int):
     answers = response_service.answers_of(response)
     form_class = page_form_class(questionnaire, part.key, page, _lang())
 
-    if request.method == "GET":
-        response_service.go_to_page(response, page)
+    if request.method == "GET":  # reading a page writes nothing (the page is remembered on save)
         form = form_class(formdata=None, data=formdata_from_answers(items, answers))
         return _render_page(response, questionnaire, part, page, form, answers)
 
@@ -308,7 +313,9 @@ def evidence(response_id: int, item_key: str):
         abort(404)
     record_event("evidence.download", actor=current_user, obj=response, item=item_key)
     db.session.commit()
-    return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
+    return send_file(
+        path, mimetype=content_type(value), as_attachment=True, download_name=value.get("name") or path.name
+    )
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
