@@ -35,6 +35,10 @@ class Defaults:
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_RATE_LIMIT = "20 per minute"  # per address, on sign-in attempts
     INVITATION_DAYS = 14
+    # Bulk exports: how often a running job writes its heartbeat, and after how long without one
+    # it counts as failed (its worker was killed or redeployed).
+    BULK_HEARTBEAT_SECONDS = 10
+    BULK_STALE_SECONDS = 90
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https

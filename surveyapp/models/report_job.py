@@ -39,6 +39,9 @@ class ReportJob(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Written every few seconds by whatever runs the job; a running job whose heartbeat stopped
+    # lost its worker (see services.jobs_health).
+    heartbeat_at: Mapped[datetime | None]
 
     @property
     def finished(self) -> bool:
