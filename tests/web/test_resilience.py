@@ -17,21 +17,33 @@ from tests.web.test_reports import seeded  # noqa: F401  (fixture)
 from tests.web.test_respond import assessment, get_part, page_data, sign_in, start, stored_answers  # noqa: F401
 
 
-def _break_database(app) -> None:
-    """Point the app's engine at a PostgreSQL port where nothing listens (the database is down)."""
-    state = app.extensions["sqlalchemy"]
-    dead = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    engines = state._app_engines[app]
+@pytest.fixture
+def break_database(app):
+    """``break_database()`` points the app's engine at a PostgreSQL port where nothing listens
+    (the database is down); the real engine is put back after the test."""
+    engines = app.extensions["sqlalchemy"]._app_engines[app]
+    real = engines[None]
+
+    def down() -> None:
+        engines[None] = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+
+    yield down
     engines[None].dispose()
-    engines[None] = dead
+    engines[None] = real
 
 
 @pytest.mark.parametrize("lang, title", [("zh_Hant", "暫時無法使用"), ("en", "Temporarily unavailable")])
-def test_signed_in_user_gets_the_translated_page_when_the_database_is_down(app, assessment, lang, title):  # noqa: F811
+def test_signed_in_user_gets_the_translated_page_when_the_database_is_down(
+    app,
+    assessment,
+    break_database,
+    lang,
+    title,  # noqa: F811
+):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang=lang)
-    _break_database(app)
+    break_database()
     for path in ("/my", f"/rounds/{assessment['round_id']}/staff/start", "/"):
         response = client.post(path) if path.endswith("/start") else client.get(path)
         html = response.get_data(as_text=True)
