@@ -1,4 +1,4 @@
-"""report job heartbeat
+"""report job heartbeat and attempt
 
 Revision ID: b7e2c41d9a10
 Revises: 8fe4146965d9
@@ -19,8 +19,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('report_jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('attempt', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
     with op.batch_alter_table('report_jobs', schema=None) as batch_op:
+        batch_op.drop_column('attempt')
         batch_op.drop_column('heartbeat_at')

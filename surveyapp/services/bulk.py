@@ -117,6 +117,7 @@ def retry_bulk_export(job: ReportJob, actor) -> bool:
     job.result_path = None
     job.finished_at = None
     job.heartbeat_at = utcnow()
+    job.attempt += 1
     record_event("report.bulk_retry", actor=actor, obj=job, departments=len(missing))
     db.session.commit()
     _launch(job, missing)
@@ -335,20 +336,19 @@ def _rq_prefix(job: ReportJob) -> str:
 def enqueue_on_rq(job: ReportJob, departments: list[Organisation] | None = None) -> None:
     """One RQ job per department (all, or the given ones on a retry) and a final one that
     assembles the ZIP. A department whose work horse dies is retried once by RQ."""
-    import uuid
-
     from rq import Retry
     from rq.job import Dependency
 
     queue = _rq_queue()
     if departments is None:
         departments = list(db.session.get(AssessmentRound, job.round_id).departments)
-    prefix = _rq_prefix(job) + uuid.uuid4().hex[:8]
+    prefix = f"{_rq_prefix(job)}a{job.attempt}"
     jobs = [
         queue.enqueue(
             "surveyapp.jobs.render_department",
             job.id,
             department.id,
+            job.attempt,
             job_timeout=900,
             retry=Retry(max=1),
             job_id=f"{prefix}-{department.id}",
@@ -356,7 +356,7 @@ def enqueue_on_rq(job: ReportJob, departments: list[Organisation] | None = None)
         for department in departments
     ]
     queue.enqueue(
-        "surveyapp.jobs.finish_bulk", job.id, job_id=f"{prefix}-finish",
+        "surveyapp.jobs.finish_bulk", job.id, job.attempt, job_id=f"{prefix}-finish",
         depends_on=Dependency(jobs=jobs, allow_failure=True) if jobs else None,
     )  # fmt: skip
 
@@ -384,10 +384,13 @@ def stop_rq_jobs(job: ReportJob) -> None:
 _contexts: dict[tuple[int, str], object] = {}
 
 
-def render_one_department(job_id: int, department_id: int) -> None:
-    """RQ job body: render one department of a bulk job (skipped once the job is cancelled)."""
+def render_one_department(job_id: int, department_id: int, attempt: int | None = None) -> None:
+    """RQ job body: render one department of a bulk job (skipped once the job is cancelled, and
+    when it belongs to an earlier attempt of a retried job)."""
     job = db.session.get(ReportJob, job_id)
     if job is None or job.cancel_requested or job.status == JobStatus.CANCELLED:
+        return
+    if attempt is not None and attempt != job.attempt:
         return
     department = db.session.get(Organisation, department_id)
     directory = job_directory(job)
@@ -418,26 +421,10 @@ def render_one_department(job_id: int, department_id: int) -> None:
     _advance(db.session.get(ReportJob, job_id), None)
 
 
-def _rq_jobs_pending(job: ReportJob) -> bool:
-    """Whether departments of this job are still queued or being rendered on RQ (e.g. those of a
-    retry, when the final job of an earlier attempt runs late)."""
-    from rq import get_current_job
-    from rq.registry import StartedJobRegistry
-
-    queue = _rq_queue()
-    current = get_current_job()
-    own = {current.id} if current is not None else set()
-    prefix = _rq_prefix(job)
-    ids = set(queue.get_job_ids()) | set(StartedJobRegistry(queue=queue).get_job_ids())
-    return any(i.startswith(prefix) and not i.endswith("-finish") and i not in own for i in ids)
-
-
-def finish_rq_job(job_id: int) -> None:
+def finish_rq_job(job_id: int, attempt: int | None = None) -> None:
     job = db.session.get(ReportJob, job_id)
-    if job.status in (JobStatus.DONE, JobStatus.FAILED) or (
-        job.status != JobStatus.CANCELLED and missing_departments(job) and _rq_jobs_pending(job)
-    ):
-        return  # an earlier attempt's final job: the current attempt's will finish the export
+    if job is None or (attempt is not None and attempt != job.attempt):
+        return  # an earlier attempt's final job, run late: the current attempt finishes the export
     if job.status == JobStatus.CANCELLED or job.cancel_requested:
         job.status = JobStatus.CANCELLED
     else:
