@@ -22,6 +22,7 @@ class Defaults:
     REPORTS_DIR = str(PROJECT_ROOT / "reports")
     UPLOADS_DIR = None  # defaults to <instance>/uploads
     REDIS_URL = None
+    RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately
     MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024  # a 1 MB Chinese text, URL-encoded, still gets a field-level message
     LANGUAGES = LANGUAGES

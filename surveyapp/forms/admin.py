@@ -1,7 +1,6 @@
 """Administrators' forms: accounts, organisations, rounds, invitations, audit filters."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from surveyapp.forms.base import FlaskForm
 from surveyapp.permissions import Role
 
 ROLE_LABELS = {

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -32,6 +31,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire
+from surveyapp.forms.base import FlaskForm
 
 NA_VALUE = "na"
 NA_SUFFIX = "__na"

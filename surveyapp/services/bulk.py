@@ -326,7 +326,8 @@ def _rq_queue():
     from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    name = current_app.config.get("RQ_QUEUE") or QUEUE_NAME
+    return Queue(name, connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
 def _rq_prefix(job: ReportJob) -> str:
@@ -396,13 +397,13 @@ def render_one_department(job_id: int, department_id: int, attempt: int | None =
     directory = job_directory(job)
     if (directory / file_name(department)).is_file():
         return  # rendered before the worker that had it died
-    db.session.execute(
-        update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING).execution_options(synchronize_session=False)
-    )  # fmt: skip
-    db.session.commit()
     with Heartbeat(job_id):
         try:
+            db.session.execute(
+                update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == JobStatus.QUEUED)
+                .values(status=JobStatus.RUNNING).execution_options(synchronize_session=False)
+            )  # fmt: skip
+            db.session.commit()
             key = (job.round_id, job.lang)
             if key not in _contexts:
                 _contexts[key] = round_context(db.session.get(AssessmentRound, job.round_id))
@@ -428,7 +429,8 @@ def finish_rq_job(job_id: int, attempt: int | None = None) -> None:
     if job.status == JobStatus.CANCELLED or job.cancel_requested:
         job.status = JobStatus.CANCELLED
     else:
-        # A department without a file and without an error lost its render process twice.
+        # A department without a file and without an error lost its work horse twice (RQ
+        # retries a job whose process died once).
         failures = dict(job.failures or {})
         for department in missing_departments(job):
             failures.setdefault(department.code, "render process died twice")

@@ -134,7 +134,7 @@ def page(response_id: int, page: int):
 
     form = form_class()
     expected = set(form._fields) | {"action"}
-    unexpected = sorted((set(request.form) | set(request.files)) - expected)
+    unexpected = sorted(str(name) for name in (set(request.form) | set(request.files)) - expected)
     action = request.form.get("action", "save")
     if unexpected or action not in ACTIONS:
         flash(_("The form contained fields that are not questions of this page. Nothing was saved."), "error")

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -127,13 +128,14 @@ def test_killed_rq_worker_turns_failed_and_retry_completes(app, seeded, admin_cl
     import surveyapp.jobs
 
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    app.config["REDIS_URL"] = REDIS_URL
+    # A queue of this test's own: other test runs may share this Redis.
+    queue_name = f"surveyapp-test-{uuid.uuid4().hex[:12]}"
+    app.config.update(REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name)
     started = admin_client.post(f"/admin/rounds/{seeded['round_id']}/reports/bulk", data={"lang": "en"})
     job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
-    environment = worker_environment(app, tmp_path)
+    environment = {**worker_environment(app, tmp_path), "SURVEYAPP_RQ_QUEUE": queue_name}
     worker = subprocess.Popen(
-        [str(Path(sys.executable).with_name("rq")), "worker", "surveyapp", "--url", REDIS_URL, "--burst"],
+        [str(Path(sys.executable).with_name("rq")), "worker", queue_name, "--url", REDIS_URL, "--burst"],
         env=environment, cwd=PROJECT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     kill_when_started(worker, app, job_id)
@@ -143,9 +145,11 @@ def test_killed_rq_worker_turns_failed_and_retry_completes(app, seeded, admin_cl
         if name.startswith(("SURVEYAPP_", "DATABASE_URL", "SECRET_KEY")):
             monkeypatch.setenv(name, value)
     monkeypatch.setattr(surveyapp.jobs, "_app", None)
-    SimpleWorker([Queue("surveyapp", connection=connection)], connection=connection).work(burst=True)
+    queue = Queue(queue_name, connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=True)
     check_completed(app, wait_for(app, job_id, timeout=30), before)
-    connection.flushdb()
+    queue.empty()
+    queue.delete(delete_jobs=True)
 
 
 def test_cancel_stops_a_running_in_process_export(app, seeded, admin_client):  # noqa: F811

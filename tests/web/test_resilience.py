@@ -33,13 +33,7 @@ def break_database(app):
 
 
 @pytest.mark.parametrize("lang, title", [("zh_Hant", "暫時無法使用"), ("en", "Temporarily unavailable")])
-def test_signed_in_user_gets_the_translated_page_when_the_database_is_down(
-    app,
-    assessment,
-    break_database,
-    lang,
-    title,  # noqa: F811
-):
+def test_database_down_gives_signed_in_users_the_translated_page(app, assessment, break_database, lang, title):  # noqa: F811
     app.config["PROPAGATE_EXCEPTIONS"] = False
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang=lang)
