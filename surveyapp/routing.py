@@ -25,3 +25,11 @@ class IdConverter(IntegerConverter):
 def register_converters(app) -> None:
     """Replace Werkzeug's unbounded ``int`` converter; call before any blueprint is registered."""
     app.url_map.converters["int"] = IdConverter
+
+
+def query_id(value: str) -> int:
+    """``request.args.get(name, type=query_id)``: an id from the query string, or the default
+    (None) when it is not an integer in 0 … 2³¹−1 — such an id names nothing."""
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
+        raise ValueError(value)
+    return int(value)

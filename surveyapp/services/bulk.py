@@ -243,7 +243,7 @@ def _render_batch(job, context, departments, processes, failures, stats, progres
                     stats.rendered += 1
                     stats.peak_worker_rss_kib = max(stats.peak_worker_rss_kib, rss)
                     _write_atomically(cached, pdf)
-                    shutil.copyfile(cached, directory / file_name(department))
+                    _copy_atomically(cached, directory / file_name(department))
                 _advance(job, progress)
             db.session.refresh(job)
             if job.cancel_requested:
@@ -266,7 +266,7 @@ def _prepare(job, context, departments, failures, progress):
             continue
         cached = cached_pdf_path(data, job.archival)
         if cached.exists():
-            shutil.copyfile(cached, directory / file_name(department))
+            _copy_atomically(cached, directory / file_name(department))
             _advance(job, progress)
             continue
         yield department, data, cached
@@ -295,6 +295,14 @@ def _write_atomically(path: Path, content: bytes) -> None:
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     temporary.write_bytes(content)
     temporary.replace(path)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy so that ``target`` is complete or absent, also when the process is killed mid-copy
+    (a retry treats a department whose file exists as done)."""
+    temporary = target.with_name(target.name + f".{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    temporary.replace(target)
 
 
 def assemble(job: ReportJob) -> None:
@@ -413,7 +421,7 @@ def render_one_department(job_id: int, department_id: int, attempt: int | None =
                 pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
                 _write_atomically(cached, pdf)
             directory.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cached, directory / file_name(department))
+            _copy_atomically(cached, directory / file_name(department))
         except Exception as exc:
             db.session.rollback()
             locked = db.session.get(ReportJob, job_id, with_for_update=True)

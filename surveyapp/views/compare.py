@@ -18,6 +18,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.models.round import round_departments
 from surveyapp.permissions import Role, has_role, in_scope, role_required
+from surveyapp.routing import query_id
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
@@ -53,7 +54,7 @@ def _rounds_in_scope() -> list[AssessmentRound]:
 
 def _chosen_round() -> AssessmentRound | None:
     rounds = _rounds_in_scope()
-    wanted = request.args.get("round", type=int)
+    wanted = request.args.get("round", type=query_id)
     if wanted is None:
         return rounds[0] if rounds else None
     for round_ in rounds:
@@ -72,7 +73,7 @@ def _comparison(round_: AssessmentRound):
     target = next((g.min for g in questionnaire.grades if g.key == target_key), None)
     return compare_departments(
         round_, organisation_ids_in_scope(current_user), current_app.config["MIN_GROUP_SIZE"],
-        agency_id=request.args.get("agency", type=int),
+        agency_id=request.args.get("agency", type=query_id),
         level=request.args.get("level") or None, post=request.args.get("post") or None,
         sort=request.args.get("sort", "overall"), target=target,
     )  # fmt: skip
@@ -129,7 +130,7 @@ def chart(kind: str):
                                    [[r.dimensions[k] for k in keys] for r in shown], lang,
                                    empty_label=empty)  # fmt: skip
     elif kind == "spread":
-        highlight = request.args.get("highlight", type=int)
+        highlight = request.args.get("highlight", type=query_id)
         mine = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
         peers = [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in keys]
         svg = charts.spread_chart(titles, peers, [mine.dimensions[k] if mine else None for k in keys], lang,

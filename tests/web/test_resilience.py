@@ -93,6 +93,12 @@ def test_ids_out_of_range_in_any_url_are_404(app, assessment, create_user):  # n
     assert checked > 50
     # The largest id that fits is an ordinary "not found", not a database error.
     assert client.get(f"/responses/{MAX_ID}").status_code == 404
+    # Ids in the query string name nothing when out of range.
+    round_id = assessment["round_id"]
+    for query in (f"round={MAX_ID + 1}", f"round={round_id}&agency={2**63}", f"round={round_id}&agency=-1",
+                  f"round={round_id}&highlight={'9' * 30}"):  # fmt: skip
+        for path in ("/compare", "/compare/chart/spread.svg", "/compare/chart/heatmap.svg"):
+            assert client.get(f"{path}?{query}").status_code in (200, 404), (path, query)
 
 
 def test_healthz_is_503_until_migrations_are_at_head(tmp_path):
