@@ -214,3 +214,51 @@ def _render_or_die(data, archival, strict):
     if data.department == os.environ.get("SURVEYAPP_TEST_KILL_DEPARTMENT"):
         os.kill(os.getpid(), signal.SIGKILL)
     return render_in_worker(data, archival, strict)
+
+
+@pytest.mark.skipif(not redis_available(), reason="Redis not reachable at 127.0.0.1:6379")
+def test_a_dead_rq_work_horse_fails_only_its_department_after_one_retry(app, seeded, monkeypatch):  # noqa: F811
+    """A forking RQ worker: the work horse rendering one department dies (twice, as RQ retries it
+    once); the other departments are rendered and the export finishes listing that one."""
+    import redis
+    from rq import Queue, Worker
+
+    import surveyapp.jobs
+    from surveyapp.models import AssessmentRound, Organisation
+    from surveyapp.services import bulk
+
+    victim = seeded["departments"][2][1]
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, seeded["round_id"])
+        department = db.session.get(Organisation, seeded["departments"][2][0])
+        name = bulk.department_scorecard_data(bulk.round_context(round_), department, "en").department
+    connection = redis.Redis.from_url(REDIS_URL)
+    queue_name = f"surveyapp-test-{uuid.uuid4().hex[:12]}"
+    environment = {
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "worker",
+        "SURVEYAPP_REPORTS_DIR": app.config["REPORTS_DIR"],
+        "SURVEYAPP_MIN_GROUP_SIZE": "3",
+        "SURVEYAPP_RQ_QUEUE": queue_name,
+        "SURVEYAPP_TEST_KILL_DEPARTMENT": name,
+    }
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(surveyapp.jobs, "_app", None)
+    monkeypatch.setattr(bulk, "render_in_worker", _render_or_die)  # inherited by each forked work horse
+    app.config.update(REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name)
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang="en")
+    started = client.post(f"/admin/rounds/{seeded['round_id']}/reports/bulk", data={"lang": "en"})
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    queue = Queue(queue_name, connection=connection)
+    Worker([queue], connection=connection).work(burst=True)
+    job = wait_for(app, job_id, timeout=60)
+    assert job.status == JobStatus.DONE and job.failures == {victim: "render process died twice"}
+    names = zipfile.ZipFile(job.result_path).namelist()
+    assert len([n for n in names if n.endswith(".pdf")]) == 3 and "FAILED.txt" in names
+    from rq.job import Job
+
+    rendered_twice = Job.fetch(f"surveyapp-bulk-{job_id}-a0-{seeded['departments'][2][0]}", connection=connection)
+    assert rendered_twice.retries_left == 0, "RQ ran the department's job a second time"
+    queue.delete(delete_jobs=True)
