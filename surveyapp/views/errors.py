@@ -7,12 +7,9 @@ the page is drawn as for a visitor, and when even that fails, a standalone page 
 
 from __future__ import annotations
 
-import contextlib
-
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 # Titles and explanations per status code, translated at render time.
@@ -42,11 +39,9 @@ SESSION_LOST_MESSAGE = _l(
 
 def _reset_database_session() -> None:
     """Roll back whatever the failed request left in the session (never raises)."""
-    from surveyapp.extensions import db
+    from surveyapp.services.failures import reset_session
 
-    # The connection may be gone; the page must still render.
-    with contextlib.suppress(Exception):
-        db.session.rollback()
+    reset_session()
 
 
 def _user_without_database() -> None:
@@ -87,21 +82,6 @@ def _standalone_page(code: int, title, explanation) -> str:
     return template.render(code=code, title=title, explanation=explanation, html_lang=html_lang(str(get_locale())))
 
 
-def database_error_status(error: Exception) -> int | None:
-    """The status for a database exception: 409 for a conflicting write (a unique key taken by a
-    parallel request), 400 for a value the database refuses (e.g. an id out of range), 503 when the
-    database cannot be reached; None for anything else."""
-    if isinstance(error, IntegrityError):
-        return 409
-    if isinstance(error, DataError):
-        return 400
-    if isinstance(error, OperationalError) or (
-        isinstance(error, StatementError) and getattr(error, "connection_invalidated", False)
-    ):
-        return 503
-    return None
-
-
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
@@ -120,6 +100,8 @@ def register(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http(error)
+        from surveyapp.services.failures import database_error_status
+
         status = database_error_status(error)
         if status is not None and status != 503:
             app.logger.warning("Database refused %s %s: %s", request.method, request.path, error)
