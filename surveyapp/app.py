@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from surveyapp.config import (
     Defaults,
@@ -46,13 +46,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from surveyapp.routing import register_converters
 
     register_converters(app)
-    from surveyapp.views import admin, api, auth, compare, errors, main, reports, respond, results
+    from surveyapp.views import admin, api, auth, compare, errors, main, participation, reports, respond, results
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(participation.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
@@ -70,6 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     app.after_request(_security_headers)
+    from surveyapp.proxies import TrustedProxyFix
+
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["PROXY_ADDRESSES"])
     return app
 
 
@@ -85,6 +89,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # Pages, exports, PDFs and API answers may carry answers or scores: never kept by a browser or
+    # shared cache. Only the static assets (CSS, JS, fonts) may be cached.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -102,3 +110,5 @@ def _finish_config(app: Flask) -> None:
     # Explicit, because Flask-Limiter otherwise keeps whatever a previous init_app in the process set.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis unreachable: count in memory meanwhile rather than refuse every sign-in.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -1,7 +1,7 @@
 """report job heartbeat and attempt
 
 Revision ID: b7e2c41d9a10
-Revises: 8fe4146965d9
+Revises: c41f7a9e2d58
 Create Date: 2026-11-30 05:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c41d9a10'
-down_revision = '8fe4146965d9'
+down_revision = 'c41f7a9e2d58'
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, ReportJob, Response
+from surveyapp.models import AssessmentRound, Organisation, ReportJob, Response, User
 from tests.helpers import sign_in, start
 from tests.web.test_accounts import invitation_tokens
 
@@ -138,6 +138,7 @@ def world(app, assessment, create_org):
         target, _ = create_user("target@d02.example", "staff", "correct horse battery",
                                 organisation=db.session.get(Organisation, assessment["d2"].id))  # fmt: skip
         ids["target_user"] = target.id
+        ids["staff_user"] = db.session.scalar(select(User.id).where(User.email == "staff@d01.example"))
         round_ = db.session.get(AssessmentRound, ids["round"])
         pages = {
             r.id: len(__import__("surveyapp.services.responses", fromlist=["x"]).part_of(r).sections)
@@ -153,7 +154,8 @@ def _pages_to_read(ids) -> list[tuple[str, str]]:
     pages = [("anonymous", "/login"), ("staff", "/account/password"), ("anonymous", f"/invite/{ids['token']}")]
     pages += [("admin", p) for p in ("/admin/users/new", f"/admin/users/{ids['target_user']}",
               "/admin/organisations/new", f"/admin/organisations/{ids['spare_org']}", "/admin/rounds/new",
-              f"/admin/rounds/{ids['round']}", f"/admin/reports/jobs/{ids['job']}")]  # fmt: skip
+              f"/admin/rounds/{ids['round']}", f"/admin/rounds/{ids['round']}/participation",
+              f"/admin/reports/jobs/{ids['job']}")]  # fmt: skip
     for role, key in (("staff", "staff_response"), ("coordinator", "checklist_response")):
         response_id = ids[key]
         pages += [(role, f"/responses/{response_id}/page/{n}") for n in range(ids["pages"][response_id])]
@@ -171,6 +173,7 @@ ROUTES = [
     ("respond.page", "coordinator", "/responses/{checklist_response}/page/{page}"),
     ("respond.submit", "staff", "/responses/{staff_response}/submit"),
     ("respond.reopen", "admin", "/responses/{staff_response}/reopen"),
+    ("participation.reopen", "admin", "/admin/rounds/{round}/participation/{staff_user}/reopen"),
     ("admin.user_new", "admin", "/admin/users/new"),
     ("admin.user_edit", "admin", "/admin/users/{target_user}"),
     ("admin.user_reset_password", "admin", "/admin/users/{target_user}/reset-password"),
