@@ -91,7 +91,7 @@ def index():
     questionnaire = comparison.questionnaire
     parents = {row.parent_id for row in comparison.rows if row.parent_id is not None}
     agencies = organisations_by_ids(parents)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_id))
     shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
     return render_template(
         "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
@@ -154,7 +154,7 @@ def training():
     round_ = _chosen_round() or abort(404)
     questionnaire = round_.questionnaire
     departments = [d for d in round_.departments if _visible(d)]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_id))
     chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
     by = _training_grouping()
     needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)
