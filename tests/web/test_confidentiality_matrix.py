@@ -51,6 +51,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "auth.logout": [("POST", "/logout")],
     "respond.index": [("GET", "/my")],
     "respond.invitation": [("GET", "/invite/not-a-token")],
+    "respond.resume": [("GET", "/resume/not-a-token")],
     "respond.start": [("POST", "/rounds/{round}/staff/start")],
     "respond.page": [("GET", "/responses/{response}/page/3")],
     "respond.review": [("GET", "/responses/{response}/review")],
@@ -66,6 +67,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "reports.bulk_job": [("GET", "/admin/reports/jobs/{job}")],
     "reports.bulk_status": [("GET", "/admin/reports/jobs/{job}/status")],
     "reports.bulk_cancel": [("POST", "/admin/reports/jobs/{job}/cancel")],
+    "reports.bulk_retry": [("POST", "/admin/reports/jobs/{job}/retry")],
     "reports.bulk_download": [("GET", "/admin/reports/jobs/{job}/download")],
     "admin.round_list": [("GET", "/admin/rounds")],
     "admin.round_new": [("GET", "/admin/rounds/new")],
@@ -105,7 +107,14 @@ PROBES: dict[str, list[tuple[str, str]]] = {
 }
 PUBLIC_FILES = {"static"}
 # Routes that change state run last, in this order, so they do not disturb the others.
-LAST = ("respond.submit", "reports.bulk_cancel", "participation.reopen", "respond.reopen", "auth.logout")
+LAST = (
+    "respond.submit",
+    "reports.bulk_cancel",
+    "reports.bulk_retry",
+    "participation.reopen",
+    "respond.reopen",
+    "auth.logout",
+)
 
 
 def test_every_route_has_a_confidentiality_entry(app):
