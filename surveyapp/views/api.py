@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, stream_with_context
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import csrf, db
 from surveyapp.i18n import catalogue
 from surveyapp.models import AssessmentRound
@@ -55,7 +56,7 @@ def _round(round_id: int) -> AssessmentRound:
 
 
 def _names(organisation) -> dict:
-    return {"zh_Hans": organisation.name_zh_hans, "zh_Hant": organisation.name_zh_hant, "en": organisation.name_en}
+    return {lang: organisation.name(lang) for lang in ("zh_Hans", "zh_Hant", "en")}
 
 
 @bp.get("/rounds")
@@ -91,6 +92,8 @@ def scores(round_id: int):
         departments=[{
             "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
             "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
+            "grade": row.grade, "meets_target": None if row.target is None else row.target.met,
+            "target_status": None if row.suppressed or row.target is None else row.target.status,
             "dimensions": {} if row.suppressed else row.dimensions,
         } for row in comparison.rows],
     )  # fmt: skip
@@ -104,7 +107,7 @@ def answers(round_id: int):
     departments = [d.id for d in round_.departments if in_scope(g.api_user, d)]
     anonymise = not has_role(g.api_user, Role.ADMIN)
     rows = answer_rows(round_, departments, lang, anonymise, current_app.config["MIN_GROUP_SIZE"])
-    return Response(stream_with_context(csv_stream(rows)), mimetype="text/csv; charset=utf-8")
+    return Response(stream_with_context(csv_stream(rows)), content_type=CSV_MIMETYPE)
 
 
 @bp.get("/openapi.json")

@@ -266,13 +266,13 @@ def test_organisation_csv_import_names_row_and_column_and_is_all_or_nothing(app,
     bad.write_text(
         "code,kind,parent_code,name_zh_hans,name_zh_hant,name_en\n"
         "CITY,agency,,市政府,市政府,City\n"
-        "EDU,department,CITY,教育局,,Education\n"
+        "EDU,department,CITY,,教育局,Education\n"
         "TRA,bureau,NOPE,交通局,交通局,Transport\n",
         encoding="utf-8",
     )
     result = runner.invoke(args=["org", "import", str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}: row 3: name_zh_hant: empty" in result.output
+    assert f"{bad}: row 3: name_zh_hans: empty" in result.output
     assert (
         f"{bad}: row 4: kind: 'bureau'" in result.output
         and f"{bad}: row 4: parent_code: no organisation 'NOPE'" in result.output
