@@ -82,8 +82,10 @@ def departments(round_id: int):
 @token_required("read:scores")
 def scores(round_id: int):
     round_ = _round(round_id)
+    questionnaire = round_.questionnaire
+    target = next((grade.min for grade in questionnaire.grades if grade.key == "good"), None)
     comparison = compare_departments(
-        round_, organisation_ids_in_scope(g.api_user), current_app.config["MIN_GROUP_SIZE"]
+        round_, organisation_ids_in_scope(g.api_user), current_app.config["MIN_GROUP_SIZE"], target=target
     )
     codes = {d.id: d.code for d in round_.departments}
     return jsonify(
@@ -122,6 +124,28 @@ def openapi():
                               "404": {"description": "not found or outside the token's scope"}}}  # fmt: skip
 
     round_id = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    scores_op = op("Department scores; groups below the minimum size are suppressed", "read:scores", [round_id])
+    scores_op["description"] += (
+        " Departments are in ranking order: by grade (best first), then by overall index. `grade` is the"
+        " questionnaire's grade key by the one grade rule: the highest band whose minimum the overall index"
+        " reaches, and the lowest band whenever a red line is hit (`red_lines` > 0), whatever the index."
+        " `meets_target` (default target: the `good` band) is never true with a red line; `target_status` is"
+        " `met`, `below_target`, `red_line` or `no_data`."
+    )
+    number = {"type": ["number", "null"]}
+    scores_op["responses"]["200"]["content"]["application/json"] = {"schema": {
+        "type": "object", "properties": {
+            "round": {"type": "integer"}, "min_group_size": {"type": "integer"},
+            "departments": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "staff_n": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                "overall": number, "red_lines": {"type": "integer"},
+                "grade": {"type": ["string", "null"], "description": "grade key, e.g. excellent/good/pass/fail"},
+                "meets_target": {"type": ["boolean", "null"]},
+                "target_status": {"type": ["string", "null"], "enum": ["met", "below_target", "red_line", "no_data",
+                                                                       None]},
+                "dimensions": {"type": "object", "additionalProperties": number},
+            }}},
+        }}}  # fmt: skip
     return jsonify({
         "openapi": "3.1.0",
         "info": {"title": "surveyapp read-only API", "version": "1"},
@@ -130,8 +154,7 @@ def openapi():
         "paths": {
             "/rounds": {"get": op("Assessment rounds in the token's scope", "read:rounds")},
             "/rounds/{round_id}/departments": {"get": op("Departments of a round", "read:rounds", [round_id])},
-            "/rounds/{round_id}/scores": {"get": op(
-                "Department scores; groups below the minimum size are suppressed", "read:scores", [round_id])},
+            "/rounds/{round_id}/scores": {"get": scores_op},
             "/rounds/{round_id}/answers.csv": {"get": op(
                 "Raw answers as CSV (anonymised for trainers)", "read:exports",
                 [round_id, {"name": "lang", "in": "query", "schema": {"type": "string"}}], "text/csv")},
