@@ -102,7 +102,10 @@ class RadioKind(FieldKind):
             return None
         if data == NA_VALUE:
             return NA
-        return self.value(data)
+        try:
+            return self.value(data)
+        except ValueError:  # e.g. a blank or tampered five-point answer: refused by ``kinds.check_answer``
+            return str(data)
 
 
 class LikertField(RadioKind):
