@@ -404,6 +404,8 @@ def check_answer(item: Item, value: Any) -> str | None:
         return None
     if value is NA:
         return None if item.allow_na else NOT_APPLICABLE_NOT_OFFERED
+    if isinstance(value, str) and not value.strip():
+        return BLANK
     return kind_of(item).problem(item, value)
 
 
