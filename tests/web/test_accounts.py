@@ -241,7 +241,7 @@ def test_audit_log_records_each_kind_of_action_and_exports(app, assessment, crea
     page = root.get("/admin/audit?action=response").get_data(as_text=True)
     assert "response.submit" in page and "auth.login" not in page
     csv_text = root.get("/admin/audit.csv").get_data(as_text=True)
-    assert csv_text.splitlines()[0].startswith("id,time_utc,actor,action")
+    assert csv_text.splitlines()[0].startswith("\ufeffid,time_utc,actor,action"), "a BOM, then the header"
     recorded = set(actions(app))
     expected = {
         "auth.login",
