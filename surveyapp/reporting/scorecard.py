@@ -72,7 +72,6 @@ class ScorecardData:
     grade: str
     grade_key: str | None
     grade_bands: tuple[tuple[str, float], ...]  # (label, minimum), highest first
-    grade_bands_text: str  # the bands with their inequalities (``scoring.grade_bands_text``)
     red_lines: tuple[str, ...]
     dimensions: tuple[DimensionSection, ...]
     peer_count: int
@@ -85,6 +84,7 @@ class ScorecardData:
     min_answered_share: float = 0.6
     min_group_size: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
+    grade_bands_text: str = ""  # the bands with their inequalities (``scoring.grade_bands_text``)
     # The language-independent figures the scorecard reports (codes and keys, no labels): the
     # printed data fingerprint is computed from them, so it is the same in every language.
     facts: dict[str, Any] = field(default_factory=dict)
