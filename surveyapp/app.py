@@ -63,6 +63,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from surveyapp.forms.kinds import register_jinja
 
     register_jinja(app)
+    from surveyapp.domain.scoring import grade_bands_text, grade_label
+
+    app.jinja_env.globals.update(grade_name=grade_label, grade_bands_text=grade_bands_text)
 
     from surveyapp.cli import register_commands
 

@@ -156,7 +156,7 @@ class Item:
 
     @property
     def scored(self) -> bool:
-        return _kinds.REGISTRY[self.kind].scored
+        return _kinds.REGISTRY[self.kind].scores(self)
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == str(value)), None)

@@ -62,8 +62,10 @@ class OrganisationForm(FlaskForm):
     )
     parent_id = SelectField(_l("Belongs to"), coerce=int, validators=[Optional()])
     name_zh_hans = StringField(_l("Name (Simplified Chinese)"), validators=[InputRequired(), Length(max=200)])
-    name_zh_hant = StringField(_l("Name (Traditional Chinese)"), validators=[InputRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[InputRequired(), Length(max=200)])
+    name_zh_hant = StringField(
+        _l("Name (Traditional Chinese)"), validators=[Optional(), Length(max=200)], filters=[lambda v: v or ""]
+    )
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)], filters=[lambda v: v or ""])
     submit = SubmitField(_l("Save"))
 
 

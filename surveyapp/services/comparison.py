@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.scoring import weighted_index
+from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
     GroupStats,
     combine,
@@ -190,6 +190,8 @@ class ComparisonRow:
     overall: float | None
     gap: float | None  # points below the target grade's minimum (0 when reached)
     red_lines: int
+    grade: str | None = None  # grade key by ``scoring.grade_for``: the lowest band when a red line is hit
+    target: TargetStatus | None = None  # met / below target / red line (never met) / no data
 
 
 @dataclass(frozen=True)
@@ -248,15 +250,21 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
         overall = None
         if result and not suppressed:
             dims, overall = dict(result.dimensions), result.overall
-        gap = None if overall is None or target is None else max(0.0, target - overall)
+        red_lines = result.red_lines if result else 0
+        status = target_status(overall, red_lines, target)
+        grade = None if suppressed else grade_for(questionnaire, overall, bool(red_lines) and result is not None)
         rows.append(ComparisonRow(
-            department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, gap,
-            result.red_lines if result else 0,
+            department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, status.gap,
+            red_lines, grade, status,
         ))  # fmt: skip
     key = sort if sort in dims_keys(questionnaire) else "overall"
 
     def rank(row: ComparisonRow):
-        value = row.overall if key == "overall" else row.dimensions.get(key)
+        # The overall ranking is by grade first, then index: a department with a red line (lowest
+        # band) never ranks above one that passes, whatever its index.
+        if key == "overall":
+            return (row.overall is None, grade_rank(questionnaire, row.grade), -(row.overall or 0), row.code)
+        value = row.dimensions.get(key)
         return (value is None, -(value or 0), row.code)
 
     rows.sort(key=rank)
@@ -342,15 +350,23 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
     carry no figures (the comparison decided which)."""
     from datetime import UTC, datetime
 
+    from surveyapp.domain.scoring import grade_bands_text, grade_label
     from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
 
-    keys = [d.key for d in comparison.questionnaire.dimensions]
+    questionnaire = comparison.questionnaire
+    keys = [d.key for d in questionnaire.dimensions]
     data = ComparisonReportData(
         lang=lang, title=title, round_name=round_.name,
-        dimension_titles=tuple(d.title.get(lang) for d in comparison.questionnaire.dimensions),
-        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n)
+        dimension_titles=tuple(d.title.get(lang) for d in questionnaire.dimensions),
+        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n,
+                    grade_label(questionnaire, r.grade, lang), r.red_lines)
                    for r in comparison.rows),
         min_group_size=comparison.min_group_size,
+        grade_bands_text=grade_bands_text(questionnaire, lang),
+        facts={"comparison": round_.id, "questionnaire": questionnaire.key,
+               "questionnaire_version": questionnaire.version, "target": comparison.target,
+               "rows": [[r.code, None if r.suppressed else r.overall, r.grade, r.red_lines,
+                         [None if r.suppressed else r.dimensions[k] for k in keys]] for r in comparison.rows]},
     )  # fmt: skip
     return render_comparison_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
 

@@ -11,6 +11,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from surveyapp.domain import kinds
+from surveyapp.domain.kinds import check_answer
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
@@ -114,6 +116,24 @@ def _require_draft(response: Response) -> None:
         raise ResponseError(_l("This assessment round is closed."), 409)
 
 
+REFUSALS = {
+    kinds.NOT_OFFERED: _l("This answer is not one of those offered."),
+    kinds.NOT_APPLICABLE_NOT_OFFERED: _l('This question does not offer "not applicable".'),
+    kinds.BLANK: _l("An answer made only of spaces is not an answer; leave it empty instead."),
+    kinds.CONTROL_CHARACTERS: _l("The answer contains control characters; remove them."),
+    kinds.NOT_A_NUMBER: _l("Enter a number."),
+    kinds.OUT_OF_RANGE: _l("The number is outside the range this question allows."),
+    kinds.NOT_A_DATE: _l("Use the form YYYY-MM-DD."),
+    kinds.TOO_LONG: _l("The answer is too long."),
+    kinds.NOT_A_WEB_ADDRESS: _l("Enter a web address starting with http:// or https://."),
+}
+
+
+def refusal_message(item, reason: str):
+    """The reader's-language message for a ``kinds.check_answer`` reason, naming the question."""
+    return _l("%(question)s: %(reason)s", question=item.key, reason=REFUSALS.get(reason, reason))
+
+
 def save_page(response: Response, page_index: int, page_answers: dict[str, Any], actor) -> None:
     """Store the answers given on one page (a value of None clears an answer).
 
@@ -128,6 +148,18 @@ def save_page(response: Response, page_index: int, page_answers: dict[str, Any],
     unknown = sorted(set(page_answers) - set(page_items))
     if unknown:
         raise ResponseError(_l("The form contained fields that are not questions of this page."), 400)
+
+    refused = {
+        key: refusal_message(page_items[key], reason)
+        for key, value in page_answers.items()
+        if (reason := check_answer(page_items[key], value)) is not None
+    }
+    if refused:
+        raise ResponseError(
+            _l("Only the answers a question offers can be stored: %(questions)s.", questions=", ".join(refused)),
+            400,
+            item_errors=refused,
+        )
 
     merged = answers_of(response)
     for key, value in page_answers.items():

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import db
 from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
 from surveyapp.models import Organisation, User
@@ -346,5 +347,5 @@ def audit_log():
 @bp.get("/audit.csv")
 @role_required(Role.SYSADMIN)
 def audit_export():
-    return Response(audit_csv(current_user, **_audit_filters()), mimetype="text/csv",
+    return Response(audit_csv(current_user, **_audit_filters()), content_type=CSV_MIMETYPE,
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})  # fmt: skip

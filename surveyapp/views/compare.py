@@ -9,6 +9,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
+from surveyapp.domain.scoring import grade_label
 from surveyapp.extensions import db
 from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
@@ -157,6 +159,7 @@ def training():
     needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)
     return render_template(
         "compare/training.html", round=round_, questionnaire=questionnaire, needs=needs, names=_names(round_),
+        grades=_department_grades(round_, _lang()),
         modules={m.key: m for m in questionnaire.training_modules}, page=page, by=by, groupings=_groupings(),
         group_names=_group_namers(questionnaire, _lang()),
         more=len(departments) > page * TRAINING_PAGE, lang=_lang(), min_group_size=current_app.config["MIN_GROUP_SIZE"],
@@ -194,9 +197,11 @@ def _training_rows(round_: AssessmentRound):
     lang, names = _lang(), _names(round_)
     modules = {m.key: m for m in questionnaire.training_modules}
     departments = [d.id for d in round_.departments if _visible(d)]
-    yield [_("Department"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"), _("Training modules")]
+    yield [_("Department"), _("Grade"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"),
+           _("Training modules")]  # fmt: skip
     level_name, post_name = _group_namers(questionnaire, lang)
     by = _training_grouping()
+    grades = _department_grades(round_, lang)
     for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"], by=by):
         if need.suppressed:
             weakest = modules_text = _(
@@ -209,12 +214,21 @@ def _training_rows(round_: AssessmentRound):
             modules_text = "; ".join(modules[m].title.get(lang) for m in need.modules)
         yield [
             names.get(need.organisation_id, ""),
+            grades.get(need.organisation_id, ""),
             level_name(need.level),
             post_name(need.post),
             need.staff if not need.suppressed else "",
             weakest,
             modules_text,
         ]
+
+
+def _department_grades(round_: AssessmentRound, lang: str) -> dict[int, str]:
+    """Each visible department's grade name (``scoring.grade_for``, as in the ranking); "" when suppressed."""
+    comparison = compare_departments(
+        round_, organisation_ids_in_scope(current_user), current_app.config["MIN_GROUP_SIZE"]
+    )
+    return {row.organisation_id: grade_label(comparison.questionnaire, row.grade, lang) for row in comparison.rows}
 
 
 @bp.get("/training.<fmt>")
@@ -253,7 +267,7 @@ def _send_xlsx(rows, name: str, title: str):
         path,
         as_attachment=True,
         download_name=name,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
     )
 
 
@@ -270,11 +284,11 @@ def export(what: str, fmt: str):
     departments = [d.id for d in round_.departments if _visible(d)]
     min_group = current_app.config["MIN_GROUP_SIZE"]
     if what == "departments":
-        rows = department_score_rows(_comparison(round_), _names(round_))
+        rows = department_score_rows(_comparison(round_), _names(round_), _lang())
     elif what == "answers":
         rows = answer_rows(round_, departments, _lang(), anonymise, min_group, na_label=_("Not applicable"))
     else:
-        rows = response_score_rows(round_, departments, anonymise, min_group)
+        rows = response_score_rows(round_, departments, anonymise, min_group, _lang())
     log_access("export", actor=current_user, obj=round_, kind=what, format=fmt, anonymised=anonymise)
     name = f"{what}-round{round_.id}.{fmt}"
     if fmt == "xlsx":
@@ -282,7 +296,7 @@ def export(what: str, fmt: str):
     materialised = _stream_in_context(rows)
     return Response(
         materialised,
-        mimetype="text/csv; charset=utf-8",
+        content_type=CSV_MIMETYPE,
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
 

@@ -91,11 +91,12 @@ def read_csv(response) -> list[list[str]]:
 def test_department_export_and_pdf_suppress(app, compared):
     client = client_for(app, "trainer@agency.example")
     rows = read_csv(client.get(f"/compare/export/departments.csv?round={compared['round']}"))
-    assert rows[0][:6] == ["department", "name", "staff_n", "suppressed", "overall", "red_lines"]
-    small = next(r for r in rows if r[0] == compared["small"])
-    assert small[3] == "yes" and small[4] == "" and all(v == "" for v in small[6:])
-    others = [r for r in rows[1:] if r[0] != compared["small"]]
-    assert all(r[4] for r in others)
+    assert rows[0][:10] == ["Rank", "Department code", "Department", "Staff n", "Suppressed", "Overall index",
+                            "Grade", "Grade key", "Red lines", "Gap to target"]  # fmt: skip
+    small = next(r for r in rows if r[1] == compared["small"])
+    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:])
+    others = [r for r in rows[1:] if r[1] != compared["small"]]
+    assert all(r[5] and r[6] and r[7] for r in others)
     xlsx = client.get(f"/compare/export/departments.xlsx?round={compared['round']}")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row == 5
@@ -111,16 +112,19 @@ def test_answer_exports_identify_for_administrators_and_anonymise_for_trainers(a
             f"/compare/export/answers.csv?round={compared['round']}&lang=zh_Hant"
         )
     )
-    assert admin_rows[0][:6] == ["response", "department", "part", "submitted_at", "staff_level", "staff_post"]
+    assert admin_rows[0][:7] == [
+        "Response", "Department code", "Part", "Part key", "Submitted on (UTC)", "Staff level", "Staff post"
+    ]  # fmt: skip
     assert any(r[1] == compared["small"] for r in admin_rows[1:])
     assert any("工作人員" not in h and h.startswith("d1_s01: ") for h in admin_rows[0])
     trainer = client_for(app, "trainer@agency.example")
     trainer_rows = read_csv(trainer.get(f"/compare/export/answers.csv?round={compared['round']}"))
-    assert "staff_level" not in trainer_rows[0]
+    assert "Staff level" not in trainer_rows[0] and "Staff post" not in trainer_rows[0]
     assert not any(r[1] == compared["small"] for r in trainer_rows[1:]), "groups below the minimum are left out"
     assert [r[0] for r in trainer_rows[1:]] == [str(i) for i in range(1, len(trainer_rows))], "serials, not ids"
     responses = read_csv(trainer.get(f"/compare/export/responses.csv?round={compared['round']}"))
-    assert responses[0][:6] == ["response", "department", "part", "overall", "grade", "red_lines"]
+    assert responses[0][:8] == ["Response", "Department code", "Part", "Part key", "Overall index", "Grade",
+                                "Grade key", "Red lines"]  # fmt: skip
     xlsx = trainer.get(f"/compare/export/answers.xlsx?round={compared['round']}")
     assert openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.max_row == len(trainer_rows)
 
@@ -138,7 +142,7 @@ def test_training_needs_matrix_and_plan_exports(app, compared):
     assert "suppressed (fewer than 3 respondents)" in html
     plan = client.get(f"/compare/training.xlsx?round={compared['round']}")
     sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
-    assert [c.value for c in sheet[1]][:4] == ["Department", "Staff level", "Post", "Staff n"]
+    assert [c.value for c in sheet[1]][:5] == ["Department", "Grade", "Staff level", "Post", "Staff n"]
     pdf = client.get(f"/compare/training.pdf?round={compared['round']}")
     assert pdf.data.startswith(b"%PDF")
 
@@ -247,6 +251,6 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
     assert "by=level" in html  # the exports and pages keep the grouping
     plan = client.get(f"/compare/training.xlsx?round={compared['round']}&by=post")
     sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
-    assert {row[1].value for row in sheet.iter_rows(min_row=2)} == {"All levels"}
+    assert {row[2].value for row in sheet.iter_rows(min_row=2)} == {"All levels"}
     fallback = client.get(f"/compare/training?round={compared['round']}&by=<script>")
     assert fallback.status_code == 200 and "<script>" not in fallback.get_data(as_text=True).split("<main")[-1]
