@@ -5,6 +5,7 @@ from surveyapp.models.audit import AuditEvent
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.questionnaire import QuestionnaireVersion
+from surveyapp.models.reminder import ReminderSend
 from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import AssessmentRound, RoundStatus
@@ -21,6 +22,7 @@ __all__ = [
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
+    "ReminderSend",
     "ReportJob",
     "Response",
     "ResponseStatus",
