@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
@@ -146,7 +147,7 @@ def rounds_remind(round_id, csv_path):
 
     round_ = _round(round_id)
     if csv_path:
-        rows = list(pending_csv_rows(round_, "zh_Hans"))
+        rows = list(pending_csv_rows(round_, current_app.config["BABEL_DEFAULT_LOCALE"]))
         with open(csv_path, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(csv_stream(rows))
         record_csv_download(round_, None, len(rows) - 1)

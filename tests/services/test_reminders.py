@@ -129,3 +129,13 @@ def test_staff_see_a_banner_until_they_submit(app, assessment, client):
     assert "Open questionnaire: 2026 自評" in page and "days left" in page
     submit_complete(app, client, assessment["round_id"], "staff")
     assert "Open questionnaire" not in client.get("/").get_data(as_text=True)
+
+
+def test_remind_command_without_smtp_refuses_or_writes_the_csv(app, assessment, runner, tmp_path):
+    refused = runner.invoke(args=["rounds", "remind", "--round", str(assessment["round_id"])])
+    assert refused.exit_code != 0 and "No SMTP server is configured" in refused.output
+    out = tmp_path / "pending.csv"
+    written = runner.invoke(args=["rounds", "remind", "--round", str(assessment["round_id"]), "--csv", str(out)])
+    assert written.exit_code == 0 and "3 people have not submitted" in written.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8").lstrip("\ufeff"))))
+    assert sorted(r[0] for r in rows[1:]) == ["coord@d01.example", "staff@d01.example", "staff@d02.example"]
