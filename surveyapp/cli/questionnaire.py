@@ -9,12 +9,17 @@ questionnaire_cli = AppGroup("questionnaire", help="Validate, load, list, import
 
 
 def _read_definition_file(path: str):
-    """A questionnaire from a .yaml/.yml or .xlsx file (validated)."""
+    """A questionnaire from a .yaml/.yml or .xlsx file (validated); XLSForm warnings are printed."""
     from surveyapp.definitions.loader import load_file
     from surveyapp.definitions.xlsform import import_xlsform
 
     if path.lower().endswith(".xlsx"):
-        return import_xlsform(path)
+        warnings: list = []
+        try:
+            return import_xlsform(path, warnings=warnings)
+        finally:
+            for warning in warnings:
+                click.echo(f"warning: {warning}", err=True)
     if path.lower().endswith((".yaml", ".yml")):
         return load_file(path)
     raise click.ClickException(f"{path}: unknown file type; use .yaml, .yml or .xlsx")
@@ -34,6 +39,7 @@ def questionnaire_validate(path):
         raise click.ClickException(f"{len(exc.problems)} problem(s) in {path}") from None
     click.echo(
         f"{path}: valid: {questionnaire.key} version {questionnaire.version}, "
+        f"{'unscored survey, ' if questionnaire.unscored else ''}"
         f"{len(questionnaire.dimensions)} dimensions, {len(questionnaire.items)} items"
     )
 

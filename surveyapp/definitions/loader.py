@@ -42,10 +42,12 @@ RESPONDENTS = ("staff", "coordinator")
 ITEM_FIELDS = {
     "key", "kind", "text", "help", "basis", "required", "allow_na", "reverse", "weight",
     "options", "bands", "red_line", "show_if", "min", "max", "unit",
+    "integer", "min_length", "max_length", "constraint_message", "required_message", "default",
 }  # fmt: skip
 TOP_FIELDS = {
     "key", "version", "title", "description", "likert_labels", "min_answered_share", "grades",
     "maturity_levels", "dimensions", "parts", "training_modules", "staff_levels", "staff_posts",
+    "unscored",
 }  # fmt: skip
 
 
@@ -206,6 +208,7 @@ class _Builder:
             min_answered_share=share,
             staff_levels=levels,
             staff_posts=posts,
+            unscored=self.flag(data.get("unscored"), top, "unscored", False),
         )
 
     def likert_labels(self, raw: Any) -> dict[str, tuple[str, ...]]:
@@ -435,7 +438,46 @@ class _Builder:
             minimum=self.number(raw.get("min"), where, "min"),
             maximum=self.number(raw.get("max"), where, "max"),
             unit=self.text(raw.get("unit"), where, "unit", required=False),
+            **self.xlsform_fields(raw, where, rules, options),
         )
+
+    def xlsform_fields(self, raw: dict, where: str, rules: ItemKind | None, options) -> dict[str, Any]:
+        """integer, min_length/max_length, constraint_message, required_message and default."""
+        fields: dict[str, Any] = {
+            "integer": self.flag(raw.get("integer"), where, "integer", False),
+            "constraint_message": self.text(raw.get("constraint_message"), where, "constraint_message", False),
+            "required_message": self.text(raw.get("required_message"), where, "required_message", False),
+        }
+        if fields["integer"] and not (rules and rules.numeric):
+            numeric = " and ".join(name for name, k in REGISTRY.items() if k.numeric)
+            self.problem(where, "integer", f"only {numeric} items can be whole numbers")
+        for name in ("min_length", "max_length"):
+            value = raw.get(name)
+            if value is None:
+                continue
+            if not (rules and rules.has_length):
+                with_length = " and ".join(name for name, k in REGISTRY.items() if k.has_length)
+                self.problem(where, name, f"only {with_length} items have a length")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.problem(where, name, f"must be a whole number ≥ 0, got {value!r}")
+            else:
+                fields[name] = value
+        if fields.get("min_length", 0) > fields.get("max_length", float("inf")):
+            self.problem(where, "min_length", "is above max_length")
+        default = raw.get("default")
+        if default is not None:
+            fields["default"] = self.default(default, where, rules, options, raw)
+        return fields
+
+    def default(self, value: Any, where: str, rules: ItemKind | None, options, raw: dict) -> Any:
+        """An answer the form starts with; refused when it is not one the item accepts."""
+        if rules is None:
+            return None  # the unknown kind is already reported
+        try:
+            return rules.read_default(value, options, raw.get("min"), raw.get("max"))
+        except ValueError as exc:
+            self.problem(where, "default", str(exc))
+            return None
 
     def options(self, raw: Any, where: str, rules: ItemKind | None) -> tuple[Option, ...]:
         if rules is None or not rules.has_options:
@@ -575,6 +617,15 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
             out["min"] = it.minimum
         if it.maximum is not None:
             out["max"] = it.maximum
+        if it.integer:
+            out["integer"] = True
+        for name in ("min_length", "max_length", "default"):
+            if getattr(it, name) is not None:
+                out[name] = getattr(it, name)
+        for name in ("constraint_message", "required_message"):
+            value = text(getattr(it, name), optional=True)
+            if value:
+                out[name] = value
         return out
 
     data: dict[str, Any] = {
@@ -608,6 +659,8 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
     }
     if text(questionnaire.description, True):
         data["description"] = text(questionnaire.description)
+    if questionnaire.unscored:
+        data["unscored"] = True
     if questionnaire.staff_levels:
         data["staff_levels"] = {k: text(v) for k, v in questionnaire.staff_levels.items()}
     if questionnaire.staff_posts:

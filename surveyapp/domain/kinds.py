@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from surveyapp.domain.questionnaire import NA, Item, Option, Questionnaire
@@ -36,7 +37,10 @@ class ItemKind:
       ``reversible``: ``reverse: true`` is allowed; ``has_options`` / ``has_bands``: the item
       declares options / number score bands; ``multiple``: the answer is a list (the ``selected``
       condition applies); ``scale``: a rating-scale item used for Cronbach's alpha;
-      ``link``: ``"url"`` or ``"file"`` when the answer points at evidence, else None.
+      ``link``: ``"url"`` or ``"file"`` when the answer points at evidence, else None;
+      ``numeric``: the answer is a number (``integer: true`` may ask for a whole one);
+      ``has_length``: free text whose length may be bounded (``min_length`` / ``max_length``);
+      ``takes_default``: the form may start with an answer (XLSForm ``default``).
     """
 
     name: str = ""
@@ -47,6 +51,9 @@ class ItemKind:
     multiple = False
     scale = False
     link: str | None = None
+    numeric = False
+    has_length = False
+    takes_default = True
     xlsform_base = "text"
 
     def score(self, item: Item, answer: Any) -> float | None:
@@ -60,6 +67,20 @@ class ItemKind:
     def allowed_values(self, options: Iterable[Option]) -> set[str] | None:
         """The possible answers as strings, or None when any value of the kind's type may be given."""
         return None
+
+    def read_default(self, value: Any, options: Iterable[Option], low: Any, high: Any) -> Any:
+        """An XLSForm ``default`` as the answer the form starts with (a string; a float for a number).
+
+        ``options`` are the item's options, ``low``/``high`` its raw ``min``/``max`` (used when numbers).
+        Raises ValueError, with the reason, when the value is not an answer this kind accepts.
+        """
+        if not self.takes_default:
+            raise ValueError(f"{self.name} items cannot have a default")
+        value = str(value)
+        allowed = self.allowed_values(options)
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"{value!r} is not a possible answer (one of {', '.join(sorted(allowed))})")
+        return value
 
     def text(self, item: Item, value: Any, questionnaire: Questionnaire, lang: str, gettext: Gettext) -> str:
         """A real answer (not None/NA) as words in ``lang``; see ``answer_text``."""
@@ -167,6 +188,15 @@ class MultiChoice(ItemKind):
     def text(self, item, value, questionnaire, lang, gettext):
         return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
 
+    def read_default(self, value, options, low, high):
+        """Space-separated option values (XLSForm's notation for several choices)."""
+        allowed = self.allowed_values(options)
+        value = str(value)
+        wrong = [v for v in value.split() if v not in allowed]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} is not a possible answer")
+        return value
+
     def xlsform_type(self, item):
         return f"select_multiple {item.key}_options"
 
@@ -178,7 +208,11 @@ class Number(ItemKind):
     name = "number"
     scored = True
     has_bands = True
+    numeric = True
     xlsform_base = "decimal"
+
+    def xlsform_type(self, item):
+        return "integer" if item.integer else "decimal"
 
     def score(self, item, answer):
         value = float(answer)
@@ -186,6 +220,19 @@ class Number(ItemKind):
             if band.contains(value):
                 return band.score
         return None
+
+    def read_default(self, value, options, low, high):
+        """A finite number within ``low``–``high`` when those are numbers; returned as float."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            try:
+                value = float(str(value))
+            except ValueError:
+                raise ValueError(f"must be a number, got {value!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"must be a finite number, got {value!r}")
+        if (isinstance(low, int | float) and value < low) or (isinstance(high, int | float) and value > high):
+            raise ValueError(f"{value:g} is outside the allowed range")
+        return float(value)
 
     def text(self, item, value, questionnaire, lang, gettext):
         unit = item.unit.get(lang)
@@ -207,12 +254,22 @@ class Date(ItemKind):
     name = "date"
     xlsform_base = "date"
 
+    def read_default(self, value, options, low, high):
+        """An ISO date YYYY-MM-DD."""
+        value = str(value)
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}") from None
+        return value
+
     def demo_value(self, item, strength, rng):
         return f"2026-01-{rng.randint(10, 31):02d}"
 
 
 class FreeText(ItemKind):
     name = "text"
+    has_length = True
     xlsform_base = "text"
 
 
@@ -233,6 +290,7 @@ class EvidenceFile(ItemKind):
 
     name = "evidence_file"
     link = "file"
+    takes_default = False
     xlsform_base = "file"
 
     def text(self, item, value, questionnaire, lang, gettext):
@@ -289,13 +347,14 @@ def answer_text(item: Item, value: Any, questionnaire: Questionnaire, lang: str,
 
 
 def kind_for_xlsform(head: str, list_name: str | None, option_values: list[str], scored_options: bool,
-                     override: str) -> str | None:  # fmt: skip
+                     override: str, scored: bool = True) -> str | None:  # fmt: skip
     """The kind of an XLSForm survey row: ``head`` is the type's first word (lower case), ``list_name``
     its choices list, ``option_values``/``scored_options`` describe that list, ``override`` is the
-    ``kind`` column. None when the type is not supported."""
-    if head == "select_one" and list_name == LIKERT_LIST:
+    ``kind`` column; ``scored`` is False for a survey without the scoring extension, where a
+    ``likert5`` or yes/no list stays a plain choice. None when the type is not supported."""
+    if scored and head == "select_one" and list_name == LIKERT_LIST:
         return Likert5.name
-    if head == "select_one" and sorted(option_values) == ["no", "yes"] and not scored_options:
+    if scored and head == "select_one" and sorted(option_values) == ["no", "yes"] and not scored_options:
         return YesNo.name
     if head == "select_one":
         return SingleChoice.name

@@ -145,6 +145,14 @@ class Item:
     minimum: float | None = None
     maximum: float | None = None
     unit: Text = EMPTY_TEXT
+    # From XLSForm: whole numbers only; text length bounds; messages shown when a constraint or
+    # "required" is not met; an answer the form starts with.
+    integer: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    constraint_message: Text = EMPTY_TEXT
+    required_message: Text = EMPTY_TEXT
+    default: Any = None
 
     @property
     def scored(self) -> bool:
@@ -226,6 +234,8 @@ class Questionnaire:
     min_answered_share: float = 0.6
     staff_levels: Mapping[str, Text] = field(default_factory=dict)
     staff_posts: Mapping[str, Text] = field(default_factory=dict)
+    # A survey with no scoring rules (an XLSForm without the scoring extension): nothing is scored.
+    unscored: bool = False
     # SHA-256 of the definition it was built from: with key and version, identifies it in caches.
     fingerprint: str = field(default="", compare=False)
 

@@ -50,7 +50,7 @@ def number_or_blank(form, field):
         raise ValidationError(_l("Enter a number.")) from None
 
 
-def number_in_range(item: Item):
+def number_in_range(item: Item, lang: str = "en"):
     def check(form, field):
         if field.data in (None, ""):
             return
@@ -59,9 +59,12 @@ def number_in_range(item: Item):
         except ValueError:
             return  # number_or_blank reports it
         low, high = item.minimum, item.maximum
+        own = item.constraint_message.get(lang)
+        if item.integer and not value.is_integer():
+            raise ValidationError(own or _l("Enter a whole number."))
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValidationError(
-                _l("Enter a number from %(low)s to %(high)s.", low=_fmt(low, "−∞"), high=_fmt(high, "∞"))
+                own or _l("Enter a number from %(low)s to %(high)s.", low=_fmt(low, "−∞"), high=_fmt(high, "∞"))
             )
 
     return check

@@ -1,7 +1,8 @@
 """The form field of each item kind: a registry keyed by the kind names of ``surveyapp.domain.kinds``.
 
 Each ``FieldKind`` builds the WTForms fields of one item (``build``), reads the domain answer back
-from a validated form (``answer``), gives the field data that shows a stored answer (``formdata``),
+from a validated form (``answer``), gives the field data that shows a stored answer (``formdata``)
+and the answer an XLSForm ``default`` stands for (``default_answer``),
 and tells the question macro how to lay the question out (``group``: a fieldset of radio buttons or
 checkboxes; ``css_class``; ``upload``: a file input with the stored file shown). ``register_jinja``
 exposes ``field_kind``, ``item_kind`` and ``answer_text_of`` to templates, so they never test
@@ -67,6 +68,10 @@ class FieldKind:
         if value is NA:
             return {item.key + NA_SUFFIX: True} if self.na_checkbox else {item.key: NA_VALUE}
         return {item.key: str(value)}
+
+    def default_answer(self, item: Item) -> Any:
+        """The answer the form starts with before one is stored (XLSForm ``default``); None: none."""
+        return item.default
 
 
 class RadioKind(FieldKind):
@@ -136,6 +141,9 @@ class MultiChoiceField(FieldKind):
     def formdata(self, item, value):
         return {item.key: [NA_VALUE] if value is NA else list(value)}
 
+    def default_answer(self, item):
+        return item.default.split() if item.default is not None else None  # XLSForm: space-separated
+
 
 class NumberField(FieldKind):
     na_checkbox = True
@@ -144,7 +152,7 @@ class NumberField(FieldKind):
         fields = {
             item.key: StringField(
                 item.text.get(lang),
-                validators=[Optional(), Length(max=40), number_or_blank, number_in_range(item)],
+                validators=[Optional(), Length(max=40), number_or_blank, number_in_range(item, lang)],
                 render_kw={"inputmode": "decimal", "autocomplete": "off"},
             )
         }
@@ -155,6 +163,10 @@ class NumberField(FieldKind):
     def answer(self, item, data):
         text = str(data or "").replace(",", "").strip()
         return None if not text else _number(text)
+
+    def default_answer(self, item):
+        value = item.default
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class DateKind(FieldKind):
@@ -185,9 +197,16 @@ class DateKind(FieldKind):
 class TextKind(FieldKind):
     def build(self, item, lang, questionnaire):
         message = _l("Write at most %(n)d characters.", n=TEXT_MAX)
-        return {
-            item.key: TextAreaField(item.text.get(lang), validators=[Optional(), Length(max=TEXT_MAX, message=message)])
-        }
+        validators = [Optional(), Length(max=TEXT_MAX, message=message)]
+        if item.min_length is not None or item.max_length is not None:  # an XLSForm constraint
+            low, high = item.min_length or 0, item.max_length if item.max_length is not None else TEXT_MAX
+            own = item.constraint_message.get(lang)
+            validators.append(
+                Length(
+                    min=low, max=high, message=own or _l("Write %(low)d to %(high)d characters.", low=low, high=high)
+                )
+            )
+        return {item.key: TextAreaField(item.text.get(lang), validators=validators)}
 
 
 class EvidenceUrlField(FieldKind):

@@ -62,6 +62,8 @@ def formdata_from_answers(items, answers: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for item in items:
         value = answers.get(item.key)
+        if value is None and item.key not in answers:
+            value = field_kind(item).default_answer(item)  # XLSForm default
         if value is None:
             continue
         data.update(field_kind(item).formdata(item, value))

@@ -148,7 +148,7 @@ def page(response_id: int, page: int):
     if missing:
         form = form_class(formdata=None, data=formdata_from_answers(items, answers))
         for item in missing:
-            form[item.key].errors = [_("This question needs an answer.")]
+            form[item.key].errors = [item.required_message.get(_lang()) or _("This question needs an answer.")]
         flash(_("Your answers are saved. Please answer the marked questions before going on."), "error")
         return _render_page(response, questionnaire, part, page, form, answers)
     if page + 1 < len(part.sections):

@@ -42,15 +42,19 @@ def test_unsupported_type_names_sheet_and_row(tmp_path):
     path = sample_xlsform(tmp_path / "bad.xlsx", survey_extra=extra)
     with pytest.raises(QuestionnaireError) as caught:
         import_xlsform(path)
-    assert f"{path}: sheet survey, row 6: type: unsupported type 'geopoint'" in str(caught.value)
+    assert f"{path}: sheet survey, row 6: type: question type 'geopoint' is not supported" in str(caught.value)
 
 
-def test_missing_translation_in_a_workbook_names_the_item(tmp_path):
+def test_a_missing_translation_is_shown_in_another_language_with_a_warning_naming_the_row(tmp_path):
     extra = [["text", "note2", "备注", None, "Note", None, None, None, "no", None, "P2", None]]
     path = sample_xlsform(tmp_path / "bad.xlsx", survey_extra=extra)
-    with pytest.raises(QuestionnaireError) as caught:
-        import_xlsform(path)
-    assert f"{path}: item note2: text: missing translation zh_Hant" in str(caught.value)
+    warnings = []
+    questionnaire = import_xlsform(path, warnings=warnings)
+    assert questionnaire.item("note2").text.zh_Hant == "备注"
+    assert [str(w) for w in warnings] == [
+        f"{path}: sheet survey, row 6: label::繁體中文 (zh-Hant): no text in zh-Hant; "
+        "the text of column label::简体中文 (zh-Hans) is shown instead"
+    ]
 
 
 def test_not_a_workbook(tmp_path):
