@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.drafts import take_saved
 from surveyapp.permissions import Role, has_role
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -48,4 +49,6 @@ def register_template_helpers(app: Flask, html_lang) -> None:
             "navigation": navigation_for(current_user),
             "Role": Role,
             "request_path": request.full_path.rstrip("?") if request else "/",
+            # Pages whose unsaved copy the browser must now forget (surveyapp/drafts.py).
+            "cleared_drafts": take_saved() if request else [],
         }
