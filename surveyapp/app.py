@@ -13,7 +13,7 @@ from surveyapp.config import (
     normalise_database_url,
     settings_from_environment,
 )
-from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,13 +37,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
     from surveyapp.i18n import html_lang, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
 
     from surveyapp import models  # noqa: F401  (register every table)
-    from surveyapp.views import admin, api, auth, compare, errors, main, participation, reports, respond, results
+    from surveyapp.views import (
+        admin,
+        api,
+        auth,
+        compare,
+        errors,
+        main,
+        participation,
+        reports,
+        respond,
+        results,
+        round_lifecycle,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -54,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(round_lifecycle.bp)
     errors.register(app)
 
     from surveyapp.views.context import register_template_helpers

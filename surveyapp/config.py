@@ -46,6 +46,19 @@ class Defaults:
     PROXY_COUNT = 0
     PROXY_ADDRESSES = "127.0.0.1,::1"
     INVITATION_DAYS = 14
+    # E-mail (Flask-Mailman, SMTP): SURVEYAPP_MAIL_SERVER, _PORT, _USERNAME, _PASSWORD, _USE_TLS, _DEFAULT_SENDER.
+    # Without MAIL_SERVER no e-mail is sent; reminder lists download as CSV instead.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "surveyapp@localhost"
+    MAIL_TIMEOUT = 20
+    PUBLIC_URL = None  # e.g. https://survey.example.gov.cn: links in e-mails sent from the command line
+    REMINDER_MAX_PER_PERSON = 3  # reminders per person and round
+    REMINDER_MIN_HOURS = 48  # minimum spacing between two reminders to the same person
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https

@@ -251,3 +251,34 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"database backends exercised: {ran}")
     if not POSTGRES_AVAILABLE:
         terminalreporter.write_line(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: its tests were skipped")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; ``.messages`` holds what it received as
+    ``email.message.EmailMessage`` objects, ``.host`` / ``.port`` where to send."""
+    import socket
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.original_content, policy=default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.host, handler.port = "127.0.0.1", port
+    yield handler
+    controller.stop()

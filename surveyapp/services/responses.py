@@ -57,7 +57,7 @@ def owner_key_for(user, part: Part, round_: AssessmentRound) -> str:
 def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     """The user's response to ``part_key`` in ``round_``, created on first use (resume otherwise)."""
     if not round_.is_open:
-        raise ResponseError(_l("This assessment round is closed."), 409)
+        _refuse_closed(round_)
     questionnaire = round_.questionnaire
     try:
         part = questionnaire.part(part_key)
@@ -109,11 +109,18 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     return response
 
 
+def _refuse_closed(round_: AssessmentRound) -> None:
+    """Refuse with the reason: closed, or its deadline passed (which closes it now, audited)."""
+    from surveyapp.services.round_lifecycle import refusal_message
+
+    raise ResponseError(refusal_message(round_), 409)
+
+
 def _require_draft(response: Response) -> None:
     if response.status != ResponseStatus.DRAFT:
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
     if not response.round.is_open:
-        raise ResponseError(_l("This assessment round is closed."), 409)
+        _refuse_closed(response.round)
 
 
 REFUSALS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -29,6 +29,7 @@ from surveyapp.services.questionnaires import (
     questionnaire_from_row,
 )
 from surveyapp.services.reports_data import round_progress, round_reliability
+from surveyapp.services.round_lifecycle import deadline_from_date, departments_of_agency
 from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round, rounds_newest_first
 from surveyapp.services.users import AccountError, create_user, listed_accounts, reset_password, update_account
 from surveyapp.views.guards import round_in_scope_or_abort
@@ -268,8 +269,10 @@ def round_new():
     form = RoundForm()
     organisations = _organisations_in_scope()
     lang = str(get_locale())
-    form.agency_id.choices = options([(o.id, _label(o)) for o in organisations if o.kind == "agency"])
-    form.department_ids.choices = options([(o.id, _label(o)) for o in organisations if o.kind != "agency"])
+    agencies = [o for o in organisations if o.kind == "agency"]
+    departments = [o for o in organisations if o.kind != "agency"]
+    _prepare_round_agencies(form, agencies, departments)
+    form.department_ids.choices = options([(o.id, _label(o)) for o in departments])
     form.questionnaire.choices = options(
         [
             (f"{row.key}:{row.version}", f"{questionnaire_from_row(row).title.get(lang)} (v{row.version})")
@@ -280,14 +283,17 @@ def round_new():
         agency = db.session.get(Organisation, form.agency_id.data)
         chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]
         key, _sep, version = form.questionnaire.data.partition(":")
-        if (
-            agency is None
-            or not in_scope(current_user, agency)
-            or not all(d is not None and in_scope(current_user, d) for d in chosen)
-        ):
+        if agency is None:
+            form.agency_id.errors.append(_("Choose the agency running the round."))
+            return render_template("admin/round_form.html", form=form), 400
+        if not in_scope(current_user, agency) or not all(d is not None and in_scope(current_user, d) for d in chosen):
             abort(403)
         try:
-            deadline = datetime.combine(form.deadline.data, time(23, 59)) if form.deadline.data else None
+            deadline = deadline_from_date(form.deadline.data)
+        except RoundError as exc:
+            form.deadline.errors.append(str(exc))
+            return render_template("admin/round_form.html", form=form), 400
+        try:
             round_ = open_round(form.name.data, agency, chosen, key, int(version), deadline=deadline,
                                 anonymous=form.anonymous.data, actor=current_user)  # fmt: skip
         except RoundError as exc:
@@ -296,6 +302,19 @@ def round_new():
             flash(_("The round is open."), "info")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
     return render_template("admin/round_form.html", form=form), 400 if form.errors else 200
+
+
+def _prepare_round_agencies(form: RoundForm, agencies: list, departments: list) -> None:
+    """No agency is preselected unless there is only one choice (the administrator's own agency);
+    the agency select carries which departments belong to each, for static/js/round_form.js."""
+    choices = [(a.id, _label(a)) for a in agencies]
+    if len(agencies) != 1:
+        choices.insert(0, (0, _l("— choose the agency —")))
+    form.agency_id.choices = options(choices)
+    if request.method == "GET" and len(agencies) == 1:
+        form.agency_id.data = agencies[0].id
+    mapping = {a.id: [d.id for d in departments_of_agency(a, departments)] for a in agencies}
+    form.agency_id.render_kw = {"data-departments": json.dumps(mapping), "data-round-agency": "1"}
 
 
 @bp.post("/rounds/<int:round_id>/close")
