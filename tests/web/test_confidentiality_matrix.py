@@ -76,6 +76,11 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "admin.round_reliability_page": [("GET", "/admin/rounds/{round}/reliability")],
     "admin.round_close": [],  # closes a round: a redirect, no content (test_access_matrix covers who may)
     "admin.round_invitations": [("POST", "/admin/rounds/{round}/invitations")],
+    "lifecycle.edit": [("GET", "/admin/rounds/{round}/edit")],
+    "lifecycle.close_confirm": [("GET", "/admin/rounds/{round}/close")],
+    "lifecycle.reopen": [("GET", "/admin/rounds/{round}/reopen")],
+    "lifecycle.reminders": [("GET", "/admin/rounds/{round}/reminders")],
+    "lifecycle.reminders_csv": [("GET", "/admin/rounds/{round}/reminders.csv")],
     "admin.user_list": [("GET", "/admin/users")],
     "admin.user_new": [("GET", "/admin/users/new")],
     "admin.user_edit": [("GET", "/admin/users/{staff_user}")],
