@@ -44,14 +44,21 @@ class RoundContext:
     peers: dict[int, DepartmentScores]
     reliability: dict[str, DimensionReliability]
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
+    trend_versions: tuple[int, ...] = ()  # the questionnaire version of each trend round
 
 
 def round_context(round_: AssessmentRound) -> RoundContext:
     questionnaire = round_.questionnaire
-    trend = [(r.name, round_department_scores(r)) for r in trend_rounds(round_)]
+    earlier_rounds = trend_rounds(round_)
+    trend = [(r.name, round_department_scores(r)) for r in earlier_rounds]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+        round_.id,
+        questionnaire,
+        round_department_scores(round_),
+        {d.key: d for d in dimensions},
+        trend,
+        tuple(r.questionnaire_version for r in earlier_rounds),
     )
 
 
@@ -178,7 +185,7 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
         grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
         red_lines=tuple(hit.text.get(lang) for hit in result.red_lines), dimensions=tuple(sections),
         peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
-        trend_peer=tuple(trend_peer),
+        trend_peer=tuple(trend_peer), trend_versions=context.trend_versions,
         peer_values=tuple(
             tuple(sorted(s.dimensions[d.key] for s in others if s.dimensions.get(d.key) is not None))
             for d in questionnaire.dimensions

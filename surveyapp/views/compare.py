@@ -22,6 +22,7 @@ from surveyapp.services.comparison import (
     html_pdf,
     median_overall_trend,
     training_needs,
+    trend_versions,
 )
 from surveyapp.services.exports import (
     answer_rows,
@@ -97,6 +98,7 @@ def index():
         questionnaire=questionnaire, names=_names(round_, [r.organisation_id for r in shown]),
         agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
+        trend_crosses_versions=len(set(trend_versions(round_))) > 1,
     )  # fmt: skip
 
 
@@ -123,7 +125,8 @@ def chart(kind: str):
                                   target=comparison.target)  # fmt: skip
     elif kind == "trend":
         names, medians = median_overall_trend(round_)
-        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang)
+        versions = [_("Version %(version)s", version=v) for v in trend_versions(round_)]
+        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, versions)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
