@@ -54,6 +54,7 @@ def test_v2_round_scores_and_the_scorecard_trend_marks_the_version_change(app, t
     svg = base64.b64decode(charts["trend"].split(",", 1)[1]).decode("utf-8")
     assert 'id="version-change-1"' in svg and "第2版" in svg
     assert 'class="muted version-change"' in html
+    assert "政务公开与新媒体融合自评》第2版" in html  # the methodology names the version scored against
 
 
 def test_the_comparison_trend_chart_and_page_mark_the_version_change(app, two_versions):
