@@ -179,3 +179,14 @@ def test_the_new_fields_are_validated(field, value, message):
 def test_keys_follow_the_dimension_naming():
     for item in V2.items:
         assert re.match(rf"^{item.dimension.lower()}_[sc]\d\d[a-c]?$", item.key), item.key
+
+
+def test_version_2_round_trips_through_xlsform_with_observable_and_serves(tmp_path):
+    from surveyapp.definitions.loader import to_definition
+    from surveyapp.definitions.xlsform import export_xlsform, import_xlsform
+
+    path = tmp_path / "v2.xlsx"
+    path.write_bytes(export_xlsform(V2))
+    back = import_xlsform(path)
+    assert to_definition(back) == to_definition(V2)
+    assert back.item("d3_c10").observable is True and back.item("d1_s01").serves == ("problem1",)
