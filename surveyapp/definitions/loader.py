@@ -19,6 +19,7 @@ import yaml
 
 from surveyapp.domain.kinds import CHOICE_KINDS, KINDS, REGISTRY, ItemKind
 from surveyapp.domain.questionnaire import (
+    ARTICLE_PROBLEMS,
     LANGUAGES,
     Band,
     Condition,
@@ -43,6 +44,7 @@ ITEM_FIELDS = {
     "key", "kind", "text", "help", "basis", "required", "allow_na", "reverse", "weight",
     "options", "bands", "red_line", "show_if", "min", "max", "unit",
     "integer", "min_length", "max_length", "constraint_message", "required_message", "default",
+    "observable", "serves",
 }  # fmt: skip
 TOP_FIELDS = {
     "key", "version", "title", "description", "likert_labels", "min_answered_share", "grades",
@@ -438,8 +440,24 @@ class _Builder:
             minimum=self.number(raw.get("min"), where, "min"),
             maximum=self.number(raw.get("max"), where, "max"),
             unit=self.text(raw.get("unit"), where, "unit", required=False),
+            observable=self.flag(raw.get("observable"), where, "observable", None),
+            serves=self.serves(raw.get("serves"), where),
             **self.xlsform_fields(raw, where, rules, options),
         )
+
+    def serves(self, raw: Any, where: str) -> tuple[str, ...]:
+        """The article problems an item serves: a list of distinct names from ``ARTICLE_PROBLEMS``."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(where, "serves", f"must be a list of {', '.join(ARTICLE_PROBLEMS)}, got {raw!r}")
+            return ()
+        for value in raw:
+            if value not in ARTICLE_PROBLEMS:
+                self.problem(where, "serves", f"unknown problem {value!r} (use {', '.join(ARTICLE_PROBLEMS)})")
+        if len(set(map(str, raw))) != len(raw):
+            self.problem(where, "serves", "a problem is listed twice")
+        return tuple(str(value) for value in raw)
 
     def xlsform_fields(self, raw: dict, where: str, rules: ItemKind | None, options) -> dict[str, Any]:
         """integer, min_length/max_length, constraint_message, required_message and default."""
@@ -626,6 +644,10 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
             value = text(getattr(it, name), optional=True)
             if value:
                 out[name] = value
+        if it.observable is not None:
+            out["observable"] = it.observable
+        if it.serves:
+            out["serves"] = list(it.serves)
         return out
 
     data: dict[str, Any] = {

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+# The source article's three problems an item may serve (``serves``): 1 weak public-image awareness of civil
+# servants, 2 insufficient online public-relations capability, 3 insufficient integration of disclosure with
+# new media (see /work/shared/design/domain.md §1).
+ARTICLE_PROBLEMS = ("problem1", "problem2", "problem3")
 
 # The item kinds (names, and all behaviour that differs by kind) are in ``kinds``.
 
@@ -153,6 +157,11 @@ class Item:
     constraint_message: Text = EMPTY_TEXT
     required_message: Text = EMPTY_TEXT
     default: Any = None
+    # Instrument metadata (optional): whether the item can be checked from outside the agency (for an
+    # inspector that observes sites), and which of the source article's three problems it serves
+    # (``ARTICLE_PROBLEMS``). None / () when a definition does not say.
+    observable: bool | None = None
+    serves: tuple[str, ...] = ()
 
     @property
     def scored(self) -> bool:

@@ -180,8 +180,18 @@ def spread_chart(
         return _svg(figure)
 
 
-def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]], lang: str) -> bytes:
-    """Scores over assessment rounds, one line per series (e.g. the overall index)."""
+def trend_chart(
+    rounds: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    lang: str,
+    versions: Sequence[str] | None = None,
+) -> bytes:
+    """Scores over assessment rounds, one line per series (e.g. the overall index).
+
+    ``versions``: the questionnaire version of each round as a label in ``lang`` (e.g. "第2版"); where it differs
+    from the round before, a dashed vertical line (SVG id ``version-change-N``) marks the change of version,
+    labelled with the newer version.
+    """
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
         figure = Figure(figsize=(6.4, 2.8))
@@ -195,6 +205,10 @@ def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]]
         axes.set_xticks(xs)
         axes.set_xticklabels(rounds, fontsize=8)
         axes.set_ylim(0, 100)
+        for x in range(1, len(versions or ())):
+            if versions[x] != versions[x - 1]:
+                axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=1, gid=f"version-change-{x}")
+                axes.text(x - 0.45, 97, versions[x], fontsize=8, color=MUTED, va="top", gid=f"version-label-{x}")
         axes.grid(axis="y", color=GRID)
         axes.spines[["top", "right"]].set_visible(False)
         axes.legend(fontsize=8, frameon=False, loc="lower right")

@@ -148,7 +148,8 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
         series = {gettext("Overall index"): list(data.trend_values)}
         if any(v is not None for v in data.trend_peer):
             series[gettext("Peer median")] = list(data.trend_peer)
-        result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang))
+        versions = [gettext("Version %(version)s") % {"version": v} for v in data.trend_versions] or None
+        result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang, versions))
     return result
 
 

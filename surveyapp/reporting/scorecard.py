@@ -78,6 +78,12 @@ class ScorecardData:
     trend_rounds: tuple[str, ...] = ()
     trend_values: tuple[float | None, ...] = ()
     trend_peer: tuple[float | None, ...] = ()
+    trend_versions: tuple[int, ...] = ()  # questionnaire version per trend round; a change is marked
+
+    @property
+    def trend_crosses_versions(self) -> bool:
+        return len(set(self.trend_versions)) > 1
+
     peer_values: tuple[tuple[float, ...], ...] = ()
     training: tuple[TrainingRow, ...] = ()
     respondents: int = 0

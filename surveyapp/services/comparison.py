@@ -164,6 +164,13 @@ def trend_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
     return newest_first[::-1]
 
 
+def trend_versions(round_: AssessmentRound) -> list[int]:
+    """The questionnaire version of each of ``trend_rounds(round_)``, oldest first. A trend may cross a change of
+    version (rounds are chosen by questionnaire key): its dimensions map one to one (see the version crosswalk),
+    so the overall index, their weighted mean, is compared; callers mark where the version changes."""
+    return [earlier.questionnaire_version for earlier in trend_rounds(round_)]
+
+
 def median_overall_trend(round_: AssessmentRound, min_group_size: int = 1) -> tuple[list[str], list[float | None]]:
     """Round names and the median department overall index of each, over ``trend_rounds`` (a staff
     group below ``min_group_size`` counts for nothing: CONFIDENTIALITY_RULE 2)."""

@@ -46,6 +46,7 @@ class RoundContext:
     reliability: dict[str, DimensionReliability]
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
     state: tuple = ()  # the data it was built from (``_context_state``)
+    trend_versions: tuple[int, ...] = ()  # the questionnaire version of each trend round
 
 
 def _context_state(round_: AssessmentRound, trend: list[AssessmentRound]) -> tuple:
@@ -69,6 +70,7 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         {d.key: d for d in dimensions},
         trend,
         state,
+        tuple(r.questionnaire_version for r in trend_window),
     )
 
 
@@ -218,7 +220,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         ),
         red_lines=tuple(hit.text.get(lang) for hit in result.red_lines), dimensions=tuple(sections),
         peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
-        trend_peer=tuple(trend_peer),
+        trend_peer=tuple(trend_peer), trend_versions=context.trend_versions,
         peer_values=tuple(
             tuple(sorted(s.dimensions[d.key] for s in others if s.dimensions.get(d.key) is not None))
             for d in questionnaire.dimensions

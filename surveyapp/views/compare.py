@@ -24,6 +24,7 @@ from surveyapp.services.comparison import (
     html_pdf,
     median_overall_trend,
     training_needs,
+    trend_versions,
 )
 from surveyapp.services.exports import (
     answer_rows,
@@ -99,6 +100,7 @@ def index():
         questionnaire=questionnaire, names=_names(round_, [r.organisation_id for r in shown]),
         agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
+        trend_crosses_versions=len(set(trend_versions(round_))) > 1,
     )  # fmt: skip
 
 
@@ -125,7 +127,8 @@ def chart(kind: str):
                                   target=comparison.target)  # fmt: skip
     elif kind == "trend":
         names, medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
-        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang)
+        versions = [_("Version %(version)s", version=v) for v in trend_versions(round_)]
+        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, versions)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})

@@ -191,8 +191,8 @@ def world(app, create_org, create_user, monkeypatch, tmp_path):
     with app.app_context():
         load_builtin_questionnaires()
         get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
-        round_ = open_round("R", get(agency_a), [get(d1), get(d2)], "transparency")
-        spare = open_round("Spare", get(agency_a), [get(d2)], "transparency")
+        round_ = open_round("R", get(agency_a), [get(d1), get(d2)], "transparency", 1)
+        spare = open_round("Spare", get(agency_a), [get(d2)], "transparency", 1)
         ids = {"round": round_.id, "spare_round": spare.id}
     part_staff = part_checklist = None
     with app.app_context():

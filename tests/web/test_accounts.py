@@ -167,6 +167,7 @@ def test_anonymous_round_keeps_department_not_person(app, create_org, create_use
             db.session.get(Organisation, agency.id),
             [db.session.get(Organisation, department.id)],
             "transparency",
+            questionnaire_version=1,
             anonymous=True,
         ).id
     client = app.test_client()
