@@ -1,7 +1,7 @@
 """reminder sends (per-person limit and spacing of round reminders)
 
 Revision ID: b7c1d2e3f4a5
-Revises: c41f7a9e2d58
+Revises: b7e2c41d9a10
 Create Date: 2026-11-30 05:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c1d2e3f4a5'
-down_revision = 'c41f7a9e2d58'
+down_revision = 'b7e2c41d9a10'
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
@@ -105,6 +106,17 @@ def redeem_invitation(token: str) -> Response:
     round_ = invitation.round
     if not round_.is_open:
         raise InvitationError(_l("This assessment round is closed."))
+    # Claim the link in one statement: of two identical redeems at once, exactly one wins; the
+    # other is told the link is used (never a server error, never a second response).
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise InvitationError(_l("This invitation has been used already."))
     response = Response(
         round=round_, organisation_id=invitation.organisation_id, user_id=None, part=invitation.part,
         owner_key=f"invite:{invitation.id}", questionnaire_key=round_.questionnaire_key,
@@ -112,7 +124,6 @@ def redeem_invitation(token: str) -> Response:
     )  # fmt: skip
     db.session.add(response)
     db.session.flush()
-    invitation.used_at = utcnow()
     invitation.response_id = response.id
     # In an anonymous round the label of an invitation must not sit next to a response id.
     record_event("invitation.use", obj=invitation, **({} if round_.anonymous else {"response": response.id}))
