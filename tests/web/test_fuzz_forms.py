@@ -184,7 +184,10 @@ ROUTES = [
     ("reports.bulk_start", "admin", "/admin/rounds/{round}/reports/bulk"),
     ("reports.bulk_cancel", "admin", "/admin/reports/jobs/{job}/cancel"),
     ("reports.bulk_retry", "admin", "/admin/reports/jobs/{job}/retry"),
+    ("lifecycle.edit", "admin", "/admin/rounds/{round}/edit"),
+    ("lifecycle.reminders", "admin", "/admin/rounds/{round}/reminders"),
     ("admin.round_close", "admin", "/admin/rounds/{round}/close"),
+    ("lifecycle.reopen", "admin", "/admin/rounds/{round}/reopen"),
     ("auth.logout", "staff", "/logout"),
 ]
 
