@@ -34,7 +34,9 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5  # consecutive failures before the account is locked
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_RATE_LIMIT = "20 per minute"  # per address, on sign-in attempts
-    INVITATION_DAYS = 14
+    INVITATION_DAYS = 14  # links expire at the round's deadline; this many days when it has none
+    BASE_URL = None  # public address, e.g. https://survey.example.gov.cn, for links made outside a request
+    TIMEZONE = "Asia/Shanghai"  # IANA zone in which times are shown (SURVEYAPP_TIMEZONE)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https

@@ -315,14 +315,14 @@ def round_invitations(round_id: int):
         flash(_("Choose a department and a number of links from 1 to 200."), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
     department = db.session.get(Organisation, form.department_id.data)
+    expires = datetime.combine(form.expires.data, time(23, 59)) if form.expires.data else None
     try:
-        tokens = create_invitations(round_, department, form.count.data, current_user, form.label.data or "")
+        create_invitations(round_, department, form.count.data, current_user, form.label.data or "", expires_at=expires)
     except InvitationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
-    links = [url_for("respond.invitation", token=t, _external=True) for t in tokens]
-    return render_template("admin/invitation_links.html", round=round_, department=department, links=links,
-                           lang=str(get_locale()))  # fmt: skip
+    flash(_("%(count)d invitation links created.", count=form.count.data), "info")
+    return redirect(url_for("invitations.issued", round_id=round_id))
 
 
 # -- audit log ------------------------------------------------------------------------------------
