@@ -33,6 +33,10 @@ def render_qr_sheet(cards: list[QRCard], title: str, lang: str, generated_at: da
                     strict_fonts: bool = False) -> bytes:  # fmt: skip
     """PDF bytes: 3 × 4 cards per A4 page in ``lang``."""
     template = environment(lang).get_template("qr_sheet.html")
-    html = template.render(cards=[(card, qr_data_uri(card.url)) for card in cards], title=title,
-                           html_lang=lang.replace("_", "-"), generated_at=generated_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+    html = template.render(
+        cards=[(card, qr_data_uri(card.url)) for card in cards],
+        title=title,
+        html_lang=lang.replace("_", "-"),
+        generated_at=generated_at.strftime("%Y-%m-%d %H:%M"),
+    )
     return html_to_pdf(html, strict_fonts=strict_fonts)

@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from surveyapp.domain.cells import spreadsheet_safe
@@ -35,7 +34,20 @@ class InvitationError(ValueError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
+    """Links issued before revision b7e2c4a91f30 (timestamped; read only)."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _link_serializer() -> URLSafeSerializer:
+    """Derivable links: no timestamp, so the same invitation always has the same link."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT + ".2")
+
+
+def _load_token(token: str):
+    try:
+        return _link_serializer().loads(token)
+    except BadSignature:
+        return _serializer().loads(token)
 
 
 def _hash(secret: str) -> str:
@@ -85,7 +97,7 @@ def create_invitations(
         db.session.flush()
         secret = _derived_secret(invitation.id, invitation.link_nonce)
         invitation.secret_hash = _hash(secret)
-        tokens.append(_serializer().dumps({"i": invitation.id, "s": secret}))
+        tokens.append(_link_serializer().dumps({"i": invitation.id, "s": secret}))
     record_event("invitation.create", actor=actor, obj=round_, department=department.code, count=count)
     db.session.commit()
     return tokens
@@ -96,7 +108,7 @@ def redeem_invitation(token: str) -> Response:
 
     The expiry is the invitation's own ``expires_at`` (the round's deadline by default)."""
     try:
-        data = _serializer().loads(token)
+        data = _load_token(token)
     except SignatureExpired:
         raise InvitationError(_l("This invitation has expired.")) from None
     except BadSignature:
@@ -168,7 +180,7 @@ def link_token(invitation: Invitation) -> str | None:
     if not invitation.link_nonce:
         return None
     secret = _derived_secret(invitation.id, invitation.link_nonce)
-    return _serializer().dumps({"i": invitation.id, "s": secret})
+    return _link_serializer().dumps({"i": invitation.id, "s": secret})
 
 
 def invitation_url(token: str) -> str:
