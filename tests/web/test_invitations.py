@@ -52,8 +52,10 @@ def test_cli_creates_absolute_links_that_expire_at_the_deadline(app, runner, ass
         db.session.get(AssessmentRound, assessment["round_id"]).deadline = deadline
         db.session.commit()
     out = tmp_path / "links.csv"
-    result = runner.invoke(args=["invitations", "create", "--round", str(assessment["round_id"]), "--department",
-                                 "D01", "--count", "3", "--label", "=cmd|' /C calc'!A0", "--out", str(out)])  # fmt: skip
+    round_id = str(assessment["round_id"])
+    label = "=cmd|' /C calc'!A0"
+    result = runner.invoke(args=["invitations", "create", "--round", round_id, "--department", "D01", "--count", "3",
+                                 "--label", label, "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "/invite/" not in result.output, "links go to the file, not the screen"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -81,7 +83,7 @@ def test_list_shows_each_state_and_revoked_links_are_refused(app, assessment):
     links = re.findall(r'<code class="link">(http[^<]+)</code>', page)
     assert len(links) == 5 and page.count('data-state="unused"') == 5
     paths = [link.split("localhost", 1)[1] for link in links]
-    started, submitted, revoked, expired = app.test_client(), app.test_client(), paths[2], paths[3]
+    started, submitted, revoked = app.test_client(), app.test_client(), paths[2]
     started.post(paths[0])
     location = submitted.post(paths[1]).headers["Location"]
     response_id = int(location.split("/responses/")[1].split("/")[0])
