@@ -164,7 +164,7 @@ def user_new():
                     post=form.post.data or None, actor=current_user,
                 )  # fmt: skip
             except AccountError as exc:
-                form.email.errors.append(str(exc))
+                (form.organisation_id if exc.field == "organisation_id" else form.email).errors.append(str(exc))
             else:
                 return render_template("admin/one_time_password.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
@@ -182,13 +182,17 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         ok, organisation = _checked_organisation(form)
         if ok:
-            update_account(
-                user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
-                level=form.level.data or None, post=form.post.data or None, active=form.active.data,
-                display_name=form.display_name.data or "",
-            )  # fmt: skip
-            flash(_("The account is saved."), "info")
-            return redirect(url_for("admin.user_list"))
+            try:
+                update_account(
+                    user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
+                    level=form.level.data or None, post=form.post.data or None, active=form.active.data,
+                    display_name=form.display_name.data or "",
+                )  # fmt: skip
+            except AccountError as exc:
+                form.organisation_id.errors.append(str(exc))
+            else:
+                flash(_("The account is saved."), "info")
+                return redirect(url_for("admin.user_list"))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 
