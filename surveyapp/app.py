@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from surveyapp import models  # noqa: F401  (register every table)
-    from surveyapp.views import admin, api, auth, compare, errors, invitations, main, reports, respond, results
+    from surveyapp.views import admin, api, auth, compare, errors, imports, invitations, main, reports, respond, results
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(results.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)

@@ -123,6 +123,8 @@ MATRIX = {
         "/admin/rounds/{round}/invitations/qr.pdf",
         expect("ok", admin_other="deny", **ADMINS),
     ),
+    "imports.accounts": ("GET", "/admin/users/import", expect("ok", **ADMINS)),
+    "imports.organisations": ("GET", "/admin/organisations/import", expect("ok", **ADMINS)),
     "admin.user_list": ("GET", "/admin/users", expect("ok", **ADMINS)),
     "admin.user_new": ("GET", "/admin/users/new", expect("ok", **ADMINS)),
     "admin.user_edit": ("GET", "/admin/users/{target_user}", expect("ok", admin_other="deny", **ADMINS)),
