@@ -497,7 +497,15 @@ class _Builder:
                 self.problem(where, "options", f"duplicate option value {value!r}")
             values.add(value)
             score = self.score(entry.get("score"), where, f"options.{value}.score")
-            options.append(Option(value, self.text(entry.get("label"), where, f"options.{value}.label"), score))
+            exclusive = entry.get("exclusive", False)
+            if not isinstance(exclusive, bool):
+                self.problem(where, f"options.{value}.exclusive", "must be true or false")
+                exclusive = False
+            elif exclusive and not (rules is not None and rules.multiple):
+                self.problem(where, f"options.{value}.exclusive", "only multi_choice options can be exclusive")
+                exclusive = False
+            label = self.text(entry.get("label"), where, f"options.{value}.label")
+            options.append(Option(value, label, score, exclusive))
         return tuple(options)
 
     def bands(self, raw: Any, where: str, rules: ItemKind | None) -> tuple[Band, ...]:
@@ -594,6 +602,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
                     "value": o.value,
                     "label": text(o.label),
                     **({"score": o.score} if o.score is not None else {}),
+                    **({"exclusive": True} if o.exclusive else {}),
                 }
                 for o in it.options
             ]

@@ -64,6 +64,12 @@ class ItemKind:
         """True when ``value`` is an answer (N/A counts as one); None, "" and [] are not."""
         return not (value is None or value == "" or value == [])
 
+    def combination_problem(self, item: Item, value: Any) -> str | None:
+        """A problem code when the answer combines choices the item forbids together, else None.
+
+        ``"exclusive"``: a multi_choice answer holds an ``exclusive`` option with other options."""
+        return None
+
     def allowed_values(self, options: Iterable[Option]) -> set[str] | None:
         """The possible answers as strings, or None when any value of the kind's type may be given."""
         return None
@@ -188,6 +194,14 @@ class MultiChoice(ItemKind):
     def text(self, item, value, questionnaire, lang, gettext):
         return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
 
+    def combination_problem(self, item, value):
+        """An ``exclusive`` option ("none of these") must be the only choice (XLSForm's
+        ``not(selected(., 'none') and count-selected(.) > 1)`` constraint)."""
+        if not isinstance(value, list) or len(value) < 2:
+            return None
+        exclusive = {o.value for o in item.options if o.exclusive}
+        return "exclusive" if exclusive & {str(v) for v in value} else None
+
     def read_default(self, value, options, low, high):
         """Space-separated option values (XLSForm's notation for several choices)."""
         allowed = self.allowed_values(options)
@@ -201,7 +215,8 @@ class MultiChoice(ItemKind):
         return f"select_multiple {item.key}_options"
 
     def demo_value(self, item, strength, rng):
-        return [o.value for o in item.options if rng.random() < strength] or None
+        chosen = [o.value for o in item.options if not o.exclusive and rng.random() < strength]
+        return chosen or [o.value for o in item.options if o.exclusive][:1] or None
 
 
 class Number(ItemKind):

@@ -64,6 +64,7 @@ class Option:
     value: str
     label: Text
     score: float | None = None
+    exclusive: bool = False  # multi_choice: "none of these" — chosen alone, it clears the others
 
 
 @dataclass(frozen=True)
