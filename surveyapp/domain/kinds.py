@@ -47,6 +47,9 @@ class ItemKind:
     scored = False
     reversible = False
     has_options = False
+    # Typical seconds to read and answer one item of the kind (start-card estimate; refined by the
+    # median of past completions in services/estimates.py). Rough reading-speed figures, not a norm.
+    answer_seconds = 10
     has_bands = False
     multiple = False
     scale = False
@@ -107,6 +110,7 @@ class ItemKind:
 
 class Likert5(ItemKind):
     name = "likert5"
+    answer_seconds = 8
     scored = True
     reversible = True
     scale = True
@@ -129,6 +133,7 @@ class Likert5(ItemKind):
 
 class YesNo(ItemKind):
     name = "yesno"
+    answer_seconds = 6
     scored = True
     reversible = True
     xlsform_base = f"select_one {YESNO_LIST}"
@@ -155,6 +160,7 @@ def _option_label(item: Item, value: Any, lang: str) -> str:
 
 class SingleChoice(ItemKind):
     name = "single_choice"
+    answer_seconds = 10
     scored = True
     has_options = True
 
@@ -179,6 +185,7 @@ class SingleChoice(ItemKind):
 
 class MultiChoice(ItemKind):
     name = "multi_choice"
+    answer_seconds = 15
     scored = True
     has_options = True
     multiple = True
@@ -221,6 +228,7 @@ class MultiChoice(ItemKind):
 
 class Number(ItemKind):
     name = "number"
+    answer_seconds = 20
     scored = True
     has_bands = True
     numeric = True
@@ -267,6 +275,7 @@ class Number(ItemKind):
 
 class Date(ItemKind):
     name = "date"
+    answer_seconds = 15
     xlsform_base = "date"
 
     def read_default(self, value, options, low, high):
@@ -284,12 +293,14 @@ class Date(ItemKind):
 
 class FreeText(ItemKind):
     name = "text"
+    answer_seconds = 60
     has_length = True
     xlsform_base = "text"
 
 
 class EvidenceUrl(ItemKind):
     name = "evidence_url"
+    answer_seconds = 45
     link = "url"
     xlsform_base = "text"
 
@@ -304,6 +315,7 @@ class EvidenceFile(ItemKind):
     """An uploaded file; the answer is the stored file's reference (evidence files are not invented)."""
 
     name = "evidence_file"
+    answer_seconds = 90
     link = "file"
     takes_default = False
     xlsform_base = "file"

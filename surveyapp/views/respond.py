@@ -18,6 +18,7 @@ from surveyapp.permissions import can_edit_response, can_reopen_response, can_vi
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
 from surveyapp.services.audit import log_access
+from surveyapp.services.estimates import start_cards
 from surveyapp.services.evidence import evidence_path
 from surveyapp.services.invitations import InvitationError, redeem_invitation
 from surveyapp.services.rounds import open_rounds_for
@@ -72,7 +73,8 @@ def index():
     """The rounds the user is asked to answer, with the state of each response."""
     rounds = open_rounds_for(current_user)
     existing = response_service.editable_responses(current_user, [r for r, _ in rounds])
-    return render_template("respond/index.html", rounds=rounds, existing=existing, lang=_lang())
+    return render_template("respond/index.html", rounds=rounds, existing=existing, estimates=start_cards(rounds),
+                           lang=_lang())  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/<part_key>/start")
