@@ -40,7 +40,7 @@ CONDITION_OPS = ("equals", "not_equals", "selected", "above", "below")
 RESPONDENTS = ("staff", "coordinator")
 
 ITEM_FIELDS = {
-    "key", "kind", "text", "help", "basis", "required", "allow_na", "reverse", "weight",
+    "key", "kind", "text", "help", "basis", "why", "required", "allow_na", "reverse", "weight",
     "options", "bands", "red_line", "show_if", "min", "max", "unit",
     "integer", "min_length", "max_length", "constraint_message", "required_message", "default",
 }  # fmt: skip
@@ -261,6 +261,7 @@ class _Builder:
                     key=str(key),
                     title=self.text(entry.get("title"), where, "title"),
                     description=self.text(entry.get("description"), where, "description", required=False),
+                    why=self.text(entry.get("why"), where, "why", required=False),
                     weight=weight,
                     recommendations={
                         grade: self.text(text, where, f"recommendations.{grade}")
@@ -427,6 +428,7 @@ class _Builder:
             part=part,
             help=self.text(raw.get("help"), where, "help", required=False),
             basis=self.text(raw.get("basis"), where, "basis", required=False),
+            why=self.text(raw.get("why"), where, "why", required=False),
             required=self.flag(raw.get("required"), where, "required", True),
             allow_na=self.flag(raw.get("allow_na"), where, "allow_na", False),
             reverse=reverse,
@@ -584,7 +586,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
 
     def item(it: Item) -> dict[str, Any]:
         out: dict[str, Any] = {"key": it.key, "kind": it.kind, "text": text(it.text)}
-        for name in ("help", "basis", "unit"):
+        for name in ("help", "basis", "why", "unit"):
             value = text(getattr(it, name), optional=True)
             if value:
                 out[name] = value
@@ -650,6 +652,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
                 "key": d.key,
                 "title": text(d.title),
                 **({"description": text(d.description)} if text(d.description, True) else {}),
+                **({"why": text(d.why)} if text(d.why, True) else {}),
                 "weight": d.weight,
                 "recommendations": {grade: text(t) for grade, t in d.recommendations.items()},
             }

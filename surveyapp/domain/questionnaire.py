@@ -134,7 +134,8 @@ class Item:
     dimension: str
     part: str
     help: Text = EMPTY_TEXT
-    basis: Text = EMPTY_TEXT
+    basis: Text = EMPTY_TEXT  # the scholarly or legal source, for administrators and the PDF methodology
+    why: Text = EMPTY_TEXT  # "why we ask", written for respondents
     required: bool = True
     allow_na: bool = False
     reverse: bool = False
@@ -194,6 +195,7 @@ class Dimension:
     description: Text = EMPTY_TEXT
     weight: float = 1.0
     recommendations: Mapping[str, Text] = field(default_factory=dict)  # grade key → advice
+    why: Text = EMPTY_TEXT  # "why we ask", for respondents, for items of the dimension without their own
 
 
 @dataclass(frozen=True)

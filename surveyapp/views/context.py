@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.definitions.why import respondent_why
 from surveyapp.localtime import format_date, format_datetime
 from surveyapp.permissions import Role, has_role
 
@@ -40,6 +41,8 @@ def register_template_helpers(app: Flask, html_lang) -> None:
     # {{ when|localtime }} / {{ when|localdate }}: a stored UTC time in the agency's time zone.
     app.jinja_env.filters["localtime"] = format_datetime
     app.jinja_env.filters["localdate"] = format_date
+    # {{ respondent_why(questionnaire, item) }}: "why we ask" for respondents (never the scholarly basis).
+    app.jinja_env.globals["respondent_why"] = respondent_why
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
