@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from surveyapp.services.organisations import (
     organisation_by_id,
     save_organisation,
 )
+from surveyapp.services.overview import response_rates, round_overview
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
@@ -49,7 +50,8 @@ ALPHA_LABELS = {
 @role_required(Role.ADMIN)
 def round_list():
     rounds = [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
-    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()))
+    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()),
+                           rates=response_rates(rounds))  # fmt: skip
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -65,6 +67,7 @@ def round_detail(round_id: int):
         progress=round_progress(round_),
         missing={d.id: not_submitted(round_, d) for d in round_.departments} if len(round_.departments) <= 200 else {},
         invitation_form=invitation_form,
+        overview=round_overview(round_, current_app.config["MIN_GROUP_SIZE"]),
         status_names=STATUS_NAMES,
         lang=str(get_locale()),
     )
