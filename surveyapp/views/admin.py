@@ -15,6 +15,7 @@ from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm,
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.services.audit import audit_csv, audit_page
+from surveyapp.services.audit_words import action_name, object_names
 from surveyapp.services.invitations import InvitationError, create_invitations
 from surveyapp.services.organisations import (
     OrganisationError,
@@ -347,7 +348,8 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
     events, actors, more = audit_page(page, AUDIT_PAGE, **_audit_filters())
     return render_template("admin/audit.html", events=events, more=more, page=page, actors=actors,
-                           args=request.args)  # fmt: skip
+                           args=request.args, action_name=action_name,
+                           objects=object_names(events, str(get_locale())))  # fmt: skip
 
 
 @bp.get("/audit.csv")

@@ -61,3 +61,20 @@ def test_coordinator_home_shows_counts_and_links_to_results(app, assessment):
     assert "My department&#39;s progress" in page or "My department's progress" in page
     assert f"/rounds/{assessment['round_id']}/departments/{assessment['d1'].id}/explanation" in page
     assert "staff@d01.example" not in page, "counts only"
+
+
+def test_audit_log_in_words_with_object_names_and_local_time(app, assessment, create_user):
+    create_user("root@example.org", "sysadmin")
+    root = app.test_client()
+    sign_in(root, "root@example.org", lang="zh_Hans")
+    page = root.get("/admin/audit?action=round").get_data(as_text=True)
+    assert "round.open" in page and "auth.login" not in page, "still filterable by code"
+    assert "2026 自評" in page, "the round by its name"
+    from surveyapp.services.audit_words import ACTION_NAMES
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import force_locale
+
+        with force_locale("zh_Hans"):
+            words = str(ACTION_NAMES["round.open"])
+    assert words != "round opened" and words in page, "the action in the reader's language"
