@@ -8,7 +8,7 @@ supplies the database where the system has none).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -37,3 +37,10 @@ def format_datetime(value: datetime | None, zone: ZoneInfo | None = None) -> str
 def format_date(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``YYYY-MM-DD`` in the agency's zone; ``""`` for None."""
     return "" if value is None else to_local(value, zone).strftime("%Y-%m-%d")
+
+
+def end_of_local_day(day: date, zone: ZoneInfo | None = None) -> datetime:
+    """23:59 of ``day`` in the agency's zone, as the naive UTC time the database stores (a date typed in
+    a form means that day where the agency is)."""
+    local = datetime.combine(day, time(23, 59), tzinfo=zone or agency_zone())
+    return local.astimezone(UTC).replace(tzinfo=None)

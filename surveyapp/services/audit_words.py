@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "evidence.download": _l("evidence file downloaded"),
     "export": _l("data exported"),
     "invitation.create": _l("invitation links created"),
+    "invitation.export": _l("invitation links downloaded as CSV"),
     "invitation.qr_sheet": _l("QR sheet of invitation links printed"),
     "invitation.replay": _l("used invitation link opened again"),
     "invitation.revoke": _l("invitation link revoked"),

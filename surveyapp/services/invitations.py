@@ -228,13 +228,16 @@ def usable_links(round_: AssessmentRound, department: Organisation | None = None
             if link.state == "unused" and link.token]  # fmt: skip
 
 
-def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict) -> list[list[str]]:
-    """Rows for the CSV of issued links (header first); every cell made spreadsheet-safe (OWASP)."""
+def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=None) -> list[list[str]]:
+    """Rows for the CSV of issued links (header first); every cell made spreadsheet-safe (OWASP).
+    The download is audited: the unused links in it work as credentials."""
     rows = [["department_code", "department", "label", "state", "expires", "link"]]
     for link in issued_links(round_):
         url = invitation_url(link.token) if link.token and link.state == "unused" else ""
         rows.append([link.department.code, link.department.name(lang), link.label, str(state_names[link.state]),
                      format_datetime(link.expires_at), url])  # fmt: skip
+    record_event("invitation.export", actor=actor, obj=round_, rows=len(rows) - 1)
+    db.session.commit()
     return [[spreadsheet_safe(cell) for cell in row] for row in rows]
 
 

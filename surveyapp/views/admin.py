@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,6 +10,7 @@ from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
+from surveyapp.localtime import end_of_local_day
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.services.audit import audit_csv, audit_page
@@ -294,7 +293,7 @@ def round_new():
         ):
             abort(403)
         try:
-            deadline = datetime.combine(form.deadline.data, time(23, 59)) if form.deadline.data else None
+            deadline = end_of_local_day(form.deadline.data) if form.deadline.data else None
             round_ = open_round(form.name.data, agency, chosen, key, int(version), deadline=deadline,
                                 anonymous=form.anonymous.data, actor=current_user)  # fmt: skip
         except RoundError as exc:
@@ -323,7 +322,7 @@ def round_invitations(round_id: int):
         flash(_("Choose a department and a number of links from 1 to 200."), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
     department = db.session.get(Organisation, form.department_id.data)
-    expires = datetime.combine(form.expires.data, time(23, 59)) if form.expires.data else None
+    expires = end_of_local_day(form.expires.data) if form.expires.data else None
     try:
         create_invitations(round_, department, form.count.data, current_user, form.label.data or "", expires_at=expires)
     except InvitationError as exc:

@@ -59,7 +59,7 @@ def revoke(round_id: int, invitation_id: int):
 @role_required(Role.ADMIN)
 def issued_csv(round_id: int):
     round_ = round_in_scope_or_abort(round_id)
-    rows = links_csv_rows(round_, str(get_locale()), STATE_NAMES)
+    rows = links_csv_rows(round_, str(get_locale()), STATE_NAMES, current_user)
     disposition = f"attachment; filename=invitations-round-{round_.id}.csv"
     return Response(csv_stream(rows), mimetype="text/csv", headers={"Content-Disposition": disposition})
 

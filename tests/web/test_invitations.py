@@ -110,6 +110,10 @@ def test_list_shows_each_state_and_revoked_links_are_refused(app, assessment):
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
     assert sorted(r["state"] for r in rows) == ["expired", "revoked", "started", "submitted", "unused"]
     assert [r["link"] for r in rows if r["link"]] == [links[4]]
+    with app.app_context():
+        from surveyapp.models import AuditEvent
+
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.export")) is not None
 
 
 def test_a_used_link_cannot_be_revoked_and_another_agency_cannot_revoke(app, assessment, create_org, create_user):

@@ -58,3 +58,14 @@ def test_times_are_shown_in_the_agency_time_zone(app):
         assert format_datetime(moment) == "2026-12-01 01:30"
         app.config["TIMEZONE"] = "Europe/Paris"
         assert format_datetime(moment.replace(tzinfo=UTC)) == "2026-11-30 18:30"
+
+
+def test_a_date_typed_in_a_form_ends_that_day_where_the_agency_is(app):
+    from datetime import date
+
+    from surveyapp.localtime import end_of_local_day, format_date
+
+    with app.app_context():
+        stored = end_of_local_day(date(2027, 3, 31))
+        assert stored == datetime(2027, 3, 31, 15, 59), "23:59 in Shanghai is 15:59 UTC"
+        assert format_date(stored) == "2027-03-31"
