@@ -1,7 +1,7 @@
 """invitation revocation and derivable links
 
 Revision ID: b7e2c4a91f30
-Revises: 8fe4146965d9
+Revises: b7e13c0a5d21
 Create Date: 2026-11-30 05:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4a91f30'
-down_revision = '8fe4146965d9'
+down_revision = 'b7e13c0a5d21'
 branch_labels = None
 depends_on = None
 

@@ -10,13 +10,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
-from scipy import stats as scipy_stats
+from typing import TYPE_CHECKING
 
 from surveyapp.domain.kinds import kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import SCORED, RedLineHit, ScoreCard, grade_for, maturity_level, weighted_index
+
+if TYPE_CHECKING:  # numpy and scipy are imported where used: most requests need neither
+    import numpy as np
 
 
 @dataclass(slots=True)
@@ -45,6 +46,8 @@ def is_suppressed(n: int, min_group_size: int) -> bool:
 @lru_cache(maxsize=4096)
 def t_critical(degrees_of_freedom: int) -> float:
     """The two-sided 95% critical value of Student's t (cached: comparisons need thousands)."""
+    from scipy import stats as scipy_stats
+
     return float(scipy_stats.t.ppf(0.975, degrees_of_freedom))
 
 
@@ -139,28 +142,55 @@ def department_result(
 ) -> DepartmentResult:
     """Merge the checklist with the staff part aggregated over its respondents."""
     staff_cards = list(staff_cards)
-    staff_weights = part_weights(questionnaire, staff_part)
-    checklist_weights = part_weights(questionnaire, checklist_part)
-    dimensions = []
+    staff: dict[str, GroupStats] = {}
+    checklist: dict[str, float | None] = {}
     for dimension in questionnaire.dimensions:
         values = [
             card.dimension(dimension.key).score
             for card in staff_cards
             if any(d.key == dimension.key for d in card.dimensions) and card.dimension(dimension.key).score is not None
         ]
-        staff = describe(values, min_group_size)
-        checklist = None
+        staff[dimension.key] = describe(values, min_group_size)
         if checklist_card is not None and any(d.key == dimension.key for d in checklist_card.dimensions):
-            checklist = checklist_card.dimension(dimension.key).score
+            checklist[dimension.key] = checklist_card.dimension(dimension.key).score
+    hits: dict[str, RedLineHit] = {}
+    for card in ([checklist_card] if checklist_card else []) + staff_cards:
+        for hit in card.red_lines:
+            hits.setdefault(hit.item, hit)
+    return department_result_from_groups(
+        questionnaire, staff, checklist, hits.values(), len(staff_cards), checklist_card is not None,
+        staff_part, checklist_part,
+    )  # fmt: skip
+
+
+def department_result_from_groups(
+    questionnaire: Questionnaire,
+    staff: dict[str, GroupStats],
+    checklist: dict[str, float | None],
+    red_lines: Iterable[RedLineHit],
+    respondents: int,
+    checklist_submitted: bool,
+    staff_part: str = "staff",
+    checklist_part: str = "department",
+) -> DepartmentResult:
+    """A department's result from its staff summaries per dimension (``describe`` of the staff
+    dimension scores, or ``from_running_totals`` of their running totals), its checklist's
+    dimension scores and the red lines hit (one per item). Same rule as ``department_result``."""
+    staff_weights = part_weights(questionnaire, staff_part)
+    checklist_weights = part_weights(questionnaire, checklist_part)
+    dimensions = []
+    for dimension in questionnaire.dimensions:
+        group = staff.get(dimension.key) or GroupStats(0, None, None, None, None, True)
+        checklist_score = checklist.get(dimension.key)
         staff_weight = staff_weights.get(dimension.key, 0.0)
         checklist_weight = checklist_weights.get(dimension.key, 0.0)
-        score = combine(staff.mean, staff_weight, checklist, checklist_weight)
+        score = combine(group.mean, staff_weight, checklist_score, checklist_weight)
         dimensions.append(
             DepartmentDimension(
                 dimension.key,
                 dimension.weight,
-                staff,
-                checklist,
+                group,
+                checklist_score,
                 staff_weight,
                 checklist_weight,
                 score,
@@ -168,18 +198,14 @@ def department_result(
             )
         )
     overall = weighted_index((d.weight, d.score) for d in dimensions)
-    hits: dict[str, RedLineHit] = {}
-    for card in ([checklist_card] if checklist_card else []) + staff_cards:
-        for hit in card.red_lines:
-            hits.setdefault(hit.item, hit)
-    red_lines = tuple(sorted(hits.values(), key=lambda h: h.item))
+    hits = sorted({hit.item: hit for hit in red_lines}.values(), key=lambda h: h.item)
     return DepartmentResult(
         dimensions=tuple(dimensions),
         overall=overall,
-        grade=grade_for(questionnaire, overall, bool(red_lines)),
-        red_lines=red_lines,
-        respondents=len(staff_cards),
-        checklist_submitted=checklist_card is not None,
+        grade=grade_for(questionnaire, overall, bool(hits)),
+        red_lines=tuple(hits),
+        respondents=respondents,
+        checklist_submitted=checklist_submitted,
     )
 
 
@@ -208,6 +234,8 @@ ALPHA_LABELS = ((0.9, "excellent"), (0.8, "good"), (0.7, "acceptable"), (0.6, "q
 
 def cronbach_alpha(matrix: np.ndarray) -> float | None:
     """α = k / (k − 1) × (1 − Σ item variances / variance of the totals), on a respondents × items matrix."""
+    import numpy as np
+
     matrix = np.asarray(matrix, dtype=float)
     n, k = matrix.shape
     if n < 2 or k < 2:
@@ -220,6 +248,8 @@ def cronbach_alpha(matrix: np.ndarray) -> float | None:
 
 def corrected_item_total(matrix: np.ndarray) -> list[float | None]:
     """Each item's Pearson correlation with the sum of the other items."""
+    import numpy as np
+
     matrix = np.asarray(matrix, dtype=float)
     n, k = matrix.shape
     if n < 3 or k < 2:
@@ -251,23 +281,118 @@ def reliability(questionnaire: Questionnaire, part_key: str, cards: Iterable[Sco
     answered all its scored items (listwise deletion); items answered "not applicable" therefore
     drop that respondent from that dimension.
     """
-    cards = list(cards)
+    return reliability_from_item_scores(
+        questionnaire, part_key, ({i.key: i.score for i in card.items if i.status == SCORED} for card in cards)
+    )
+
+
+def reliability_from_item_scores(
+    questionnaire: Questionnaire, part_key: str, respondents: Iterable[dict[str, float]]
+) -> list[DimensionReliability]:
+    """``reliability`` from each respondent's scored items as ``{item key: score 0–100}`` (the
+    item scores stored on submit: an item answered "not applicable", hidden or unanswered is absent)."""
+    import numpy as np
+
+    keys = [item.key for item in questionnaire.part(part_key).items if kind_of(item).scale]
+    rows = [[scores.get(key, np.nan) for key in keys] for scores in respondents]
+    return reliability_from_score_matrix(questionnaire, part_key, keys, np.array(rows, dtype=float))
+
+
+def reliability_from_score_matrix(
+    questionnaire: Questionnaire, part_key: str, keys: Sequence[str], matrix: np.ndarray
+) -> list[DimensionReliability]:
+    """``reliability`` from a respondents × ``keys`` matrix of item scores, NaN where an item was
+    not scored. A respondent counts for a dimension only with every rating-scale item of it scored."""
+    import numpy as np
+
+    part = questionnaire.part(part_key)
+    matrix = np.asarray(matrix, dtype=float).reshape(-1, len(keys))
+    column = {key: j for j, key in enumerate(keys)}
+    result = []
+    for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
+        dimension_keys = [item.key for item in part.items if item.dimension == dimension_key and kind_of(item).scale]
+        sub = matrix[:, [column[key] for key in dimension_keys]]
+        sub = sub[~np.isnan(sub).any(axis=1)] if dimension_keys else np.empty((len(matrix), 0))
+        alpha = cronbach_alpha(sub)
+        correlations = corrected_item_total(sub) if dimension_keys else []
+        result.append(
+            DimensionReliability(
+                key=dimension_key,
+                n=len(sub),
+                items=tuple(
+                    ItemReliability(key, r, r is not None and r < 0.30)
+                    for key, r in zip(dimension_keys, correlations, strict=True)
+                ),
+                alpha=alpha,
+                label=alpha_label(alpha),
+                redundant=alpha is not None and alpha > 0.95,
+            )
+        )
+    return result
+
+
+# -- reliability from running sums ----------------------------------------------------------------
+
+
+def reliability_contributions(
+    questionnaire: Questionnaire, part_key: str, scores: dict[str, float]
+) -> list[tuple[str, str, float, float, float]]:
+    """What one respondent adds to the running reliability sums of a part: for each dimension whose
+    five-point items they all scored, ``(dimension, "", T, T², 0)`` for their dimension total T and
+    ``(dimension, item, x, x², x·T)`` per item (each row also counts 1 respondent). ``scores`` are
+    the stored item scores (absent when not scored), as in ``reliability_from_item_scores``."""
+    part = questionnaire.part(part_key)
+    rows = []
+    for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
+        keys = [item.key for item in part.items if item.dimension == dimension_key and kind_of(item).scale]
+        if not keys or not all(scores.get(key) is not None for key in keys):
+            continue
+        total = math.fsum(scores[key] for key in keys)
+        rows.append((dimension_key, "", total, total * total, 0.0))
+        rows.extend((dimension_key, key, scores[key], scores[key] ** 2, scores[key] * total) for key in keys)
+    return rows
+
+
+def _variance(n: int, total: float, squares: float) -> float:
+    """Sample variance (ddof 1) from n, Σx, Σx²; 0 when it is only rounding noise."""
+    variance = (squares - total * total / n) / (n - 1)
+    return 0.0 if variance <= 1e-9 * max(1.0, (total / n) ** 2) else variance
+
+
+def reliability_from_sums(
+    questionnaire: Questionnaire, part_key: str, sums: dict[tuple[str, str], tuple[int, float, float, float]]
+) -> list[DimensionReliability]:
+    """``reliability`` from the running sums ``{(dimension, item or ""): (n, Σ, Σ², Σ·T)}`` written by
+    ``reliability_contributions``: the same alpha (k/(k−1) × (1 − Σ var x_j / var T)) and corrected
+    item–total correlations (of x_j with T − x_j), with the same thresholds as the matrix form."""
     part = questionnaire.part(part_key)
     result = []
     for dimension_key in dict.fromkeys(section.dimension for section in part.sections):
         keys = [item.key for item in part.items if item.dimension == dimension_key and kind_of(item).scale]
-        rows = []
-        for card in cards:
-            scores = {i.key: i.score for i in card.items if i.status == SCORED}
-            if all(key in scores for key in keys):
-                rows.append([scores[key] for key in keys])
-        matrix = np.array(rows, dtype=float).reshape(len(rows), len(keys))
-        alpha = cronbach_alpha(matrix)
-        correlations = corrected_item_total(matrix) if keys else []
+        n, t_total, t_squares, _ = sums.get((dimension_key, ""), (0, 0.0, 0.0, 0.0))
+        k = len(keys)
+        alpha = None
+        correlations: list[float | None] = [None] * k
+        if n >= 2 and k >= 2:
+            var_t = _variance(n, t_total, t_squares)
+            items = [sums.get((dimension_key, key), (0, 0.0, 0.0, 0.0)) for key in keys]
+            var_x = [_variance(n, total, squares) for _, total, squares, _ in items]
+            if var_t:
+                alpha = float(k / (k - 1) * (1 - math.fsum(var_x) / var_t))
+            if n >= 3:
+                correlations = []
+                for (_, total, _, cross), variance in zip(items, var_x, strict=True):
+                    covariance = (cross - total * t_total / n) / (n - 1)  # cov(x_j, T)
+                    rest = var_t - 2 * covariance + variance  # var(T − x_j)
+                    rest = 0.0 if rest <= 1e-9 * max(1.0, ((t_total - total) / n) ** 2) else rest
+                    if not variance or not rest:
+                        correlations.append(None)
+                    else:
+                        correlations.append(float((covariance - variance) / math.sqrt(variance * rest)))
         result.append(
             DimensionReliability(
                 key=dimension_key,
-                n=len(rows),
+                n=n,
                 items=tuple(
                     ItemReliability(key, r, r is not None and r < 0.30)
                     for key, r in zip(keys, correlations, strict=True)

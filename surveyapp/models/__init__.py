@@ -6,7 +6,14 @@ from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.report_job import JobStatus, ReportJob
-from surveyapp.models.response import Answer, DimensionScore, Response, ResponseStatus, ScoreAggregate
+from surveyapp.models.response import (
+    Answer,
+    DimensionScore,
+    ReliabilityAggregate,
+    Response,
+    ResponseStatus,
+    ScoreAggregate,
+)
 from surveyapp.models.round import AssessmentRound, RoundStatus
 from surveyapp.models.user import User
 
@@ -21,6 +28,7 @@ __all__ = [
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
+    "ReliabilityAggregate",
     "ReportJob",
     "Response",
     "ResponseStatus",

@@ -39,13 +39,25 @@ class QuestionnaireVersion(db.Model):
         """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded.
 
         The one lookup of a questionnaire by key and version: rounds and responses reach it through
-        their ``questionnaire`` property.
+        their ``questionnaire`` property. Only the definition's digest is read (one small query); the
+        definition itself (tens of KB of JSON) is read and parsed once per process, key, version and
+        digest (``_parsed``), and within one database session (one request) the answer is remembered,
+        so asking again reads nothing.
         """
-        row = db.session.scalar(select(cls).where(cls.key == key, cls.version == version))
-        if row is None:
+        memo = db.session.info.setdefault("questionnaires", {})
+        if (key, version) in memo:
+            return memo[key, version]
+        where = (cls.key == key, cls.version == version)
+        digest = db.session.scalar(select(cls.sha256).where(*where))
+        if digest is None:
             raise KeyError(f"questionnaire {key} version {version} is not loaded")
-        return row.questionnaire
+        questionnaire = _parsed.get((key, version, digest))
+        if questionnaire is None:
+            questionnaire = db.session.scalar(select(cls).where(*where)).questionnaire
+        memo[key, version] = questionnaire
+        return questionnaire
 
 
-# Parsed questionnaires by (key, version, sha256): definitions are immutable, so this never goes stale.
+# The one cache of parsed questionnaires, by (key, version, sha256), for ``questionnaire`` and ``lookup``:
+# definitions are immutable, so it never goes stale.
 _parsed: dict[tuple[str, int, str], Questionnaire] = {}

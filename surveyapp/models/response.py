@@ -127,3 +127,25 @@ class ScoreAggregate(db.Model):
     n: Mapped[int] = mapped_column(default=0)
     total: Mapped[float] = mapped_column(default=0.0)
     total_squares: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReliabilityAggregate(db.Model):
+    """Running sums for the instrument's reliability per round, part and dimension, over the
+    respondents who scored every five-point item of the dimension (listwise): on the row with
+    ``item`` "" n, ΣT and ΣT² of their dimension totals T; on each item's row n, Σx, Σx² and Σx·T.
+    Cronbach's alpha and the corrected item–total correlations follow from these (see
+    ``domain.stats.reliability_from_sums``), so a round's reliability costs O(items), not O(responses).
+    Updated with the score aggregates in the transaction of a submit or a reopening."""
+
+    __tablename__ = "reliability_aggregates"
+    __table_args__ = (UniqueConstraint("round_id", "part", "dimension", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("assessment_rounds.id", ondelete="CASCADE"), index=True)
+    part: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(100), default="")
+    n: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+    total_squares: Mapped[float] = mapped_column(default=0.0)
+    total_cross: Mapped[float] = mapped_column(default=0.0)

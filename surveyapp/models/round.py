@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.domain.questionnaire import Questionnaire
@@ -40,6 +41,12 @@ class AssessmentRound(db.Model):
     anonymous: Mapped[bool] = mapped_column(default=False)
     deadline: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped in the transaction of every change to the round's scores (submit, reopen, rebuild):
+    # caches of round-wide figures are keyed on it, so every process sees a change at once.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # False for rounds with submissions from before the reliability sums existed: their reliability
+    # is read from the stored item scores until ``flask scores rebuild`` fills the sums.
+    reliability_sums: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     organisation: Mapped[Organisation] = relationship()
     departments: Mapped[list[Organisation]] = relationship(secondary=round_departments, order_by="Organisation.code")

@@ -14,6 +14,7 @@ from surveyapp.domain.stats import GroupStats, combine, from_running_totals, is_
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
+from surveyapp.services.round_cache import cached
 from surveyapp.services.scores import ALL_GROUPS
 
 
@@ -43,8 +44,24 @@ def round_department_scores(
     """Every department's dimension scores and overall index in a round, from the aggregates.
 
     Reads the rows that total all staff groups, or with ``level``/``post`` only the staff of that
-    level and post (the checklist part always counts whole).
+    level and post (the checklist part always counts whole). Computed once per round data version
+    and arguments in each process (``round_cache``); the result is shared: do not change it.
     """
+    ids = None if organisation_ids is None else tuple(organisation_ids)
+    return cached(
+        round_.id,
+        ("department_scores", min_group_size, ids, level, post),
+        lambda: _round_department_scores(round_, min_group_size, organisation_ids, level, post),
+    )
+
+
+def _round_department_scores(
+    round_: AssessmentRound,
+    min_group_size: int,
+    organisation_ids: list[int] | None,
+    level: str | None,
+    post: str | None,
+) -> dict[int, DepartmentScores]:
     questionnaire = round_.questionnaire
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
     query = (
@@ -52,7 +69,8 @@ def round_department_scores(
             ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension,
             func.sum(ScoreAggregate.n), func.sum(ScoreAggregate.total), func.sum(ScoreAggregate.total_squares),
         )
-        .where(ScoreAggregate.round_id == round_.id)
+        # Rows left at n = 0 by reopened responses count as no data, like rows never written.
+        .where(ScoreAggregate.round_id == round_.id, ScoreAggregate.n > 0)
         .group_by(ScoreAggregate.organisation_id, ScoreAggregate.part, ScoreAggregate.dimension)
     )  # fmt: skip
     if level or post:
@@ -182,8 +200,12 @@ def compare_departments(
     target: float | None = None,
 ) -> Comparison:
     """The round's departments the viewer may see (``allowed`` organisation ids, None for all), with
-    suppression below the minimum group size. Reads plain columns, not ORM rows: it runs over thousands."""
-    questionnaire = round_.questionnaire
+    suppression below the minimum group size. Reads plain columns, not ORM rows: it runs over thousands.
+
+    The departments are read every time; the comparison built on them is computed once per round
+    data version, departments and arguments (``round_cache``), so a page, its charts and its exports
+    share one. The result is shared: do not change it.
+    """
     departments = [
         d for d in db.session.execute(
             select(Organisation.id, Organisation.code, Organisation.parent_id)
@@ -193,6 +215,16 @@ def compare_departments(
         if (allowed is None or d.id in allowed) and (agency_id is None or d.parent_id == agency_id)
     ]  # fmt: skip
     filtered = allowed is not None or agency_id is not None
+    key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target)
+    return cached(
+        round_.id,
+        key,
+        lambda: _compare(round_, departments, filtered, min_group_size, level, post, sort, target),
+    )
+
+
+def _compare(round_, departments, filtered, min_group_size, level, post, sort, target) -> Comparison:
+    questionnaire = round_.questionnaire
     scores = round_department_scores(
         round_, min_group_size, [d.id for d in departments] if filtered else None, level, post
     )

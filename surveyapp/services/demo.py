@@ -112,7 +112,8 @@ def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: 
         chunk = org_ids[start : start + max(1, BATCH // max(1, respondents))]
         total += _seed_departments(questionnaire, round_, chunk, respondents, staff_part, checklist_part,
                                    levels, posts, prefix, rng)  # fmt: skip
-    # The running totals come from the stored scores, by the same code as ``flask scores rebuild``.
+    # The running totals and reliability sums come from the stored scores, by the same code as
+    # ``flask scores rebuild``.
     rebuild_aggregates(round_.id)
     db.session.commit()
     return SeedResult(round_.id, agency.code, departments, total)

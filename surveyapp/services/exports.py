@@ -14,7 +14,6 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
-from openpyxl import Workbook
 from sqlalchemy import Text, cast, func, select
 
 from surveyapp.domain.kinds import answer_text, kind_of
@@ -193,6 +192,8 @@ def csv_stream(rows: Iterable[list]) -> Iterator[str]:
 
 def xlsx_file(rows: Iterable[list], title: str) -> str:
     """Write rows to a temporary .xlsx with openpyxl's write-only mode; returns its path."""
+    from openpyxl import Workbook  # only exports need it: not imported by every process
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:

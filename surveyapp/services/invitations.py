@@ -2,7 +2,8 @@
 
 The link carries the invitation id and a random secret, signed with the app's secret key; the
 database keeps only a hash of the secret. The first use creates the response and binds it to the
-browser session that opened the link; every later use of the same link is refused.
+browser session that opened the link; opening the link again in that browser resumes the draft, in
+any other it is refused. A private resume link (``resume_token``) continues the draft on another device.
 """
 
 from __future__ import annotations
@@ -103,21 +104,42 @@ def create_invitations(
     return tokens
 
 
-def redeem_invitation(token: str) -> Response:
-    """Use an invitation once: create its response. Refuses tampered, revoked, expired and used links.
-
-    The expiry is the invitation's own ``expires_at`` (the round's deadline by default)."""
+def _verified(token: str) -> Invitation:
+    """The invitation a link names, when the signature, age and secret hold (InvitationError otherwise)."""
     try:
         data = _load_token(token)
     except SignatureExpired:
         raise InvitationError(_l("This invitation has expired.")) from None
     except BadSignature:
         raise InvitationError(_l("This invitation link is not valid.")) from None
-    invitation = db.session.get(Invitation, data.get("i")) if isinstance(data, dict) else None
+    invitation_id = data.get("i") if isinstance(data, dict) else None
+    if not isinstance(invitation_id, int) or not 0 < invitation_id < 2**31:
+        raise InvitationError(_l("This invitation link is not valid."))
+    invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.secret_hash != _hash(str(data.get("s", ""))):
         raise InvitationError(_l("This invitation link is not valid."))
     if invitation.revoked_at is not None:
         raise InvitationError(_l("This invitation has been revoked."))
+    return invitation
+
+
+def invitation_for_link(token: str) -> Invitation:
+    """Read-only (writes nothing): the invitation a link names, so its first page can say what the
+    link does. Used invitations are returned too (``used_at`` set, ``response_id`` their draft);
+    InvitationError for a tampered or expired link or a closed round."""
+    invitation = _verified(token)
+    if invitation.used_at is None and invitation.expires_at < utcnow():
+        raise InvitationError(_l("This invitation has expired."))
+    if not invitation.round.is_open:
+        raise InvitationError(_l("This assessment round is closed."))
+    return invitation
+
+
+def redeem_invitation(token: str) -> Response:
+    """Use an invitation once: create its response. Refuses tampered, revoked, expired and used links.
+
+    The expiry is the invitation's own ``expires_at`` (the round's deadline by default)."""
+    invitation = _verified(token)
     if invitation.used_at is not None:
         record_event("invitation.replay", obj=invitation)
         db.session.commit()
@@ -257,3 +279,54 @@ def qr_sheet_pdf(round_: AssessmentRound, lang: str, actor=None, department: Org
     record_event("invitation.qr_sheet", actor=actor, obj=round_, count=len(cards))
     db.session.commit()
     return pdf
+
+
+# Private resume links: continue an invitee's draft on another device.
+RESUME_SALT = "surveyapp.resume"
+
+
+def _resume_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
+
+
+def _invitation_of(response: Response) -> Invitation | None:
+    prefix, _, number = response.owner_key.partition(":")
+    if prefix != "invite" or not number.isdigit():
+        return None
+    return db.session.get(Invitation, int(number))
+
+
+def resume_token(response: Response) -> str | None:
+    """The token of a private link that opens this invitee's draft in any browser (None for a response
+    not started from an invitation). Signed with the secret key; it names the response only, no person,
+    and is stored nowhere: whoever holds it may continue that one draft until the invitation expires,
+    the round closes or the response is submitted (``response_for_resume``)."""
+    if _invitation_of(response) is None:
+        return None
+    return _resume_serializer().dumps({"r": response.id})
+
+
+def response_for_resume(token: str) -> Response:
+    """Read-only: the draft a resume link opens. InvitationError when the link is tampered, its
+    invitation expired, the round closed or the response submitted."""
+    days = current_app.config["INVITATION_DAYS"]
+    try:
+        data = _resume_serializer().loads(token, max_age=days * 86400)
+    except SignatureExpired:
+        raise InvitationError(_l("This resume link has expired.")) from None
+    except BadSignature:
+        raise InvitationError(_l("This resume link is not valid.")) from None
+    response_id = data.get("r") if isinstance(data, dict) else None
+    if not isinstance(response_id, int) or not 0 < response_id < 2**31:
+        raise InvitationError(_l("This resume link is not valid."))
+    response = db.session.get(Response, response_id)
+    invitation = _invitation_of(response) if response is not None else None
+    if invitation is None:
+        raise InvitationError(_l("This resume link is not valid."))
+    if invitation.expires_at < utcnow():
+        raise InvitationError(_l("This resume link has expired."))
+    if not response.round.is_open:
+        raise InvitationError(_l("This assessment round is closed."))
+    if response.status != ResponseStatus.DRAFT:
+        raise InvitationError(_l("These answers have been submitted; the link no longer opens them."))
+    return response

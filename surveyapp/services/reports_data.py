@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from surveyapp.domain.stats import DimensionReliability, reliability
+from surveyapp.domain.kinds import kind_of
+from surveyapp.domain.stats import DimensionReliability, reliability_from_score_matrix, reliability_from_sums
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Response, ResponseStatus
-from surveyapp.services.scores import scorecard_of
+from surveyapp.models import Answer, AssessmentRound, ReliabilityAggregate, Response, ResponseStatus
+from surveyapp.services.round_cache import cached
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,47 @@ def round_progress(round_: AssessmentRound) -> dict[int, DepartmentProgress]:
 
 
 def round_reliability(round_: AssessmentRound) -> tuple[str, list[DimensionReliability]]:
-    """Cronbach's alpha and item–total correlations of the staff part over a round's submissions."""
+    """Cronbach's alpha and item–total correlations of the staff part over a round's submissions.
+
+    From the running reliability sums (O(items)); for a round with submissions from before the sums
+    existed (``reliability_sums`` false until ``flask scores rebuild``), from the item scores stored
+    on submit (no re-scoring, O(responses × items)). Kept per round data version (``round_cache``).
+    """
     questionnaire = round_.questionnaire
     staff_part = questionnaire.staff_part.key
-    responses = db.session.scalars(
-        select(Response).where(
-            Response.round_id == round_.id,
-            Response.part == staff_part,
-            Response.status == ResponseStatus.SUBMITTED,
-        )
-    )
-    return staff_part, reliability(questionnaire, staff_part, [scorecard_of(r) for r in responses])
+    keys = [item.key for item in questionnaire.staff_part.items if kind_of(item).scale]
+
+    def from_sums() -> list[DimensionReliability]:
+        rows = db.session.execute(
+            select(ReliabilityAggregate.dimension, ReliabilityAggregate.item, ReliabilityAggregate.n,
+                   ReliabilityAggregate.total, ReliabilityAggregate.total_squares, ReliabilityAggregate.total_cross)
+            .where(ReliabilityAggregate.round_id == round_.id, ReliabilityAggregate.part == staff_part)
+        )  # fmt: skip
+        sums = {(dimension, item): (n, total, squares, cross) for dimension, item, n, total, squares, cross in rows}
+        return reliability_from_sums(questionnaire, staff_part, sums)
+
+    def compute() -> list[DimensionReliability]:
+        import numpy as np
+
+        answers, responses = Answer.__table__, Response.__table__
+        statement = (
+            select(answers.c.response_id, answers.c.question_key, answers.c.score)
+            .join(responses, responses.c.id == answers.c.response_id)
+            .where(responses.c.round_id == round_.id, responses.c.part == staff_part,
+                   responses.c.status == ResponseStatus.SUBMITTED, answers.c.score.is_not(None),
+                   answers.c.question_key.in_(keys))
+        )  # fmt: skip
+        column = {key: j for j, key in enumerate(keys)}
+        rows: dict[int, int] = {}
+        cells: list[tuple[int, int, float]] = []
+        for response_id, key, score in db.session.connection().execute(statement):  # Core rows: no ORM
+            cells.append((rows.setdefault(response_id, len(rows)), column[key], score))
+        matrix = np.full((len(rows), len(keys)), np.nan)
+        if cells:
+            index = np.array([(r, c) for r, c, _ in cells], dtype=int)
+            matrix[index[:, 0], index[:, 1]] = [v for _, _, v in cells]
+        return reliability_from_score_matrix(questionnaire, staff_part, keys, matrix)
+
+    if round_.reliability_sums:
+        return staff_part, cached(round_.id, ("reliability", staff_part), from_sums)
+    return staff_part, cached(round_.id, ("reliability", staff_part), compute)

@@ -29,6 +29,7 @@ from surveyapp.services.comparison import (
     trend_rounds,
 )
 from surveyapp.services.reports_data import round_reliability
+from surveyapp.services.round_cache import cached, round_state
 from surveyapp.services.scores import department_result_for, scorecard_of
 
 
@@ -44,14 +45,23 @@ class RoundContext:
     peers: dict[int, DepartmentScores]
     reliability: dict[str, DimensionReliability]
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
+    state: tuple = ()  # the data it was built from (``_context_state``)
+
+
+def _context_state(round_: AssessmentRound, trend: list[AssessmentRound]) -> tuple:
+    """The data a round context depends on: the round's and its trend rounds' data versions and names."""
+    return round_state(round_.id), tuple((r.id, r.name, round_state(r.id)) for r in trend)
 
 
 def round_context(round_: AssessmentRound) -> RoundContext:
+    """What every scorecard of the round shares; each part is cached per round data version."""
+    trend_window = trend_rounds(round_)
+    state = _context_state(round_, trend_window)  # read first: a change while building shows as stale
     questionnaire = round_.questionnaire
-    trend = [(r.name, round_department_scores(r)) for r in trend_rounds(round_)]
+    trend = [(r.name, round_department_scores(r)) for r in trend_window]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend
+        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend, state
     )
 
 
@@ -85,7 +95,22 @@ def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lan
 
 
 def department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
-    """The plain data of one department's scorecard, in ``lang``."""
+    """The plain data of one department's scorecard, in ``lang``.
+
+    Kept per round data version (``round_cache``) when ``context`` is current, so downloading a
+    scorecard again reads nothing that depends on the number of responses. The names printed on
+    it are part of the key, so renaming a department or round is seen at once.
+    """
+    round_ = db.session.get(AssessmentRound, context.round_id)
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    if not context.state or context.state != _context_state(round_, trend_rounds(round_)):
+        return _department_scorecard_data(context, department, lang)  # built before a change: do not keep
+    key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
+           round_.organisation.name(lang), lang, min_group)  # fmt: skip
+    return cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
+
+
+def _department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
     questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]

@@ -9,14 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import ScoreCard, score_response
-from surveyapp.domain.stats import DepartmentResult, department_result
+from surveyapp.domain.stats import (
+    DepartmentResult,
+    department_result_from_groups,
+    from_running_totals,
+    reliability_contributions,
+)
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, DimensionScore, Response, ResponseStatus, ScoreAggregate
+from surveyapp.models import (
+    Answer,
+    AssessmentRound,
+    DimensionScore,
+    QuestionnaireVersion,
+    ReliabilityAggregate,
+    Response,
+    ResponseStatus,
+    ScoreAggregate,
+)
 from surveyapp.services.answers import answers_of
+from surveyapp.services.round_cache import bump_data_version
 
 
 def scorecard_of(response: Response) -> ScoreCard:
@@ -72,7 +88,8 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
     """Add (+1) or remove (−1) a response's dimension scores to the running totals.
 
     Each change is one ``UPDATE … SET n = n + 1`` so concurrent submits cannot lose an update;
-    a missing row is inserted, and a racing insert falls back to the update.
+    a missing row is inserted, and a racing insert falls back to the update. The round's data
+    version is bumped too, so cached round-wide figures are recomputed (see ``round_cache``).
     """
     db.session.flush()
     for row in response.dimension_scores:
@@ -88,6 +105,15 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
                 "staff_post": post,
             }
             _add(key, sign, row.score)
+    scores = {answer.question_key: answer.score for answer in response.answers if answer.score is not None}
+    _add_reliability(
+        response.round_id,
+        response.part,
+        reliability_contributions(response.questionnaire, response.part, scores),
+        sign,
+    )
+    # Last, so the round's row is locked (PostgreSQL) only for the end of the transaction.
+    bump_data_version(response.round_id)
 
 
 def _add(key: dict, sign: int, score: float) -> None:
@@ -109,8 +135,91 @@ def _add(key: dict, sign: int, score: float) -> None:
         db.session.execute(statement)
 
 
+def _add_reliability(round_id: int, part: str, rows: list[tuple[str, str, float, float, float]], sign: int) -> None:
+    """Add (+1) or remove (−1) one respondent's reliability contributions: missing rows are created
+    first, then one executemany ``UPDATE … SET n = n + 1, total = total + x, …`` (no lost updates)."""
+    if not rows:
+        return
+    table = ReliabilityAggregate.__table__
+    existing = set(
+        db.session.execute(
+            select(table.c.dimension, table.c.item).where(table.c.round_id == round_id, table.c.part == part)
+        ).all()
+    )
+    for dimension, item, *_ in rows:
+        if (dimension, item) in existing:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table).values(
+                    round_id=round_id, part=part, dimension=dimension, item=item,
+                    n=0, total=0.0, total_squares=0.0, total_cross=0.0,
+                ))  # fmt: skip
+        except IntegrityError:  # created meanwhile by a concurrent submit
+            pass
+    statement = (
+        update(table)
+        .where(table.c.round_id == bindparam("b_round"), table.c.part == bindparam("b_part"),
+               table.c.dimension == bindparam("b_dimension"), table.c.item == bindparam("b_item"))
+        .values(n=table.c.n + bindparam("b_n"), total=table.c.total + bindparam("b_total"),
+                total_squares=table.c.total_squares + bindparam("b_squares"),
+                total_cross=table.c.total_cross + bindparam("b_cross"))
+    )  # fmt: skip
+    db.session.execute(
+        statement,
+        [{"b_round": round_id, "b_part": part, "b_dimension": dimension, "b_item": item, "b_n": sign,
+          "b_total": sign * total, "b_squares": sign * squares, "b_cross": sign * cross}
+         for dimension, item, total, squares, cross in rows],
+    )  # fmt: skip
+
+
+def rebuild_reliability(round_id: int) -> None:
+    """Recompute a round's reliability sums from the stored item scores (the caller commits)."""
+    round_ = db.session.get(AssessmentRound, round_id)
+    db.session.execute(delete(ReliabilityAggregate).where(ReliabilityAggregate.round_id == round_id))
+    answers, responses = Answer.__table__, Response.__table__
+    rows = db.session.connection().execute(
+        select(responses.c.id, responses.c.part, responses.c.questionnaire_key, responses.c.questionnaire_version,
+               answers.c.question_key, answers.c.score)
+        .join(answers, answers.c.response_id == responses.c.id)
+        .where(responses.c.round_id == round_id, responses.c.status == ResponseStatus.SUBMITTED,
+               answers.c.score.is_not(None))
+        .order_by(responses.c.id)
+    )  # fmt: skip
+    by_response: dict[int, tuple[str, str, int, dict[str, float]]] = {}
+    for response_id, part, key, version, question_key, score in rows:
+        by_response.setdefault(response_id, (part, key, version, {}))[3][question_key] = score
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    questionnaires: dict[tuple[str, int], Questionnaire] = {}
+    for part, key, version, scores in by_response.values():
+        if (key, version) not in questionnaires:
+            questionnaires[key, version] = QuestionnaireVersion.lookup(key, version)
+        questionnaire = questionnaires[key, version]
+        for dimension, item, total, squares, cross in reliability_contributions(questionnaire, part, scores):
+            entry = totals.setdefault((part, dimension, item), [0, 0.0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += total
+            entry[2] += squares
+            entry[3] += cross
+    insert_reliability_sums(round_id, totals)
+    if round_ is not None:
+        round_.reliability_sums = True
+
+
+def insert_reliability_sums(round_id: int, totals: dict[tuple[str, str, str], list[float]]) -> None:
+    """Insert a round's reliability sums ``{(part, dimension, item): [n, Σ, Σ², Σ·T]}`` (new rows)."""
+    if totals:
+        db.session.execute(insert(ReliabilityAggregate), [
+            {"round_id": round_id, "part": part, "dimension": dimension, "item": item, "n": n, "total": total,
+             "total_squares": squares, "total_cross": cross}
+            for (part, dimension, item), (n, total, squares, cross) in totals.items()
+        ])  # fmt: skip
+
+
 def rebuild_aggregates(round_id: int) -> None:
-    """Recompute a round's running totals from the stored dimension scores."""
+    """Recompute a round's running totals from the stored dimension scores (and its reliability sums)."""
+    bump_data_version(round_id)
+    rebuild_reliability(round_id)
     db.session.execute(delete(ScoreAggregate).where(ScoreAggregate.round_id == round_id))
     rows = db.session.execute(
         select(
@@ -200,17 +309,38 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int) -> DepartmentResult:
-    """A department's result for a round, recomputed from the submitted answers."""
+    """A department's result for a round, from the stored scores: the staff part from its running
+    totals (n, Σx, Σx² per dimension), the checklist and the red lines from the few responses that
+    carry them (the checklist, and responses whose stored red-line count is not zero). O(1) in the
+    number of staff respondents; equal to ``department_result`` over re-scored responses."""
     questionnaire = round_.questionnaire
-    responses = db.session.scalars(
-        select(Response).where(
-            Response.round_id == round_.id,
-            Response.organisation_id == organisation_id,
-            Response.status == ResponseStatus.SUBMITTED,
-        )
-    ).all()
     staff_part = questionnaire.staff_part.key if questionnaire.staff_part else ""
     checklist_part = questionnaire.checklist_part.key if questionnaire.checklist_part else ""
-    staff_cards = [scorecard_of(r) for r in responses if r.part == staff_part]
-    checklist = next((scorecard_of(r) for r in responses if r.part == checklist_part), None)
-    return department_result(questionnaire, staff_cards, checklist, staff_part, checklist_part, min_group_size)
+    totals = {
+        dimension: (n, total, squares)
+        for dimension, n, total, squares in db.session.execute(
+            select(ScoreAggregate.dimension, ScoreAggregate.n, ScoreAggregate.total, ScoreAggregate.total_squares)
+            .where(ScoreAggregate.round_id == round_.id, ScoreAggregate.organisation_id == organisation_id,
+                   ScoreAggregate.part == staff_part, ScoreAggregate.staff_level == ALL_GROUPS)
+        )
+    }  # fmt: skip
+    staff = {
+        d.key: from_running_totals(*totals.get(d.key, (0, 0.0, 0.0)), min_group_size) for d in questionnaire.dimensions
+    }
+    submitted = (
+        Response.round_id == round_.id,
+        Response.organisation_id == organisation_id,
+        Response.status == ResponseStatus.SUBMITTED,
+    )
+    respondents = db.session.scalar(select(func.count(Response.id)).where(*submitted, Response.part == staff_part))
+    carrying = db.session.scalars(
+        select(Response).where(*submitted, or_(Response.part == checklist_part, Response.red_line_count > 0))
+    ).all()
+    cards = [(r.part, scorecard_of(r)) for r in carrying]
+    checklist_card = next((card for part, card in cards if part == checklist_part), None)
+    checklist = {d.key: d.score for d in checklist_card.dimensions} if checklist_card else {}
+    hits = [hit for _, card in cards for hit in card.red_lines]
+    return department_result_from_groups(
+        questionnaire, staff, checklist, hits, int(respondents or 0), checklist_card is not None,
+        staff_part, checklist_part,
+    )  # fmt: skip

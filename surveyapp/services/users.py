@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,8 +20,13 @@ from surveyapp.permissions import Role
 from surveyapp.services.audit import record_event
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong
+    password. Computed on the first login that needs it, not when the module is imported."""
+    return _hasher.hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -126,14 +132,14 @@ def authenticate(email: str, password: str) -> LoginResult:
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         try:
-            _hasher.verify(_DUMMY_HASH, password or "")
+            _hasher.verify(_dummy_hash(), password or "")
         except (VerificationError, InvalidHashError):
             pass
         record_event("auth.login_locked", actor=user, obj=user)
         db.session.commit()
         return LoginResult(None, locked=True)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
         verified = user is not None
     except (VerificationError, InvalidHashError):
         verified = False

@@ -62,7 +62,10 @@ def login():
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Unsaved answers kept by this browser go with the session (surveyapp/drafts.py).
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.definitions.why import respondent_why
+from surveyapp.drafts import take_saved
 from surveyapp.localtime import format_date, format_datetime
 from surveyapp.permissions import Role, has_role
 
@@ -55,4 +56,6 @@ def register_template_helpers(app: Flask, html_lang) -> None:
             "navigation": navigation_for(current_user),
             "Role": Role,
             "request_path": request.full_path.rstrip("?") if request else "/",
+            # Pages whose unsaved copy the browser must now forget (surveyapp/drafts.py).
+            "cleared_drafts": take_saved() if request else [],
         }

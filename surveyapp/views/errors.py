@@ -18,6 +18,10 @@ MESSAGES = {
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
 }
 CSRF_MESSAGE = _l("The form expired or was not sent from this site. Please reload the page and try again.")
+SESSION_LOST_MESSAGE = _l(
+    "Your session has expired, so nothing was saved. Sign in again (invitees: open your link again): "
+    "the answers you typed are kept in this browser and come back on the page."
+)
 
 
 def render_error(code: int, detail=None):
@@ -33,6 +37,9 @@ def render_error(code: int, detail=None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
+        lost = session_lost(request)
+        if lost is not None:
+            return lost
         return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
@@ -45,3 +52,16 @@ def register(app: Flask) -> None:
             return handle_http(error)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)
+
+
+def session_lost(request):
+    """A questionnaire page sent after the session expired (no sign-in, no form token left): to the
+    sign-in page and back to that page, where the browser restores what was typed (static/js/drafts.js).
+    None for any other refused form."""
+    from flask import flash, redirect, session, url_for
+    from flask_login import current_user
+
+    if request.endpoint != "respond.page" or "csrf_token" in session or current_user.is_authenticated:
+        return None
+    flash(str(SESSION_LOST_MESSAGE), "error")
+    return redirect(url_for("auth.login", next=request.path), 303)

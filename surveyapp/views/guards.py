@@ -34,10 +34,13 @@ def round_department_or_abort(round_id: int, organisation_id: int) -> tuple[Asse
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site relative paths are followed after a redirect-style action."""
+    """Only same-site relative paths are followed after a redirect-style action (no backslash, which
+    browsers read as a slash, and no control character, which cannot go into a Location header)."""
     if not target:
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return fallback
     return target

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from surveyapp.domain.questionnaire import NA, visible_items
+from surveyapp.drafts import note_saved, page_version
 from surveyapp.extensions import db, login_manager
 from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
@@ -20,13 +21,23 @@ from surveyapp.services.answers import answers_of, progress
 from surveyapp.services.audit import log_access
 from surveyapp.services.estimates import start_cards
 from surveyapp.services.evidence import evidence_path
-from surveyapp.services.invitations import InvitationError, redeem_invitation
+from surveyapp.services.invitations import (
+    InvitationError,
+    invitation_for_link,
+    redeem_invitation,
+    response_for_resume,
+    resume_token,
+)
 from surveyapp.services.rounds import open_rounds_for
+from surveyapp.views.guards import safe_next
 
 bp = Blueprint("respond", __name__)
 
 ACTIONS = ("previous", "save", "next", "review")
 INVITED = "invited_responses"
+# A draft save may name where to go next: the page tabs, header links and language switcher submit the
+# page's form first (static/js/drafts.js), so leaving a page never drops what was ticked on it.
+NEXT = "next"
 
 
 def _invited(response: Response) -> bool:
@@ -111,7 +122,7 @@ def page(response_id: int, page: int):
         return _render_page(response, questionnaire, part, page, form, answers)
 
     form = form_class()
-    expected = set(form._fields) | {"action"}
+    expected = set(form._fields) | {"action", NEXT}
     unexpected = sorted((set(request.form) | set(request.files)) - expected)
     action = request.form.get("action", "save")
     if unexpected or action not in ACTIONS:
@@ -137,7 +148,11 @@ def page(response_id: int, page: int):
         flash(str(exc) + " " + _("Nothing was saved."), "error")
         return _render_page(response, questionnaire, part, page, form, answers, status=exc.status)
 
+    note_saved(response.id, page)
     answers = answers_of(response)
+    target = safe_next(request.form.get(NEXT), "")
+    if action == "save" and target:
+        return redirect(target)
     if action == "previous":
         return redirect(url_for("respond.page", response_id=response.id, page=max(page - 1, 0)))
     if action == "save":
@@ -184,9 +199,21 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
             lang=_lang(),
             NA=NA,
             NA_SUFFIX=NA_SUFFIX,
+            draft_version=page_version(response.id, answers, page_keys),
+            restore=request.method == "GET",
+            refused=status >= 400,
+            resume_url=_resume_url(response, answers),
         ),
         status,
     )
+
+
+def _resume_url(response, answers) -> str | None:
+    """An invitee's private link to continue on another device, once something is saved."""
+    if not answers or not _invited(response):
+        return None
+    token = resume_token(response)
+    return url_for("respond.resume", token=token, _external=True) if token else None
 
 
 @bp.get("/responses/<int:response_id>/review")
@@ -222,6 +249,7 @@ def submit(response_id: int):
         if exc.status == 409:
             return redirect(url_for("respond.view", response_id=response.id)), 303
         return redirect(url_for("respond.review", response_id=response.id)), 303
+    note_saved(response.id)
     flash(_("Thank you. Your answers are submitted."), "info")
     return redirect(url_for("respond.view", response_id=response.id))
 
@@ -273,14 +301,48 @@ def evidence(response_id: int, item_key: str):
     return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
 
 
+def _remember_invited(response_id: int) -> None:
+    """Bind an invitee's draft to this browser, across browser restarts (a lasting session cookie)."""
+    session[INVITED] = [*[r for r in session.get(INVITED, []) if r != response_id][-9:], response_id]
+    session.permanent = True
+
+
+def _continue(response_id: int):
+    response = db.session.get(Response, response_id) or abort(404)
+    if response.status != ResponseStatus.DRAFT:
+        return redirect(url_for("respond.view", response_id=response.id))
+    return redirect(url_for("respond.page", response_id=response.id, page=response.current_page))
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invitation(token: str):
-    """An invitation link: a page with a start button; starting uses the link up."""
+    """An invitation link: a page with a start button; starting uses the link up. Opened again in the
+    browser that started it, the link continues the draft; anywhere else the page says it is used."""
+    try:
+        invitation = invitation_for_link(token)
+    except InvitationError as exc:
+        status = 200 if request.method == "GET" else 410
+        return render_template("respond/invitation.html", problem=str(exc)), status
+    if invitation.response_id is not None and invitation.response_id in session.get(INVITED, []):
+        return _continue(invitation.response_id)
     if request.method == "GET":
-        return render_template("respond/invitation.html", token=token)
+        used = invitation.used_at is not None
+        problem = _("This invitation has been used already.") if used else None
+        return render_template("respond/invitation.html", problem=problem, used=used)
     try:
         response = redeem_invitation(token)
     except InvitationError as exc:
-        return render_template("errors/error.html", code=410, title=_("Invitation"), explanation=str(exc)), 410
-    session[INVITED] = [*session.get(INVITED, [])[-9:], response.id]
+        return render_template("respond/invitation.html", problem=str(exc), used=True), 410
+    _remember_invited(response.id)
     return redirect(url_for("respond.page", response_id=response.id, page=0))
+
+
+@bp.get("/resume/<token>")
+def resume(token: str):
+    """An invitee's private resume link: opens that one draft in this browser (writes nothing)."""
+    try:
+        response = response_for_resume(token)
+    except InvitationError as exc:
+        return render_template("respond/invitation.html", problem=str(exc))
+    _remember_invited(response.id)
+    return _continue(response.id)

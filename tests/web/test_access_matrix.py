@@ -63,6 +63,7 @@ MATRIX = {
         expect("deny", anonymous="login", coordinator="ok", admin="ok", sysadmin="ok"),
     ),
     "respond.invitation": ("GET", "/invite/not-a-token", expect("ok")),
+    "respond.resume": ("GET", "/resume/not-a-token", expect("ok")),
     "respond.reopen": (
         "POST",
         "/responses/{checklist_response}/reopen",

@@ -1,0 +1,49 @@
+"""Unsaved answers kept by the browser (``static/js/drafts.js``) and when the browser must forget them.
+
+The browser keeps what is typed on a questionnaire page in local storage, under a key made of the
+response id and the page number only (``surveyapp.draft.<response>.<page>``: nothing that names the
+person). The server tells it, on the next page it renders, which of those copies to drop:
+
+- after a page was saved, that page's copy (``"<response>:<page>"``);
+- after a response was submitted, every page's copy (``"<response>:*"``).
+
+Sign-out clears every copy (the script, and a ``Clear-Site-Data`` header on the sign-out response).
+A copy is restored only over the same saved state it was typed on: ``page_version`` is a keyed digest
+of a page's saved answers, so a copy made before a later save elsewhere is dropped, and the digest
+reveals nothing about the answers without the secret key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app, session
+
+SAVED = "saved_drafts"
+_KEEP = 20  # markers kept in the session until a page is rendered
+
+
+def note_saved(response_id: int, page: int | None = None) -> None:
+    """Tell the browser, on the next rendered page, that a page (or, with ``page=None``, every page) of
+    the response is saved and its local copy must go."""
+    marker = f"{response_id}:{'*' if page is None else int(page)}"
+    session[SAVED] = [*session.get(SAVED, []), marker][-_KEEP:]
+
+
+def take_saved() -> list[str]:
+    """The markers noted since the last rendered page (each given out once)."""
+    if SAVED not in session:
+        return []
+    return [str(marker) for marker in session.pop(SAVED)]
+
+
+def page_version(response_id: int, answers: dict[str, Any], keys: Iterable[str]) -> str:
+    """A keyed digest (hex, 16 characters) of the saved answers of one page's items ``keys``."""
+    page = {key: answers[key] for key in keys if key in answers}
+    text = json.dumps([response_id, page], sort_keys=True, default=str, ensure_ascii=False)
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:16]
