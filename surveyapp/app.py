@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from surveyapp.config import (
     Defaults,
@@ -43,7 +43,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from surveyapp import models  # noqa: F401  (register every table)
-    from surveyapp.views import admin, api, auth, compare, errors, imports, invitations, main, reports, respond, results
+    from surveyapp.views import (
+        admin,
+        api,
+        auth,
+        compare,
+        errors,
+        imports,
+        invitations,
+        main,
+        participation,
+        reports,
+        respond,
+        results,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -52,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(participation.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
@@ -69,6 +83,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     app.after_request(_security_headers)
+    from surveyapp.proxies import TrustedProxyFix
+
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["PROXY_ADDRESSES"])
     return app
 
 
@@ -84,6 +101,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # Pages, exports, PDFs and API answers may carry answers or scores: never kept by a browser or
+    # shared cache. Only the static assets (CSS, JS, fonts) may be cached.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -101,3 +122,5 @@ def _finish_config(app: Flask) -> None:
     # Explicit, because Flask-Limiter otherwise keeps whatever a previous init_app in the process set.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis unreachable: count in memory meanwhile rather than refuse every sign-in.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -31,9 +31,20 @@ class Defaults:
     MIN_GROUP_SIZE = 3
     ADMIN_EMAIL = "admin@localhost"
     PASSWORD_MIN_LENGTH = 10
-    LOGIN_MAX_FAILURES = 5  # consecutive failures before the account is locked
-    LOGIN_LOCKOUT_MINUTES = 15
+    PASSWORD_MIN_STRENGTH = 3  # zxcvbn score 0-4 (services/passwords.py)
+    # Sign-in throttle (services/login_throttle.py): growing delays, never a hard lock.
+    LOGIN_THROTTLE_FREE_FAILURES = 5  # per account (or known device) before delays start
+    LOGIN_THROTTLE_ADDRESS_FREE_FAILURES = 20  # per client address (an office may share one)
+    LOGIN_THROTTLE_MAX_SECONDS = 300  # longest delay between two checked attempts
+    LOGIN_THROTTLE_FORGET_MINUTES = 60  # a key's failures are forgotten this long after the last one
     LOGIN_RATE_LIMIT = "20 per minute"  # per address, on sign-in attempts
+    # Server-side sessions (services/sessions.py). Long enough to read and answer a long questionnaire page.
+    SESSION_IDLE_MINUTES = 120
+    SESSION_MAX_HOURS = 12
+    # Reverse proxies whose X-Forwarded-For / -Proto are trusted (Werkzeug ProxyFix): how many
+    # proxies are in front, and which direct peers may be one. 0: headers ignored.
+    PROXY_COUNT = 0
+    PROXY_ADDRESSES = "127.0.0.1,::1"
     INVITATION_DAYS = 14  # links expire at the round's deadline; this many days when it has none
     BASE_URL = None  # public address, e.g. https://survey.example.gov.cn, for links made outside a request
     TIMEZONE = "Asia/Shanghai"  # IANA zone in which times are shown (SURVEYAPP_TIMEZONE)

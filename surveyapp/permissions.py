@@ -10,6 +10,27 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import wraps
 
+# The confidentiality rule: the promise the privacy notice (/privacy), the README and the
+# questionnaire make, enforced by the predicates below and by the services they name.
+CONFIDENTIALITY_RULE = """
+1. A staff response (answers, explanation, personal scorecard, evidence) is readable by its
+   respondent only: nobody else, system administrators included (``can_view_response``).
+   Department checklists are not personal: the department's coordinators and administrators
+   whose scope covers the department read them.
+2. Administrators see participation (who has or has not submitted; names only in rounds that
+   are not anonymous) and staff results only as aggregates of at least MIN_GROUP_SIZE
+   respondents (``domain.stats.is_suppressed``); a smaller group shows no figures, to anyone.
+3. An administrator may reopen a submitted staff response at its respondent's request from the
+   participation list, without seeing it (audited); in an anonymous round a submitted response
+   is sealed and cannot be reopened.
+4. Row-level exports of staff answers carry no identifier that joins with another record: a
+   serial number in random order, the submission day only, staff level and post only for
+   groups of at least MIN_GROUP_SIZE (``services.exports``).
+5. Anonymous rounds: the response keeps no account; a draft is found through a keyed hash of
+   account and round, removed on submit; participation is stored apart; audit events of the
+   response carry no actor, response id or address (``services.participation``).
+"""
+
 
 class Role(StrEnum):
     STAFF = "staff"
@@ -77,9 +98,24 @@ def can_edit_response(user, response) -> bool:
     return response.user_id is not None and response.user_id == user.id
 
 
+def is_personal(response) -> bool:
+    """A staff response is personal; only the department checklist (owner "department") is not."""
+    return response.owner_key != "department"
+
+
+def is_sealed(response) -> bool:
+    """A submitted response of an anonymous round: no account, no keyed hash, no way back to anyone."""
+    return response.owner_key.startswith("sealed:")
+
+
 def can_view_response(user, response) -> bool:
-    """Those who may edit it, and administrators whose scope covers its department."""
-    return can_edit_response(user, response) or (has_role(user, Role.ADMIN) and in_scope(user, response.organisation))
+    """Rule 1 of ``CONFIDENTIALITY_RULE``: a staff response, its respondent only; a department
+    checklist, its coordinators and the administrators whose scope covers its department."""
+    if can_edit_response(user, response):
+        return True
+    if is_personal(response):
+        return False
+    return has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
 
 
 def can_view_department_results(user, department) -> bool:
@@ -92,7 +128,13 @@ def can_view_department_results(user, department) -> bool:
 
 
 def can_reopen_response(user, response) -> bool:
-    return has_role(user, Role.ADMIN) and in_scope(user, response.organisation)
+    """Rule 3: administrators in scope, never a sealed (anonymous, submitted) response."""
+    return has_role(user, Role.ADMIN) and in_scope(user, response.organisation) and not is_sealed(response)
+
+
+def can_see_participation(user, round_) -> bool:
+    """Rule 2: administrators whose scope covers the round see who has or has not submitted."""
+    return has_role(user, Role.ADMIN) and in_scope(user, round_.organisation)
 
 
 def can_manage_user(actor, user) -> bool:

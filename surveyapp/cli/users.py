@@ -54,6 +54,23 @@ def users_create(email, role, department_code, display_name, generate):
         click.echo(f"One-time password: {password}")
 
 
+@users_cli.command("set-password")
+@click.argument("email")
+def users_set_password(email):
+    """Give EMAIL a new one-time password (for a lost password); it must be changed at sign-in.
+
+    Ends the account's sessions and is recorded in the audit log.
+    """
+    from surveyapp.services.users import reset_password, user_by_email
+
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with e-mail {email!r}")
+    password = reset_password(user, None, via="cli")
+    click.echo(f"New one-time password for {user.email} (shown once; to be changed at the next sign-in):")
+    click.echo(f"  password: {password}")
+
+
 @users_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--passwords-out", required=True, type=click.Path(dir_okay=False),

@@ -132,6 +132,15 @@ def combine(staff_mean: float | None, staff_weight: float, checklist: float | No
     return weighted / total if total else None
 
 
+def withheld_if_suppressed(group: GroupStats) -> GroupStats:
+    """A group below the minimum size keeps its n but loses every figure, so that no page, PDF,
+    export or combined department score can show (or let anyone work back to) an individual's
+    score. Rule: ``surveyapp.permissions.CONFIDENTIALITY_RULE``."""
+    if not group.suppressed:
+        return group
+    return GroupStats(group.n, None, None, None, None, True)
+
+
 def department_result(
     questionnaire: Questionnaire,
     staff_cards: Iterable[ScoreCard],
@@ -153,13 +162,10 @@ def department_result(
         staff[dimension.key] = describe(values, min_group_size)
         if checklist_card is not None and any(d.key == dimension.key for d in checklist_card.dimensions):
             checklist[dimension.key] = checklist_card.dimension(dimension.key).score
-    hits: dict[str, RedLineHit] = {}
-    for card in ([checklist_card] if checklist_card else []) + staff_cards:
-        for hit in card.red_lines:
-            hits.setdefault(hit.item, hit)
     return department_result_from_groups(
-        questionnaire, staff, checklist, hits.values(), len(staff_cards), checklist_card is not None,
-        staff_part, checklist_part,
+        questionnaire, staff, checklist, checklist_card.red_lines if checklist_card else (), len(staff_cards),
+        checklist_card is not None, staff_part, checklist_part,
+        staff_red_lines=[hit for card in staff_cards for hit in card.red_lines], min_group_size=min_group_size,
     )  # fmt: skip
 
 
@@ -172,15 +178,23 @@ def department_result_from_groups(
     checklist_submitted: bool,
     staff_part: str = "staff",
     checklist_part: str = "department",
+    staff_red_lines: Iterable[RedLineHit] = (),
+    min_group_size: int = 1,
 ) -> DepartmentResult:
     """A department's result from its staff summaries per dimension (``describe`` of the staff
     dimension scores, or ``from_running_totals`` of their running totals), its checklist's
-    dimension scores and the red lines hit (one per item). Same rule as ``department_result``."""
+    dimension scores, the checklist's red lines and the staff respondents' red lines (one per item).
+    Same rule as ``department_result``.
+
+    A staff group below the minimum size (``is_suppressed``) shows nothing and counts for nothing:
+    its dimension figures are withheld (``withheld_if_suppressed``, so the department score is the
+    checklist's alone) and its red lines are left out, so nobody can work an individual's score back
+    from the department's (``surveyapp.permissions.CONFIDENTIALITY_RULE`` 2)."""
     staff_weights = part_weights(questionnaire, staff_part)
     checklist_weights = part_weights(questionnaire, checklist_part)
     dimensions = []
     for dimension in questionnaire.dimensions:
-        group = staff.get(dimension.key) or GroupStats(0, None, None, None, None, True)
+        group = withheld_if_suppressed(staff.get(dimension.key) or GroupStats(0, None, None, None, None, True))
         checklist_score = checklist.get(dimension.key)
         staff_weight = staff_weights.get(dimension.key, 0.0)
         checklist_weight = checklist_weights.get(dimension.key, 0.0)
@@ -198,7 +212,11 @@ def department_result_from_groups(
             )
         )
     overall = weighted_index((d.weight, d.score) for d in dimensions)
-    hits = sorted({hit.item: hit for hit in red_lines}.values(), key=lambda h: h.item)
+    # A staff group below the minimum size shows nothing, not even which red line one of them hit.
+    counted: dict[str, RedLineHit] = {}
+    for hit in [*red_lines, *([] if is_suppressed(respondents, min_group_size) else staff_red_lines)]:
+        counted.setdefault(hit.item, hit)
+    hits = sorted(counted.values(), key=lambda h: h.item)
     return DepartmentResult(
         dimensions=tuple(dimensions),
         overall=overall,

@@ -4,6 +4,7 @@ from surveyapp.models.api_token import ApiToken
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
+from surveyapp.models.participation import Participation
 from surveyapp.models.questionnaire import QuestionnaireVersion
 from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import (
@@ -15,6 +16,7 @@ from surveyapp.models.response import (
     ScoreAggregate,
 )
 from surveyapp.models.round import AssessmentRound, RoundStatus
+from surveyapp.models.session import LoginThrottle, UserSession
 from surveyapp.models.user import User
 
 __all__ = [
@@ -25,8 +27,10 @@ __all__ = [
     "DimensionScore",
     "Invitation",
     "JobStatus",
+    "LoginThrottle",
     "OrgKind",
     "Organisation",
+    "Participation",
     "QuestionnaireVersion",
     "ReliabilityAggregate",
     "ReportJob",
@@ -35,4 +39,5 @@ __all__ = [
     "RoundStatus",
     "ScoreAggregate",
     "User",
+    "UserSession",
 ]

@@ -10,7 +10,14 @@ from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import weighted_index
-from surveyapp.domain.stats import GroupStats, combine, from_running_totals, is_suppressed, part_weights
+from surveyapp.domain.stats import (
+    GroupStats,
+    combine,
+    from_running_totals,
+    is_suppressed,
+    part_weights,
+    withheld_if_suppressed,
+)
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
@@ -121,7 +128,9 @@ def department_scores_from_totals(
     dimensions, staff, checklist = {}, {}, {}
     for dimension in questionnaire.dimensions:
         n, total, squares = totals.get((staff_part, dimension.key), (0, 0.0, 0.0))
-        staff[dimension.key] = from_running_totals(n, total, squares, min_group_size, spread=False)
+        staff[dimension.key] = withheld_if_suppressed(
+            from_running_totals(n, total, squares, min_group_size, spread=False)
+        )
         cn, ctotal, _ = totals.get((checklist_part, dimension.key), (0, 0.0, 0.0))
         checklist[dimension.key] = ctotal / cn if cn else None
         dimensions[dimension.key] = combine(
@@ -155,11 +164,13 @@ def trend_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
     return newest_first[::-1]
 
 
-def median_overall_trend(round_: AssessmentRound) -> tuple[list[str], list[float | None]]:
-    """Round names and the median department overall index of each, over ``trend_rounds``."""
+def median_overall_trend(round_: AssessmentRound, min_group_size: int = 1) -> tuple[list[str], list[float | None]]:
+    """Round names and the median department overall index of each, over ``trend_rounds`` (a staff
+    group below ``min_group_size`` counts for nothing: CONFIDENTIALITY_RULE 2)."""
     names, medians = [], []
     for earlier in trend_rounds(round_):
-        overall = [s.overall for s in round_department_scores(earlier).values() if s.overall is not None]
+        scores = round_department_scores(earlier, min_group_size)
+        overall = [s.overall for s in scores.values() if s.overall is not None]
         names.append(earlier.name)
         medians.append(statistics.median(overall) if overall else None)
     return names, medians

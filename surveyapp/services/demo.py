@@ -23,6 +23,7 @@ from surveyapp.models import (
     AssessmentRound,
     DimensionScore,
     Organisation,
+    Participation,
     Response,
     ResponseStatus,
     RoundStatus,
@@ -157,6 +158,12 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
             "grade": card.grade, "red_line_count": len(card.red_lines),
         })  # fmt: skip
     response_ids = _insert_returning(Response, rows)
+    # Who took part, kept apart from what they answered (services.participation).
+    db.session.execute(insert(Participation), [
+        {"round_id": row["round_id"], "user_id": row["user_id"], "part": row["part"],
+         "organisation_id": row["organisation_id"], "status": row["status"]}
+        for row in rows if row["user_id"] is not None
+    ])  # fmt: skip
 
     answer_rows, dimension_rows = [], []
     for response_id, answers, card in zip(response_ids, answer_sets, cards, strict=True):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import BigInteger, Text, and_, cast, func, or_, select
 
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
@@ -55,6 +56,50 @@ def _exported_departments(
     return organisation_ids, codes
 
 
+def _rows_exported(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int):
+    """Which submitted responses a row-level export may carry (CONFIDENTIALITY_RULE 2 and 4): staff
+    responses only of departments with at least ``min_group_size`` staff respondents; checklists
+    of every department given."""
+    staff_part = round_.questionnaire.staff_part.key
+    large = sorted(large_enough_departments(round_, organisation_ids, min_group_size))
+    return or_(
+        and_(Response.part == staff_part, Response.organisation_id.in_(large)),
+        and_(Response.part != staff_part, Response.organisation_id.in_(organisation_ids)),
+    )
+
+
+_PRIME = 2_147_483_647  # 2**31 - 1: (id * k) mod it is a one-to-one shuffle of ids below it
+
+
+def _shuffled(column):
+    """A sort key that orders rows by a fresh random permutation of their ids, one per export,
+    so a row's position says nothing about when it was submitted (or which id it has)."""
+    k = secrets.randbelow(_PRIME - 2) + 2
+    return (cast(column, BigInteger) * k) % _PRIME
+
+
+def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int):
+    """(department, level) and (department, post) pairs shared by at least ``min_group_size``
+    submitted responses: only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
+    shown = {}
+    for column in (Response.staff_level, Response.staff_post):
+        shown[column.key] = {
+            (org, value)
+            for org, value, n in db.session.execute(
+                select(Response.organisation_id, column, func.count(Response.id))
+                .where(
+                    Response.round_id == round_.id,
+                    Response.status == ResponseStatus.SUBMITTED,
+                    Response.organisation_id.in_(organisation_ids),
+                    column.is_not(None),
+                )
+                .group_by(Response.organisation_id, column)
+            )  # fmt: skip
+            if not is_suppressed(n, min_group_size)
+        }
+    return shown["staff_level"], shown["staff_post"]
+
+
 def _decode(raw):
     """A stored JSON value: plain numbers and strings without escapes are read without json.loads."""
     if raw is None or raw == "null":
@@ -86,13 +131,19 @@ def answer_rows(
     na_label: str = "N/A",
 ) -> Iterator[list]:
     """Header, then one row per submitted response with one column per question; answers read as on
-    the scorecard in ``lang`` (``kinds.answer_text``)."""
+    the scorecard in ``lang`` (``kinds.answer_text``).
+
+    Rows carry a serial number in random order (never the response id), the day of submission,
+    and for administrators (``anonymise`` false) level and post only of groups of at least
+    ``min_group_size``: CONFIDENTIALITY_RULE 4.
+    """
     questionnaire = round_.questionnaire
     gettext = gettext_for(lang)
     items = list(questionnaire.items)
     position = {item.key: i for i, item in enumerate(items)}
     by_key = {item.key: item for item in items}
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
+    levels_shown, posts_shown = _shown_groups(round_, organisation_ids, min_group_size)
     head = ["response", "department", "part", "submitted_at"] + ([] if anonymise else ["staff_level", "staff_post"])
     yield head + [f"{item.key}: {item.text.get(lang)}" for item in items]
     # Responses in id order, a batch at a time: their metadata once per response, their answers by
@@ -101,8 +152,8 @@ def answer_rows(
         select(Response.id, Response.organisation_id, Response.part, Response.submitted_at, Response.staff_level,
                Response.staff_post)
         .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
-               Response.organisation_id.in_(organisation_ids))
-        .order_by(Response.id)
+               _rows_exported(round_, organisation_ids, min_group_size))
+        .order_by(Response.organisation_id, _shuffled(Response.id))
         .execution_options(yield_per=EXPORT_BATCH)
     )  # fmt: skip
     serial = 0
@@ -117,10 +168,9 @@ def answer_rows(
             answers.setdefault(response_id, []).append((key, _decode(raw), is_na))
         for response_id, org, part, submitted, level, post in batch:
             serial += 1
-            meta = [serial if anonymise else response_id, codes.get(org, ""), part,
-                    submitted.isoformat(timespec="seconds") if submitted else ""]  # fmt: skip
+            meta = [serial, codes.get(org, ""), part, submitted.date().isoformat() if submitted else ""]
             if not anonymise:
-                meta += [level or "", post or ""]
+                meta += [level if (org, level) in levels_shown else "", post if (org, post) in posts_shown else ""]
             row = meta + [""] * len(items)
             offset = len(meta)
             for key, value, is_na in answers.get(response_id, ()):
@@ -134,7 +184,8 @@ def answer_rows(
 def response_score_rows(
     round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int
 ) -> Iterator[list]:
-    """Header, then one row per submitted response: overall index, grade, red lines, dimension scores."""
+    """Header, then one row per submitted response: overall index, grade, red lines, dimension scores
+    (a serial number in random order, never the response id: CONFIDENTIALITY_RULE 4)."""
     questionnaire = round_.questionnaire
     keys = [d.key for d in questionnaire.dimensions]
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
@@ -144,8 +195,8 @@ def response_score_rows(
                Response.red_line_count, DimensionScore.dimension, DimensionScore.score)
         .join(DimensionScore, DimensionScore.response_id == Response.id, isouter=True)
         .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
-               Response.organisation_id.in_(organisation_ids))
-        .order_by(Response.id)
+               _rows_exported(round_, organisation_ids, min_group_size))
+        .order_by(Response.organisation_id, _shuffled(Response.id), Response.id)
         .execution_options(yield_per=STREAM_BATCH)
     )  # fmt: skip
     current, row, serial = None, None, 0
@@ -155,7 +206,7 @@ def response_score_rows(
                 yield row
             serial += 1
             current = response_id
-            row = [serial if anonymise else response_id, codes.get(org, ""), part, _round(overall), grade or "", red]
+            row = [serial, codes.get(org, ""), part, _round(overall), grade or "", red]
             row += [""] * len(keys)
         if dimension in keys:
             row[6 + keys.index(dimension)] = _round(score)

@@ -158,7 +158,8 @@ def redeem_invitation(token: str) -> Response:
     db.session.flush()
     invitation.used_at = utcnow()
     invitation.response_id = response.id
-    record_event("invitation.use", obj=invitation, response=response.id)
+    # In an anonymous round the label of an invitation must not sit next to a response id.
+    record_event("invitation.use", obj=invitation, **({} if round_.anonymous else {"response": response.id}))
     db.session.commit()
     return response
 

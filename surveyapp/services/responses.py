@@ -18,6 +18,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import anonymous_owner_key, can_answer_part, can_edit_response
+from surveyapp.services import participation
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.evidence import EvidenceError, discard_evidence, store_evidence
@@ -69,6 +70,14 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
         or not can_answer_part(user, part.respondent, department)
     ):
         raise ResponseError(_l("You are not asked to answer this part."), 403)
+    if part.respondent == "staff" and participation.has_submitted_anonymously(user, round_, part.key):
+        raise ResponseError(
+            _l(
+                "You have submitted this part. In an anonymous round your answers are sealed: "
+                "nobody, you included, can open them again."
+            ),
+            409,
+        )
     owner_key = owner_key_for(user, part, round_)
     existing = db.session.scalar(
         select(Response).where(
@@ -92,7 +101,10 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     )
     db.session.add(response)
     db.session.flush()
-    record_event("response.start", actor=user, obj=response, part=part.key)
+    if part.respondent == "staff":
+        participation.on_start(user, round_, response, part.key)
+    else:
+        record_event("response.start", actor=user, obj=response, part=part.key)
     db.session.commit()
     return response
 
@@ -270,20 +282,25 @@ def _submit(response: Response, actor) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
-    # The submitting staff member's level and post, kept for training analysis (also in anonymous rounds).
-    if part.respondent == "staff" and getattr(actor, "is_authenticated", False):
-        response.staff_level, response.staff_post = actor.level, actor.post
+    personal = part.respondent == "staff"
+    if personal:
+        participation.keep_level_post(actor, response.round, response)
     card = store_scores(response)
     apply_to_aggregates(response, +1)
-    record_event(
-        "response.submit",
-        actor=actor,
-        obj=response,
-        part=response.part,
-        overall=None if card.overall is None else round(card.overall, 2),
-        grade=card.grade,
-    )
+    after_commit = lambda: None  # noqa: E731
+    if personal:  # no score in the audit log; sealed in an anonymous round
+        after_commit = participation.on_submit(actor, response.round, response)
+    else:
+        record_event(
+            "response.submit",
+            actor=actor,
+            obj=response,
+            part=response.part,
+            overall=None if card.overall is None else round(card.overall, 2),
+            grade=card.grade,
+        )
     db.session.commit()
+    after_commit()
     db.session.refresh(response)
 
 
@@ -297,6 +314,7 @@ def reopen_response(response: Response, actor, reason: str = "") -> None:
     clear_scores(response)
     response.status = ResponseStatus.DRAFT
     response.submitted_at = None
+    participation.on_reopen(response)
     record_event("response.reopen", actor=actor, obj=response, reason=reason)
     db.session.commit()
 

@@ -15,7 +15,7 @@ from surveyapp.domain.advice import strengths_and_weaknesses, training_dimension
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_for, maturity_level
-from surveyapp.domain.stats import DimensionReliability
+from surveyapp.domain.stats import DimensionReliability, is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for, render_pdf
@@ -54,14 +54,21 @@ def _context_state(round_: AssessmentRound, trend: list[AssessmentRound]) -> tup
 
 
 def round_context(round_: AssessmentRound) -> RoundContext:
-    """What every scorecard of the round shares; each part is cached per round data version."""
+    """What every scorecard of the round shares; each part is cached per round data version. Peers and
+    trend count a department's staff part only from the minimum group size (CONFIDENTIALITY_RULE 2)."""
     trend_window = trend_rounds(round_)
     state = _context_state(round_, trend_window)  # read first: a change while building shows as stale
     questionnaire = round_.questionnaire
-    trend = [(r.name, round_department_scores(r)) for r in trend_window]
+    min_group = current_app.config["MIN_GROUP_SIZE"]
+    trend = [(r.name, round_department_scores(r, min_group)) for r in trend_window]
     _, dimensions = round_reliability(round_)
     return RoundContext(
-        round_.id, questionnaire, round_department_scores(round_), {d.key: d for d in dimensions}, trend, state
+        round_.id,
+        questionnaire,
+        round_department_scores(round_, min_group),
+        {d.key: d for d in dimensions},
+        trend,
+        state,
     )
 
 
@@ -149,6 +156,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                     continue
                 if part.key == staff_part:
                     mean, n = item_means.get(item.key, (None, 0))
+                    if is_suppressed(int(n or 0), min_group):
+                        mean = None  # one or two people's answers: withheld (CONFIDENTIALITY_RULE)
                     if not item.scored:
                         continue
                     rows.append(

@@ -339,8 +339,9 @@ def department_result_for(round_: AssessmentRound, organisation_id: int, min_gro
     cards = [(r.part, scorecard_of(r)) for r in carrying]
     checklist_card = next((card for part, card in cards if part == checklist_part), None)
     checklist = {d.key: d.score for d in checklist_card.dimensions} if checklist_card else {}
-    hits = [hit for _, card in cards for hit in card.red_lines]
+    staff_hits = [hit for part, card in cards if part != checklist_part for hit in card.red_lines]
     return department_result_from_groups(
-        questionnaire, staff, checklist, hits, int(respondents or 0), checklist_card is not None,
-        staff_part, checklist_part,
+        questionnaire, staff, checklist, checklist_card.red_lines if checklist_card else (), int(respondents or 0),
+        checklist_card is not None, staff_part, checklist_part, staff_red_lines=staff_hits,
+        min_group_size=min_group_size,
     )  # fmt: skip

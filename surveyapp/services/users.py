@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -17,7 +16,10 @@ from surveyapp.extensions import db
 from surveyapp.models import Organisation, User
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import Role
+from surveyapp.services import login_throttle
 from surveyapp.services.audit import record_event
+from surveyapp.services.passwords import PasswordRejected, check_password_strength
+from surveyapp.services.sessions import end_all_sessions
 
 _hasher = PasswordHasher()
 
@@ -44,10 +46,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_policy(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise AccountError(_l("The password must have at least %(n)d characters.", n=minimum), "new_password")
+def check_password_policy(password: str, *, known_words: tuple[str, ...] = ()) -> None:
+    """Length and strength rules of ``services.passwords``; raises AccountError saying why."""
+    try:
+        check_password_strength(password, known_words=known_words)
+    except PasswordRejected as exc:
+        raise AccountError(exc.args[0], "new_password") from None
 
 
 DEPARTMENT_ROLES = (Role.STAFF, Role.COORDINATOR)
@@ -89,7 +93,8 @@ def create_user(
     if password is None:
         password = secrets.token_urlsafe(12)
         must_change_password = True
-    check_password_policy(password)
+    else:  # a generated one-time password is random; a chosen one is checked
+        check_password_policy(password, known_words=(email, display_name))
     user = User(
         email=email,
         role=role.value,
@@ -120,24 +125,36 @@ def bootstrap_admin() -> tuple[User, str] | None:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """``user`` when signed in; otherwise ``checked`` says whether the password was looked at
+    (False: refused unchecked because of a throttle) and ``wait_seconds`` how long until the
+    next attempt is checked. Equal for known and unknown e-mails."""
+
     user: User | None
-    locked: bool = False
+    checked: bool = True
+    wait_seconds: int = 0
 
 
-def authenticate(email: str, password: str) -> LoginResult:
-    """Check credentials, counting failures: after LOGIN_MAX_FAILURES in a row the account is locked
-    for LOGIN_LOCKOUT_MINUTES. Records successes, failures and locks in the audit log."""
+def authenticate(
+    email: str, password: str, *, address: str | None = None, device_token: str | None = None
+) -> LoginResult:
+    """Check credentials under the sign-in throttle (``services.login_throttle``): growing delays
+    per account (or known device) and per client address, never a hard lock, the same for known
+    and unknown e-mails (an unknown e-mail is checked against a dummy hash, so it costs as long).
+    Records successes, failures and throttled attempts in the audit log."""
     email = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(User.email == email))
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    keys = [login_throttle.device_key(device_token, email) or login_throttle.account_key(email)]
+    keys.append(login_throttle.address_key(address))
+    wait = login_throttle.wait_seconds(keys, now)
+    if wait > 0:
         try:
             _hasher.verify(_dummy_hash(), password or "")
         except (VerificationError, InvalidHashError):
             pass
-        record_event("auth.login_locked", actor=user, obj=user)
+        record_event("auth.login_throttled", actor=user, email=email, wait_seconds=wait)
         db.session.commit()
-        return LoginResult(None, locked=True)
+        return LoginResult(None, checked=False, wait_seconds=wait)
     try:
         _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
         verified = user is not None
@@ -145,34 +162,30 @@ def authenticate(email: str, password: str) -> LoginResult:
         verified = False
     if not verified or not user.active:
         record_event("auth.login_failed", actor=user, email=email)
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-                record_event("account.lock", actor=None, obj=user, minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        wait = login_throttle.record_failure(keys, now)
         db.session.commit()
-        return LoginResult(None, locked=user is not None and user.locked_until is not None and user.locked_until > now)
+        return LoginResult(None, wait_seconds=wait)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    login_throttle.clear(keys[:1] + [login_throttle.account_key(email)])
+    login_throttle.forget_stale(now)
     user.last_login_at = now
     record_event("auth.login", actor=user, obj=user)
     db.session.commit()
     return LoginResult(user)
 
 
-def reset_password(user: User, actor) -> str:
-    """An administrator's reset: a one-time password, shown once, to be changed at the next
-    sign-in. Signs the user out everywhere and lifts a lock."""
+def reset_password(user: User, actor, *, via: str = "web") -> str:
+    """A reset (by an administrator, or ``flask users set-password`` for a lost password): a
+    one-time password, shown once, to be changed at the next sign-in. Ends every session of
+    the user and forgets the account's failed sign-ins."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.session_version += 1
-    user.failed_logins = 0
-    user.locked_until = None
-    record_event("account.password_reset", actor=actor, obj=user)
+    end_all_sessions(user)
+    login_throttle.clear([login_throttle.account_key(user.email)])
+    record_event("account.password_reset", actor=actor, obj=user, via=via)
     db.session.commit()
     return password
 
@@ -214,12 +227,23 @@ def change_password(user: User, current: str, new: str) -> None:
         _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         raise AccountError(_l("The current password is wrong."), "current_password") from None
-    check_password_policy(new)
+    if new == current or _matches(user.password_hash, new):
+        if user.must_change_password:
+            raise AccountError(_l("Choose a new password: the one-time password cannot be kept."), "new_password")
+        raise AccountError(_l("The new password must differ from the current one."), "new_password")
+    check_password_policy(new, known_words=(user.email, user.display_name))
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_version += 1
     record_event("account.password_change", actor=user, obj=user)
     db.session.commit()
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def load_user_by_session_id(session_id: str) -> User | None:

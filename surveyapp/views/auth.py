@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.extensions import limiter, login_manager
 from surveyapp.forms.auth import ChangePasswordForm, LoginForm
+from surveyapp.services import login_throttle
+from surveyapp.services import sessions as session_service
 from surveyapp.services import users as user_service
 from surveyapp.views.guards import safe_next
 
@@ -15,7 +17,21 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.session_protection = "basic"
-login_manager.user_loader(user_service.load_user_by_session_id)
+# The signed session cookie carries this server-side session token (services.sessions).
+SESSION_ID_KEY = "_sid"
+# Set after a successful sign-in: this browser is a known device of that account (login_throttle).
+DEVICE_COOKIE = "surveyapp_device"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """The account behind the session, while its server-side session is live (not signed out,
+    not idle too long, not too old)."""
+    user = user_service.load_user_by_session_id(session_id)
+    if user is None or not session_service.session_is_live(session.get(SESSION_ID_KEY), user):
+        return None
+    return user
+
 
 # Pages a user with a one-time password may still reach.
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {
@@ -45,21 +61,44 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = user_service.authenticate(form.email.data, form.password.data)
+        result = user_service.authenticate(
+            form.email.data,
+            form.password.data,
+            address=request.remote_addr,
+            device_token=request.cookies.get(DEVICE_COOKIE),
+        )
         if result.user is not None:
-            login_user(result.user)
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
-        if result.locked:
-            flash(_("Too many failed sign-ins: the account is locked for a while. Try again later or ask an "
-                    "administrator to reset the password."), "error")  # fmt: skip
-        else:
+            _start_session(result.user)
+            response = redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            if login_throttle.device_key(request.cookies.get(DEVICE_COOKIE), result.user.email) is None:
+                response.set_cookie(
+                    DEVICE_COOKIE,
+                    login_throttle.issue_device_token(result.user.email),
+                    max_age=365 * 24 * 3600,
+                    secure=current_app.config["SESSION_COOKIE_SECURE"],
+                    httponly=True,
+                    samesite="Lax",
+                )
+            return response
+        # The same messages whether or not the account exists.
+        if result.checked:
             flash(_("Wrong e-mail or password."), "error")
+        if result.wait_seconds:
+            flash(_("Too many failed sign-ins: wait %(seconds)d seconds before the next try.",
+                    seconds=result.wait_seconds), "error")  # fmt: skip
     return render_template("auth/login.html", form=form)
+
+
+def _start_session(user) -> None:
+    session.pop(SESSION_ID_KEY, None)
+    login_user(user)
+    session[SESSION_ID_KEY] = session_service.start_session(user)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    session_service.end_session(session.pop(SESSION_ID_KEY, None))
     logout_user()
     flash(_("You are signed out."), "info")
     response = redirect(url_for("auth.login"))

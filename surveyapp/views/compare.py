@@ -122,7 +122,7 @@ def chart(kind: str):
                                   you_label=names.get(mine.organisation_id, "") if mine else "",
                                   target=comparison.target)  # fmt: skip
     elif kind == "trend":
-        names, medians = median_overall_trend(round_)
+        names, medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
         svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang)
     else:
         abort(404)

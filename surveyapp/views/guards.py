@@ -11,13 +11,22 @@ from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation
-from surveyapp.permissions import can_view_department_results, in_scope
+from surveyapp.permissions import can_see_participation, can_view_department_results, in_scope
 
 
 def round_in_scope_or_abort(round_id: int) -> AssessmentRound:
     """A round the current administrator's scope covers: 404 when it does not exist, 403 outside the scope."""
     round_ = db.session.get(AssessmentRound, round_id) or abort(404)
     if not in_scope(current_user, round_.organisation):
+        abort(403)
+    return round_
+
+
+def round_participation_or_abort(round_id: int) -> AssessmentRound:
+    """A round whose participation list the current administrator may see (``can_see_participation``):
+    404 when it does not exist, 403 otherwise."""
+    round_ = db.session.get(AssessmentRound, round_id) or abort(404)
+    if not can_see_participation(current_user, round_):
         abort(403)
     return round_
 

@@ -21,6 +21,12 @@ def index():
     return render_template("main/index.html", steps=steps, progress=progress, lang=str(get_locale()))
 
 
+@bp.get("/privacy")
+def privacy():
+    """The respondent-facing privacy notice: ``permissions.CONFIDENTIALITY_RULE`` in plain words."""
+    return render_template("main/privacy.html", min_group_size=current_app.config["MIN_GROUP_SIZE"])
+
+
 @bp.get("/healthz")
 def healthz():
     """Liveness and database status for load balancers and monitoring."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,10 +15,10 @@ from surveyapp.extensions import db, login_manager
 from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
-from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response
+from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response, is_sealed
+from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
-from surveyapp.services.audit import log_access
 from surveyapp.services.estimates import start_cards
 from surveyapp.services.evidence import evidence_path
 from surveyapp.services.invitations import (
@@ -38,6 +38,13 @@ INVITED = "invited_responses"
 # A draft save may name where to go next: the page tabs, header links and language switcher submit the
 # page's form first (static/js/drafts.js), so leaving a page never drops what was ticked on it.
 NEXT = "next"
+
+
+def sealed_message() -> str:
+    return _(
+        "Thank you. Your answers are submitted and sealed: in an anonymous round nobody, you included, "
+        "can open them again or tell they are yours."
+    )
 
 
 def _invited(response: Response) -> bool:
@@ -84,8 +91,11 @@ def index():
     """The rounds the user is asked to answer, with the state of each response."""
     rounds = open_rounds_for(current_user)
     existing = response_service.editable_responses(current_user, [r for r, _ in rounds])
-    return render_template("respond/index.html", rounds=rounds, existing=existing, estimates=start_cards(rounds),
-                           lang=_lang())  # fmt: skip
+    sealed = participation.sealed_parts(current_user, rounds)
+    return render_template(
+        "respond/index.html", rounds=rounds, existing=existing, sealed=sealed, lang=_lang(),
+        min_group_size=current_app.config["MIN_GROUP_SIZE"], estimates=start_cards(rounds),
+    )  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/<part_key>/start")
@@ -95,7 +105,10 @@ def start(round_id: int, part_key: str):
     try:
         response = response_service.start_response(current_user, round_, part_key)
     except response_service.ResponseError as exc:
-        abort(exc.status)
+        if not participation.has_submitted_anonymously(current_user, round_, part_key):
+            abort(exc.status)
+        flash(str(exc), "info")  # sealed: nothing to open, say why
+        return redirect(url_for("respond.index"))
     if response.status == ResponseStatus.SUBMITTED:
         return redirect(url_for("respond.view", response_id=response.id))
     return redirect(url_for("respond.page", response_id=response.id, page=response.current_page))
@@ -250,6 +263,9 @@ def submit(response_id: int):
             return redirect(url_for("respond.view", response_id=response.id)), 303
         return redirect(url_for("respond.review", response_id=response.id)), 303
     note_saved(response.id)
+    if is_sealed(response):
+        flash(sealed_message(), "info")
+        return redirect(url_for("respond.index") if current_user.is_authenticated else url_for("main.privacy"))
     flash(_("Thank you. Your answers are submitted."), "info")
     return redirect(url_for("respond.view", response_id=response.id))
 
@@ -286,6 +302,8 @@ def reopen(response_id: int):
         flash(str(exc), "error")
     else:
         flash(_("The response is open again for its respondent."), "info")
+    if not can_view_response(current_user, response):  # a staff response: back to the participation list
+        return redirect(url_for("participation.round_participation", round_id=response.round_id))
     return redirect(url_for("respond.view", response_id=response.id))
 
 
@@ -297,7 +315,7 @@ def evidence(response_id: int, item_key: str):
     path = evidence_path(response.id, value) if isinstance(value, dict) else None
     if path is None:
         abort(404)
-    log_access("evidence.download", actor=current_user, obj=response, item=item_key)
+    participation.log_response_access("evidence.download", current_user, response, item=item_key)
     return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
 
 
@@ -328,7 +346,9 @@ def invitation(token: str):
     if request.method == "GET":
         used = invitation.used_at is not None
         problem = _("This invitation has been used already.") if used else None
-        return render_template("respond/invitation.html", problem=problem, used=used)
+        return render_template(
+            "respond/invitation.html", problem=problem, used=used, min_group_size=current_app.config["MIN_GROUP_SIZE"]
+        )
     try:
         response = redeem_invitation(token)
     except InvitationError as exc:

@@ -40,6 +40,17 @@ MATRIX = {
     "main.index": ("GET", "/", expect("ok")),
     "main.healthz": ("GET", "/healthz", expect("ok")),
     "main.set_language": ("GET", "/language/en", expect("ok")),
+    "main.privacy": ("GET", "/privacy", expect("ok")),
+    "participation.round_participation": (
+        "GET",
+        "/admin/rounds/{round}/participation",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
+    "participation.reopen": (
+        "POST",
+        "/admin/rounds/{round}/participation/{staff_user}/reopen",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
     "auth.login": ("GET", "/login", expect("ok")),
     "auth.logout": ("POST", "/logout", expect("ok", **SIGNED_IN)),
     "auth.change_password": ("GET", "/account/password", expect("ok", **SIGNED_IN)),
@@ -55,7 +66,7 @@ MATRIX = {
     "respond.view": (
         "GET",
         "/responses/{staff_response}",
-        expect("deny", anonymous="login", staff="ok", admin="ok", sysadmin="ok"),
+        expect("deny", anonymous="login", staff="ok"),
     ),
     "respond.evidence": (
         "GET",
@@ -72,7 +83,7 @@ MATRIX = {
     "results.response_explanation": (
         "GET",
         "/responses/{staff_response}/explanation",
-        expect("deny", anonymous="login", staff="ok", admin="ok", sysadmin="ok"),
+        expect("deny", anonymous="login", staff="ok"),
     ),
     "results.department_explanation": (
         "GET",
@@ -87,7 +98,7 @@ MATRIX = {
     "reports.respondent_pdf": (
         "GET",
         "/responses/{staff_response}/scorecard.pdf?lang=en",
-        expect("deny", anonymous="login", staff="ok", admin="ok", sysadmin="ok"),
+        expect("deny", anonymous="login", staff="ok"),
     ),
     "reports.bulk_start": ("POST", "/admin/rounds/{round}/reports/bulk", expect("ok", admin_other="deny", **ADMINS)),
     "reports.bulk_job": ("GET", "/admin/reports/jobs/{job}", expect("ok", admin_other="deny", **ADMINS)),
@@ -230,7 +241,7 @@ def world(app, create_org, create_user, monkeypatch, tmp_path):
         job.result_path = str(archive)
         db.session.commit()
         ids["job"] = job.id
-    ids.update(d1=d1.id, target_user=users["target"].id)
+    ids.update(d1=d1.id, target_user=users["target"].id, staff_user=users["staff"].id)
     # Starting a bulk export must not really render in the background during this test.
     monkeypatch.setattr(threading.Thread, "start", lambda self: None)
     return ids
@@ -254,7 +265,8 @@ def test_role_route_and_object_scope_matrix(app, world):
         sign_in(clients[principal], EMAILS[principal], lang="en")
     failures = []
     # Routes that sign out or change state run last, so they do not disturb the others.
-    order = sorted(MATRIX, key=lambda e: (e in ("auth.logout", "respond.reopen", "admin.round_close"), e))
+    last = ("auth.logout", "respond.reopen", "admin.round_close", "participation.reopen")
+    order = sorted(MATRIX, key=lambda e: (e in last, e))
     for endpoint in order:
         method, template, expectations = MATRIX[endpoint]
         url = template.format(**world)

@@ -19,25 +19,31 @@ def actions(app):
         return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-@pytest.mark.slow
-def test_lockout_after_repeated_failures_and_reset_by_administrator(app, create_user):
+def test_repeated_failures_delay_sign_in_and_reset_by_administrator(app, create_user, monkeypatch):
+    from surveyapp.services import login_throttle, users
+
+    now = utcnow()  # a stopped clock: the delay must not run out on a slow machine
+    monkeypatch.setattr(users, "utcnow", lambda: now)
+    monkeypatch.setattr(login_throttle, "utcnow", lambda: now)
     create_user("staff@agency.example")
     create_user("admin@agency.example", "admin")
     client = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+    for _ in range(app.config["LOGIN_THROTTLE_FREE_FAILURES"] + 1):
         page = client.post(
             "/login",
             data={"email": "staff@agency.example", "password": "wrong wrong"},
             headers={"Accept-Language": "en"},
         )
-    assert "locked" in page.get_data(as_text=True)
+    assert "wait 1 seconds" in page.get_data(as_text=True)
     right = client.post(
         "/login",
         data={"email": "staff@agency.example", "password": "correct horse battery"},
         headers={"Accept-Language": "en"},
     )
-    assert right.status_code == 200 and "locked" in right.get_data(as_text=True), "the right password is refused too"
-    assert {"account.lock", "auth.login_locked"} <= set(actions(app))
+    assert right.status_code == 200 and "before the next try" in right.get_data(as_text=True), (
+        "while the delay runs even the right password is not checked"
+    )
+    assert {"auth.login_failed", "auth.login_throttled"} <= set(actions(app))
 
     admin = app.test_client()
     sign_in(admin, "admin@agency.example", lang="en")
@@ -145,6 +151,10 @@ def test_tampered_and_expired_invitations_are_refused(app, assessment):
 
 
 def test_anonymous_round_keeps_department_not_person(app, create_org, create_user):
+    from datetime import datetime
+
+    from sqlalchemy import func
+
     from surveyapp.services.questionnaires import load_builtin_questionnaires
     from surveyapp.services.rounds import open_round
 
@@ -163,14 +173,22 @@ def test_anonymous_round_keeps_department_not_person(app, create_org, create_use
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id = submit_complete(app, client, round_id, "staff")
-    assert client.get(f"/responses/{response_id}").status_code == 200, "the respondent still sees their answers"
+    # Sealed on submit: nothing links the response to anyone any more, its respondent included.
+    assert client.get(f"/responses/{response_id}").status_code == 403
+    again = client.post(f"/rounds/{round_id}/staff/start")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/my")
+    assert "sealed" in client.get("/my").get_data(as_text=True)
     with app.app_context():
+        assert db.session.scalar(select(func.count(Response.id))) == 1, "no second response was started"
         response = db.session.get(Response, response_id)
         assert response.user_id is None and "staff@d01.example" not in response.owner_key
-        assert response.owner_key.startswith("anon:") and str(response.organisation_id) == str(department.id)
-        assert (response.staff_level, response.staff_post) == ("section", "new_media")
+        assert response.owner_key.startswith("sealed:") and str(response.organisation_id) == str(department.id)
+        assert response.submitted_at.time() == response.started_at.time() == datetime.min.time()
+        # One person with this level and post: fewer than the minimum group size, so neither is kept.
+        assert (response.staff_level, response.staff_post) == (None, None)
         submit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.submit"))
-        assert submit.details["part"] == "staff"
+        assert submit.details["part"] == "staff" and "overall" not in submit.details
+        assert (submit.actor_id, submit.ip_address, submit.object_type) == (None, None, "assessment_rounds")
 
 
 def test_closed_round_is_frozen(app, assessment):

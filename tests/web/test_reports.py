@@ -27,6 +27,12 @@ def pdftotext(pdf: bytes) -> str:
     return "".join(result.stdout.decode("utf-8").split())
 
 
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of each page, whitespace removed."""
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return ["".join(page.split()) for page in result.stdout.decode("utf-8").split("\f") if page.strip()]
+
+
 def squash(text: str) -> str:
     """Text with whitespace removed, as pdftotext output is compared."""
     return "".join(text.split())
@@ -182,10 +188,17 @@ def test_respondent_downloads_own_scorecard(app, seeded):
     sign_in(client, email, lang="en")
     pdf = client.get(f"/responses/{response_id}/scorecard.pdf?lang=zh_Hant")
     assert pdf.status_code == 200
-    assert "工作人員形象意識" in pdftotext(pdf.data)
+    text = pdftotext(pdf.data)
+    assert "工作人員形象意識" in text
+    # Marked as personal on the cover and on every page, so a forwarded copy cannot pass for the department's.
+    pages = pdf_pages(pdf.data)
+    assert len(pages) > 1 and all("僅供本人參考" in page for page in pages)
+    english = pdf_pages(client.get(f"/responses/{response_id}/scorecard.pdf?lang=en").data)
+    assert len(english) > 1 and all("foryourownreflection" in page for page in english)
+    # Nobody else reads it: not even the system administrator (issue 14).
     other = app.test_client()
     sign_in(other, "root@agency.example", lang="en")
-    assert other.get(f"/responses/{response_id}/scorecard.pdf").status_code == 200  # administrator of all
+    assert other.get(f"/responses/{response_id}/scorecard.pdf").status_code == 403
 
 
 def wait_for(app, job_id, timeout=120):

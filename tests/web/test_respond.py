@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AuditEvent, Response
+from surveyapp.models import Answer, AuditEvent, Response, User
 from surveyapp.services.questionnaires import get_questionnaire
 from surveyapp.services.rounds import open_round
 from tests.helpers import page_data, sign_in, sign_out, start, submit_complete, valid_value
@@ -219,12 +219,22 @@ def test_administrator_reopens_and_it_is_audited(app, assessment):
     assert staff.post(f"/responses/{response_id}/reopen").status_code == 403
     admin = app.test_client()
     sign_in(admin, "admin@ag.example", lang="en")
-    assert "Reopen for the respondent" in admin.get(f"/responses/{response_id}").get_data(as_text=True)
-    admin.post(f"/responses/{response_id}/reopen", data={"reason": "typo in d4_s01"})
+    # The administrator reopens from the participation list, at the respondent's request, without
+    # seeing the response (issue 14): its page stays closed to them.
+    assert admin.get(f"/responses/{response_id}").status_code == 403
+    listing = admin.get(f"/admin/rounds/{assessment['round_id']}/participation").get_data(as_text=True)
+    assert "Reopen at the respondent" in listing and "Submitted" in listing
+    with app.app_context():
+        staff_id = db.session.scalar(select(User.id).where(User.email == "staff@d01.example"))
+    reopened = admin.post(
+        f"/admin/rounds/{assessment['round_id']}/participation/{staff_id}/reopen", data={"reason": "typo in d4_s01"}
+    )
+    assert reopened.status_code == 302 and "/participation" in reopened.headers["Location"]
     with app.app_context():
         assert db.session.get(Response, response_id).status == "draft"
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.reopen"))
-        assert event.details == {"reason": "typo in d4_s01"}
+        assert event.details == {"reason": "typo in d4_s01"} and event.actor_id is not None
+    assert "Draft" in admin.get(f"/admin/rounds/{assessment['round_id']}/participation").get_data(as_text=True)
     assert (
         staff.post(
             f"/responses/{response_id}/page/0",

@@ -1,0 +1,100 @@
+"""Server-side sign-in sessions: signing out ends a session for good, and sessions expire.
+
+The browser's (signed) session cookie carries a random token; the database keeps its SHA-256
+in ``user_sessions``. A session is accepted only while it has not been ended, has been used
+within ``SESSION_IDLE_MINUTES`` and is younger than ``SESSION_MAX_HOURS``. So a cookie copied
+before "sign out" (or before a timeout) is refused when replayed: the token it carries no
+longer matches a live row. OWASP Session Management Cheat Sheet, "Session Expiration" and
+"Manual Session Expiration".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from surveyapp.extensions import db
+from surveyapp.models import User, UserSession
+from surveyapp.models.base import utcnow
+
+# last_seen_at is written at most this often, so most requests need no write.
+_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _limits() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
+
+
+def start_session(user: User) -> str:
+    """Record a new session for ``user`` and return its token (for the session cookie).
+
+    Also deletes every session that has ended or expired, so the table stays small and keeps
+    no trace of when people were last active.
+    """
+    now = utcnow()
+    idle, lifetime = _limits()
+    db.session.execute(
+        delete(UserSession).where(
+            or_(
+                UserSession.ended_at.is_not(None),
+                UserSession.last_seen_at < now - idle,
+                UserSession.created_at < now - lifetime,
+            ),
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_digest(token), created_at=now, last_seen_at=now))
+    db.session.commit()
+    return token
+
+
+def session_is_live(token: str | None, user: User) -> bool:
+    """True when ``token`` names a live session of ``user``; refreshes its last use.
+
+    A session found idle for too long or past its lifetime is ended on the spot.
+    """
+    if not token:
+        return False
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        return False
+    now = utcnow()
+    idle, lifetime = _limits()
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        row.ended_at = now
+        db.session.commit()
+        return False
+    if now - row.last_seen_at >= _TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    return True
+
+
+def end_session(token: str | None) -> None:
+    """End the session ``token`` names (sign-out). Unknown or empty tokens are ignored."""
+    if not token:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """End every session of ``user`` (password reset, account disabled); the caller commits."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
