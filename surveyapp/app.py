@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from surveyapp import models  # noqa: F401  (register every table)
+    from surveyapp.routing import register_converters
+
+    register_converters(app)
     from surveyapp.views import (
         admin,
         api,

@@ -22,6 +22,7 @@ class Defaults:
     REPORTS_DIR = str(PROJECT_ROOT / "reports")
     UPLOADS_DIR = None  # defaults to <instance>/uploads
     REDIS_URL = None
+    RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately
     MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024  # a 1 MB Chinese text, URL-encoded, still gets a field-level message
     LANGUAGES = LANGUAGES
@@ -48,6 +49,10 @@ class Defaults:
     INVITATION_DAYS = 14  # links expire at the round's deadline; this many days when it has none
     BASE_URL = None  # public address, e.g. https://survey.example.gov.cn, for links made outside a request
     TIMEZONE = "Asia/Shanghai"  # IANA zone in which times are shown (SURVEYAPP_TIMEZONE)
+    # Bulk exports: how often a running job writes its heartbeat, and after how long without one
+    # it counts as failed (its worker was killed or redeployed).
+    BULK_HEARTBEAT_SECONDS = 10
+    BULK_STALE_SECONDS = 90
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set SURVEYAPP_SESSION_COOKIE_SECURE=true behind https

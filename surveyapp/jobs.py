@@ -15,15 +15,15 @@ def _application():
     return _app
 
 
-def render_department(job_id: int, department_id: int) -> None:
+def render_department(job_id: int, department_id: int, attempt: int | None = None) -> None:
     from surveyapp.services.bulk import render_one_department
 
     with _application().app_context():
-        render_one_department(job_id, department_id)
+        render_one_department(job_id, department_id, attempt)
 
 
-def finish_bulk(job_id: int) -> None:
+def finish_bulk(job_id: int, attempt: int | None = None) -> None:
     from surveyapp.services.bulk import finish_rq_job
 
     with _application().app_context():
-        finish_rq_job(job_id)
+        finish_rq_job(job_id, attempt)

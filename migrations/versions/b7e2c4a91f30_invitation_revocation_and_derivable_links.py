@@ -1,7 +1,7 @@
 """invitation revocation and derivable links
 
 Revision ID: b7e2c4a91f30
-Revises: c41f7a9e2d58
+Revises: b7e2c41d9a10
 Create Date: 2026-11-30 05:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4a91f30'
-down_revision = 'c41f7a9e2d58'
+down_revision = 'b7e2c41d9a10'
 branch_labels = None
 depends_on = None
 

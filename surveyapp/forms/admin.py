@@ -1,7 +1,6 @@
 """Administrators' forms: accounts, organisations, rounds, invitations, audit filters."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from surveyapp.forms.base import FlaskForm
 from surveyapp.forms.fields import CheckboxListField
 from surveyapp.permissions import Role
 

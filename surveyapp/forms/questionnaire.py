@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import force_locale
-from flask_wtf import FlaskForm
 
 from surveyapp.domain.questionnaire import NA, Questionnaire
+from surveyapp.forms.base import FlaskForm
 from surveyapp.forms.kinds import NA_SUFFIX, NA_VALUE, NOT_READ, field_kind  # noqa: F401  (re-exported)
 
 _form_classes: dict[tuple, type[FlaskForm]] = {}

@@ -39,6 +39,12 @@ class ReportJob(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Written every few seconds by whatever runs the job; a running job whose heartbeat stopped
+    # lost its worker (see services.jobs_health).
+    heartbeat_at: Mapped[datetime | None]
+    # Raised by each retry; work queued by an earlier attempt (e.g. RQ jobs of a killed worker,
+    # re-run late) sees it and does nothing.
+    attempt: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def finished(self) -> bool:

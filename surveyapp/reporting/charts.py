@@ -36,6 +36,10 @@ def _settings(lang: str) -> dict:
         "xtick.color": INK,
         "ytick.color": INK,
         "axes.unicode_minus": False,
+        # User text is text: every Text drawn inside these settings (labels, titles, legends, ticks)
+        # is shown as written, never read as mathtext (``$…$``) or handed to LaTeX.
+        "text.parse_math": False,
+        "text.usetex": False,
     }
 
 
@@ -49,6 +53,15 @@ def _matplotlib():
     from matplotlib.figure import Figure
 
     return rc_context, Figure
+
+
+def empty_chart(message: str, lang: str) -> bytes:
+    """The explicit empty state of every chart: a small figure that says there is nothing to draw."""
+    rc_context, Figure = _matplotlib()
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(6.4, 1.2))
+        figure.text(0.5, 0.5, message or "–", ha="center", va="center", fontsize=9, color=MUTED)
+        return _svg(figure)
 
 
 def _svg(figure: Figure) -> bytes:
@@ -84,9 +97,12 @@ def radar_chart(
     peer: Sequence[float | None] | None = None,
     value_label: str = "",
     peer_label: str = "",
+    empty_label: str = "",
 ) -> bytes:
     """Dimension scores on a radar, optionally against the peers' median (None plots as 0)."""
     count = len(labels)
+    if not count:
+        return empty_chart(empty_label, lang)
     angles = [2 * math.pi * i / count for i in range(count)]
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
@@ -118,8 +134,11 @@ def bar_chart(
     lang: str,
     bands: Sequence[tuple[float, str]] = (),
     missing_label: str = "",
+    empty_label: str = "",
 ) -> bytes:
     """Horizontal bars per dimension over the grade bands (``bands``: (minimum, label), high first)."""
+    if not labels:
+        return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
         figure = Figure(figsize=(6.4, 0.45 * len(labels) + 0.9))
@@ -152,8 +171,11 @@ def spread_chart(
     lang: str,
     you_label: str = "",
     target: float | None = None,
+    empty_label: str = "",
 ) -> bytes:
     """Box plot of the peers' scores per dimension, with this department marked."""
+    if not labels or not any(peers):
+        return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
         figure = Figure(figsize=(6.4, 0.5 * len(labels) + 1.0))
@@ -180,8 +202,12 @@ def spread_chart(
         return _svg(figure)
 
 
-def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]], lang: str) -> bytes:
+def trend_chart(
+    rounds: Sequence[str], series: dict[str, Sequence[float | None]], lang: str, empty_label: str = ""
+) -> bytes:
     """Scores over assessment rounds, one line per series (e.g. the overall index)."""
+    if not rounds or all(v is None for values in series.values() for v in values):
+        return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
         figure = Figure(figsize=(6.4, 2.8))
@@ -203,10 +229,17 @@ def trend_chart(rounds: Sequence[str], series: dict[str, Sequence[float | None]]
 
 
 def heatmap_chart(
-    rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], lang: str
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    lang: str,
+    empty_label: str = "",
 ) -> bytes:
     """Departments × dimensions; ``pcolormesh`` keeps the SVG free of raster images."""
     import numpy as np
+
+    if not rows or not columns:
+        return empty_chart(empty_label, lang)
 
     matrix = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
     rc_context, Figure = _matplotlib()
@@ -215,8 +248,7 @@ def heatmap_chart(
         figure = Figure(figsize=(2.0 + 0.85 * len(columns), height))
         axes = figure.add_subplot()
         # Every cell carries its number, so no colour bar (matplotlib draws that as a raster image).
-        if len(rows):  # every department suppressed: an empty grid, not an error
-            axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
+        axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
                 if not np.isnan(value):

@@ -8,19 +8,24 @@ Two back-ends, one job record:
 * RQ, when ``REDIS_URL`` is set: one RQ job per department, and a final job that assembles the
   ZIP once all have run (also when some failed). Start workers with ``rq worker surveyapp``.
 
-A department that fails is listed in the job's ``failures`` and the export goes on. A job can be
-cancelled; workers check the flag before each department.
+A department that fails is listed in the job's ``failures`` and the export goes on; a department
+whose render process died (killed, out of memory) is rendered once more, alone, before it counts
+as failed. A job writes a heartbeat while it runs (``services.jobs_health``): when its worker
+vanishes it shows as failed. A job can be cancelled (renders in progress are stopped) and a
+finished, failed or cancelled job retried: only the departments without a file are rendered.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
 import threading
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,7 @@ from surveyapp.models import AssessmentRound, JobStatus, Organisation, ReportJob
 from surveyapp.models.base import utcnow
 from surveyapp.reporting.worker import render_in_worker, warm_up_renderer
 from surveyapp.services.audit import record_event
+from surveyapp.services.jobs_health import Heartbeat, record_if_vanished
 from surveyapp.services.scorecards import cached_pdf_path, department_scorecard_data, round_context
 
 QUEUE_NAME = "surveyapp"
@@ -61,12 +67,16 @@ def start_bulk_export(round_: AssessmentRound, lang: str, actor, merged: bool = 
     db.session.flush()
     record_event("report.bulk_start", actor=actor, obj=job, round=round_.id, lang=lang, backend=job.backend)
     db.session.commit()
-    if use_rq:
-        enqueue_on_rq(job)
+    _launch(job)
+    return job
+
+
+def _launch(job: ReportJob, departments: list[Organisation] | None = None) -> None:
+    if job.backend == "rq":
+        enqueue_on_rq(job, departments)
     else:
         app = current_app._get_current_object()
         threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True, name=f"bulk-{job.id}").start()
-    return job
 
 
 def create_cli_job(round_: AssessmentRound, lang: str, merged: bool = False) -> ReportJob:
@@ -82,11 +92,60 @@ def _run_in_app(app, job_id: int) -> None:
         run_bulk_job(job_id)
 
 
-def cancel_bulk_export(job: ReportJob, actor) -> None:
-    if not job.finished:
-        job.cancel_requested = True
-        record_event("report.bulk_cancel", actor=actor, obj=job)
+def missing_departments(job: ReportJob) -> list[Organisation]:
+    """The round's departments that have no rendered file in the job's directory yet."""
+    round_ = db.session.get(AssessmentRound, job.round_id)
+    directory = job_directory(job)
+    return [d for d in round_.departments if not (directory / file_name(d)).is_file()]
+
+
+def can_retry(job: ReportJob) -> bool:
+    """A job may be retried once it is over (or its worker vanished) and something is missing."""
+    from surveyapp.services.jobs_health import is_vanished
+
+    if not (job.finished or is_vanished(job)):
+        return False
+    return job.status != JobStatus.DONE or bool(job.failures)
+
+
+def retry_bulk_export(job: ReportJob, actor) -> bool:
+    """Start the job again for its departments without a file (same job, same ZIP name).
+
+    Returns False, changing nothing, while the job is still running normally.
+    """
+    record_if_vanished(job)
+    if not can_retry(job):
         db.session.commit()
+        return False
+    missing = missing_departments(job)
+    job.status = JobStatus.QUEUED
+    job.cancel_requested = False
+    job.failures = {}
+    job.done = job.total - len(missing)
+    job.result_path = None
+    job.finished_at = None
+    job.heartbeat_at = utcnow()
+    job.attempt += 1
+    record_event("report.bulk_retry", actor=actor, obj=job, departments=len(missing))
+    db.session.commit()
+    _launch(job, missing)
+    return True
+
+
+def cancel_bulk_export(job: ReportJob, actor) -> None:
+    """Stop the job for real: queued work is dropped, renders in progress are stopped, and a job
+    whose worker vanished is marked cancelled at once."""
+    record_if_vanished(job)
+    if job.finished:
+        db.session.commit()
+        return
+    job.cancel_requested = True
+    record_event("report.bulk_cancel", actor=actor, obj=job)
+    if job.backend == "rq":
+        stop_rq_jobs(job)
+        job.status = JobStatus.CANCELLED
+        job.finished_at = utcnow()
+    db.session.commit()
 
 
 # -- in-process back-end -------------------------------------------------------------------------
@@ -106,61 +165,44 @@ def run_bulk_job(
     progress: Callable[[ReportJob], None] | None = None,
     stats: RenderStats | None = None,
 ) -> ReportJob:
-    """Render every department of the job's round, then assemble the ZIP. Returns the job.
+    """Render every department of the job's round that has no file yet, then assemble the ZIP.
+    Returns the job.
 
     Pass ``stats`` to learn how many scorecards the workers rendered and their peak memory.
     """
     job = db.session.get(ReportJob, job_id)
     round_ = db.session.get(AssessmentRound, job.round_id)
-    job.status = JobStatus.RUNNING
-    db.session.commit()
     directory = job_directory(job)
     directory.mkdir(parents=True, exist_ok=True)
+    departments = missing_departments(job)  # all of them, unless this is a retry
+    job.status = JobStatus.RUNNING
+    job.done = job.total - len(departments)
+    db.session.commit()
     processes = processes or os.cpu_count() or 1
     failures: dict[str, str] = {}
     stats = stats if stats is not None else RenderStats()
     try:
-        context = round_context(round_)
-        departments = list(round_.departments)
-        # A fresh pool per batch bounds the workers' memory. (ProcessPoolExecutor's own
-        # max_tasks_per_child can hang on Python 3.11 when it replaces a worker.)
-        batch = RECYCLE_AFTER * processes
-        spawn = multiprocessing.get_context("spawn")
-        for start in range(0, len(departments), batch):
-            if job.cancel_requested:
-                break
-            with ProcessPoolExecutor(processes, mp_context=spawn, initializer=warm_up_renderer) as pool:
-                pending: dict = {}
-                for department in departments[start : start + batch]:
-                    try:
-                        data = department_scorecard_data(context, department, job.lang)
-                    except Exception as exc:  # one department's bad data must not stop the others
-                        failures[department.code] = f"{type(exc).__name__}: {exc}"
-                        _advance(job, progress)
-                        continue
-                    cached = cached_pdf_path(data, job.archival)
-                    if cached.exists():
-                        shutil.copyfile(cached, directory / file_name(department))
-                        _advance(job, progress)
-                        continue
-                    strict = current_app.config["STRICT_FONTS"]
-                    pending[pool.submit(render_in_worker, data, job.archival, strict)] = (department, cached)
-                for future in as_completed(pending):
-                    department, cached = pending[future]
-                    try:
-                        pdf, rss = future.result()
-                        stats.rendered += 1
-                        stats.peak_worker_rss_kib = max(stats.peak_worker_rss_kib, rss)
-                        _write_atomically(cached, pdf)
-                        shutil.copyfile(cached, directory / file_name(department))
-                    except Exception as exc:
-                        failures[department.code] = f"{type(exc).__name__}: {exc}"
-                    _advance(job, progress)
-                    db.session.refresh(job)
+        with Heartbeat(job.id):
+            context = round_context(round_)
+            # A fresh pool per batch bounds the workers' memory. (ProcessPoolExecutor's own
+            # max_tasks_per_child can hang on Python 3.11 when it replaces a worker.)
+            batch = RECYCLE_AFTER * processes
+            for start in range(0, len(departments), batch):
+                if job.cancel_requested:
+                    break
+                died = _render_batch(job, context, departments[start : start + batch], processes, failures,
+                                     stats, progress)  # fmt: skip
+                # A render process that died broke the whole pool: each department it took down
+                # is rendered once more, alone, so only the one that kills its process fails.
+                for department, data, cached in died:
                     if job.cancel_requested:
-                        for other in pending:
-                            other.cancel()
                         break
+                    pool = ProcessPoolExecutor(1, mp_context=_SPAWN, initializer=warm_up_renderer)
+                    died_again = _render_batch(job, context, [department], 1, failures, stats, progress,
+                                               prepared=[(department, data, cached)], pool=pool)  # fmt: skip
+                    if died_again:
+                        failures[department.code] = "render process died twice"
+                        _advance(job, progress)
         job.failures = failures
         if job.cancel_requested:
             job.status = JobStatus.CANCELLED
@@ -179,6 +221,72 @@ def run_bulk_job(
     return job
 
 
+_SPAWN = multiprocessing.get_context("spawn")
+CANCEL_POLL_SECONDS = 0.5
+
+
+def _render_batch(job, context, departments, processes, failures, stats, progress, prepared=None, pool=None):
+    """Render ``departments`` in a pool; returns those whose render process died, with their data."""
+    pool = pool or ProcessPoolExecutor(processes, mp_context=_SPAWN, initializer=warm_up_renderer)
+    directory = job_directory(job)
+    died = []
+    try:
+        pending: dict = {}
+        for department, data, cached in prepared or _prepare(job, context, departments, failures, progress):
+            pending[pool.submit(render_in_worker, data, job.archival, current_app.config["STRICT_FONTS"])] = (
+                department, data, cached,
+            )  # fmt: skip
+        while pending:
+            finished, _ = wait(list(pending), timeout=CANCEL_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
+                department, data, cached = pending.pop(future)
+                try:
+                    pdf, rss = future.result()
+                except BrokenProcessPool:
+                    died.append((department, data, cached))
+                    continue
+                except Exception as exc:
+                    failures[department.code] = f"{type(exc).__name__}: {exc}"
+                else:
+                    stats.rendered += 1
+                    stats.peak_worker_rss_kib = max(stats.peak_worker_rss_kib, rss)
+                    _write_atomically(cached, pdf)
+                    _copy_atomically(cached, directory / file_name(department))
+                _advance(job, progress)
+            db.session.refresh(job)
+            if job.cancel_requested:
+                _stop_pool(pool)
+                return []
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return died
+
+
+def _prepare(job, context, departments, failures, progress):
+    """(department, data, cached path) for each department to render; cached ones are copied."""
+    directory = job_directory(job)
+    for department in departments:
+        try:
+            data = department_scorecard_data(context, department, job.lang)
+        except Exception as exc:  # one department's bad data must not stop the others
+            failures[department.code] = f"{type(exc).__name__}: {exc}"
+            _advance(job, progress)
+            continue
+        cached = cached_pdf_path(data, job.archival)
+        if cached.exists():
+            _copy_atomically(cached, directory / file_name(department))
+            _advance(job, progress)
+            continue
+        yield department, data, cached
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the render processes now (a cancelled export)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _advance(job: ReportJob, progress) -> None:
     db.session.execute(
         update(ReportJob).where(ReportJob.id == job.id).values(done=ReportJob.done + 1)
@@ -195,6 +303,14 @@ def _write_atomically(path: Path, content: bytes) -> None:
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     temporary.write_bytes(content)
     temporary.replace(path)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy so that ``target`` is complete or absent, also when the process is killed mid-copy
+    (a retry treats a department whose file exists as done)."""
+    temporary = target.with_name(target.name + f".{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    temporary.replace(target)
 
 
 def assemble(job: ReportJob) -> None:
@@ -222,56 +338,119 @@ def assemble(job: ReportJob) -> None:
 # -- RQ back-end ---------------------------------------------------------------------------------
 
 
-def enqueue_on_rq(job: ReportJob) -> None:
+def _rq_queue():
     from redis import Redis
     from rq import Queue
+
+    name = current_app.config.get("RQ_QUEUE") or QUEUE_NAME
+    return Queue(name, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+
+
+def _rq_prefix(job: ReportJob) -> str:
+    return f"surveyapp-bulk-{job.id}-"
+
+
+def enqueue_on_rq(job: ReportJob, departments: list[Organisation] | None = None) -> None:
+    """One RQ job per department (all, or the given ones on a retry) and a final one that
+    assembles the ZIP. A department whose work horse dies is retried once by RQ."""
+    from rq import Retry
     from rq.job import Dependency
 
-    queue = Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-    round_ = db.session.get(AssessmentRound, job.round_id)
+    queue = _rq_queue()
+    if departments is None:
+        departments = list(db.session.get(AssessmentRound, job.round_id).departments)
+    prefix = f"{_rq_prefix(job)}a{job.attempt}"
     jobs = [
-        queue.enqueue("surveyapp.jobs.render_department", job.id, department.id, job_timeout=900)
-        for department in round_.departments
+        queue.enqueue(
+            "surveyapp.jobs.render_department",
+            job.id,
+            department.id,
+            job.attempt,
+            job_timeout=900,
+            retry=Retry(max=1),
+            job_id=f"{prefix}-{department.id}",
+        )  # fmt: skip
+        for department in departments
     ]
-    queue.enqueue("surveyapp.jobs.finish_bulk", job.id, depends_on=Dependency(jobs=jobs, allow_failure=True))
-    job.status = JobStatus.RUNNING
-    db.session.commit()
+    queue.enqueue(
+        "surveyapp.jobs.finish_bulk", job.id, job.attempt, job_id=f"{prefix}-finish",
+        depends_on=Dependency(jobs=jobs, allow_failure=True) if jobs else None,
+    )  # fmt: skip
+
+
+def stop_rq_jobs(job: ReportJob) -> None:
+    """Drop the job's queued RQ jobs and stop those being rendered (a cancelled export)."""
+    from rq.command import send_stop_job_command
+    from rq.job import Job
+    from rq.registry import DeferredJobRegistry, StartedJobRegistry
+
+    queue = _rq_queue()
+    prefix = _rq_prefix(job)
+    started = StartedJobRegistry(queue=queue).get_job_ids()
+    waiting = queue.get_job_ids() + DeferredJobRegistry(queue=queue).get_job_ids()
+    for rq_id in waiting:
+        if rq_id.startswith(prefix):
+            with contextlib.suppress(Exception):
+                Job.fetch(rq_id, connection=queue.connection).cancel()
+    for rq_id in started:
+        if rq_id.startswith(prefix):
+            with contextlib.suppress(Exception):
+                send_stop_job_command(queue.connection, rq_id)
 
 
 _contexts: dict[tuple[int, str], object] = {}
 
 
-def render_one_department(job_id: int, department_id: int) -> None:
-    """RQ job body: render one department of a bulk job (skipped once the job is cancelled)."""
+def render_one_department(job_id: int, department_id: int, attempt: int | None = None) -> None:
+    """RQ job body: render one department of a bulk job (skipped once the job is cancelled, and
+    when it belongs to an earlier attempt of a retried job)."""
     job = db.session.get(ReportJob, job_id)
-    if job is None or job.cancel_requested:
+    if job is None or job.cancel_requested or job.status == JobStatus.CANCELLED:
+        return
+    if attempt is not None and attempt != job.attempt:
         return
     department = db.session.get(Organisation, department_id)
-    try:
-        key = (job.round_id, job.lang)
-        if key not in _contexts:
-            _contexts[key] = round_context(db.session.get(AssessmentRound, job.round_id))
-        data = department_scorecard_data(_contexts[key], department, job.lang)
-        cached = cached_pdf_path(data, job.archival)
-        if not cached.exists():
-            pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
-            _write_atomically(cached, pdf)
-        directory = job_directory(job)
-        directory.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, directory / file_name(department))
-    except Exception as exc:
-        db.session.rollback()
-        locked = db.session.get(ReportJob, job_id, with_for_update=True)
-        locked.failures = {**(locked.failures or {}), department.code: f"{type(exc).__name__}: {exc}"}
-        db.session.commit()
+    directory = job_directory(job)
+    if (directory / file_name(department)).is_file():
+        return  # rendered before the worker that had it died
+    with Heartbeat(job_id):
+        try:
+            db.session.execute(
+                update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == JobStatus.QUEUED)
+                .values(status=JobStatus.RUNNING).execution_options(synchronize_session=False)
+            )  # fmt: skip
+            db.session.commit()
+            key = (job.round_id, job.lang)
+            if key not in _contexts:
+                _contexts[key] = round_context(db.session.get(AssessmentRound, job.round_id))
+            data = department_scorecard_data(_contexts[key], department, job.lang)
+            cached = cached_pdf_path(data, job.archival)
+            if not cached.exists():
+                pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
+                _write_atomically(cached, pdf)
+            directory.mkdir(parents=True, exist_ok=True)
+            _copy_atomically(cached, directory / file_name(department))
+        except Exception as exc:
+            db.session.rollback()
+            locked = db.session.get(ReportJob, job_id, with_for_update=True)
+            locked.failures = {**(locked.failures or {}), department.code: f"{type(exc).__name__}: {exc}"}
+            db.session.commit()
     _advance(db.session.get(ReportJob, job_id), None)
 
 
-def finish_rq_job(job_id: int) -> None:
+def finish_rq_job(job_id: int, attempt: int | None = None) -> None:
     job = db.session.get(ReportJob, job_id)
-    if job.cancel_requested:
+    if job is None or (attempt is not None and attempt != job.attempt):
+        return  # an earlier attempt's final job, run late: the current attempt finishes the export
+    if job.status == JobStatus.CANCELLED or job.cancel_requested:
         job.status = JobStatus.CANCELLED
     else:
+        # A department without a file and without an error lost its work horse twice (RQ
+        # retries a job whose process died once).
+        failures = dict(job.failures or {})
+        for department in missing_departments(job):
+            failures.setdefault(department.code, "render process died twice")
+        job.failures = failures
         assemble(job)
     job.finished_at = utcnow()
     db.session.commit()

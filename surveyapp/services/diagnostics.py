@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes.util
+import functools
 import importlib
 import shutil
 import subprocess
@@ -142,13 +143,28 @@ def run_diagnostics(app) -> list[Check]:
         ]
 
 
-def database_status(engine) -> str:
-    """'ok' when a trivial query succeeds, else 'unavailable'. Used by /healthz."""
+def database_status(engine, migrations_dir: str | None = None) -> str:
+    """'ok' when the database answers and, given ``migrations_dir``, its schema is at the newest
+    migration; 'outdated' when it answers but is not migrated to head (an empty database included);
+    'unavailable' when it does not answer. Used by /healthz."""
     from sqlalchemy import text
 
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            if migrations_dir is None:
+                return "ok"
+            from alembic.runtime.migration import MigrationContext
+
+            current = set(MigrationContext.configure(connection).get_current_heads())
     except Exception:
         return "unavailable"
-    return "ok"
+    return "ok" if current == migration_heads(migrations_dir) else "outdated"
+
+
+@functools.cache
+def migration_heads(migrations_dir: str) -> frozenset[str]:
+    """The head revisions of the migration scripts (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(migrations_dir).get_heads())

@@ -10,6 +10,9 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from surveyapp.extensions import db
+from surveyapp.services.pending_files import track
+
 # Extension → accepted leading bytes. Office formats are ZIP containers.
 ALLOWED_TYPES = {
     "pdf": (b"%PDF-",),
@@ -22,14 +25,44 @@ ALLOWED_TYPES = {
     "ods": (b"PK\x03\x04",),
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+MAX_NAME_LENGTH = 200  # characters of the original file name kept for downloads
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
 
 
 class EvidenceError(ValueError):
     pass
 
 
+def shortened_name(name: str, extension: str, limit: int = MAX_NAME_LENGTH) -> str:
+    """``name`` cut to ``limit`` characters, keeping its ``.extension`` (the stem is shortened)."""
+    if len(name) <= limit:
+        return name
+    suffix = f".{extension}" if extension else ""
+    stem = name[: len(name) - len(suffix)] if suffix and name.lower().endswith(suffix) else name
+    return stem[: limit - len(suffix)] + suffix
+
+
+def content_type(value: dict) -> str:
+    """The MIME type to serve a stored evidence file with, from its (checked) stored extension."""
+    stored = str((value or {}).get("file", ""))
+    return CONTENT_TYPES.get(stored.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
 def store_evidence(response_id: int, upload) -> dict:
-    """Check and store an uploaded file; returns the answer value that refers to it."""
+    """Check and store an uploaded file; returns the answer value that refers to it.
+
+    The file belongs to the current database transaction: it is deleted again unless that
+    transaction commits (see ``services.pending_files``). Raises ``EvidenceError``.
+    """
     original = os.path.basename(upload.filename or "").strip()
     extension = original.rsplit(".", 1)[-1].lower() if "." in original else ""
     if extension not in ALLOWED_TYPES:
@@ -45,7 +78,8 @@ def store_evidence(response_id: int, upload) -> dict:
     directory.mkdir(parents=True, exist_ok=True)
     stored = f"{uuid.uuid4().hex}.{extension}"
     (directory / stored).write_bytes(content)
-    return {"file": stored, "name": original[:200], "size": len(content)}
+    track(db.session, directory / stored)
+    return {"file": stored, "name": shortened_name(original, extension), "size": len(content)}
 
 
 def evidence_path(response_id: int, value: dict) -> Path | None:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from surveyapp.domain.cells import spreadsheet_safe
 from surveyapp.extensions import db
@@ -149,6 +149,17 @@ def redeem_invitation(token: str) -> Response:
     round_ = invitation.round
     if not round_.is_open:
         raise InvitationError(_l("This assessment round is closed."))
+    # Claim the link in one statement: of two identical redeems at once, exactly one wins; the
+    # other is told the link is used (never a server error, never a second response).
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise InvitationError(_l("This invitation has been used already."))
     response = Response(
         round=round_, organisation_id=invitation.organisation_id, user_id=None, part=invitation.part,
         owner_key=f"invite:{invitation.id}", questionnaire_key=round_.questionnaire_key,
@@ -156,7 +167,6 @@ def redeem_invitation(token: str) -> Response:
     )  # fmt: skip
     db.session.add(response)
     db.session.flush()
-    invitation.used_at = utcnow()
     invitation.response_id = response.id
     # In an anonymous round the label of an invitation must not sit next to a response id.
     record_event("invitation.use", obj=invitation, **({} if round_.anonymous else {"response": response.id}))
@@ -237,9 +247,16 @@ def invitation_of_round(round_: AssessmentRound, invitation_id: int) -> Invitati
 
 def revoke_invitation(invitation: Invitation, actor) -> bool:
     """Revoke an unused link (audited). Returns False when it was used or revoked already."""
-    if invitation.revoked_at is not None or invitation.used_at is not None:
+    revoked = db.session.execute(  # one statement, so a link being redeemed right now is not also revoked
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if revoked.rowcount != 1:
+        db.session.rollback()
         return False
-    invitation.revoked_at = utcnow()
+    db.session.refresh(invitation)
     record_event("invitation.revoke", actor=actor, obj=invitation)
     db.session.commit()
     return True

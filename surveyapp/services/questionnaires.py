@@ -20,6 +20,7 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.services.audit import record_event
+from surveyapp.services.idempotency import create_or_get
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -38,31 +39,32 @@ def register_questionnaire(
     """
     data = to_definition(questionnaire)
     digest = definition_sha256(data)
-    existing = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.key == questionnaire.key,
-            QuestionnaireVersion.version == questionnaire.version,
+    identity = select(QuestionnaireVersion).where(
+        QuestionnaireVersion.key == questionnaire.key,
+        QuestionnaireVersion.version == questionnaire.version,
+    )
+
+    def create() -> QuestionnaireVersion:
+        row = QuestionnaireVersion(
+            key=questionnaire.key,
+            version=questionnaire.version,
+            definition=data,
+            source_name=source_name,
+            sha256=digest,
         )
-    )
-    if existing is not None:
-        if existing.sha256 != digest:
-            raise VersionConflict(
-                f"{source_name}: questionnaire {questionnaire.key} version {questionnaire.version} is "
-                "already loaded with different content; give the changed questionnaire a new version number"
-            )
-        return existing, False
-    row = QuestionnaireVersion(
-        key=questionnaire.key,
-        version=questionnaire.version,
-        definition=data,
-        source_name=source_name,
-        sha256=digest,
-    )
-    db.session.add(row)
-    db.session.flush()
-    record_event("questionnaire.load", actor=actor, obj=row, key=row.key, version=row.version, source=source_name)
-    db.session.commit()
-    return row, True
+        db.session.add(row)
+        db.session.flush()
+        record_event("questionnaire.load", actor=actor, obj=row, key=row.key, version=row.version, source=source_name)
+        return row
+
+    # Two processes loading the same file at once (e.g. app workers starting together) store it once.
+    row, created = create_or_get(lambda: db.session.scalar(identity), create)
+    if not created and row.sha256 != digest:
+        raise VersionConflict(
+            f"{source_name}: questionnaire {questionnaire.key} version {questionnaire.version} is "
+            "already loaded with different content; give the changed questionnaire a new version number"
+        )
+    return row, created
 
 
 def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:

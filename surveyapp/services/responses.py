@@ -22,6 +22,7 @@ from surveyapp.services import participation
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.evidence import EvidenceError, discard_evidence, store_evidence
+from surveyapp.services.idempotency import create_or_get, retry_on_conflict
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
 
 
@@ -79,33 +80,34 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
             409,
         )
     owner_key = owner_key_for(user, part, round_)
-    existing = db.session.scalar(
-        select(Response).where(
-            Response.round_id == round_.id,
-            Response.organisation_id == department.id,
-            Response.part == part.key,
-            Response.owner_key == owner_key,
+    identity = select(Response).where(
+        Response.round_id == round_.id,
+        Response.organisation_id == department.id,
+        Response.part == part.key,
+        Response.owner_key == owner_key,
+    )
+
+    def create() -> Response:
+        response = Response(
+            round=round_,
+            organisation=department,
+            user_id=None if round_.anonymous and part.respondent == "staff" else user.id,
+            part=part.key,
+            owner_key=owner_key,
+            questionnaire_key=round_.questionnaire_key,
+            questionnaire_version=round_.questionnaire_version,
+            status=ResponseStatus.DRAFT,
         )
-    )
-    if existing is not None:
-        return existing
-    response = Response(
-        round=round_,
-        organisation=department,
-        user_id=None if round_.anonymous and part.respondent == "staff" else user.id,
-        part=part.key,
-        owner_key=owner_key,
-        questionnaire_key=round_.questionnaire_key,
-        questionnaire_version=round_.questionnaire_version,
-        status=ResponseStatus.DRAFT,
-    )
-    db.session.add(response)
-    db.session.flush()
-    if part.respondent == "staff":
-        participation.on_start(user, round_, response, part.key)
-    else:
-        record_event("response.start", actor=user, obj=response, part=part.key)
-    db.session.commit()
+        db.session.add(response)
+        db.session.flush()
+        if part.respondent == "staff":
+            participation.on_start(user, round_, response, part.key)
+        else:
+            record_event("response.start", actor=user, obj=response, part=part.key)
+        return response
+
+    # Two identical requests at once (a double tap, two tabs) get the same response.
+    response, _created = create_or_get(lambda: db.session.scalar(identity), create)
     return response
 
 
@@ -120,8 +122,14 @@ def save_page(response: Response, page_index: int, page_answers: dict[str, Any],
     """Store the answers given on one page (a value of None clears an answer).
 
     Refused, with nothing written: a submitted response, a closed round, a key that is not a
-    question of this page, or an answer to a question hidden by an earlier answer.
+    question of this page, or an answer to a question hidden by an earlier answer. Two identical
+    saves at once (the first save of a page, sent twice) store the answers once: the one that
+    loses the race on an answer's unique key is retried over the other's rows.
     """
+    retry_on_conflict(lambda: _save_page(response, page_index, page_answers))
+
+
+def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]) -> None:
     _require_draft(response)
     part = part_of(response)
     if not 0 <= page_index < len(part.sections):
@@ -233,14 +241,6 @@ def save_page_with_uploads(
         raise
     for value in replaced:
         discard_evidence(response.id, value)
-
-
-def go_to_page(response: Response, page_index: int) -> None:
-    """Remember the page a respondent is on, so they resume there on any device."""
-    part = part_of(response)
-    if response.status == ResponseStatus.DRAFT and 0 <= page_index < len(part.sections):
-        response.current_page = page_index
-        db.session.commit()
 
 
 def missing_answers(response: Response):

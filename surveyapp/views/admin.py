@@ -13,6 +13,7 @@ from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm,
 from surveyapp.localtime import end_of_local_day
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
+from surveyapp.routing import query_id
 from surveyapp.services.audit import audit_csv, audit_page
 from surveyapp.services.audit_words import action_name, object_names
 from surveyapp.services.invitations import InvitationError, create_invitations
@@ -344,7 +345,7 @@ def _audit_filters() -> dict[str, str]:
 @bp.get("/audit")
 @role_required(Role.SYSADMIN)
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_id))
     events, actors, more = audit_page(page, AUDIT_PAGE, **_audit_filters())
     return render_template("admin/audit.html", events=events, more=more, page=page, actors=actors,
                            args=request.args, action_name=action_name,

@@ -14,6 +14,7 @@ from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.reporting import charts
+from surveyapp.routing import query_id
 from surveyapp.services.audit import log_access
 from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
@@ -50,7 +51,7 @@ def _rounds_in_scope() -> list[AssessmentRound]:
 
 def _chosen_round() -> AssessmentRound | None:
     rounds = _rounds_in_scope()
-    wanted = request.args.get("round", type=int)
+    wanted = request.args.get("round", type=query_id)
     if wanted is None:
         return rounds[0] if rounds else None
     for round_ in rounds:
@@ -69,7 +70,7 @@ def _comparison(round_: AssessmentRound):
     target = next((g.min for g in questionnaire.grades if g.key == target_key), None)
     return compare_departments(
         round_, organisation_ids_in_scope(current_user), current_app.config["MIN_GROUP_SIZE"],
-        agency_id=request.args.get("agency", type=int),
+        agency_id=request.args.get("agency", type=query_id),
         level=request.args.get("level") or None, post=request.args.get("post") or None,
         sort=request.args.get("sort", "overall"), target=target,
     )  # fmt: skip
@@ -90,7 +91,7 @@ def index():
     questionnaire = comparison.questionnaire
     parents = {row.parent_id for row in comparison.rows if row.parent_id is not None}
     agencies = organisations_by_ids(parents)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_id))
     shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
     return render_template(
         "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
@@ -110,20 +111,22 @@ def chart(kind: str):
     keys = [d.key for d in comparison.questionnaire.dimensions]
     rows = [r for r in comparison.rows if not r.suppressed]
     names = _names(round_)
+    empty = _("No department has enough submitted responses to show.")
     if kind == "heatmap":
         shown = rows[:40]
         svg = charts.heatmap_chart([names[r.organisation_id] for r in shown], titles,
-                                   [[r.dimensions[k] for k in keys] for r in shown], lang)  # fmt: skip
+                                   [[r.dimensions[k] for k in keys] for r in shown], lang,
+                                   empty_label=empty)  # fmt: skip
     elif kind == "spread":
-        highlight = request.args.get("highlight", type=int)
+        highlight = request.args.get("highlight", type=query_id)
         mine = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
         peers = [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in keys]
         svg = charts.spread_chart(titles, peers, [mine.dimensions[k] if mine else None for k in keys], lang,
                                   you_label=names.get(mine.organisation_id, "") if mine else "",
-                                  target=comparison.target)  # fmt: skip
+                                  target=comparison.target, empty_label=empty)  # fmt: skip
     elif kind == "trend":
         names, medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
-        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang)
+        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, empty_label=empty)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
@@ -151,7 +154,7 @@ def training():
     round_ = _chosen_round() or abort(404)
     questionnaire = round_.questionnaire
     departments = [d for d in round_.departments if _visible(d)]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_id))
     chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
     by = _training_grouping()
     needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)

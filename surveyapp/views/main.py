@@ -29,8 +29,9 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database status for load balancers and monitoring."""
-    status = database_status(db.engine)
+    """Liveness and database status for load balancers and monitoring: 503 unless the database
+    answers and its schema is at the newest migration."""
+    status = database_status(db.engine, current_app.extensions["migrate"].directory)
     body = {"status": "ok" if status == "ok" else "degraded", "database": status}
     return jsonify(body), 200 if status == "ok" else 503
 

@@ -31,7 +31,8 @@ from surveyapp.permissions import (
     role_required,
 )
 from surveyapp.services.audit import log_access
-from surveyapp.services.bulk import cancel_bulk_export, start_bulk_export
+from surveyapp.services.bulk import can_retry, cancel_bulk_export, retry_bulk_export, start_bulk_export
+from surveyapp.services.jobs_health import effective_status
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
 from surveyapp.views.guards import round_department_or_abort, round_in_scope_or_abort
 
@@ -96,20 +97,23 @@ def bulk_start(round_id: int):
 def bulk_job(job_id: int):
     job = _job_in_scope(job_id)
     return render_template("reports/job.html", job=job, round=db.session.get(AssessmentRound, job.round_id),
-                           job_statuses=JOB_STATUSES, lang=str(get_locale()))  # fmt: skip
+                           job_statuses=JOB_STATUSES, lang=str(get_locale()), status=effective_status(job),
+                           retryable=can_retry(job))  # fmt: skip
 
 
 @bp.get("/admin/reports/jobs/<int:job_id>/status")
 @role_required(Role.ADMIN)
 def bulk_status(job_id: int):
     job = _job_in_scope(job_id)
+    status = effective_status(job)
     return jsonify(
-        status=job.status,
-        status_label=str(JOB_STATUSES[job.status]),
+        status=status,
+        status_label=str(JOB_STATUSES[status]),
         done=job.done,
         total=job.total,
         failures=job.failures or {},
-        finished=job.finished,
+        finished=job.finished or status == "failed",
+        retryable=can_retry(job),
         download=url_for("reports.bulk_download", job_id=job.id) if job.result_path else None,
     )
 
@@ -118,7 +122,17 @@ def bulk_status(job_id: int):
 @role_required(Role.ADMIN)
 def bulk_cancel(job_id: int):
     cancel_bulk_export(_job_in_scope(job_id), current_user)
-    flash(_("The export will stop after the departments already being rendered."), "info")
+    flash(_("The export is being stopped."), "info")
+    return redirect(url_for("reports.bulk_job", job_id=job_id))
+
+
+@bp.post("/admin/reports/jobs/<int:job_id>/retry")
+@role_required(Role.ADMIN)
+def bulk_retry(job_id: int):
+    if retry_bulk_export(_job_in_scope(job_id), current_user):
+        flash(_("The export starts again for the departments that are still missing."), "info")
+    else:
+        flash(_("Nothing to retry: the export is still running or is complete."), "error")
     return redirect(url_for("reports.bulk_job", job_id=job_id))
 
 

@@ -20,7 +20,7 @@ from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
 from surveyapp.services.estimates import start_cards
-from surveyapp.services.evidence import evidence_path
+from surveyapp.services.evidence import content_type, evidence_path
 from surveyapp.services.invitations import (
     InvitationError,
     invitation_for_link,
@@ -129,14 +129,13 @@ def page(response_id: int, page: int):
     answers = answers_of(response)
     form_class = page_form_class(questionnaire, part.key, page, _lang())
 
-    if request.method == "GET":
-        response_service.go_to_page(response, page)
+    if request.method == "GET":  # reading a page writes nothing (the page is remembered on save)
         form = form_class(formdata=None, data=formdata_from_answers(items, answers))
         return _render_page(response, questionnaire, part, page, form, answers)
 
     form = form_class()
     expected = set(form._fields) | {"action", NEXT}
-    unexpected = sorted((set(request.form) | set(request.files)) - expected)
+    unexpected = sorted(str(name) for name in (set(request.form) | set(request.files)) - expected)
     action = request.form.get("action", "save")
     if unexpected or action not in ACTIONS:
         flash(_("The form contained fields that are not questions of this page. Nothing was saved."), "error")
@@ -316,7 +315,9 @@ def evidence(response_id: int, item_key: str):
     if path is None:
         abort(404)
     participation.log_response_access("evidence.download", current_user, response, item=item_key)
-    return send_file(path, as_attachment=True, download_name=value.get("name") or path.name)
+    return send_file(
+        path, mimetype=content_type(value), as_attachment=True, download_name=value.get("name") or path.name
+    )
 
 
 def _remember_invited(response_id: int) -> None:

@@ -104,6 +104,7 @@ MATRIX = {
     "reports.bulk_job": ("GET", "/admin/reports/jobs/{job}", expect("ok", admin_other="deny", **ADMINS)),
     "reports.bulk_status": ("GET", "/admin/reports/jobs/{job}/status", expect("ok", admin_other="deny", **ADMINS)),
     "reports.bulk_cancel": ("POST", "/admin/reports/jobs/{job}/cancel", expect("ok", admin_other="deny", **ADMINS)),
+    "reports.bulk_retry": ("POST", "/admin/reports/jobs/{job}/retry", expect("ok", admin_other="deny", **ADMINS)),
     "reports.bulk_download": ("GET", "/admin/reports/jobs/{job}/download", expect("ok", admin_other="deny", **ADMINS)),
     "admin.round_list": ("GET", "/admin/rounds", expect("ok", **ADMINS)),
     "admin.round_new": ("GET", "/admin/rounds/new", expect("ok", **ADMINS)),

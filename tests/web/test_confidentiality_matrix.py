@@ -69,6 +69,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "reports.bulk_job": [("GET", "/admin/reports/jobs/{job}")],
     "reports.bulk_status": [("GET", "/admin/reports/jobs/{job}/status")],
     "reports.bulk_cancel": [("POST", "/admin/reports/jobs/{job}/cancel")],
+    "reports.bulk_retry": [("POST", "/admin/reports/jobs/{job}/retry")],
     "reports.bulk_download": [("GET", "/admin/reports/jobs/{job}/download")],
     "admin.round_list": [("GET", "/admin/rounds")],
     "admin.round_new": [("GET", "/admin/rounds/new")],
@@ -108,7 +109,14 @@ PROBES: dict[str, list[tuple[str, str]]] = {
 }
 PUBLIC_FILES = {"static"}
 # Routes that change state run last, in this order, so they do not disturb the others.
-LAST = ("respond.submit", "reports.bulk_cancel", "participation.reopen", "respond.reopen", "auth.logout")
+LAST = (
+    "respond.submit",
+    "reports.bulk_cancel",
+    "reports.bulk_retry",
+    "participation.reopen",
+    "respond.reopen",
+    "auth.logout",
+)
 
 
 def test_every_route_has_a_confidentiality_entry(app):

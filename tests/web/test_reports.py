@@ -3,6 +3,7 @@
 import io
 import subprocess
 import time
+import uuid
 import zipfile
 from datetime import UTC, datetime
 
@@ -291,7 +292,10 @@ def test_bulk_export_on_rq_workers(app, seeded, monkeypatch):
     import surveyapp.jobs
 
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
+    # A queue of this test's own: other test runs may share this Redis.
+    queue_name = f"surveyapp-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("SURVEYAPP_RQ_QUEUE", queue_name)
+    app.config["RQ_QUEUE"] = queue_name
     # The worker builds the app from the environment, as a real `rq worker` would.
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     monkeypatch.setenv("SURVEYAPP_REPORTS_DIR", app.config["REPORTS_DIR"])
@@ -303,14 +307,14 @@ def test_bulk_export_on_rq_workers(app, seeded, monkeypatch):
     sign_in(client, "root@agency.example", lang="en")
     started = client.post(f"/admin/rounds/{seeded['round_id']}/reports/bulk", data={"lang": "en"})
     job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
-    queue = Queue("surveyapp", connection=connection)
+    queue = Queue(queue_name, connection=connection)
     assert len(queue) == 4
     SimpleWorker([queue], connection=connection).work(burst=True)
     job = wait_for(app, job_id, timeout=10)
     assert job.backend == "rq" and job.status == JobStatus.DONE and job.done == 4
     assert job.failures == {}
     assert len(zipfile.ZipFile(job.result_path).namelist()) == 4
-    connection.flushdb()
+    queue.delete(delete_jobs=True)
 
 
 def test_cli_writes_one_scorecard_and_a_whole_round(app, runner, seeded, tmp_path):

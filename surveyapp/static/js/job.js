@@ -28,6 +28,8 @@
         if (job.finished) {
           var cancel = document.getElementById("job-cancel");
           if (cancel) { cancel.hidden = true; }
+          var retry = document.getElementById("job-retry");
+          if (retry && job.retryable) { retry.hidden = false; }
         } else {
           window.setTimeout(poll, 1000);
         }
