@@ -53,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth,
         compare,
         errors,
+        imports,
+        invitations,
         main,
         participation,
         reports,
@@ -66,6 +68,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(respond.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(invitations.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(participation.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)

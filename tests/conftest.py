@@ -185,15 +185,27 @@ def create_org(app):
 
 @pytest.fixture
 def create_user(app):
-    """Factory: ``create_user(email, role="staff", password="correct horse", **fields)``."""
+    """Factory: ``create_user(email, role="staff", password="correct horse", **fields)``.
+
+    Staff and coordinators must belong to a department: without ``organisation=`` they get one (code TESTDEPT)."""
+    from sqlalchemy import select
+
     from surveyapp.extensions import db
     from surveyapp.models import Organisation
     from surveyapp.services.users import create_user as create
+    from surveyapp.services.users import needs_department
 
     def factory(email: str, role: str = "staff", password: str = "correct horse battery", **fields):
         with app.app_context():
             if fields.get("organisation") is not None:
                 fields["organisation"] = db.session.get(Organisation, fields["organisation"].id)
+            elif needs_department(role, None):
+                department = db.session.scalar(select(Organisation).where(Organisation.code == "TESTDEPT"))
+                if department is None:
+                    department = Organisation(code="TESTDEPT", kind="department", name_zh_hans="测试部门",
+                                              name_zh_hant="測試部門", name_en="Test department")  # fmt: skip
+                    db.session.add(department)
+                fields["organisation"] = department
             user, _ = create(email, role, password, **fields)
             return _detached(user)
 

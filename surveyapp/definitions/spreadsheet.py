@@ -121,33 +121,3 @@ def write_xlsx(rows: Iterable[Iterable[Any]], title: str, path: str) -> None:
 
 
 # -- reading a CSV file saved by a spreadsheet --------------------------------------------------------
-
-HOW_TO_SAVE_CSV = (
-    'save it as UTF-8 (Excel: File → Save As → "CSV UTF-8 (Comma delimited) (*.csv)"; '
-    "WPS/LibreOffice: choose the character set UTF-8) or as GB18030/GBK"
-)
-
-
-class CsvEncodingError(ValueError):
-    """The bytes are neither UTF-8 nor GB18030/GBK; the message says how to save the file."""
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 with or without a BOM, else GB18030 (which includes GBK and GB2312,
-    what Excel on Chinese Windows writes) when ``charset-normalizer`` finds GB18030 among the most
-    plausible readings. Raises ``CsvEncodingError`` otherwise (e.g. Big5, Shift-JIS, UTF-16, Latin-1)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(data))
-    if matches:
-        least_chaos = min(match.chaos for match in matches)
-        if any(m.encoding == "gb18030" and m.chaos <= least_chaos + 1e-9 for m in matches):
-            try:
-                return data.decode("gb18030")
-            except UnicodeDecodeError:
-                pass
-    raise CsvEncodingError(f"the file is neither UTF-8 nor GB18030/GBK text; {HOW_TO_SAVE_CSV}")

@@ -6,14 +6,8 @@ time zone (an IANA name such as ``Asia/Shanghai``). Pure functions, standard lib
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
-
-
-def end_of_day_utc(day: date, tz_name: str) -> datetime:
-    """The last second (23:59:59) of ``day`` in ``tz_name``, as naive UTC."""
-    local = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(tz_name))
-    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(instant: datetime, tz_name: str) -> datetime:

@@ -80,6 +80,9 @@ class ItemKind:
     scored = False
     reversible = False
     has_options = False
+    # Typical seconds to read and answer one item of the kind (start-card estimate; refined by the
+    # median of past completions in services/estimates.py). Rough reading-speed figures, not a norm.
+    answer_seconds = 10
     has_bands = False
     multiple = False
     scale = False
@@ -110,6 +113,12 @@ class ItemKind:
     def is_answered(self, value: Any) -> bool:
         """True when ``value`` is an answer (N/A counts as one); None, "" and [] are not."""
         return not (value is None or value == "" or value == [])
+
+    def combination_problem(self, item: Item, value: Any) -> str | None:
+        """A problem code when the answer combines choices the item forbids together, else None.
+
+        ``"exclusive"``: a multi_choice answer holds an ``exclusive`` option with other options."""
+        return None
 
     def allowed_values(self, options: Iterable[Option]) -> set[str] | None:
         """The possible answers as strings, or None when any value of the kind's type may be given."""
@@ -148,6 +157,7 @@ class ItemKind:
 
 class Likert5(ItemKind):
     name = "likert5"
+    answer_seconds = 8
     scored = True
     reversible = True
     scale = True
@@ -180,6 +190,7 @@ class Likert5(ItemKind):
 
 class YesNo(ItemKind):
     name = "yesno"
+    answer_seconds = 6
     scored = True
     reversible = True
     xlsform_base = f"select_one {YESNO_LIST}"
@@ -209,6 +220,7 @@ def _option_label(item: Item, value: Any, lang: str) -> str:
 
 class SingleChoice(ItemKind):
     name = "single_choice"
+    answer_seconds = 10
     scored = True
     has_options = True
 
@@ -239,6 +251,7 @@ class SingleChoice(ItemKind):
 
 class MultiChoice(ItemKind):
     name = "multi_choice"
+    answer_seconds = 15
     scored = True
     has_options = True
     multiple = True
@@ -266,6 +279,14 @@ class MultiChoice(ItemKind):
     def text(self, item, value, questionnaire, lang, gettext):
         return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
 
+    def combination_problem(self, item, value):
+        """An ``exclusive`` option ("none of these") must be the only choice (XLSForm's
+        ``not(selected(., 'none') and count-selected(.) > 1)`` constraint)."""
+        if not isinstance(value, list) or len(value) < 2:
+            return None
+        exclusive = {o.value for o in item.options if o.exclusive}
+        return "exclusive" if exclusive & {str(v) for v in value} else None
+
     def read_default(self, value, options, low, high):
         """Space-separated option values (XLSForm's notation for several choices)."""
         allowed = self.allowed_values(options)
@@ -279,11 +300,13 @@ class MultiChoice(ItemKind):
         return f"select_multiple {item.key}_options"
 
     def demo_value(self, item, strength, rng):
-        return [o.value for o in item.options if rng.random() < strength] or None
+        chosen = [o.value for o in item.options if not o.exclusive and rng.random() < strength]
+        return chosen or [o.value for o in item.options if o.exclusive][:1] or None
 
 
 class Number(ItemKind):
     name = "number"
+    answer_seconds = 20
     scored = True
     has_bands = True
     numeric = True
@@ -346,6 +369,7 @@ class Number(ItemKind):
 
 class Date(ItemKind):
     name = "date"
+    answer_seconds = 15
     xlsform_base = "date"
 
     def problem(self, item, value):
@@ -372,6 +396,7 @@ class Date(ItemKind):
 
 class FreeText(ItemKind):
     name = "text"
+    answer_seconds = 60
     has_length = True
     xlsform_base = "text"
 
@@ -383,6 +408,7 @@ class FreeText(ItemKind):
 
 class EvidenceUrl(ItemKind):
     name = "evidence_url"
+    answer_seconds = 45
     link = "url"
     xlsform_base = "text"
 
@@ -408,6 +434,7 @@ class EvidenceFile(ItemKind):
     """An uploaded file; the answer is the stored file's reference (evidence files are not invented)."""
 
     name = "evidence_file"
+    answer_seconds = 90
     link = "file"
     takes_default = False
     xlsform_base = "file"

@@ -68,6 +68,7 @@ class Option:
     value: str
     label: Text
     score: float | None = None
+    exclusive: bool = False  # multi_choice: "none of these" — chosen alone, it clears the others
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ class Item:
     dimension: str
     part: str
     help: Text = EMPTY_TEXT
-    basis: Text = EMPTY_TEXT
+    basis: Text = EMPTY_TEXT  # the scholarly or legal source, for administrators and the PDF methodology
+    why: Text = EMPTY_TEXT  # "why we ask", written for respondents
     required: bool = True
     allow_na: bool = False
     reverse: bool = False
@@ -202,6 +204,7 @@ class Dimension:
     description: Text = EMPTY_TEXT
     weight: float = 1.0
     recommendations: Mapping[str, Text] = field(default_factory=dict)  # grade key → advice
+    why: Text = EMPTY_TEXT  # "why we ask", for respondents, for items of the dimension without their own
 
 
 @dataclass(frozen=True)

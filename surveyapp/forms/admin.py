@@ -83,4 +83,5 @@ class InvitationForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int)
     count = IntegerField(_l("Number of links"), default=1, validators=[InputRequired(), NumberRange(1, 200)])
     label = StringField(_l("Note (for example the group invited)"), validators=[Optional(), Length(max=200)])
+    expires = DateField(_l("Valid until (default: the round's deadline)"), validators=[Optional()])
     submit = SubmitField(_l("Create invitation links"))

@@ -9,7 +9,8 @@ import io
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from surveyapp.definitions.spreadsheet import CsvEncodingError, csv_text, decode_csv
+from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
+from surveyapp.definitions.spreadsheet import csv_text
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, OrgKind
 from surveyapp.services.audit import record_event
@@ -120,7 +121,7 @@ def export_organisations() -> str:
 
 def import_organisations_file(data: bytes, source: str, actor=None) -> tuple[int, int]:
     """``import_organisations`` of a file's bytes: UTF-8 (with or without BOM) or GB18030/GBK
-    (``spreadsheet.decode_csv``); any other encoding is refused with one line saying how to save it."""
+    (``csvtext.decode_csv``); any other encoding is refused with one line saying how to save it."""
     try:
         text = decode_csv(data)
     except CsvEncodingError as exc:

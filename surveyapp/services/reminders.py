@@ -98,12 +98,12 @@ def due_reminders(round_: AssessmentRound, now: datetime | None = None) -> list[
 
 
 def _answer_link() -> str:
-    """The "my assessments" page as a full address (``PUBLIC_URL`` when sent from the command line)."""
+    """The "my assessments" page as a full address (``BASE_URL`` when sent from the command line)."""
     from flask import has_request_context, url_for
 
     if has_request_context():
         return url_for("respond.index", _external=True)
-    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + "/my"
+    return (current_app.config.get("BASE_URL") or "").rstrip("/") + "/my"
 
 
 def _message_text(round_: AssessmentRound, user: User) -> tuple[str, str]:

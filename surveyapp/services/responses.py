@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from surveyapp.domain import kinds
-from surveyapp.domain.kinds import check_answer
+from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
@@ -193,6 +194,16 @@ def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]
             _l("Some answers were given to questions that do not apply."), 400, item_errors=hidden_answered
         )
 
+    combined = {
+        key: _l("“%(option)s” excludes the other answers: choose it alone.", option=_exclusive_label(page_items[key]))
+        for key, value in page_answers.items()
+        if value is not None
+        and value is not NA
+        and kind_of(page_items[key]).combination_problem(page_items[key], value)
+    }
+    if combined:
+        raise ResponseError(_l("Some answers combine choices that exclude each other."), 400, item_errors=combined)
+
     stored = {answer.question_key: answer for answer in response.answers}
     for key, value in page_answers.items():
         answer = stored.get(key)
@@ -212,6 +223,11 @@ def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]
     response.current_page = page_index
     response.updated_at = utcnow()
     db.session.commit()
+
+
+def _exclusive_label(item) -> str:
+    option = next((o for o in item.options if o.exclusive), None)
+    return option.label.get(str(get_locale())) if option else ""
 
 
 class UploadRefused(ValueError):

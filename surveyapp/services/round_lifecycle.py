@@ -4,7 +4,7 @@ Deadlines are enforced three ways, all ending in ``close_due_rounds`` / ``enforc
 RQ's scheduler when ``REDIS_URL`` is set (``schedule_deadline``), ``flask rounds close-due`` from cron
 or a systemd timer, and a check on every access (``AssessmentRound.is_open`` is false once the deadline
 is reached, and ``refusal_message`` closes the round on the spot). Deadlines are stored as naive UTC and
-shown in the agency's time zone through ``local_datetime`` / ``format_local`` (one place to switch).
+shown in the agency's time zone through ``surveyapp/localtime.py`` (filters ``localtime`` / ``localdate``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
+from surveyapp import localtime
 from surveyapp.domain import deadlines
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus, RoundStatus
@@ -27,30 +28,30 @@ from surveyapp.services.rounds import RoundError
 log = logging.getLogger(__name__)
 
 
-# -- time zone: the one helper every deadline display goes through ----------------------------------
+# -- time zone: thin calls into surveyapp/localtime.py (the one home for the agency's zone) ---------
 
 
 def agency_timezone() -> str:
-    """The IANA time zone deadlines are chosen and shown in (``SURVEYAPP_TIMEZONE``; UTC when unset)."""
-    return current_app.config.get("TIMEZONE") or "UTC"
+    """The IANA time zone deadlines are chosen and shown in (``TIMEZONE`` / ``SURVEYAPP_TIMEZONE``)."""
+    return localtime.agency_zone().key
 
 
 def local_datetime(instant: datetime | None) -> datetime | None:
     """A stored (naive UTC) instant in the agency's time zone."""
-    return None if instant is None else deadlines.to_local(instant, agency_timezone())
+    return None if instant is None else localtime.to_local(instant)
 
 
 def format_local(instant: datetime | None) -> str:
-    """``YYYY-MM-DD HH:MM`` in the agency's time zone ('' for none)."""
-    local = local_datetime(instant)
-    return "" if local is None else local.strftime("%Y-%m-%d %H:%M")
+    """``YYYY-MM-DD HH:MM`` in the agency's time zone ('' for none): ``localtime.format_datetime``."""
+    return localtime.format_datetime(instant)
 
 
 def deadline_from_date(day: date | None) -> datetime | None:
-    """The end of ``day`` in the agency's time zone, as naive UTC; ``RoundError`` when it has passed."""
+    """The end of ``day`` in the agency's time zone (``localtime.end_of_local_day``), as naive UTC;
+    ``RoundError`` when it has passed."""
     if day is None:
         return None
-    deadline = deadlines.end_of_day_utc(day, agency_timezone())
+    deadline = localtime.end_of_local_day(day)
     check_future(deadline)
     return deadline
 

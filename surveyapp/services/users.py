@@ -54,6 +54,21 @@ def check_password_policy(password: str, *, known_words: tuple[str, ...] = ()) -
         raise AccountError(exc.args[0], "new_password") from None
 
 
+DEPARTMENT_ROLES = (Role.STAFF, Role.COORDINATOR)
+
+
+def needs_department(role: Role | str, organisation: Organisation | None) -> bool:
+    """True when ``role`` answers for a department but ``organisation`` is none (or an agency).
+
+    Staff and coordinators answer the questionnaire of their department: without one they would
+    never see a questionnaire."""
+    return Role(role) in DEPARTMENT_ROLES and (organisation is None or organisation.kind == "agency")
+
+
+def department_required_message():
+    return _l("Staff and coordinators must belong to a department.")
+
+
 def create_user(
     email: str,
     role: Role | str,
@@ -71,6 +86,8 @@ def create_user(
     if "@" not in email:
         raise AccountError(_l("Not an e-mail address: %(email)s", email=email))
     role = Role(role)
+    if needs_department(role, organisation):
+        raise AccountError(department_required_message(), "organisation_id")
     if db.session.scalar(select(User).where(User.email == email)):
         raise AccountError(_l("An account for %(email)s exists already.", email=email))
     if password is None:
@@ -181,6 +198,11 @@ def update_account(user: User, actor, **changes) -> dict:
 
     A role or organisation change also signs the user out everywhere.
     """
+    role = changes.get("role", user.role)
+    organisation_id = changes.get("organisation_id", user.organisation_id)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if needs_department(role, organisation):
+        raise AccountError(department_required_message(), "organisation_id")
     changed = {}
     for name, value in changes.items():
         if name not in ACCOUNT_FIELDS:

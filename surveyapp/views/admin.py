@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,10 +13,12 @@ from flask_login import current_user
 from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import db
 from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
+from surveyapp.localtime import end_of_local_day
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.routing import query_id
 from surveyapp.services.audit import audit_csv, audit_page
+from surveyapp.services.audit_words import action_name, object_names
 from surveyapp.services.invitations import InvitationError, create_invitations
 from surveyapp.services.organisations import (
     OrganisationError,
@@ -24,6 +26,7 @@ from surveyapp.services.organisations import (
     organisation_by_id,
     save_organisation,
 )
+from surveyapp.services.overview import response_rates, round_overview
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
@@ -52,7 +55,8 @@ ALPHA_LABELS = {
 @role_required(Role.ADMIN)
 def round_list():
     rounds = [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
-    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()))
+    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()),
+                           rates=response_rates(rounds))  # fmt: skip
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -68,6 +72,7 @@ def round_detail(round_id: int):
         progress=round_progress(round_),
         missing={d.id: not_submitted(round_, d) for d in round_.departments} if len(round_.departments) <= 200 else {},
         invitation_form=invitation_form,
+        overview=round_overview(round_, current_app.config["MIN_GROUP_SIZE"]),
         status_names=STATUS_NAMES,
         lang=str(get_locale()),
     )
@@ -167,7 +172,7 @@ def user_new():
                     post=form.post.data or None, actor=current_user,
                 )  # fmt: skip
             except AccountError as exc:
-                form.email.errors.append(str(exc))
+                (form.organisation_id if exc.field == "organisation_id" else form.email).errors.append(str(exc))
             else:
                 return render_template("admin/one_time_password.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
@@ -185,13 +190,17 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         ok, organisation = _checked_organisation(form)
         if ok:
-            update_account(
-                user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
-                level=form.level.data or None, post=form.post.data or None, active=form.active.data,
-                display_name=form.display_name.data or "",
-            )  # fmt: skip
-            flash(_("The account is saved."), "info")
-            return redirect(url_for("admin.user_list"))
+            try:
+                update_account(
+                    user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
+                    level=form.level.data or None, post=form.post.data or None, active=form.active.data,
+                    display_name=form.display_name.data or "",
+                )  # fmt: skip
+            except AccountError as exc:
+                form.organisation_id.errors.append(str(exc))
+            else:
+                flash(_("The account is saved."), "info")
+                return redirect(url_for("admin.user_list"))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 
@@ -336,14 +345,14 @@ def round_invitations(round_id: int):
         flash(_("Choose a department and a number of links from 1 to 200."), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
     department = db.session.get(Organisation, form.department_id.data)
+    expires = end_of_local_day(form.expires.data) if form.expires.data else None
     try:
-        tokens = create_invitations(round_, department, form.count.data, current_user, form.label.data or "")
+        create_invitations(round_, department, form.count.data, current_user, form.label.data or "", expires_at=expires)
     except InvitationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
-    links = [url_for("respond.invitation", token=t, _external=True) for t in tokens]
-    return render_template("admin/invitation_links.html", round=round_, department=department, links=links,
-                           lang=str(get_locale()))  # fmt: skip
+    flash(_("%(count)d invitation links created.", count=form.count.data), "info")
+    return redirect(url_for("invitations.issued", round_id=round_id))
 
 
 # -- audit log ------------------------------------------------------------------------------------
@@ -361,7 +370,8 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=query_id))
     events, actors, more = audit_page(page, AUDIT_PAGE, **_audit_filters())
     return render_template("admin/audit.html", events=events, more=more, page=page, actors=actors,
-                           args=request.args)  # fmt: skip
+                           args=request.args, action_name=action_name,
+                           objects=object_names(events, str(get_locale())))  # fmt: skip
 
 
 @bp.get("/audit.csv")

@@ -19,6 +19,7 @@ from surveyapp.permissions import can_edit_response, can_reopen_response, can_vi
 from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
+from surveyapp.services.estimates import start_cards
 from surveyapp.services.evidence import content_type, evidence_path
 from surveyapp.services.invitations import (
     InvitationError,
@@ -93,7 +94,7 @@ def index():
     sealed = participation.sealed_parts(current_user, rounds)
     return render_template(
         "respond/index.html", rounds=rounds, existing=existing, sealed=sealed, lang=_lang(),
-        min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        min_group_size=current_app.config["MIN_GROUP_SIZE"], estimates=start_cards(rounds),
     )  # fmt: skip
 
 

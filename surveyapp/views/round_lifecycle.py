@@ -31,7 +31,6 @@ from surveyapp.services.round_lifecycle import (
     deadline_from_date,
     departments_of_agency,
     edit_round,
-    format_local,
     freeze_summary,
     local_datetime,
     reopen_round,
@@ -45,12 +44,6 @@ bp = Blueprint("lifecycle", __name__, url_prefix="/admin/rounds")
 
 def _label(organisation: Organisation) -> str:
     return f"{organisation.code} · {organisation.name(str(get_locale()))}"
-
-
-@bp.app_template_filter("local_datetime")
-def local_datetime_filter(instant) -> str:
-    """``{{ round.deadline|local_datetime }}``: the agency's time zone, ``YYYY-MM-DD HH:MM``."""
-    return format_local(instant)
 
 
 @bp.app_context_processor

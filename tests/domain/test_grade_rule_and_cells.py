@@ -9,13 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
 from surveyapp.definitions.loader import load_file
 from surveyapp.definitions.spreadsheet import (
     FORMULA_TRIGGERS,
-    CsvEncodingError,
     cell_text,
     csv_text,
-    decode_csv,
     write_xlsx,
 )
 from surveyapp.domain.scoring import (

@@ -105,8 +105,9 @@ def invitation_tokens(app, assessment, count=2):
     page = admin.post(
         f"/admin/rounds/{assessment['round_id']}/invitations",
         data={"department_id": assessment["d1"].id, "count": count, "label": "new staff"},
+        follow_redirects=True,
     )
-    links = re.findall(r"<code>(http[^<]+)</code>", page.get_data(as_text=True))
+    links = re.findall(r'<code class="link">(http[^<]+)</code>', page.get_data(as_text=True))
     assert len(links) == count
     return [link.rsplit("/invite/", 1)[1] for link in links]
 

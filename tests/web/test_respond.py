@@ -76,7 +76,7 @@ def test_next_with_unanswered_required_keeps_the_draft_and_marks_questions(app, 
     html = result.get_data(as_text=True)
     assert result.status_code == 200
     assert "This question needs an answer." in html
-    assert 'id="error-d1_s02"' in html and 'aria-describedby="basis-d1_s02 error-d1_s02"' in html
+    assert 'id="error-d1_s02"' in html and 'aria-describedby="why-d1_s02 error-d1_s02"' in html
     assert stored_answers(app, response_id)["d1_s01"].value == 5
 
 
