@@ -198,7 +198,7 @@ def test_weak_password_refused_when_an_account_is_created(app):
     from surveyapp.services.users import AccountError, create_user
 
     with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(AccountError, match="too easy"):
-        create_user("new@agency.example", "staff", "password1234")
+        create_user("new@agency.example", "sysadmin", "password1234")  # staff need a department (issue 17)
 
 
 # --- sign-in throttle ---------------------------------------------------------------------
