@@ -315,3 +315,9 @@ def test_row_export_hides_post_labels_with_tiny_complement(app, compared):
     body = client.get(f"/compare/export/answers.csv?round={compared['round']}").get_data(as_text=True)
     assert "service_window" not in body and "leadership" not in body
     assert code
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [("en", "differen"), ("zh_Hans", "差值"), ("zh_Hant", "差值")])
+def test_privacy_notice_states_differencing_over_time(app, lang, phrase):
+    html = app.test_client().get(f"/privacy?lang={lang}", headers={"Accept-Language": lang.replace("_", "-")})
+    assert phrase in html.get_data(as_text=True)
