@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,13 @@ from surveyapp.models.base import utcnow
 from surveyapp.permissions import Role
 from surveyapp.services import login_throttle
 from surveyapp.services.audit import record_event
-from surveyapp.services.passwords import PasswordRejected, check_password_strength
+from surveyapp.services.passwords import (
+    PASSWORD_HISTORY,
+    PasswordRejected,
+    check_not_personal,
+    check_password_strength,
+    normalised,
+)
 from surveyapp.services.sessions import end_all_sessions
 
 _hasher = PasswordHasher()
@@ -47,8 +54,11 @@ def hash_password(password: str) -> str:
 
 
 def check_password_policy(password: str, *, known_words: tuple[str, ...] = ()) -> None:
-    """Length and strength rules of ``services.passwords``; raises AccountError saying why."""
+    """Length and strength rules of ``services.passwords``, and no e-mail or name inside
+    (``known_words`` = (e-mail, display name)); raises AccountError saying why."""
     try:
+        email, name = (tuple(known_words) + ("", ""))[:2]
+        check_not_personal(password, email=email, display_name=name)
         check_password_strength(password, known_words=known_words)
     except PasswordRejected as exc:
         raise AccountError(exc.args[0], "new_password") from None
@@ -88,6 +98,7 @@ def create_user(
         post=post,
         must_change_password=must_change_password,
     )
+    remember_password(user, password)
     db.session.add(user)
     db.session.flush()
     record_event("account.create", actor=actor, obj=user, role=role.value)
@@ -164,6 +175,7 @@ def reset_password(user: User, actor, *, via: str = "web") -> str:
     the user and forgets the account's failed sign-ins."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
+    remember_password(user, password)
     user.must_change_password = True
     user.session_version += 1
     end_all_sessions(user)
@@ -205,16 +217,36 @@ def change_password(user: User, current: str, new: str) -> None:
         _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         raise AccountError(_l("The current password is wrong."), "current_password") from None
-    if new == current or _matches(user.password_hash, new):
+    if normalised(new) == normalised(current) or _matches(user.password_hash, new):
         if user.must_change_password:
             raise AccountError(_l("Choose a new password: the one-time password cannot be kept."), "new_password")
         raise AccountError(_l("The new password must differ from the current one."), "new_password")
+    if used_before(user, new):
+        raise AccountError(
+            _l("You have used this password (or a one-time password like it) before: choose a new one."),
+            "new_password",
+        )
     check_password_policy(new, known_words=(user.email, user.display_name))
     user.password_hash = hash_password(new)
+    remember_password(user, new)
     user.must_change_password = False
     user.session_version += 1
     record_event("account.password_change", actor=user, obj=user)
     db.session.commit()
+
+
+def remember_password(user: User, password: str) -> None:
+    """Add ``password`` (normalised, hashed) to the user's last ``PASSWORD_HISTORY`` passwords."""
+    history = json.loads(user.password_history or "[]")
+    history.append(hash_password(normalised(password)))
+    user.password_history = json.dumps(history[-PASSWORD_HISTORY:])
+
+
+def used_before(user: User, password: str) -> bool:
+    """Whether ``password`` equals, stripped and case-folded, one of the user's last passwords
+    (one-time passwords included)."""
+    candidate = normalised(password)
+    return any(_matches(h, candidate) for h in json.loads(user.password_history or "[]"))
 
 
 def _matches(password_hash: str, password: str) -> bool:
