@@ -49,6 +49,39 @@ class AccountError(ValueError):
         self.field = field
 
 
+_INTRANET_DOMAINS = ("localhost", "local")
+
+
+def normalise_email(email: str) -> str:
+    """The one check of an account e-mail address (admin form, CLI, anything creating accounts):
+    RFC 5322/6531 syntax by ``email-validator`` (no DNS lookup; intranet domains allowed), returned
+    stripped and lower-cased.
+    Raises AccountError (field ``email``) for anything else, such as ``<b>@x.test``."""
+    import email_validator
+    from email_validator import EmailNotValidError, validate_email
+
+    # Intranet names (the default ADMIN_EMAIL is admin@localhost): the library documents this list as
+    # the one to edit for names it should accept.
+    for name in _INTRANET_DOMAINS:
+        if name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+            email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(name)
+    text = (email or "").strip()
+    try:
+        # globally_deliverable=False: intranet domains such as the default admin@localhost are fine.
+        result = validate_email(text, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        raise AccountError(_l("Not an e-mail address: %(email)s", email=text), "email") from None
+    return result.normalized.lower()
+
+
+def clean_display_name(name: str | None) -> str:
+    """A display name stripped of surrounding white space; one of only white space is refused
+    (AccountError, field ``display_name``); an empty one stays empty (the name is optional)."""
+    if name and not name.strip():
+        raise AccountError(_l("Enter a name (not only spaces)."), "display_name")
+    return (name or "").strip()
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -76,10 +109,11 @@ def create_user(
     must_change_password: bool = False,
     actor=None,
 ) -> tuple[User, str]:
-    """Create an account. Without a password one is generated; returns the user and the password."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise AccountError(_l("Not an e-mail address: %(email)s", email=email))
+    """Create an account. Without a password one is generated; returns the user and the password.
+
+    The e-mail goes through ``normalise_email``; a display name of only white space is refused."""
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
     role = Role(role)
     if db.session.scalar(select(User).where(User.email == email)):
         raise AccountError(_l("An account for %(email)s exists already.", email=email))
@@ -199,6 +233,8 @@ def update_account(user: User, actor, **changes) -> dict:
             raise ValueError(f"not an account field: {name}")
         if name == "role":
             value = Role(value).value
+        if name == "display_name":
+            value = clean_display_name(value)
         if getattr(user, name) != value:
             changed[name] = [getattr(user, name), value]
             setattr(user, name, value)
