@@ -28,4 +28,3 @@ def test_department_admin_is_told_why_no_round_can_be_opened(app, assessment, cr
     agency_admin = app.test_client()
     sign_in(agency_admin, "admin@ag.example", lang="en")
     assert 'name="agency_id"' in agency_admin.get("/admin/rounds/new").get_data(as_text=True)
-
