@@ -1,7 +1,7 @@
 """invitation revocation and derivable links
 
 Revision ID: b7e2c4a91f30
-Revises: b7c1d2e3f4a5
+Revises: e5a1c9d3f702
 Create Date: 2026-11-30 05:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4a91f30'
-down_revision = 'b7c1d2e3f4a5'
+down_revision = 'e5a1c9d3f702'
 branch_labels = None
 depends_on = None
 

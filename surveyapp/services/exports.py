@@ -84,7 +84,20 @@ def _shuffled(column):
 
 def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int):
     """(department, level) and (department, post) pairs shared by at least ``min_group_size``
-    submitted responses: only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
+    submitted responses, whose complement in the department is not 1 to ``min_group_size - 1``
+    (``is_suppressed``): only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
+    whole = dict(
+        db.session.execute(
+            select(Response.organisation_id, func.count(Response.id))
+            .where(
+                Response.round_id == round_.id,
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.organisation_id.in_(organisation_ids),
+                Response.staff_level.is_not(None) | Response.staff_post.is_not(None),
+            )
+            .group_by(Response.organisation_id)
+        ).all()
+    )
     shown = {}
     for column in (Response.staff_level, Response.staff_post):
         shown[column.key] = {
@@ -99,7 +112,8 @@ def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_grou
                 )
                 .group_by(Response.organisation_id, column)
             )  # fmt: skip
-            if not is_suppressed(n, min_group_size)
+            # The complement rule too: a label shared by all but one or two would single those out.
+            if not is_suppressed(n, min_group_size, whole.get(org, n))
         }
     return shown["staff_level"], shown["staff_post"]
 

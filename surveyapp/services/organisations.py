@@ -73,6 +73,12 @@ def save_organisation(
     Scope checks (may this actor put it there?) are the caller's, through ``permissions``.
     """
     code = code.strip()
+    names = {"name_zh_hans": name_zh_hans, "name_zh_hant": name_zh_hant, "name_en": name_en}
+    for field, value in names.items():
+        if not (value or "").strip():
+            raise OrganisationError(field, _l("Enter a name (not only spaces)."))
+    if not code:
+        raise OrganisationError("code", _l("Enter a name (not only spaces)."))
     clash = organisation_by_code(code)
     if clash is not None and clash is not organisation:
         raise OrganisationError("code", _l("This code is used already."))

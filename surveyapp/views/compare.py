@@ -49,7 +49,13 @@ def _lang() -> str:
 
 
 def _rounds_in_scope() -> list[AssessmentRound]:
-    return [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
+    """Rounds of an agency in the reader's scope, and rounds that include a department in it (a
+    department-scoped trainer or administrator compares only the departments of their scope)."""
+    scope = organisation_ids_in_scope(current_user)
+    return [
+        r for r in rounds_newest_first()
+        if in_scope(current_user, r.organisation) or (scope is not None and any(d.id in scope for d in r.departments))
+    ]  # fmt: skip
 
 
 def _chosen_round() -> AssessmentRound | None:
