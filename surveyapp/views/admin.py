@@ -316,9 +316,10 @@ def round_new():
 
 def _prepare_round_agencies(form: RoundForm, agencies: list, departments: list) -> None:
     """No agency is preselected unless there is only one choice (the administrator's own agency);
-    the agency select carries which departments belong to each, for static/js/round_form.js."""
+    the agency select carries which departments belong to each, for static/js/round_form.js.
+    No agency in scope (a department administrator): no choices, and the page says why."""
     choices = [(a.id, _label(a)) for a in agencies]
-    if len(agencies) != 1:
+    if len(agencies) > 1:
         choices.insert(0, (0, _l("— choose the agency —")))
     form.agency_id.choices = options(choices)
     if request.method == "GET" and len(agencies) == 1:
