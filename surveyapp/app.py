@@ -13,7 +13,7 @@ from surveyapp.config import (
     normalise_database_url,
     settings_from_environment,
 )
-from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
     from surveyapp.i18n import html_lang, select_locale
 
@@ -46,17 +47,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     from surveyapp.routing import register_converters
 
     register_converters(app)
-    from surveyapp.views import admin, api, auth, compare, errors, main, participation, reports, respond, results
+    from surveyapp.views import (
+        admin,
+        api,
+        auth,
+        compare,
+        errors,
+        imports,
+        invitations,
+        main,
+        participation,
+        reports,
+        respond,
+        results,
+        round_lifecycle,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(invitations.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(participation.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(round_lifecycle.bp)
     errors.register(app)
 
     from surveyapp.views.context import register_template_helpers
@@ -66,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from surveyapp.forms.kinds import register_jinja
 
     register_jinja(app)
+    from surveyapp.domain.scoring import grade_bands_text, grade_label
+
+    app.jinja_env.globals.update(grade_name=grade_label, grade_bands_text=grade_bands_text)
 
     from surveyapp.cli import register_commands
 

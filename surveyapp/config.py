@@ -46,7 +46,21 @@ class Defaults:
     # proxies are in front, and which direct peers may be one. 0: headers ignored.
     PROXY_COUNT = 0
     PROXY_ADDRESSES = "127.0.0.1,::1"
-    INVITATION_DAYS = 14
+    # E-mail (Flask-Mailman, SMTP): SURVEYAPP_MAIL_SERVER, _PORT, _USERNAME, _PASSWORD, _USE_TLS, _DEFAULT_SENDER.
+    # Without MAIL_SERVER no e-mail is sent; reminder lists download as CSV instead.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "surveyapp@localhost"
+    MAIL_TIMEOUT = 20
+    REMINDER_MAX_PER_PERSON = 3  # reminders per person and round
+    REMINDER_MIN_HOURS = 48  # minimum spacing between two reminders to the same person
+    INVITATION_DAYS = 14  # links expire at the round's deadline; this many days when it has none
+    BASE_URL = None  # public address, e.g. https://survey.example.gov.cn, for links made outside a request
+    TIMEZONE = "Asia/Shanghai"  # IANA zone in which times are shown (SURVEYAPP_TIMEZONE)
     # Bulk exports: how often a running job writes its heartbeat, and after how long without one
     # it counts as failed (its worker was killed or redeployed).
     BULK_HEARTBEAT_SECONDS = 10

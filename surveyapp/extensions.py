@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -29,5 +30,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+mail = Mail()
 # Storage: memory by default, Redis when REDIS_URL is set (see app.create_app).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -27,3 +27,12 @@ def finish_bulk(job_id: int, attempt: int | None = None) -> None:
 
     with _application().app_context():
         finish_rq_job(job_id, attempt)
+
+
+def close_due_rounds() -> None:
+    """Scheduled by ``services.round_lifecycle.schedule_deadline`` at a round's deadline (needs
+    ``rq worker --with-scheduler surveyapp``); closes every round whose deadline has passed."""
+    from surveyapp.services.round_lifecycle import close_due_rounds as close_due
+
+    with _application().app_context():
+        close_due()

@@ -7,7 +7,8 @@ range, or a thousand digits long — matches no route and is a 404, before any v
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 MAX_ID = 2**31 - 1  # PostgreSQL ``integer``
 
@@ -20,6 +21,14 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 0, max: int | None = MAX_ID) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
+
+    def to_python(self, value: str) -> int:
+        """The id; an out-of-range one is 404 at once (a ValidationError would let a rule for the
+        same path with another method answer 405)."""
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def register_converters(app) -> None:

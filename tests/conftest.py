@@ -185,15 +185,27 @@ def create_org(app):
 
 @pytest.fixture
 def create_user(app):
-    """Factory: ``create_user(email, role="staff", password="correct horse", **fields)``."""
+    """Factory: ``create_user(email, role="staff", password="correct horse", **fields)``.
+
+    Staff and coordinators must belong to a department: without ``organisation=`` they get one (code TESTDEPT)."""
+    from sqlalchemy import select
+
     from surveyapp.extensions import db
     from surveyapp.models import Organisation
     from surveyapp.services.users import create_user as create
+    from surveyapp.services.users import needs_department
 
     def factory(email: str, role: str = "staff", password: str = "correct horse battery", **fields):
         with app.app_context():
             if fields.get("organisation") is not None:
                 fields["organisation"] = db.session.get(Organisation, fields["organisation"].id)
+            elif needs_department(role, None):
+                department = db.session.scalar(select(Organisation).where(Organisation.code == "TESTDEPT"))
+                if department is None:
+                    department = Organisation(code="TESTDEPT", kind="department", name_zh_hans="测试部门",
+                                              name_zh_hant="測試部門", name_en="Test department")  # fmt: skip
+                    db.session.add(department)
+                fields["organisation"] = department
             user, _ = create(email, role, password, **fields)
             return _detached(user)
 
@@ -228,6 +240,7 @@ def assessment(app, create_org, create_user):
             db.session.get(Organisation, agency.id),
             [db.session.get(Organisation, d1.id), db.session.get(Organisation, d2.id)],
             "transparency",
+            questionnaire_version=1,  # the tests answer version 1's items
         )
         round_id = round_.id
     users = {
@@ -251,3 +264,34 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"database backends exercised: {ran}")
     if not POSTGRES_AVAILABLE:
         terminalreporter.write_line(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: its tests were skipped")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; ``.messages`` holds what it received as
+    ``email.message.EmailMessage`` objects, ``.host`` / ``.port`` where to send."""
+    import socket
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.original_content, policy=default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.host, handler.port = "127.0.0.1", port
+    yield handler
+    controller.stop()

@@ -51,10 +51,10 @@ def start(client, round_id, part):
     return int(match.group(1)), int(match.group(2))
 
 
-def submit_complete(app, client, round_id, part_key):
+def submit_complete(app, client, round_id, part_key, version=1):
     response_id, _ = start(client, round_id, part_key)
     with app.app_context():
-        part = get_questionnaire("transparency", 1).part(part_key)
+        part = get_questionnaire("transparency", version).part(part_key)
     for page in range(len(part.sections)):
         assert client.post(f"/responses/{response_id}/page/{page}", data=page_data(part, page)).status_code == 302
     assert client.post(f"/responses/{response_id}/submit").status_code == 302

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Flask
 
 from surveyapp.cli.api import api_cli
+from surveyapp.cli.clock import clock_cli
 from surveyapp.cli.demo import demo_cli
 from surveyapp.cli.doctor import doctor_command
+from surveyapp.cli.invitations import invitations_cli
 from surveyapp.cli.org import org_cli
 from surveyapp.cli.questionnaire import questionnaire_cli
 from surveyapp.cli.report import report_cli
@@ -26,3 +28,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scores_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(api_cli)
+    app.cli.add_command(clock_cli)
+    app.cli.add_command(invitations_cli)

@@ -16,8 +16,8 @@ org_cli = AppGroup("org", help="Manage the organisation tree.")
 @click.option("--kind", type=click.Choice(["agency", "department", "unit"]), required=True)
 @click.option("--parent", "parent_code", help="Code of the parent organisation.")
 @click.option("--name-zh-hans", required=True)
-@click.option("--name-zh-hant", required=True)
-@click.option("--name-en", required=True)
+@click.option("--name-zh-hant", default="", help="Optional; shown as the Simplified name when empty.")
+@click.option("--name-en", default="", help="Optional; shown as the Simplified name when empty.")
 def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
     """Add an agency, department or unit."""
     from surveyapp.services.organisations import OrganisationError, save_organisation
@@ -37,14 +37,14 @@ def org_add(code, kind, parent_code, name_zh_hans, name_zh_hant, name_en):
 @org_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def org_import(path):
-    """Create or update organisations from a CSV file (code, kind, parent_code, name_zh_hans,
-    name_zh_hant, name_en). All rows or none."""
-    from surveyapp.services.organisations import OrganisationImportError, import_organisations
+    """Create or update organisations from a CSV file (code, kind, name_zh_hans; optional parent_code,
+    name_zh_hant, name_en), saved as UTF-8 (with or without BOM) or GB18030/GBK. All rows or none."""
+    from surveyapp.services.organisations import OrganisationImportError, import_organisations_file
 
-    with open(path, encoding="utf-8-sig") as handle:
-        text = handle.read()
+    with open(path, "rb") as handle:
+        data = handle.read()
     try:
-        created, updated = import_organisations(text, path)
+        created, updated = import_organisations_file(data, path)
     except OrganisationImportError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
@@ -60,7 +60,7 @@ def org_export(out):
 
     text = export_organisations()
     if out:
-        with open(out, "w", encoding="utf-8") as handle:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         click.echo(f"Wrote {out}")
     else:

@@ -120,3 +120,22 @@ def questionnaire_export(key, version, fmt, out):
     with open(out, "wb") as handle:
         handle.write(content)
     click.echo(f"Wrote {out}")
+
+
+@questionnaire_cli.command("diff")
+@click.argument("key")
+@click.argument("from_version", type=int)
+@click.argument("to_version", type=int)
+def questionnaire_diff(key, from_version, to_version):
+    """Print the crosswalk between two versions: same, changed, new and retired items; dimensions."""
+    from surveyapp.definitions.crosswalk import CrosswalkError
+    from surveyapp.services.questionnaires import version_crosswalk
+
+    try:
+        crosswalk = version_crosswalk(key, from_version, to_version)
+    except KeyError as exc:
+        raise click.ClickException(f"{exc.args[0]} (run flask questionnaire load-builtin first?)") from None
+    except CrosswalkError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in crosswalk.lines():
+        click.echo(line)

@@ -72,3 +72,24 @@ def report_bulk(round_id, lang, out, processes, merged):
     if stats.rendered:
         click.echo(f"Rendered {stats.rendered} (the others were unchanged and reused); "
                    f"peak memory of a render worker: {stats.peak_worker_rss_kib / 1024:.0f} MiB.")  # fmt: skip
+
+
+@report_cli.command("fingerprint")
+@click.option("--department", "department_code", required=True)
+@click.option("--round", "round_id", type=int, required=True)
+def report_fingerprint(department_code, round_id):
+    """Print a department scorecard's canonical data (JSON) and its SHA-256, the "data fingerprint" in the
+    PDF footer: the same in every language. Recompute it with ``printf '%s' "$JSON" | sha256sum``."""
+    from surveyapp.reporting.scorecard import canonical_json, data_fingerprint
+    from surveyapp.services.rounds import round_by_id
+    from surveyapp.services.scorecards import department_scorecard_data, round_context
+
+    round_ = round_by_id(round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round {round_id}")
+    department = organisation_by_code(department_code)
+    if department not in round_.departments:
+        raise click.ClickException(f"{department_code} is not in round {round_id}")
+    data = department_scorecard_data(round_context(round_), department, "zh_Hans")
+    click.echo(canonical_json(data.facts))
+    click.echo(f"SHA-256 {data_fingerprint(data.facts)}")

@@ -69,3 +69,35 @@ def users_set_password(email):
     password = reset_password(user, None, via="cli")
     click.echo(f"New one-time password for {user.email} (shown once; to be changed at the next sign-in):")
     click.echo(f"  password: {password}")
+
+
+@users_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passwords-out", required=True, type=click.Path(dir_okay=False),
+              help="New file (mode 0600) for the one-time passwords; never printed or logged.")  # fmt: skip
+def users_import(path, passwords_out):
+    """Create accounts from a CSV file (email, role, department_code, name, staff_level, post): all rows or none."""
+    import os
+
+    from surveyapp.services.account_import import AccountImportError, import_accounts, passwords_csv
+    from surveyapp.services.questionnaires import latest_version
+
+    row = latest_version("transparency")
+    levels, posts = (row.questionnaire.staff_levels, row.questionnaire.staff_posts) if row else (None, None)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:  # the file is made before any account, so the passwords always have somewhere to go
+        fd = os.open(passwords_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(f"{passwords_out} exists already; choose a new file for the passwords") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle, force_locale("en"):
+        try:
+            created = import_accounts(data, None, levels, posts)
+        except AccountImportError as exc:
+            handle.close()
+            os.unlink(passwords_out)
+            for problem in exc.problems:
+                click.echo(f"{path}: {problem}", err=True)
+            raise click.ClickException(f"no accounts created ({len(exc.problems)} problem(s))") from None
+        handle.write(passwords_csv(created))
+    click.echo(f"{len(created)} accounts created; one-time passwords written to {passwords_out}")

@@ -19,6 +19,7 @@ import yaml
 
 from surveyapp.domain.kinds import CHOICE_KINDS, KINDS, REGISTRY, ItemKind
 from surveyapp.domain.questionnaire import (
+    ARTICLE_PROBLEMS,
     LANGUAGES,
     Band,
     Condition,
@@ -40,9 +41,10 @@ CONDITION_OPS = ("equals", "not_equals", "selected", "above", "below")
 RESPONDENTS = ("staff", "coordinator")
 
 ITEM_FIELDS = {
-    "key", "kind", "text", "help", "basis", "required", "allow_na", "reverse", "weight",
+    "key", "kind", "text", "help", "basis", "why", "required", "allow_na", "reverse", "weight",
     "options", "bands", "red_line", "show_if", "min", "max", "unit",
     "integer", "min_length", "max_length", "constraint_message", "required_message", "default",
+    "observable", "serves",
 }  # fmt: skip
 TOP_FIELDS = {
     "key", "version", "title", "description", "likert_labels", "min_answered_share", "grades",
@@ -261,6 +263,7 @@ class _Builder:
                     key=str(key),
                     title=self.text(entry.get("title"), where, "title"),
                     description=self.text(entry.get("description"), where, "description", required=False),
+                    why=self.text(entry.get("why"), where, "why", required=False),
                     weight=weight,
                     recommendations={
                         grade: self.text(text, where, f"recommendations.{grade}")
@@ -427,6 +430,7 @@ class _Builder:
             part=part,
             help=self.text(raw.get("help"), where, "help", required=False),
             basis=self.text(raw.get("basis"), where, "basis", required=False),
+            why=self.text(raw.get("why"), where, "why", required=False),
             required=self.flag(raw.get("required"), where, "required", True),
             allow_na=self.flag(raw.get("allow_na"), where, "allow_na", False),
             reverse=reverse,
@@ -438,8 +442,24 @@ class _Builder:
             minimum=self.number(raw.get("min"), where, "min"),
             maximum=self.number(raw.get("max"), where, "max"),
             unit=self.text(raw.get("unit"), where, "unit", required=False),
+            observable=self.flag(raw.get("observable"), where, "observable", None),
+            serves=self.serves(raw.get("serves"), where),
             **self.xlsform_fields(raw, where, rules, options),
         )
+
+    def serves(self, raw: Any, where: str) -> tuple[str, ...]:
+        """The article problems an item serves: a list of distinct names from ``ARTICLE_PROBLEMS``."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(where, "serves", f"must be a list of {', '.join(ARTICLE_PROBLEMS)}, got {raw!r}")
+            return ()
+        for value in raw:
+            if value not in ARTICLE_PROBLEMS:
+                self.problem(where, "serves", f"unknown problem {value!r} (use {', '.join(ARTICLE_PROBLEMS)})")
+        if len(set(map(str, raw))) != len(raw):
+            self.problem(where, "serves", "a problem is listed twice")
+        return tuple(str(value) for value in raw)
 
     def xlsform_fields(self, raw: dict, where: str, rules: ItemKind | None, options) -> dict[str, Any]:
         """integer, min_length/max_length, constraint_message, required_message and default."""
@@ -497,7 +517,15 @@ class _Builder:
                 self.problem(where, "options", f"duplicate option value {value!r}")
             values.add(value)
             score = self.score(entry.get("score"), where, f"options.{value}.score")
-            options.append(Option(value, self.text(entry.get("label"), where, f"options.{value}.label"), score))
+            exclusive = entry.get("exclusive", False)
+            if not isinstance(exclusive, bool):
+                self.problem(where, f"options.{value}.exclusive", "must be true or false")
+                exclusive = False
+            elif exclusive and not (rules is not None and rules.multiple):
+                self.problem(where, f"options.{value}.exclusive", "only multi_choice options can be exclusive")
+                exclusive = False
+            label = self.text(entry.get("label"), where, f"options.{value}.label")
+            options.append(Option(value, label, score, exclusive))
         return tuple(options)
 
     def bands(self, raw: Any, where: str, rules: ItemKind | None) -> tuple[Band, ...]:
@@ -576,7 +604,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
 
     def item(it: Item) -> dict[str, Any]:
         out: dict[str, Any] = {"key": it.key, "kind": it.kind, "text": text(it.text)}
-        for name in ("help", "basis", "unit"):
+        for name in ("help", "basis", "why", "unit"):
             value = text(getattr(it, name), optional=True)
             if value:
                 out[name] = value
@@ -594,6 +622,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
                     "value": o.value,
                     "label": text(o.label),
                     **({"score": o.score} if o.score is not None else {}),
+                    **({"exclusive": True} if o.exclusive else {}),
                 }
                 for o in it.options
             ]
@@ -626,6 +655,10 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
             value = text(getattr(it, name), optional=True)
             if value:
                 out[name] = value
+        if it.observable is not None:
+            out["observable"] = it.observable
+        if it.serves:
+            out["serves"] = list(it.serves)
         return out
 
     data: dict[str, Any] = {
@@ -641,6 +674,7 @@ def to_definition(questionnaire: Questionnaire) -> dict[str, Any]:
                 "key": d.key,
                 "title": text(d.title),
                 **({"description": text(d.description)} if text(d.description, True) else {}),
+                **({"why": text(d.why)} if text(d.why, True) else {}),
                 "weight": d.weight,
                 "recommendations": {grade: text(t) for grade, t in d.recommendations.items()},
             }

@@ -20,7 +20,8 @@ Standard sheets and columns:
 Scoring extension (a form without any of it imports as an unscored survey): survey columns
 ``dimension``, ``weight``, ``reverse``, ``allow_na``, ``red_line`` (``. = 'yes'``, ``. > 14``,
 ``. < 1``), ``red_line_text``, ``basis``, ``bands`` (``<=7:100; <=14:50; *:0``), ``min``, ``max``,
-``unit``, ``kind`` (``evidence_url`` for a link), ``respondent`` on ``begin_group`` rows (then
+``unit``, ``kind`` (``evidence_url`` for a link), ``observable`` (yes/no), ``serves`` (space-separated
+``problem1 problem2 problem3``), ``respondent`` on ``begin_group`` rows (then
 each top-level group is a part: ``staff`` or ``coordinator``); choices column ``score``; settings
 ``form_title_translated::<language>``, ``form_description::<language>``, ``min_answered_share``; sheets
 ``dimensions``, ``recommendations``, ``grades``, ``maturity``, ``training``, ``staff_levels``,
@@ -121,7 +122,7 @@ SURVEY_COLUMNS = {
     "constraint_message", "default",
     # scoring extension
     "dimension", "weight", "reverse", "allow_na", "red_line", "red_line_text", "basis", "bands", "min",
-    "max", "unit", "kind", "respondent",
+    "max", "unit", "kind", "respondent", "observable", "serves",
 }  # fmt: skip
 _PRESENTATION = "presentation only"
 SURVEY_SKIPPED = {
@@ -958,6 +959,16 @@ class _Form:
                     reader.problem(*where, field, f"must be yes or no, got {value!r}")
                 elif flag:
                     item[field] = True
+        observable = table.value(values, "observable")
+        if observable not in (None, ""):
+            flag = reader.flag(observable)
+            if flag is None:
+                reader.problem(*where, "observable", f"must be yes or no, got {observable!r}")
+            else:
+                item["observable"] = flag
+        serves = table.value(values, "serves")
+        if serves not in (None, ""):
+            item["serves"] = str(serves).split()  # checked by the loader
         weight = reader.number(*where, "weight", table.value(values, "weight"))
         if weight is not None:
             item["weight"] = weight
@@ -1173,7 +1184,7 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
         ["type", "name"] + _lang_columns("label") + _lang_columns("hint")
         + ["required"] + _lang_columns("required_message") + ["relevant", "constraint"]
         + _lang_columns("constraint_message") + ["default"]
-        + ["dimension", "weight", "reverse", "allow_na", "bands"]
+        + ["dimension", "weight", "reverse", "allow_na", "bands", "observable", "serves"]
         + ["kind", "red_line"]
         + _lang_columns("red_line_text") + _lang_columns("basis") + _lang_columns("unit") + ["respondent"]
     )  # fmt: skip
@@ -1295,6 +1306,10 @@ def _item_row(item, choices_sheet) -> tuple[dict[str, Any], dict[str, Text | Non
         row["reverse"] = "yes"
     if item.allow_na:
         row["allow_na"] = "yes"
+    if item.observable is not None:
+        row["observable"] = "yes" if item.observable else "no"
+    if item.serves:
+        row["serves"] = " ".join(item.serves)
     bounds = [(">=", item.minimum), ("<=", item.maximum)]
     if kind.has_length:
         bounds = [(">=", item.min_length), ("<=", item.max_length)]

@@ -14,10 +14,14 @@ reference (a dict with at least ``name``).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import random
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from surveyapp.domain.questionnaire import NA, Item, Option, Questionnaire
 
@@ -27,6 +31,35 @@ Gettext = Callable[[str], str]
 LIKERT_LIST = "likert5"
 YESNO_LIST = "yesno"
 LIST_SEPARATOR = "、"  # between the chosen options of a multi_choice answer (Chinese enumeration comma)
+TEXT_MAX = 5000  # characters of a free-text answer
+URL_MAX = 2000  # characters of an evidence web address
+
+# Why an answer is refused (``check_answer``); the services word them in the reader's language.
+NOT_OFFERED = "not_offered"  # not one of the options / not a value of the kind
+NOT_APPLICABLE_NOT_OFFERED = "na_not_offered"
+BLANK = "blank"  # only spaces
+CONTROL_CHARACTERS = "control_characters"
+NOT_A_NUMBER = "not_a_number"  # also nan and ±inf
+OUT_OF_RANGE = "out_of_range"
+NOT_A_DATE = "not_a_date"
+TOO_LONG = "too_long"
+NOT_A_WEB_ADDRESS = "not_a_web_address"
+
+
+def _control_characters(text: str, allowed: str = "") -> bool:
+    """True when ``text`` holds a control character (Unicode category Cc or Cf, e.g. NUL, ESC, U+202E)
+    other than those in ``allowed``."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed for ch in text)
+
+
+def _text_problem(value: Any, allowed_controls: str = "") -> str | None:
+    if not isinstance(value, str):
+        return NOT_OFFERED
+    if not value.strip():
+        return BLANK
+    if _control_characters(value, allowed_controls):
+        return CONTROL_CHARACTERS
+    return None
 
 
 class ItemKind:
@@ -47,6 +80,9 @@ class ItemKind:
     scored = False
     reversible = False
     has_options = False
+    # Typical seconds to read and answer one item of the kind (start-card estimate; refined by the
+    # median of past completions in services/estimates.py). Rough reading-speed figures, not a norm.
+    answer_seconds = 10
     has_bands = False
     multiple = False
     scale = False
@@ -55,6 +91,20 @@ class ItemKind:
     has_length = False
     takes_default = True
     xlsform_base = "text"
+    numeric_answer = False  # exports write the answer as a typed number (unit in the column header)
+
+    def scores(self, item: Item) -> bool:
+        """True when answers to ``item`` carry a score: the kind is scored and, for kinds whose score
+        comes from options or bands, at least one option or band carries a score."""
+        return self.scored
+
+    def problem(self, item: Item, value: Any) -> str | None:
+        """Why a real answer (not None/NA) is not one the item offers, as a reason code; None when offered."""
+        return _text_problem(value)
+
+    def numeric_unit(self, item: Item, questionnaire: Questionnaire, lang: str) -> str:
+        """The unit of a ``numeric_answer`` for an export's column header; "" when none."""
+        return ""
 
     def score(self, item: Item, answer: Any) -> float | None:
         """0–100 for a real answer (not None/NA); None when this answer carries no score."""
@@ -63,6 +113,12 @@ class ItemKind:
     def is_answered(self, value: Any) -> bool:
         """True when ``value`` is an answer (N/A counts as one); None, "" and [] are not."""
         return not (value is None or value == "" or value == [])
+
+    def combination_problem(self, item: Item, value: Any) -> str | None:
+        """A problem code when the answer combines choices the item forbids together, else None.
+
+        ``"exclusive"``: a multi_choice answer holds an ``exclusive`` option with other options."""
+        return None
 
     def allowed_values(self, options: Iterable[Option]) -> set[str] | None:
         """The possible answers as strings, or None when any value of the kind's type may be given."""
@@ -101,10 +157,21 @@ class ItemKind:
 
 class Likert5(ItemKind):
     name = "likert5"
+    answer_seconds = 8
     scored = True
     reversible = True
     scale = True
     xlsform_base = f"select_one {LIKERT_LIST}"
+    numeric_answer = True
+
+    def problem(self, item, value):
+        if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2, 3, 4, 5):
+            return NOT_OFFERED
+        return None
+
+    def numeric_unit(self, item, questionnaire, lang):
+        labels = questionnaire.likert_labels[lang]
+        return f"1 = {labels[0]} … 5 = {labels[4]}"
 
     def score(self, item, answer):
         return likert_score(int(answer), item.reverse)
@@ -123,9 +190,13 @@ class Likert5(ItemKind):
 
 class YesNo(ItemKind):
     name = "yesno"
+    answer_seconds = 6
     scored = True
     reversible = True
     xlsform_base = f"select_one {YESNO_LIST}"
+
+    def problem(self, item, value):
+        return None if isinstance(value, str) and value in ("yes", "no") else NOT_OFFERED
 
     def score(self, item, answer):
         positive = str(answer) == "yes"
@@ -149,8 +220,15 @@ def _option_label(item: Item, value: Any, lang: str) -> str:
 
 class SingleChoice(ItemKind):
     name = "single_choice"
+    answer_seconds = 10
     scored = True
     has_options = True
+
+    def scores(self, item):
+        return any(option.score is not None for option in item.options)
+
+    def problem(self, item, value):
+        return None if isinstance(value, str) and item.option(value) is not None else NOT_OFFERED
 
     def score(self, item, answer):
         option = item.option(str(answer))
@@ -173,11 +251,24 @@ class SingleChoice(ItemKind):
 
 class MultiChoice(ItemKind):
     name = "multi_choice"
+    answer_seconds = 15
     scored = True
     has_options = True
     multiple = True
 
+    def scores(self, item):
+        return any(option.score is not None for option in item.options)
+
+    def problem(self, item, value):
+        if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
+            return NOT_OFFERED
+        if any(not isinstance(v, str) or item.option(v) is None for v in value):
+            return NOT_OFFERED
+        return None
+
     def score(self, item, answer):
+        if not self.scores(item):
+            return None  # no option carries a score: a demographic question, not scored
         scores = [item.option(str(v)).score for v in answer if item.option(str(v)) is not None]
         scores = [s for s in scores if s is not None]
         return min(100.0, float(sum(scores))) if scores else 0.0
@@ -187,6 +278,14 @@ class MultiChoice(ItemKind):
 
     def text(self, item, value, questionnaire, lang, gettext):
         return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
+
+    def combination_problem(self, item, value):
+        """An ``exclusive`` option ("none of these") must be the only choice (XLSForm's
+        ``not(selected(., 'none') and count-selected(.) > 1)`` constraint)."""
+        if not isinstance(value, list) or len(value) < 2:
+            return None
+        exclusive = {o.value for o in item.options if o.exclusive}
+        return "exclusive" if exclusive & {str(v) for v in value} else None
 
     def read_default(self, value, options, low, high):
         """Space-separated option values (XLSForm's notation for several choices)."""
@@ -201,15 +300,33 @@ class MultiChoice(ItemKind):
         return f"select_multiple {item.key}_options"
 
     def demo_value(self, item, strength, rng):
-        return [o.value for o in item.options if rng.random() < strength] or None
+        chosen = [o.value for o in item.options if not o.exclusive and rng.random() < strength]
+        return chosen or [o.value for o in item.options if o.exclusive][:1] or None
 
 
 class Number(ItemKind):
     name = "number"
+    answer_seconds = 20
     scored = True
     has_bands = True
     numeric = True
     xlsform_base = "decimal"
+    numeric_answer = True
+
+    def scores(self, item):
+        return bool(item.bands)
+
+    def problem(self, item, value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return NOT_A_NUMBER
+        if (item.minimum is not None and value < item.minimum) or (item.maximum is not None and value > item.maximum):
+            return OUT_OF_RANGE
+        if item.integer and not float(value).is_integer():
+            return NOT_A_NUMBER  # the item takes whole numbers only
+        return None
+
+    def numeric_unit(self, item, questionnaire, lang):
+        return item.unit.get(lang)
 
     def xlsform_type(self, item):
         return "integer" if item.integer else "decimal"
@@ -252,7 +369,17 @@ class Number(ItemKind):
 
 class Date(ItemKind):
     name = "date"
+    answer_seconds = 15
     xlsform_base = "date"
+
+    def problem(self, item, value):
+        if not isinstance(value, str) or len(value) != 10:
+            return NOT_A_DATE
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return NOT_A_DATE
+        return None
 
     def read_default(self, value, options, low, high):
         """An ISO date YYYY-MM-DD."""
@@ -269,17 +396,35 @@ class Date(ItemKind):
 
 class FreeText(ItemKind):
     name = "text"
+    answer_seconds = 60
     has_length = True
     xlsform_base = "text"
+
+    def problem(self, item, value):
+        reason = _text_problem(value, allowed_controls="\n\r\t")
+        limit = item.max_length if item.max_length is not None else TEXT_MAX
+        return reason or (TOO_LONG if len(value) > limit else None)
 
 
 class EvidenceUrl(ItemKind):
     name = "evidence_url"
+    answer_seconds = 45
     link = "url"
     xlsform_base = "text"
 
     def xlsform_kind(self):
         return "evidence_url"
+
+    def problem(self, item, value):
+        reason = _text_problem(value)
+        if reason:
+            return reason
+        if len(value) > URL_MAX:
+            return TOO_LONG
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in value):
+            return NOT_A_WEB_ADDRESS
+        return None
 
     def demo_value(self, item, strength, rng):
         return f"https://www.example.gov.cn/evidence/{rng.randint(1, 99999)}"
@@ -289,9 +434,15 @@ class EvidenceFile(ItemKind):
     """An uploaded file; the answer is the stored file's reference (evidence files are not invented)."""
 
     name = "evidence_file"
+    answer_seconds = 90
     link = "file"
     takes_default = False
     xlsform_base = "file"
+
+    def problem(self, item, value):
+        if not isinstance(value, dict):
+            return NOT_OFFERED
+        return _text_problem(value.get("name"))
 
     def text(self, item, value, questionnaire, lang, gettext):
         return str(value.get("name", "")) if isinstance(value, dict) else str(value)
@@ -330,6 +481,20 @@ def kind_of(item: Item | str) -> ItemKind:
         return REGISTRY[name]
     except KeyError:
         raise KeyError(f"unknown item kind {name!r} (known: {', '.join(KINDS)})") from None
+
+
+def check_answer(item: Item, value: Any) -> str | None:
+    """Why ``value`` may not be stored as the answer to ``item`` (a reason code such as ``NOT_OFFERED``,
+    ``BLANK``, ``CONTROL_CHARACTERS``, ``NOT_A_NUMBER`` for nan/inf, ``OUT_OF_RANGE``), or None when the
+    item offers it. None (no answer) is always allowed; NA only when the item allows "not applicable".
+    The one rule for every kind: only offered answers are stored."""
+    if value is None:
+        return None
+    if value is NA:
+        return None if item.allow_na else NOT_APPLICABLE_NOT_OFFERED
+    if isinstance(value, str) and not value.strip():
+        return BLANK
+    return kind_of(item).problem(item, value)
 
 
 def answer_text(item: Item, value: Any, questionnaire: Questionnaire, lang: str, gettext: Gettext) -> str:

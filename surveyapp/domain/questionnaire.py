@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+# The source article's three problems an item may serve (``serves``): 1 weak public-image awareness of civil
+# servants, 2 insufficient online public-relations capability, 3 insufficient integration of disclosure with
+# new media (see /work/shared/design/domain.md §1).
+ARTICLE_PROBLEMS = ("problem1", "problem2", "problem3")
 
 # The item kinds (names, and all behaviour that differs by kind) are in ``kinds``.
 
@@ -64,6 +68,7 @@ class Option:
     value: str
     label: Text
     score: float | None = None
+    exclusive: bool = False  # multi_choice: "none of these" — chosen alone, it clears the others
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,8 @@ class Item:
     dimension: str
     part: str
     help: Text = EMPTY_TEXT
-    basis: Text = EMPTY_TEXT
+    basis: Text = EMPTY_TEXT  # the scholarly or legal source, for administrators and the PDF methodology
+    why: Text = EMPTY_TEXT  # "why we ask", written for respondents
     required: bool = True
     allow_na: bool = False
     reverse: bool = False
@@ -153,10 +159,15 @@ class Item:
     constraint_message: Text = EMPTY_TEXT
     required_message: Text = EMPTY_TEXT
     default: Any = None
+    # Instrument metadata (optional): whether the item can be checked from outside the agency (for an
+    # inspector that observes sites), and which of the source article's three problems it serves
+    # (``ARTICLE_PROBLEMS``). None / () when a definition does not say.
+    observable: bool | None = None
+    serves: tuple[str, ...] = ()
 
     @property
     def scored(self) -> bool:
-        return _kinds.REGISTRY[self.kind].scored
+        return _kinds.REGISTRY[self.kind].scores(self)
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == str(value)), None)
@@ -193,6 +204,7 @@ class Dimension:
     description: Text = EMPTY_TEXT
     weight: float = 1.0
     recommendations: Mapping[str, Text] = field(default_factory=dict)  # grade key → advice
+    why: Text = EMPTY_TEXT  # "why we ask", for respondents, for items of the dimension without their own
 
 
 @dataclass(frozen=True)

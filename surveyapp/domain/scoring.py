@@ -209,3 +209,70 @@ def score_response(questionnaire: Questionnaire, part_key: str, answers: Mapping
         grade=grade_for(questionnaire, index, bool(hits)),
         red_lines=tuple(hits),
     )
+
+
+# -- the one grade rule for every surface (ranking, exports, API, PDFs, explanation pages) ----------
+
+
+def grade_rank(questionnaire: Questionnaire, grade_key: str | None) -> int:
+    """0 for the highest band, 1 for the next…; ``len(grades)`` for no grade (sorts last)."""
+    keys = [grade.key for grade in questionnaire.grades]
+    return keys.index(grade_key) if grade_key in keys else len(keys)
+
+
+def grade_label(questionnaire: Questionnaire, grade_key: str | None, lang: str) -> str:
+    """The grade's name in ``lang`` (e.g. 良好); "" for no grade or an unknown key."""
+    grade = next((g for g in questionnaire.grades if g.key == grade_key), None)
+    return grade.label.get(lang) if grade else ""
+
+
+def grade_bands(questionnaire: Questionnaire) -> list[tuple[str, str, float]]:
+    """The instrument's bands as printed: (grade key, inequality sign, bound), highest first.
+
+    Every band but the lowest reads "≥ its minimum"; the lowest reads "< the pass mark" (the next
+    band's minimum), never "≥ 0". Bundled instrument: ≥ 85, ≥ 75, ≥ 60, < 60. One band: ("…", "≥", min).
+    """
+    grades = list(questionnaire.grades)  # highest minimum first
+    bands = [(g.key, "≥", float(g.min)) for g in grades[:-1]]
+    if len(grades) >= 2:
+        bands.append((grades[-1].key, "<", float(grades[-2].min)))
+    elif grades:
+        bands.append((grades[0].key, "≥", float(grades[0].min)))
+    return bands
+
+
+MET = "met"
+BELOW_TARGET = "below_target"
+RED_LINE = "red_line"
+NO_DATA = "no_data"
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """Whether a department meets a target grade. ``gap``: points below the target's minimum (0.0 when
+    the index reaches it); ``status``: MET, BELOW_TARGET, RED_LINE (a red line is hit: never met,
+    whatever the index — the grade is the lowest band) or NO_DATA."""
+
+    status: str
+    gap: float | None
+
+    @property
+    def met(self) -> bool:
+        return self.status == MET
+
+
+def target_status(index: float | None, red_lines: int, target_min: float | None) -> TargetStatus:
+    """The target rule of the comparison (source: design/scoring step 5 — a red line makes the grade the
+    lowest band). ``target_min`` is the target grade's minimum (0–100); None: no target chosen."""
+    gap = None if index is None or target_min is None else max(0.0, target_min - index)
+    if red_lines:
+        return TargetStatus(RED_LINE, gap)
+    if index is None or target_min is None:
+        return TargetStatus(NO_DATA, gap)
+    return TargetStatus(MET if gap <= 1e-9 else BELOW_TARGET, gap)
+
+
+def grade_bands_text(questionnaire: Questionnaire, lang: str) -> str:
+    """The bands in words, highest first: ``优秀 ≥ 85 / 良好 ≥ 75 / 合格 ≥ 60 / 不合格 < 60``."""
+    labels = {g.key: g.label.get(lang) for g in questionnaire.grades}
+    return " / ".join(f"{labels[key]} {sign} {bound:g}" for key, sign, bound in grade_bands(questionnaire))

@@ -36,11 +36,19 @@ class GroupStats:
     suppressed: bool
 
 
-def is_suppressed(n: int, min_group_size: int) -> bool:
+def is_suppressed(n: int, min_group_size: int, n_all: int | None = None) -> bool:
     """Whether a group of ``n`` respondents is too small to show: fewer than ``min_group_size``, including
     none. The one suppression rule (source: design/domain.md, the confidentiality threshold): whoever may only
-    see aggregates sees no figures for such a group, on pages, exports, PDFs and the API alike."""
-    return n < min_group_size
+    see aggregates sees no figures for such a group, on pages, exports, PDFs and the API alike.
+
+    ``n_all`` is given when the group is a part of a larger one that is shown too (a staff level or post
+    filter or grouping within a department, ``n_all`` = the department's respondents). The group is then
+    also suppressed when its complement ``n_all - n`` is between 1 and ``min_group_size - 1``: otherwise
+    the department's figure minus the group's (differencing) reveals the few remaining respondents.
+    """
+    if n < min_group_size:
+        return True
+    return n_all is not None and 0 < n_all - n < min_group_size
 
 
 @lru_cache(maxsize=4096)
@@ -64,22 +72,23 @@ def describe(values: Sequence[float], min_group_size: int = 1) -> GroupStats:
 
 
 def from_running_totals(
-    n: int, total: float, total_squares: float, min_group_size: int = 1, spread: bool = True
+    n: int, total: float, total_squares: float, min_group_size: int = 1, spread: bool = True, n_all: int | None = None
 ) -> GroupStats:
     """The same summary from n, Σx and Σx² (kept up to date as responses are submitted).
 
     With ``spread=False`` only n and the mean are computed (a comparison of thousands of
-    departments needs no standard deviations).
+    departments needs no standard deviations). ``n_all``: see ``is_suppressed`` (complement rule).
     """
     if n == 0:
-        return GroupStats(0, None, None, None, None, is_suppressed(n, min_group_size))
+        return GroupStats(0, None, None, None, None, is_suppressed(n, min_group_size, n_all))
     mean = total / n
     if n == 1 or not spread:
-        return GroupStats(n, mean, None, None, None, is_suppressed(n, min_group_size))
+        return GroupStats(n, mean, None, None, None, is_suppressed(n, min_group_size, n_all))
     variance = max(0.0, (total_squares - n * mean * mean) / (n - 1))
     sd = math.sqrt(variance)
     half = t_critical(n - 1) * sd / math.sqrt(n)
-    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), is_suppressed(n, min_group_size))
+    suppressed = is_suppressed(n, min_group_size, n_all)
+    return GroupStats(n, mean, sd, max(0.0, mean - half), min(100.0, mean + half), suppressed)
 
 
 @dataclass(frozen=True)

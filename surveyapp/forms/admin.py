@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from surveyapp.forms.base import FlaskForm
 from surveyapp.forms.fields import CheckboxListField
@@ -30,16 +30,36 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def valid_email(form, field) -> None:
+    """WTForms validator: the services' one e-mail rule (``services.users.normalise_email``)."""
+    from surveyapp.services.users import AccountError, normalise_email
+
+    try:
+        normalise_email(field.data or "")
+    except AccountError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def not_only_spaces(form, field) -> None:
+    """WTForms validator: a text of only white space is refused (an empty optional one is fine)."""
+    if field.data and not field.data.strip():
+        raise ValidationError(_l("Enter a name (not only spaces)."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) and value.strip() else value
+
+
 class UserForm(FlaskForm):
     email = StringField(
         _l("E-mail"),
         validators=[
             InputRequired(),
             Length(max=254),
-            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Not an e-mail address.")),
+            valid_email,
         ],
     )
-    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    display_name = StringField(_l("Name"), validators=[not_only_spaces, Optional(), Length(max=200)], filters=[_strip])
     role = SelectField(_l("Role"), validators=[InputRequired()])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
     level = SelectField(_l("Staff level"), validators=[Optional()])
@@ -61,14 +81,24 @@ class OrganisationForm(FlaskForm):
         _l("Kind"), choices=options([("agency", _l("Agency")), ("department", _l("Department")), ("unit", _l("Unit"))])
     )
     parent_id = SelectField(_l("Belongs to"), coerce=int, validators=[Optional()])
-    name_zh_hans = StringField(_l("Name (Simplified Chinese)"), validators=[InputRequired(), Length(max=200)])
-    name_zh_hant = StringField(_l("Name (Traditional Chinese)"), validators=[InputRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[InputRequired(), Length(max=200)])
+    name_zh_hans = StringField(
+        _l("Name (Simplified Chinese)"),
+        validators=[InputRequired(), not_only_spaces, Length(max=200)],
+        filters=[_strip],
+    )
+    name_zh_hant = StringField(
+        _l("Name (Traditional Chinese)"), validators=[Optional(), Length(max=200)], filters=[_strip, lambda v: v or ""]
+    )
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=200)], filters=[_strip, lambda v: v or ""]
+    )
     submit = SubmitField(_l("Save"))
 
 
 class RoundForm(FlaskForm):
-    name = StringField(_l("Name of the round"), validators=[InputRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name of the round"), validators=[InputRequired(), not_only_spaces, Length(max=200)], filters=[_strip]
+    )
     agency_id = SelectField(_l("Agency"), coerce=int, validators=[InputRequired()])
     department_ids = CheckboxListField(_l("Departments"), coerce=int)
     questionnaire = SelectField(_l("Questionnaire"), validators=[InputRequired()])
@@ -81,4 +111,5 @@ class InvitationForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int)
     count = IntegerField(_l("Number of links"), default=1, validators=[InputRequired(), NumberRange(1, 200)])
     label = StringField(_l("Note (for example the group invited)"), validators=[Optional(), Length(max=200)])
+    expires = DateField(_l("Valid until (default: the round's deadline)"), validators=[Optional()])
     submit = SubmitField(_l("Create invitation links"))

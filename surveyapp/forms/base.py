@@ -15,6 +15,12 @@ from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 
 class FlaskForm(flask_wtf.FlaskForm):
     class Meta(flask_wtf.FlaskForm.Meta):
+        def get_translations(self, form):
+            """WTForms' built-in messages in the page's language (``forms.i18n``)."""
+            from surveyapp.forms.i18n import form_translations
+
+            return form_translations()
+
         def wrap_formdata(self, form, formdata):
             if formdata is not flask_wtf.form._Auto:  # data given explicitly, not from the request
                 return formdata

@@ -3,6 +3,7 @@ checks on questionnaire answers (offered choice, web address, number and range).
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -45,9 +46,11 @@ def number_or_blank(form, field):
     if field.data in (None, ""):
         return
     try:
-        float(str(field.data).replace(",", ""))
+        value = float(str(field.data).replace(",", ""))
     except ValueError:
         raise ValidationError(_l("Enter a number.")) from None
+    if not math.isfinite(value):
+        raise ValidationError(_l("Enter a number."))
 
 
 def number_in_range(item: Item, lang: str = "en"):
@@ -74,3 +77,14 @@ def _fmt(number, default):
     if number is None:
         return default
     return int(number) if float(number).is_integer() else number
+
+
+def not_with_na(na_field_name: str):
+    """Refuse a value given together with the "not applicable" tick (the value would be lost)."""
+
+    def check(form, field):
+        na_field = form._fields.get(na_field_name)
+        if na_field is not None and na_field.data and field.raw_data and str(field.raw_data[0]).strip():
+            raise ValidationError(_l('Either give an answer or tick "not applicable", not both.'))
+
+    return check

@@ -22,14 +22,20 @@ from wtforms.fields import Field
 from wtforms.validators import Length, Optional
 
 from surveyapp.domain import kinds as domain_kinds
+from surveyapp.domain.kinds import TEXT_MAX, URL_MAX
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire
-from surveyapp.forms.fields import CheckboxListField, choice_in, number_in_range, number_or_blank, web_address
+from surveyapp.forms.fields import (
+    CheckboxListField,
+    choice_in,
+    not_with_na,
+    number_in_range,
+    number_or_blank,
+    web_address,
+)
 
 NA_VALUE = "na"
 NA_SUFFIX = "__na"
 REMOVE_SUFFIX = "__remove"
-TEXT_MAX = 5000
-URL_MAX = 2000
 NOT_READ = object()  # ``answer`` result: this field's answer is not read from the form (uploads)
 
 
@@ -101,7 +107,10 @@ class RadioKind(FieldKind):
             return None
         if data == NA_VALUE:
             return NA
-        return self.value(data)
+        try:
+            return self.value(data)
+        except ValueError:  # e.g. a blank or tampered five-point answer: refused by ``kinds.check_answer``
+            return str(data)
 
 
 class LikertField(RadioKind):
@@ -152,7 +161,13 @@ class NumberField(FieldKind):
         fields = {
             item.key: StringField(
                 item.text.get(lang),
-                validators=[Optional(), Length(max=40), number_or_blank, number_in_range(item, lang)],
+                validators=[
+                    Optional(),
+                    Length(max=40),
+                    number_or_blank,
+                    number_in_range(item, lang),
+                    not_with_na(item.key + NA_SUFFIX),
+                ],
                 render_kw={"inputmode": "decimal", "autocomplete": "off"},
             )
         }
@@ -175,7 +190,9 @@ class DateKind(FieldKind):
     def build(self, item, lang, questionnaire):
         fields = {
             item.key: DateField(
-                item.text.get(lang), validators=[Optional()], description=_l("Use the form YYYY-MM-DD.")
+                item.text.get(lang),
+                validators=[Optional(), not_with_na(item.key + NA_SUFFIX)],
+                description=_l("Use the form YYYY-MM-DD."),
             )
         }
         if item.allow_na:

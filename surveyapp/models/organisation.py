@@ -34,8 +34,10 @@ class Organisation(db.Model):
     children: Mapped[list[Organisation]] = relationship(back_populates="parent")
 
     def name(self, locale: str) -> str:
-        """The name in ``locale`` (``zh_Hans``, ``zh_Hant`` or ``en``)."""
-        return {
+        """The name in ``locale`` (``zh_Hans``, ``zh_Hant`` or ``en``); the Simplified name when the
+        Traditional or English one is empty (optional: a county office may have neither)."""
+        name = {
             "zh_Hans": self.name_zh_hans,
             "zh_Hant": self.name_zh_hant,
         }.get(str(locale), self.name_en)
+        return name or self.name_zh_hans

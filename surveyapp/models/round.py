@@ -57,5 +57,11 @@ class AssessmentRound(db.Model):
         return QuestionnaireVersion.lookup(self.questionnaire_key, self.questionnaire_version)
 
     @property
+    def deadline_passed(self) -> bool:
+        """True once the deadline (naive UTC) is reached, whether or not the round was closed yet."""
+        return self.deadline is not None and self.deadline <= utcnow()
+
+    @property
     def is_open(self) -> bool:
-        return self.status == RoundStatus.OPEN
+        """Accepting answers: open, and its deadline (if any) not reached, even before anyone closed it."""
+        return self.status == RoundStatus.OPEN and not self.deadline_passed

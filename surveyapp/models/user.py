@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     post: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # JSON list of argon2 hashes of the normalised (stripped, casefolded) last passwords, one-time ones
+    # included, newest last (services.passwords.PASSWORD_HISTORY): none of them may be chosen again.
+    password_history: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     # Part of the session id: bumping it signs the user out everywhere (password change).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -203,9 +203,19 @@ def spread_chart(
 
 
 def trend_chart(
-    rounds: Sequence[str], series: dict[str, Sequence[float | None]], lang: str, empty_label: str = ""
+    rounds: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    lang: str,
+    versions: Sequence[str] | None = None,
+    empty_label: str = "",
 ) -> bytes:
-    """Scores over assessment rounds, one line per series (e.g. the overall index)."""
+    """Scores over assessment rounds, one line per series (e.g. the overall index); an empty-state
+    chart saying ``empty_label`` when there is no value at all.
+
+    ``versions``: the questionnaire version of each round as a label in ``lang`` (e.g. "第2版"); where it differs
+    from the round before, a dashed vertical line (SVG id ``version-change-N``) marks the change of version,
+    labelled with the newer version.
+    """
     if not rounds or all(v is None for values in series.values() for v in values):
         return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
@@ -221,6 +231,10 @@ def trend_chart(
         axes.set_xticks(xs)
         axes.set_xticklabels(rounds, fontsize=8)
         axes.set_ylim(0, 100)
+        for x in range(1, len(versions or ())):
+            if versions[x] != versions[x - 1]:
+                axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=1, gid=f"version-change-{x}")
+                axes.text(x - 0.45, 97, versions[x], fontsize=8, color=MUTED, va="top", gid=f"version-label-{x}")
         axes.grid(axis="y", color=GRID)
         axes.spines[["top", "right"]].set_visible(False)
         axes.legend(fontsize=8, frameon=False, loc="lower right")

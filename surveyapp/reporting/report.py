@@ -10,8 +10,6 @@ read a local file or reach the network.
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from surveyapp.reporting.scorecard import ComparisonReportData, ScorecardData, plain
+from surveyapp.reporting.scorecard import ComparisonReportData, ScorecardData, canonical_json, data_fingerprint
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates" / "reports"
@@ -107,7 +105,8 @@ def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datet
     return template.render(
         d=data,
         charts=charts,
-        digest=data.digest(),
+        digest=data.fingerprint(),
+        canonical=canonical_json(data.facts),
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
         html_lang=data.lang.replace("_", "-"),
     )
@@ -149,7 +148,8 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
         series = {gettext("Overall index"): list(data.trend_values)}
         if any(v is not None for v in data.trend_peer):
             series[gettext("Peer median")] = list(data.trend_peer)
-        result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang))
+        versions = [gettext("Version %(version)s") % {"version": v} for v in data.trend_versions] or None
+        result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang, versions))
     return result
 
 
@@ -227,8 +227,7 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
         heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
                                                        [list(r[2]) for r in shown], data.lang))  # fmt: skip
     template = environment(data.lang).get_template("comparison.html")
-    canonical = json.dumps(plain(data), sort_keys=True, ensure_ascii=False)
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-                           digest=hashlib.sha256(canonical.encode()).hexdigest())  # fmt: skip
+                           digest=data_fingerprint(data.facts))  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)

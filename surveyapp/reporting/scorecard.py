@@ -78,17 +78,58 @@ class ScorecardData:
     trend_rounds: tuple[str, ...] = ()
     trend_values: tuple[float | None, ...] = ()
     trend_peer: tuple[float | None, ...] = ()
+    trend_versions: tuple[int, ...] = ()  # questionnaire version per trend round; a change is marked
+
+    @property
+    def trend_crosses_versions(self) -> bool:
+        return len(set(self.trend_versions)) > 1
+
     peer_values: tuple[tuple[float, ...], ...] = ()
     training: tuple[TrainingRow, ...] = ()
     respondents: int = 0
     min_answered_share: float = 0.6
     min_group_size: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
+    grade_bands_text: str = ""  # the bands with their inequalities (``scoring.grade_bands_text``)
+    # The language-independent figures the scorecard reports (codes and keys, no labels): the
+    # printed data fingerprint is computed from them, so it is the same in every language.
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def digest(self) -> str:
-        """SHA-256 of the data (not of the rendering time): unchanged data, same file."""
+        """SHA-256 of everything shown (language included): names the cached PDF file."""
         canonical = json.dumps(plain(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def fingerprint(self) -> str:
+        """The data fingerprint printed in the footer: ``data_fingerprint(self.facts)``."""
+        return data_fingerprint(self.facts)
+
+
+FINGERPRINT_DECIMALS = 6
+
+
+def canonical_json(facts: dict[str, Any]) -> str:
+    """The canonical JSON of a scorecard's facts, as documented in the methodology appendix: keys sorted,
+    separators ``,`` and ``:`` with no spaces, non-ASCII characters as themselves (UTF-8), numbers with at
+    most ``FINGERPRINT_DECIMALS`` decimals (a whole number stays an integer), null for no value."""
+    return json.dumps(_canonical(facts), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _canonical(value):
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float):
+        rounded = round(value, FINGERPRINT_DECIMALS)
+        return int(rounded) if rounded.is_integer() else rounded
+    return value
+
+
+def data_fingerprint(facts: dict[str, Any]) -> str:
+    """SHA-256 (hex) of ``canonical_json(facts)`` encoded as UTF-8: identical for the same data in any
+    language. Recompute with ``flask report fingerprint`` or ``sha256sum`` over the exported JSON."""
+    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
 
 
 def plain(value):
@@ -112,7 +153,9 @@ class ComparisonReportData:
     title: str
     round_name: str
     dimension_titles: tuple[str, ...]
-    # (name, overall, dimension scores, suppressed, staff n), in ranking order
-    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int], ...]
+    # (name, overall, dimension scores, suppressed, staff n, grade label, red lines), in ranking order
+    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int], ...]
     min_group_size: int
     target_label: str = ""
+    grade_bands_text: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)  # language-independent: codes, keys and figures

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from surveyapp.definitions.spreadsheet import csv_chunks
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, User
 
@@ -96,21 +95,11 @@ def audit_csv(exported_by, limit: int = 100000, **filters) -> Iterator[str]:
     events = db.session.scalars(_events_query(**filters).limit(limit)).all()
     actors = _actors(events)
     table = [
-        [e.id, e.created_at.isoformat(timespec="seconds"), actors.get(e.actor_id, ""), e.action, e.object_type or "",
-         e.object_id or "", e.ip_address or "", json.dumps(e.details, ensure_ascii=False, sort_keys=True)]
+        [e.id, e.created_at.replace(microsecond=0, tzinfo=None), actors.get(e.actor_id, ""), e.action,
+         e.object_type or "", e.object_id or "", e.ip_address or "",
+         json.dumps(e.details, ensure_ascii=False, sort_keys=True)]
         for e in events
     ]  # fmt: skip
     log_access("audit.export", actor=exported_by, rows=len(table))
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(AUDIT_CSV_HEADER)
-        for row in table:
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return rows()
+    return csv_chunks([AUDIT_CSV_HEADER, *table])

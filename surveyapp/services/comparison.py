@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.scoring import weighted_index
+from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
     GroupStats,
     combine,
@@ -92,6 +92,10 @@ def _round_department_scores(
         query = query.where(ScoreAggregate.staff_level == ALL_GROUPS)
     if organisation_ids is not None:
         query = query.where(ScoreAggregate.organisation_id.in_(organisation_ids))
+    # With a level/post filter, each department's whole staff count per dimension (the complement rule).
+    all_n: dict[int, dict[str, int]] | None = None
+    if level or post:
+        all_n = _all_staff_n(round_, staff_part, organisation_ids)
     totals: dict[int, dict[tuple[str, str], tuple[int, float, float]]] = defaultdict(dict)
     for org, part, dimension, n, total, squares in db.session.execute(query):
         totals[org][(part, dimension)] = (int(n or 0), float(total or 0), float(squares or 0))
@@ -108,9 +112,28 @@ def _round_department_scores(
     )
     return {
         org: department_scores_from_totals(questionnaire, org, by_key, staff_part, checklist_part, min_group_size,
-                                           int(red.get(org) or 0), weights)
+                                           int(red.get(org) or 0), weights,
+                                           None if all_n is None else all_n.get(org, {}))
         for org, by_key in totals.items()
     }  # fmt: skip
+
+
+def _all_staff_n(round_: AssessmentRound, staff_part, organisation_ids: list[int] | None) -> dict[int, dict[str, int]]:
+    """Submitted staff respondents per department and dimension over all staff groups."""
+    query = select(ScoreAggregate.organisation_id, ScoreAggregate.dimension, func.sum(ScoreAggregate.n)).where(
+        ScoreAggregate.round_id == round_.id,
+        ScoreAggregate.part == staff_part,
+        ScoreAggregate.staff_level == ALL_GROUPS,
+        ScoreAggregate.n > 0,
+    )
+    if organisation_ids is not None:
+        query = query.where(ScoreAggregate.organisation_id.in_(organisation_ids))
+    result: dict[int, dict[str, int]] = defaultdict(dict)
+    for org, dimension, n in db.session.execute(
+        query.group_by(ScoreAggregate.organisation_id, ScoreAggregate.dimension)
+    ):
+        result[org][dimension] = int(n or 0)
+    return result
 
 
 def department_scores_from_totals(
@@ -122,15 +145,20 @@ def department_scores_from_totals(
     min_group_size,
     red_lines,
     weights: tuple[dict[str, float], dict[str, float]],
+    all_n: dict[str, int] | None = None,
 ) -> DepartmentScores:
-    """One department's scores from its running totals; ``weights`` are the parts' item weights per dimension."""
+    """One department's scores from its running totals; ``weights`` are the parts' item weights per dimension.
+
+    ``all_n`` (dimension -> the department's whole staff n) is given when ``totals`` cover one staff level/post
+    only: the group is then suppressed also when its complement is too small (``is_suppressed``)."""
     staff_weights, checklist_weights = weights
     dimensions, staff, checklist = {}, {}, {}
     for dimension in questionnaire.dimensions:
         n, total, squares = totals.get((staff_part, dimension.key), (0, 0.0, 0.0))
         staff[dimension.key] = withheld_if_suppressed(
-            from_running_totals(n, total, squares, min_group_size, spread=False)
-        )
+            from_running_totals(n, total, squares, min_group_size, spread=False,
+                                n_all=None if all_n is None else all_n.get(dimension.key, n))
+        )  # fmt: skip
         cn, ctotal, _ = totals.get((checklist_part, dimension.key), (0, 0.0, 0.0))
         checklist[dimension.key] = ctotal / cn if cn else None
         dimensions[dimension.key] = combine(
@@ -164,6 +192,13 @@ def trend_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
     return newest_first[::-1]
 
 
+def trend_versions(round_: AssessmentRound) -> list[int]:
+    """The questionnaire version of each of ``trend_rounds(round_)``, oldest first. A trend may cross a change of
+    version (rounds are chosen by questionnaire key): its dimensions map one to one (see the version crosswalk),
+    so the overall index, their weighted mean, is compared; callers mark where the version changes."""
+    return [earlier.questionnaire_version for earlier in trend_rounds(round_)]
+
+
 def median_overall_trend(round_: AssessmentRound, min_group_size: int = 1) -> tuple[list[str], list[float | None]]:
     """Round names and the median department overall index of each, over ``trend_rounds`` (a staff
     group below ``min_group_size`` counts for nothing: CONFIDENTIALITY_RULE 2)."""
@@ -190,6 +225,8 @@ class ComparisonRow:
     overall: float | None
     gap: float | None  # points below the target grade's minimum (0 when reached)
     red_lines: int
+    grade: str | None = None  # grade key by ``scoring.grade_for``: the lowest band when a red line is hit
+    target: TargetStatus | None = None  # met / below target / red line (never met) / no data
 
 
 @dataclass(frozen=True)
@@ -243,20 +280,29 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
     for department in departments:
         result = scores.get(department.id)
         staff_n = max([s.n for s in result.staff.values()]) if result and result.staff else 0
-        suppressed = is_suppressed(staff_n, min_group_size)
+        # Below the minimum size, or (with a level/post filter) its complement in the department is.
+        suppressed = is_suppressed(staff_n, min_group_size) or bool(
+            result and any(s.suppressed and s.n for s in result.staff.values())
+        )
         dims = {d.key: None for d in questionnaire.dimensions}
         overall = None
         if result and not suppressed:
             dims, overall = dict(result.dimensions), result.overall
-        gap = None if overall is None or target is None else max(0.0, target - overall)
+        red_lines = result.red_lines if result else 0
+        status = target_status(overall, red_lines, target)
+        grade = None if suppressed else grade_for(questionnaire, overall, bool(red_lines) and result is not None)
         rows.append(ComparisonRow(
-            department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, gap,
-            result.red_lines if result else 0,
+            department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, status.gap,
+            red_lines, grade, status,
         ))  # fmt: skip
     key = sort if sort in dims_keys(questionnaire) else "overall"
 
     def rank(row: ComparisonRow):
-        value = row.overall if key == "overall" else row.dimensions.get(key)
+        # The overall ranking is by grade first, then index: a department with a red line (lowest
+        # band) never ranks above one that passes, whatever its index.
+        if key == "overall":
+            return (row.overall is None, grade_rank(questionnaire, row.grade), -(row.overall or 0), row.code)
+        value = row.dimensions.get(key)
         return (value is None, -(value or 0), row.code)
 
     rows.sort(key=rank)
@@ -315,10 +361,14 @@ def training_needs(
         key = (org, ALL_GROUPS if by == "post" else level, ALL_GROUPS if by == "level" else post)
         count, sum_ = groups[key].get(dimension, (0, 0.0))
         groups[key][dimension] = (count + n, sum_ + total)
+    # The department's whole staff per dimension: a group whose complement is too small is suppressed too.
+    whole: dict[tuple[int, str], int] = defaultdict(int)
+    for org, _level, _post, dimension, n, _total in rows:
+        whole[(org, dimension)] += n
     needs = []
     for (org, level, post), by_dimension in sorted(groups.items()):
         staff = max(n for n, _ in by_dimension.values())
-        if is_suppressed(staff, min_group_size):
+        if any(is_suppressed(n, min_group_size, whole[(org, dimension)]) for dimension, (n, _) in by_dimension.items()):
             needs.append(TrainingNeed(org, level, post, staff, True, [], []))
             continue
         means = sorted((total / n, dimension) for dimension, (n, total) in by_dimension.items())[:weakest]
@@ -342,15 +392,23 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
     carry no figures (the comparison decided which)."""
     from datetime import UTC, datetime
 
+    from surveyapp.domain.scoring import grade_bands_text, grade_label
     from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
 
-    keys = [d.key for d in comparison.questionnaire.dimensions]
+    questionnaire = comparison.questionnaire
+    keys = [d.key for d in questionnaire.dimensions]
     data = ComparisonReportData(
         lang=lang, title=title, round_name=round_.name,
-        dimension_titles=tuple(d.title.get(lang) for d in comparison.questionnaire.dimensions),
-        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n)
+        dimension_titles=tuple(d.title.get(lang) for d in questionnaire.dimensions),
+        rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n,
+                    grade_label(questionnaire, r.grade, lang), r.red_lines)
                    for r in comparison.rows),
         min_group_size=comparison.min_group_size,
+        grade_bands_text=grade_bands_text(questionnaire, lang),
+        facts={"comparison": round_.id, "questionnaire": questionnaire.key,
+               "questionnaire_version": questionnaire.version, "target": comparison.target,
+               "rows": [[r.code, None if r.suppressed else r.overall, r.grade, r.red_lines,
+                         [None if r.suppressed else r.dimensions[k] for k in keys]] for r in comparison.rows]},
     )  # fmt: skip
     return render_comparison_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
 

@@ -67,12 +67,19 @@ def _answers(part, profile: dict[str, float], rng: random.Random) -> dict:
     return {key: value for key, value in answers.items() if key in shown}
 
 
-def seed_demo(departments: int, respondents: int, seed: int, questionnaire_key: str = "transparency") -> SeedResult:
-    """Create an agency with departments, staff, a round and submitted responses."""
+def seed_demo(
+    departments: int,
+    respondents: int,
+    seed: int,
+    questionnaire_key: str = "transparency",
+    questionnaire_version: int | None = None,
+) -> SeedResult:
+    """Create an agency with departments, staff, a round and submitted responses, on
+    ``questionnaire_version`` (default: the newest version of ``questionnaire_key``)."""
     rng = random.Random(seed)
     if latest_version(questionnaire_key) is None:
         load_builtin_questionnaires()
-    version = latest_version(questionnaire_key).version
+    version = questionnaire_version or latest_version(questionnaire_key).version
     questionnaire = get_questionnaire(questionnaire_key, version)
     staff_part = questionnaire.staff_part
     checklist_part = questionnaire.checklist_part

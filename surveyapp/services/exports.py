@@ -2,14 +2,16 @@
 
 Rows are produced as a stream from a server-side cursor, so memory stays flat however many
 responses there are. CSV is streamed to the client; XLSX uses openpyxl's write-only mode into a
-temporary file. For trainers the exports are anonymised: no respondent ids, levels or posts, and
-no department whose staff group is smaller than the minimum group size.
+temporary file. Rows hold plain values (numbers as numbers, text as text); every cell is written by
+``definitions.spreadsheet`` (inert text per OWASP, typed numbers, BOM, frozen header). Headers, parts
+and grades are in the reader's language; the stable keys (codes, part keys, grade keys, item keys,
+dimension codes) have columns of their own so scripts keep working. For trainers the exports are
+anonymised: no respondent ids, levels or posts, and no department whose staff group is smaller than
+the minimum group size.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import secrets
 import tempfile
@@ -17,8 +19,10 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import BigInteger, Text, and_, cast, func, or_, select
 
+from surveyapp.definitions.spreadsheet import csv_chunks, write_xlsx
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
+from surveyapp.domain.scoring import grade_label
 from surveyapp.domain.stats import is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
@@ -80,7 +84,20 @@ def _shuffled(column):
 
 def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int):
     """(department, level) and (department, post) pairs shared by at least ``min_group_size``
-    submitted responses: only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
+    submitted responses, whose complement in the department is not 1 to ``min_group_size - 1``
+    (``is_suppressed``): only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
+    whole = dict(
+        db.session.execute(
+            select(Response.organisation_id, func.count(Response.id))
+            .where(
+                Response.round_id == round_.id,
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.organisation_id.in_(organisation_ids),
+                Response.staff_level.is_not(None) | Response.staff_post.is_not(None),
+            )
+            .group_by(Response.organisation_id)
+        ).all()
+    )
     shown = {}
     for column in (Response.staff_level, Response.staff_post):
         shown[column.key] = {
@@ -95,7 +112,8 @@ def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_grou
                 )
                 .group_by(Response.organisation_id, column)
             )  # fmt: skip
-            if not is_suppressed(n, min_group_size)
+            # The complement rule too: a label shared by all but one or two would single those out.
+            if not is_suppressed(n, min_group_size, whole.get(org, n))
         }
     return shown["staff_level"], shown["staff_post"]
 
@@ -109,7 +127,10 @@ def _decode(raw):
         return raw[1:-1]
     if first in '[{"':
         return json.loads(raw)
-    return raw  # a number: its text is what the CSV shows
+    try:
+        return json.loads(raw)  # a number: a typed cell
+    except ValueError:
+        return raw
 
 
 def _answer_text(item, value, is_na: bool, questionnaire: Questionnaire, lang: str, na_label: str, gettext) -> str:
@@ -117,9 +138,19 @@ def _answer_text(item, value, is_na: bool, questionnaire: Questionnaire, lang: s
     scorecard's: 是, ``17 小时``, ``4 · 同意``…)."""
     if is_na:
         return na_label
-    if not kind_of(item).is_answered(value):
+    kind = kind_of(item)
+    if not kind.is_answered(value):
         return ""
+    if kind.numeric_answer and isinstance(value, int | float) and not isinstance(value, bool):
+        return value  # a typed number cell; the unit is in the column header
     return answer_text(item, value, questionnaire, lang, gettext)
+
+
+def _item_header(item, questionnaire: Questionnaire, lang: str) -> str:
+    """``key: question text`` (with ``(unit)`` for a number, ``(1–5)`` for a five-point scale)."""
+    header = f"{item.key}: {item.text.get(lang)}"
+    unit = kind_of(item).numeric_unit(item, questionnaire, lang)
+    return f"{header} ({unit})" if unit else header
 
 
 def answer_rows(
@@ -144,8 +175,12 @@ def answer_rows(
     by_key = {item.key: item for item in items}
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
     levels_shown, posts_shown = _shown_groups(round_, organisation_ids, min_group_size)
-    head = ["response", "department", "part", "submitted_at"] + ([] if anonymise else ["staff_level", "staff_post"])
-    yield head + [f"{item.key}: {item.text.get(lang)}" for item in items]
+    parts = {part.key: part.title.get(lang) for part in questionnaire.parts}
+    head = [gettext("Response"), gettext("Department code"), gettext("Part"), gettext("Part key"),
+            gettext("Submitted on (UTC)")]  # fmt: skip
+    if not anonymise:
+        head += [gettext("Staff level"), gettext("Staff post")]
+    yield head + [_item_header(item, questionnaire, lang) for item in items]
     # Responses in id order, a batch at a time: their metadata once per response, their answers by
     # one query per batch. Memory stays flat; no per-answer decoding of response columns.
     responses = (
@@ -168,7 +203,8 @@ def answer_rows(
             answers.setdefault(response_id, []).append((key, _decode(raw), is_na))
         for response_id, org, part, submitted, level, post in batch:
             serial += 1
-            meta = [serial, codes.get(org, ""), part, submitted.date().isoformat() if submitted else ""]
+            meta = [serial, codes.get(org, ""), parts.get(part, part), part,
+                    submitted.date() if submitted else None]  # fmt: skip
             if not anonymise:
                 meta += [level if (org, level) in levels_shown else "", post if (org, post) in posts_shown else ""]
             row = meta + [""] * len(items)
@@ -182,14 +218,20 @@ def answer_rows(
 
 
 def response_score_rows(
-    round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int
+    round_: AssessmentRound, organisation_ids: list[int], anonymise: bool, min_group_size: int, lang: str = "zh_Hans"
 ) -> Iterator[list]:
-    """Header, then one row per submitted response: overall index, grade, red lines, dimension scores
-    (a serial number in random order, never the response id: CONFIDENTIALITY_RULE 4)."""
+    """Header, then one row per submitted response: overall index, grade (name and key), red lines,
+    dimension scores (one column per dimension, headed ``code: title``); a serial number in random order,
+    never the response id: CONFIDENTIALITY_RULE 4."""
     questionnaire = round_.questionnaire
+    gettext = gettext_for(lang)
     keys = [d.key for d in questionnaire.dimensions]
+    parts = {part.key: part.title.get(lang) for part in questionnaire.parts}
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
-    yield ["response", "department", "part", "overall", "grade", "red_lines", *keys]
+    yield [gettext("Response"), gettext("Department code"), gettext("Part"), gettext("Part key"),
+           gettext("Overall index"), gettext("Grade"), gettext("Grade key"), gettext("Red lines"),
+           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions)]  # fmt: skip
+    first = 8
     statement = (
         select(Response.id, Response.organisation_id, Response.part, Response.overall_score, Response.grade,
                Response.red_line_count, DimensionScore.dimension, DimensionScore.score)
@@ -206,52 +248,55 @@ def response_score_rows(
                 yield row
             serial += 1
             current = response_id
-            row = [serial, codes.get(org, ""), part, _round(overall), grade or "", red]
-            row += [""] * len(keys)
+            row = [serial, codes.get(org, ""), parts.get(part, part), part,
+                   _round(overall), grade_label(questionnaire, grade, lang), grade, red]  # fmt: skip
+            row += [None] * len(keys)
         if dimension in keys:
-            row[6 + keys.index(dimension)] = _round(score)
+            row[first + keys.index(dimension)] = _round(score)
     if row is not None:
         yield row
 
 
-def department_score_rows(comparison: Comparison, names: dict[int, str]) -> Iterator[list]:
-    """Header, then the comparison's departments; suppressed groups carry no figures."""
-    keys = [d.key for d in comparison.questionnaire.dimensions]
-    yield ["department", "name", "staff_n", "suppressed", "overall", "red_lines", *keys]
-    for row in comparison.rows:
-        yield [row.code, names.get(row.organisation_id, ""), row.staff_n, "yes" if row.suppressed else "",
-               _round(row.overall), row.red_lines, *(_round(row.dimensions.get(k)) for k in keys)]  # fmt: skip
+def department_score_rows(comparison: Comparison, names: dict[int, str], lang: str = "zh_Hans") -> Iterator[list]:
+    """Header, then the comparison's departments in ranking order: code, name, staff n, suppressed, overall
+    index, grade (name and key, ``scoring.grade_for``: the lowest band after a red line), red lines, target
+    (met / gap / red line), dimension scores. Suppressed groups carry no figures."""
+    questionnaire = comparison.questionnaire
+    gettext = gettext_for(lang)
+    keys = [d.key for d in questionnaire.dimensions]
+    yield [gettext("Rank"), gettext("Department code"), gettext("Department"), gettext("Staff n"),
+           gettext("Suppressed"), gettext("Overall index"), gettext("Grade"), gettext("Grade key"),
+           gettext("Red lines"), gettext("Gap to target"),
+           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions)]  # fmt: skip
+    for rank, row in enumerate(comparison.rows, start=1):
+        if row.suppressed:
+            target = ""
+        elif row.target is not None and row.target.status == "red_line":
+            target = gettext("Not met: red line hit")
+        elif row.target is not None and row.target.met:
+            target = gettext("Met")
+        else:
+            target = _round(row.gap)
+        yield [rank, row.code, names.get(row.organisation_id, ""), row.staff_n,
+               gettext("Yes") if row.suppressed else "", _round(row.overall),
+               grade_label(questionnaire, row.grade, lang), row.grade, row.red_lines, target,
+               *(_round(row.dimensions.get(k)) for k in keys)]  # fmt: skip
 
 
 def _round(value):
-    return "" if value is None else round(float(value), 2)
+    return None if value is None else round(float(value), 2)
 
 
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:
-    """CSV text in chunks of about a thousand rows (UTF-8 with a BOM so spreadsheets read Chinese)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if count % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """CSV text in chunks of about a thousand rows, with a BOM (``spreadsheet.csv_chunks``)."""
+    return csv_chunks(rows)
 
 
 def xlsx_file(rows: Iterable[list], title: str) -> str:
-    """Write rows to a temporary .xlsx with openpyxl's write-only mode; returns its path."""
-    from openpyxl import Workbook  # only exports need it: not imported by every process
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append(row)
+    """Write rows to a temporary .xlsx (``spreadsheet.write_xlsx``); returns its path."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115  (sent, then removed)
     handle.close()
-    workbook.save(handle.name)
+    write_xlsx(rows, title, handle.name)
     return handle.name
 
 

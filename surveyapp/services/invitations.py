@@ -9,15 +9,20 @@ any other it is refused. A private resume link (``resume_token``) continues the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
-from datetime import timedelta
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import update
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import select, update
 
+from surveyapp.definitions.spreadsheet import cell_text
 from surveyapp.extensions import db
+from surveyapp.localtime import format_date, format_datetime
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services.audit import record_event
@@ -30,35 +35,70 @@ class InvitationError(ValueError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
+    """Links issued before revision b7e2c4a91f30 (timestamped; read only)."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _link_serializer() -> URLSafeSerializer:
+    """Derivable links: no timestamp, so the same invitation always has the same link."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT + ".2")
+
+
+def _load_token(token: str):
+    try:
+        return _link_serializer().loads(token)
+    except BadSignature:
+        return _serializer().loads(token)
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _derived_secret(invitation_id: int, nonce: str) -> str:
+    """The link secret of a derivable invitation: HMAC-SHA256(secret key, id and nonce), URL-safe."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"invitation:{invitation_id}:{nonce}".encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def default_expiry(round_: AssessmentRound) -> datetime:
+    """When a new link expires: the round's deadline, else ``INVITATION_DAYS`` from now (UTC, naive)."""
+    if round_.deadline is not None:
+        return round_.deadline
+    return utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
+
+
 def create_invitations(
-    round_: AssessmentRound, department: Organisation, count: int, actor, label: str = ""
-) -> list[str]:
-    """Create ``count`` invitation tokens for the staff part; returns the tokens (shown once)."""
+    round_: AssessmentRound, department: Organisation, count: int, actor, label: str = "",
+    expires_at: datetime | None = None,
+) -> list[str]:  # fmt: skip
+    """Create ``count`` invitation tokens for the staff part; returns the tokens.
+
+    The links expire at ``expires_at`` (default: :func:`default_expiry`). Raises InvitationError
+    when the round is closed, the department is not in it or the expiry is already past.
+    """
     if not round_.is_open:
         raise InvitationError(_l("This assessment round is closed."))
     if department not in round_.departments:
         raise InvitationError(_l("This department is not part of the round."))
     questionnaire = round_.questionnaire
     part = questionnaire.staff_part.key
-    days = current_app.config["INVITATION_DAYS"]
+    expires_at = expires_at or default_expiry(round_)
+    if expires_at <= utcnow():
+        raise InvitationError(_l("The expiry date must be in the future."))
     tokens = []
     for _ in range(count):
-        secret = secrets.token_urlsafe(24)
         invitation = Invitation(
             round_id=round_.id, organisation_id=department.id, part=part, label=label[:200],
-            secret_hash=_hash(secret), expires_at=utcnow() + timedelta(days=days),
+            secret_hash=secrets.token_hex(32), expires_at=expires_at, link_nonce=secrets.token_hex(16),
             created_by_id=getattr(actor, "id", None),
         )  # fmt: skip
         db.session.add(invitation)
         db.session.flush()
-        tokens.append(_serializer().dumps({"i": invitation.id, "s": secret}))
+        secret = _derived_secret(invitation.id, invitation.link_nonce)
+        invitation.secret_hash = _hash(secret)
+        tokens.append(_link_serializer().dumps({"i": invitation.id, "s": secret}))
     record_event("invitation.create", actor=actor, obj=round_, department=department.code, count=count)
     db.session.commit()
     return tokens
@@ -66,9 +106,8 @@ def create_invitations(
 
 def _verified(token: str) -> Invitation:
     """The invitation a link names, when the signature, age and secret hold (InvitationError otherwise)."""
-    days = current_app.config["INVITATION_DAYS"]
     try:
-        data = _serializer().loads(token, max_age=days * 86400)
+        data = _load_token(token)
     except SignatureExpired:
         raise InvitationError(_l("This invitation has expired.")) from None
     except BadSignature:
@@ -79,6 +118,8 @@ def _verified(token: str) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.secret_hash != _hash(str(data.get("s", ""))):
         raise InvitationError(_l("This invitation link is not valid."))
+    if invitation.revoked_at is not None:
+        raise InvitationError(_l("This invitation has been revoked."))
     return invitation
 
 
@@ -95,7 +136,9 @@ def invitation_for_link(token: str) -> Invitation:
 
 
 def redeem_invitation(token: str) -> Response:
-    """Use an invitation once: create its response. Refuses tampered, expired and used links."""
+    """Use an invitation once: create its response. Refuses tampered, revoked, expired and used links.
+
+    The expiry is the invitation's own ``expires_at`` (the round's deadline by default)."""
     invitation = _verified(token)
     if invitation.used_at is not None:
         record_event("invitation.replay", obj=invitation)
@@ -110,7 +153,7 @@ def redeem_invitation(token: str) -> Response:
     # other is told the link is used (never a server error, never a second response).
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -129,6 +172,131 @@ def redeem_invitation(token: str) -> Response:
     record_event("invitation.use", obj=invitation, **({} if round_.anonymous else {"response": response.id}))
     db.session.commit()
     return response
+
+
+# -- issued links: list, state, revoke, links again ---------------------------------------------
+
+STATES = ("unused", "started", "submitted", "expired", "revoked")
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """One row of the list of issued links. Carries no response id: in an anonymous round the list
+    must not lead from a person (the label) to answers."""
+
+    id: int
+    department: Organisation
+    label: str
+    state: str  # one of STATES
+    expires_at: datetime
+    created_at: datetime
+    token: str | None  # None for links issued before links could be shown again
+
+
+def invitation_state(invitation: Invitation, now: datetime | None = None) -> str:
+    """``revoked`` | ``submitted`` | ``started`` | ``expired`` | ``unused`` (first that applies)."""
+    now = now or utcnow()
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.response_id is not None:
+        response = db.session.get(Response, invitation.response_id)
+        if response is not None and response.status == ResponseStatus.SUBMITTED:
+            return "submitted"
+        return "started"
+    if invitation.expires_at < now or not invitation.round.is_open:
+        return "expired"
+    return "unused"
+
+
+def link_token(invitation: Invitation) -> str | None:
+    """The signed token of a derivable invitation (None for a legacy one)."""
+    if not invitation.link_nonce:
+        return None
+    secret = _derived_secret(invitation.id, invitation.link_nonce)
+    return _link_serializer().dumps({"i": invitation.id, "s": secret})
+
+
+def invitation_url(token: str) -> str:
+    """The absolute URL of a link: ``BASE_URL`` (``SURVEYAPP_BASE_URL``) when set, else the request's
+    host. Raises InvitationError outside a request when no base URL is configured."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        with current_app.test_request_context(base_url=str(base)):
+            return url_for("respond.invitation", token=token, _external=True)
+    if not has_request_context():
+        raise InvitationError(_l("Set SURVEYAPP_BASE_URL to the public address of the application."))
+    return url_for("respond.invitation", token=token, _external=True)
+
+
+def issued_links(round_: AssessmentRound, department: Organisation | None = None) -> list[IssuedLink]:
+    """The round's invitations, newest first, with their state (optionally one department's)."""
+    query = select(Invitation).where(Invitation.round_id == round_.id)
+    if department is not None:
+        query = query.where(Invitation.organisation_id == department.id)
+    now = utcnow()
+    return [
+        IssuedLink(i.id, i.organisation, i.label, invitation_state(i, now), i.expires_at, i.created_at, link_token(i))
+        for i in db.session.scalars(query.order_by(Invitation.id.desc()))
+    ]
+
+
+def invitation_of_round(round_: AssessmentRound, invitation_id: int) -> Invitation | None:
+    invitation = db.session.get(Invitation, invitation_id)
+    return invitation if invitation is not None and invitation.round_id == round_.id else None
+
+
+def revoke_invitation(invitation: Invitation, actor) -> bool:
+    """Revoke an unused link (audited). Returns False when it was used or revoked already."""
+    revoked = db.session.execute(  # one statement, so a link being redeemed right now is not also revoked
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if revoked.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(invitation)
+    record_event("invitation.revoke", actor=actor, obj=invitation)
+    db.session.commit()
+    return True
+
+
+def usable_links(round_: AssessmentRound, department: Organisation | None = None) -> list[tuple[IssuedLink, str]]:
+    """The unused links that can be shown again, with their absolute URLs."""
+    return [(link, invitation_url(link.token)) for link in issued_links(round_, department)
+            if link.state == "unused" and link.token]  # fmt: skip
+
+
+def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=None) -> list[list[str]]:
+    """Rows for the CSV of issued links (header first); every cell made spreadsheet-safe (OWASP).
+    The download is audited: the unused links in it work as credentials."""
+    rows = [["department_code", "department", "label", "state", "expires", "link"]]
+    for link in issued_links(round_):
+        url = invitation_url(link.token) if link.token and link.state == "unused" else ""
+        rows.append([link.department.code, link.department.name(lang), link.label, str(state_names[link.state]),
+                     format_datetime(link.expires_at), url])  # fmt: skip
+    record_event("invitation.export", actor=actor, obj=round_, rows=len(rows) - 1)
+    db.session.commit()
+    return [[cell_text(cell) for cell in row] for row in rows]
+
+
+def qr_sheet_pdf(round_: AssessmentRound, lang: str, actor=None, department: Organisation | None = None) -> bytes:
+    """A4 PDF of QR codes for the round's unused links (audited). Raises InvitationError when there
+    are none, or when no absolute URL can be formed (see :func:`invitation_url`)."""
+    from surveyapp.reporting.qrsheet import QRCard, render_qr_sheet
+    from surveyapp.reporting.report import gettext_for
+
+    links = usable_links(round_, department)
+    if not links:
+        raise InvitationError(_l("There are no unused links to print."))
+    cards = [QRCard(link.department.name(lang), round_.name, link.label, format_date(link.expires_at), url)
+             for link, url in links]  # fmt: skip
+    pdf = render_qr_sheet(cards, f"{round_.name} · {gettext_for(lang)('Invitation links')}", lang, utcnow(),
+                          strict_fonts=current_app.config.get("STRICT_FONTS", False))  # fmt: skip
+    record_event("invitation.qr_sheet", actor=actor, obj=round_, count=len(cards))
+    db.session.commit()
+    return pdf
 
 
 # Private resume links: continue an invitee's draft on another device.

@@ -7,13 +7,16 @@ import csv
 import io
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
+from surveyapp.definitions.spreadsheet import csv_text
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, OrgKind
 from surveyapp.services.audit import record_event
 
 COLUMNS = ["code", "kind", "parent_code", "name_zh_hans", "name_zh_hant", "name_en"]
+REQUIRED_COLUMNS = ["code", "kind", "name_zh_hans"]  # Traditional and English names are optional
 
 
 class OrganisationImportError(ValueError):
@@ -70,6 +73,12 @@ def save_organisation(
     Scope checks (may this actor put it there?) are the caller's, through ``permissions``.
     """
     code = code.strip()
+    names = {"name_zh_hans": name_zh_hans, "name_zh_hant": name_zh_hant, "name_en": name_en}
+    for field, value in names.items():
+        if not (value or "").strip():
+            raise OrganisationError(field, _l("Enter a name (not only spaces)."))
+    if not code:
+        raise OrganisationError("code", _l("Enter a name (not only spaces)."))
     clash = organisation_by_code(code)
     if clash is not None and clash is not organisation:
         raise OrganisationError("code", _l("This code is used already."))
@@ -108,23 +117,33 @@ def organisation_ids_in_scope(user) -> set[int] | None:
 
 
 def export_organisations() -> str:
+    """The organisation tree as CSV text (BOM first, cells inert: ``definitions.spreadsheet``); the
+    columns of ``COLUMNS``, an empty optional name as stored (empty)."""
     rows = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for o in rows:
-        writer.writerow([o.code, o.kind, o.parent.code if o.parent else "", o.name_zh_hans, o.name_zh_hant, o.name_en])
-    return buffer.getvalue()
+    table = [[o.code, o.kind, o.parent.code if o.parent else "", o.name_zh_hans, o.name_zh_hant, o.name_en]
+             for o in rows]  # fmt: skip
+    return csv_text([COLUMNS, *table])
+
+
+def import_organisations_file(data: bytes, source: str, actor=None) -> tuple[int, int]:
+    """``import_organisations`` of a file's bytes: UTF-8 (with or without BOM) or GB18030/GBK
+    (``csvtext.decode_csv``); any other encoding is refused with one line saying how to save it."""
+    try:
+        text = decode_csv(data)
+    except CsvEncodingError as exc:
+        raise OrganisationImportError([f"{source}: {exc}"]) from None
+    return import_organisations(text, source, actor)
 
 
 def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
     """Create or update organisations from CSV; all rows or none. Returns (created, updated).
 
-    Parents may appear later in the file or exist already. Problems name the file, the row and
-    the column.
+    Columns ``code``, ``kind``, ``name_zh_hans`` are required; ``parent_code``, ``name_zh_hant`` and
+    ``name_en`` may be missing or empty (an empty name is shown as the Simplified one). Parents may
+    appear later in the file or exist already. Problems name the file, the row and the column.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise OrganisationImportError([f"{source}: header: missing column(s) {', '.join(missing)}"])
     rows = list(enumerate(reader, start=2))
@@ -141,9 +160,11 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
         codes_in_file.setdefault(code, number)
         if row.get("kind") not in [k.value for k in OrgKind]:
             problems.append(f"{source}: row {number}: kind: {row.get('kind')!r} is not agency, department or unit")
+        if not (row.get("name_zh_hans") or "").strip():
+            problems.append(f"{source}: row {number}: name_zh_hans: empty")
         for name in ("name_zh_hans", "name_zh_hant", "name_en"):
-            if not (row.get(name) or "").strip():
-                problems.append(f"{source}: row {number}: {name}: empty")
+            if len((row.get(name) or "").strip()) > 200:
+                problems.append(f"{source}: row {number}: {name}: longer than 200 characters")
         parent = (row.get("parent_code") or "").strip()
         if (
             parent
@@ -170,8 +191,8 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
             updated += 1
         organisation.kind = row["kind"]
         organisation.name_zh_hans = row["name_zh_hans"].strip()
-        organisation.name_zh_hant = row["name_zh_hant"].strip()
-        organisation.name_en = row["name_en"].strip()
+        organisation.name_zh_hant = (row.get("name_zh_hant") or "").strip()
+        organisation.name_en = (row.get("name_en") or "").strip()
     for _number, row in rows:
         parent = (row.get("parent_code") or "").strip()
         nodes[row["code"].strip()].parent = nodes[parent] if parent else None
@@ -195,6 +216,8 @@ def department_names(round_id: int, lang: str, ids=None) -> dict[int, str]:
     column = {"zh_Hans": Organisation.name_zh_hans, "zh_Hant": Organisation.name_zh_hant}.get(
         lang, Organisation.name_en
     )
+    # An organisation without a Traditional or English name is shown by its Simplified name.
+    column = func.coalesce(func.nullif(column, ""), Organisation.name_zh_hans)
     query = select(Organisation.id, column).join(
         round_departments, round_departments.c.organisation_id == Organisation.id
     )

@@ -41,6 +41,37 @@ class PasswordRejected(ValueError):
     """The new password breaks a rule; ``str(exc)`` is the translated reason."""
 
 
+# How many earlier passwords (one-time passwords included) may not be chosen again.
+PASSWORD_HISTORY = 5
+
+# Personal words shorter than this are not looked for inside a password (too many false matches).
+_MIN_PERSONAL_WORD = 3
+
+
+def normalised(password: str) -> str:
+    """The form passwords are compared in: surrounding white space removed, case folded
+    (``" AbC "`` and ``"abc"`` count as the same password)."""
+    return (password or "").strip().casefold()
+
+
+def personal_words(email: str, display_name: str = "") -> list[str]:
+    """The account's e-mail, its local part and display name, normalised, each long enough to look for."""
+    email = normalised(email)
+    words = [email, email.split("@", 1)[0], normalised(display_name)]
+    return [w for w in dict.fromkeys(words) if len(w) >= _MIN_PERSONAL_WORD]
+
+
+def check_not_personal(password: str, *, email: str, display_name: str = "") -> None:
+    """Refuse a password that contains the account's e-mail address, its local part or the display
+    name, in any case and with anything around it (``Admin@Localhost1``). Raises PasswordRejected."""
+    candidate = normalised(password)
+    if any(word in candidate for word in personal_words(email, display_name)):
+        raise PasswordRejected(
+            _l("This password is too easy to guess: %(reason)s Use a longer one, for example a few unrelated words.",
+               reason=_l("It contains your e-mail address or name."))
+        )  # fmt: skip
+
+
 def check_password_strength(password: str, *, known_words: tuple[str, ...] = ()) -> None:
     """Refuse a password shorter than ``PASSWORD_MIN_LENGTH`` or scoring below
     ``PASSWORD_MIN_STRENGTH`` in zxcvbn. ``known_words`` (e-mail, name) count as easy to guess.
@@ -58,8 +89,13 @@ def check_password_strength(password: str, *, known_words: tuple[str, ...] = ())
         return
     warning = result["feedback"].get("warning") or ""
     reason = _WARNINGS.get(warning)
-    if reason is None and any(m.get("dictionary_name") == "user_inputs" for m in result.get("sequence", ())):
+    matched = {
+        m.get("matched_word", "") for m in result.get("sequence", ()) if m.get("dictionary_name") == "user_inputs"
+    }
+    if reason is None and matched & set(words):
         reason = _l("It contains your e-mail address or name.")
+    elif reason is None and matched:
+        reason = _l("It contains the name of this application.")
     if reason is None:
         reason = _l("It follows a pattern that is quick to guess.")
     raise PasswordRejected(

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from surveyapp.definitions.crosswalk import check_crosswalk, read_crosswalk
 from surveyapp.definitions.loader import (
     QuestionnaireError,
     definition_sha256,
     load_file,
     to_definition,
 )
+from surveyapp.domain.crosswalk import Crosswalk
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion
@@ -75,6 +77,23 @@ def load_builtin_questionnaires() -> list[tuple[QuestionnaireVersion, bool]]:
     return results
 
 
+CROSSWALK_DIR = BUILTIN_DIR / "crosswalks"
+
+
+def version_crosswalk(key: str, from_version: int, to_version: int) -> Crosswalk:
+    """The shipped crosswalk ``crosswalks/<key>-<from>-<to>.yaml``, checked against both stored versions.
+
+    Raises KeyError when there is no such crosswalk or a version is not loaded, ``CrosswalkError`` when the file
+    does not match the two versions.
+    """
+    path = CROSSWALK_DIR / f"{key}-{from_version}-{to_version}.yaml"
+    if not path.is_file():
+        raise KeyError(f"no crosswalk from {key} version {from_version} to {to_version}")
+    crosswalk = read_crosswalk(path)
+    check_crosswalk(crosswalk, get_questionnaire(key, from_version), get_questionnaire(key, to_version))
+    return crosswalk
+
+
 def get_questionnaire(key: str, version: int) -> Questionnaire:
     """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded.
 
@@ -108,6 +127,7 @@ __all__ = [
     "VersionConflict",
     "get_questionnaire",
     "latest_version",
+    "version_crosswalk",
     "list_questionnaires",
     "load_builtin_questionnaires",
     "register_questionnaire",

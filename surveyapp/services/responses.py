@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from surveyapp.domain import kinds
+from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
@@ -56,7 +59,7 @@ def owner_key_for(user, part: Part, round_: AssessmentRound) -> str:
 def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     """The user's response to ``part_key`` in ``round_``, created on first use (resume otherwise)."""
     if not round_.is_open:
-        raise ResponseError(_l("This assessment round is closed."), 409)
+        _refuse_closed(round_)
     questionnaire = round_.questionnaire
     try:
         part = questionnaire.part(part_key)
@@ -109,11 +112,36 @@ def start_response(user, round_: AssessmentRound, part_key: str) -> Response:
     return response
 
 
+def _refuse_closed(round_: AssessmentRound) -> None:
+    """Refuse with the reason: closed, or its deadline passed (which closes it now, audited)."""
+    from surveyapp.services.round_lifecycle import refusal_message
+
+    raise ResponseError(refusal_message(round_), 409)
+
+
 def _require_draft(response: Response) -> None:
     if response.status != ResponseStatus.DRAFT:
         raise ResponseError(_l("This response has been submitted and can no longer be changed."), 409)
     if not response.round.is_open:
-        raise ResponseError(_l("This assessment round is closed."), 409)
+        _refuse_closed(response.round)
+
+
+REFUSALS = {
+    kinds.NOT_OFFERED: _l("This answer is not one of those offered."),
+    kinds.NOT_APPLICABLE_NOT_OFFERED: _l('This question does not offer "not applicable".'),
+    kinds.BLANK: _l("An answer made only of spaces is not an answer; leave it empty instead."),
+    kinds.CONTROL_CHARACTERS: _l("The answer contains control characters; remove them."),
+    kinds.NOT_A_NUMBER: _l("Enter a number."),
+    kinds.OUT_OF_RANGE: _l("The number is outside the range this question allows."),
+    kinds.NOT_A_DATE: _l("Use the form YYYY-MM-DD."),
+    kinds.TOO_LONG: _l("The answer is too long."),
+    kinds.NOT_A_WEB_ADDRESS: _l("Enter a web address starting with http:// or https://."),
+}
+
+
+def refusal_message(item, reason: str):
+    """The reader's-language message for a ``kinds.check_answer`` reason, naming the question."""
+    return _l("%(question)s: %(reason)s", question=item.key, reason=REFUSALS.get(reason, reason))
 
 
 def save_page(response: Response, page_index: int, page_answers: dict[str, Any], actor) -> None:
@@ -137,6 +165,18 @@ def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]
     if unknown:
         raise ResponseError(_l("The form contained fields that are not questions of this page."), 400)
 
+    refused = {
+        key: refusal_message(page_items[key], reason)
+        for key, value in page_answers.items()
+        if (reason := check_answer(page_items[key], value)) is not None
+    }
+    if refused:
+        raise ResponseError(
+            _l("Only the answers a question offers can be stored: %(questions)s.", questions=", ".join(refused)),
+            400,
+            item_errors=refused,
+        )
+
     merged = answers_of(response)
     for key, value in page_answers.items():
         if value is None:
@@ -153,6 +193,16 @@ def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]
         raise ResponseError(
             _l("Some answers were given to questions that do not apply."), 400, item_errors=hidden_answered
         )
+
+    combined = {
+        key: _l("“%(option)s” excludes the other answers: choose it alone.", option=_exclusive_label(page_items[key]))
+        for key, value in page_answers.items()
+        if value is not None
+        and value is not NA
+        and kind_of(page_items[key]).combination_problem(page_items[key], value)
+    }
+    if combined:
+        raise ResponseError(_l("Some answers combine choices that exclude each other."), 400, item_errors=combined)
 
     stored = {answer.question_key: answer for answer in response.answers}
     for key, value in page_answers.items():
@@ -173,6 +223,11 @@ def _save_page(response: Response, page_index: int, page_answers: dict[str, Any]
     response.current_page = page_index
     response.updated_at = utcnow()
     db.session.commit()
+
+
+def _exclusive_label(item) -> str:
+    option = next((o for o in item.options if o.exclusive), None)
+    return option.label.get(str(get_locale())) if option else ""
 
 
 class UploadRefused(ValueError):

@@ -32,6 +32,10 @@ def open_round(
     """Open a round for ``departments`` with one questionnaire version."""
     if not departments:
         raise RoundError(_l("Choose at least one department."))
+    from surveyapp.services.round_lifecycle import check_departments_in_agency, check_future, schedule_deadline
+
+    check_departments_in_agency(agency, departments)
+    check_future(deadline)
     if questionnaire_version is None:
         row = latest_version(questionnaire_key)
         if row is None:
@@ -67,19 +71,22 @@ def open_round(
         questionnaire=f"{questionnaire_key}@{questionnaire_version}",
     )
     db.session.commit()
+    schedule_deadline(round_)
     return round_
 
 
 def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
-    """Open rounds that include the user's department, each with the parts the user may answer."""
+    """Open rounds that include the user's department (deadline not passed), each with the parts the user may answer."""
     if user.organisation_id is None:
         return []
+    from surveyapp.services.round_lifecycle import open_rounds_query
+
     rounds = db.session.scalars(
         select(AssessmentRound)
         .join(round_departments, round_departments.c.round_id == AssessmentRound.id)
         .where(
             round_departments.c.organisation_id == user.organisation_id,
-            AssessmentRound.status == RoundStatus.OPEN,
+            *open_rounds_query(),
         )
         .order_by(AssessmentRound.created_at.desc())
     ).all()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from surveyapp.domain.advice import strengths_and_weaknesses, training_dimensions
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
-from surveyapp.domain.scoring import grade_for, maturity_level
+from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
@@ -46,6 +46,7 @@ class RoundContext:
     reliability: dict[str, DimensionReliability]
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
     state: tuple = ()  # the data it was built from (``_context_state``)
+    trend_versions: tuple[int, ...] = ()  # the questionnaire version of each trend round
 
 
 def _context_state(round_: AssessmentRound, trend: list[AssessmentRound]) -> tuple:
@@ -69,6 +70,7 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         {d.key: d for d in dimensions},
         trend,
         state,
+        tuple(r.questionnaire_version for r in trend_window),
     )
 
 
@@ -210,9 +212,15 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         department=department.name(lang), round_name=round_.name, subject="", overall=result.overall,
         grade=_grade_label(questionnaire, grade_key, lang, gettext), grade_key=grade_key,
         grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
+        grade_bands_text=grade_bands_text(questionnaire, lang),
+        facts=scorecard_facts(
+            questionnaire, "department", round_.id, department.code, result.overall, grade_key,
+            [hit.item for hit in result.red_lines], {s.key: s.score for s in sections}, result.respondents,
+            {"peer_count": len(others), "trend": list(trend_values)},
+        ),
         red_lines=tuple(hit.text.get(lang) for hit in result.red_lines), dimensions=tuple(sections),
         peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
-        trend_peer=tuple(trend_peer),
+        trend_peer=tuple(trend_peer), trend_versions=context.trend_versions,
         peer_values=tuple(
             tuple(sorted(s.dimensions[d.key] for s in others if s.dimensions.get(d.key) is not None))
             for d in questionnaire.dimensions
@@ -221,6 +229,27 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         respondents=result.respondents, min_answered_share=questionnaire.min_answered_share,
         min_group_size=min_group,
     )  # fmt: skip
+
+
+def scorecard_facts(
+    questionnaire,
+    variant: str,
+    round_id: int,
+    department_code: str,
+    overall,
+    grade_key,
+    red_line_items,
+    dimension_scores: dict,
+    respondents: int,
+    extra: dict,
+) -> dict:
+    """The language-independent figures of a scorecard (codes and keys, never labels), from which the
+    printed data fingerprint is computed (``reporting.scorecard.data_fingerprint``)."""
+    return {
+        "scorecard": variant, "questionnaire": questionnaire.key, "questionnaire_version": questionnaire.version,
+        "round": round_id, "department": department_code, "overall": overall, "grade": grade_key,
+        "red_lines": sorted(red_line_items), "dimensions": dimension_scores, "respondents": respondents, **extra,
+    }  # fmt: skip
 
 
 def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
@@ -262,6 +291,13 @@ def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
         subject=part.title.get(lang), overall=card.overall,
         grade=_grade_label(questionnaire, card.grade, lang, gettext), grade_key=card.grade,
         grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
+        grade_bands_text=grade_bands_text(questionnaire, lang),
+        facts=scorecard_facts(
+            questionnaire, "respondent", response.round.id, response.organisation.code, card.overall, card.grade,
+            [hit.item for hit in card.red_lines], {s.key: s.score for s in sections}, 1,
+            {"response": response.id, "part": response.part,
+             "items": {i.key: i.score for i in card.items if i.status != "hidden"}},
+        ),
         red_lines=tuple(hit.text.get(lang) for hit in card.red_lines), dimensions=tuple(sections), peer_count=0,
         training=_training(questionnaire, {s.key: s.score for s in sections}, lang),
         min_answered_share=questionnaire.min_answered_share, min_group_size=current_app.config["MIN_GROUP_SIZE"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,13 @@ from surveyapp.models.base import utcnow
 from surveyapp.permissions import Role
 from surveyapp.services import login_throttle
 from surveyapp.services.audit import record_event
-from surveyapp.services.passwords import PasswordRejected, check_password_strength
+from surveyapp.services.passwords import (
+    PASSWORD_HISTORY,
+    PasswordRejected,
+    check_not_personal,
+    check_password_strength,
+    normalised,
+)
 from surveyapp.services.sessions import end_all_sessions
 
 _hasher = PasswordHasher()
@@ -42,16 +49,67 @@ class AccountError(ValueError):
         self.field = field
 
 
+_INTRANET_DOMAINS = ("localhost", "local")
+
+
+def normalise_email(email: str) -> str:
+    """The one check of an account e-mail address (admin form, CLI, anything creating accounts):
+    RFC 5322/6531 syntax by ``email-validator`` (no DNS lookup; intranet domains allowed), returned
+    stripped and lower-cased.
+    Raises AccountError (field ``email``) for anything else, such as ``<b>@x.test``."""
+    import email_validator
+    from email_validator import EmailNotValidError, validate_email
+
+    # Intranet names (the default ADMIN_EMAIL is admin@localhost): the library documents this list as
+    # the one to edit for names it should accept.
+    for name in _INTRANET_DOMAINS:
+        if name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+            email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(name)
+    text = (email or "").strip()
+    try:
+        # globally_deliverable=False: intranet domains such as the default admin@localhost are fine.
+        result = validate_email(text, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        raise AccountError(_l("Not an e-mail address: %(email)s", email=text), "email") from None
+    return result.normalized.lower()
+
+
+def clean_display_name(name: str | None) -> str:
+    """A display name stripped of surrounding white space; one of only white space is refused
+    (AccountError, field ``display_name``); an empty one stays empty (the name is optional)."""
+    if name and not name.strip():
+        raise AccountError(_l("Enter a name (not only spaces)."), "display_name")
+    return (name or "").strip()
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
 def check_password_policy(password: str, *, known_words: tuple[str, ...] = ()) -> None:
-    """Length and strength rules of ``services.passwords``; raises AccountError saying why."""
+    """Length and strength rules of ``services.passwords``, and no e-mail or name inside
+    (``known_words`` = (e-mail, display name)); raises AccountError saying why."""
     try:
+        email, name = (tuple(known_words) + ("", ""))[:2]
+        check_not_personal(password, email=email, display_name=name)
         check_password_strength(password, known_words=known_words)
     except PasswordRejected as exc:
         raise AccountError(exc.args[0], "new_password") from None
+
+
+DEPARTMENT_ROLES = (Role.STAFF, Role.COORDINATOR)
+
+
+def needs_department(role: Role | str, organisation: Organisation | None) -> bool:
+    """True when ``role`` answers for a department but ``organisation`` is none (or an agency).
+
+    Staff and coordinators answer the questionnaire of their department: without one they would
+    never see a questionnaire."""
+    return Role(role) in DEPARTMENT_ROLES and (organisation is None or organisation.kind == "agency")
+
+
+def department_required_message():
+    return _l("Staff and coordinators must belong to a department.")
 
 
 def create_user(
@@ -66,11 +124,14 @@ def create_user(
     must_change_password: bool = False,
     actor=None,
 ) -> tuple[User, str]:
-    """Create an account. Without a password one is generated; returns the user and the password."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise AccountError(_l("Not an e-mail address: %(email)s", email=email))
+    """Create an account. Without a password one is generated; returns the user and the password.
+
+    The e-mail goes through ``normalise_email``; a display name of only white space is refused."""
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
     role = Role(role)
+    if needs_department(role, organisation):
+        raise AccountError(department_required_message(), "organisation_id")
     if db.session.scalar(select(User).where(User.email == email)):
         raise AccountError(_l("An account for %(email)s exists already.", email=email))
     if password is None:
@@ -88,6 +149,7 @@ def create_user(
         post=post,
         must_change_password=must_change_password,
     )
+    remember_password(user, password)
     db.session.add(user)
     db.session.flush()
     record_event("account.create", actor=actor, obj=user, role=role.value)
@@ -164,6 +226,7 @@ def reset_password(user: User, actor, *, via: str = "web") -> str:
     the user and forgets the account's failed sign-ins."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
+    remember_password(user, password)
     user.must_change_password = True
     user.session_version += 1
     end_all_sessions(user)
@@ -181,12 +244,19 @@ def update_account(user: User, actor, **changes) -> dict:
 
     A role or organisation change also signs the user out everywhere.
     """
+    role = changes.get("role", user.role)
+    organisation_id = changes.get("organisation_id", user.organisation_id)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if needs_department(role, organisation):
+        raise AccountError(department_required_message(), "organisation_id")
     changed = {}
     for name, value in changes.items():
         if name not in ACCOUNT_FIELDS:
             raise ValueError(f"not an account field: {name}")
         if name == "role":
             value = Role(value).value
+        if name == "display_name":
+            value = clean_display_name(value)
         if getattr(user, name) != value:
             changed[name] = [getattr(user, name), value]
             setattr(user, name, value)
@@ -205,16 +275,36 @@ def change_password(user: User, current: str, new: str) -> None:
         _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         raise AccountError(_l("The current password is wrong."), "current_password") from None
-    if new == current or _matches(user.password_hash, new):
+    if normalised(new) == normalised(current) or _matches(user.password_hash, new):
         if user.must_change_password:
             raise AccountError(_l("Choose a new password: the one-time password cannot be kept."), "new_password")
         raise AccountError(_l("The new password must differ from the current one."), "new_password")
+    if used_before(user, new):
+        raise AccountError(
+            _l("You have used this password (or a one-time password like it) before: choose a new one."),
+            "new_password",
+        )
     check_password_policy(new, known_words=(user.email, user.display_name))
     user.password_hash = hash_password(new)
+    remember_password(user, new)
     user.must_change_password = False
     user.session_version += 1
     record_event("account.password_change", actor=user, obj=user)
     db.session.commit()
+
+
+def remember_password(user: User, password: str) -> None:
+    """Add ``password`` (normalised, hashed) to the user's last ``PASSWORD_HISTORY`` passwords."""
+    history = json.loads(user.password_history or "[]")
+    history.append(hash_password(normalised(password)))
+    user.password_history = json.dumps(history[-PASSWORD_HISTORY:])
+
+
+def used_before(user: User, password: str) -> bool:
+    """Whether ``password`` equals, stripped and case-folded, one of the user's last passwords
+    (one-time passwords included)."""
+    candidate = normalised(password)
+    return any(_matches(h, candidate) for h in json.loads(user.password_history or "[]"))
 
 
 def _matches(password_hash: str, password: str) -> bool:

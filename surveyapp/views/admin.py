@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import db
 from surveyapp.forms.admin import ROLE_LABELS, InvitationForm, OrganisationForm, RoundForm, UserForm, options
+from surveyapp.localtime import end_of_local_day
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, can_manage_user, in_scope, role_required
 from surveyapp.routing import query_id
 from surveyapp.services.audit import audit_csv, audit_page
+from surveyapp.services.audit_words import action_name, object_names
 from surveyapp.services.invitations import InvitationError, create_invitations
 from surveyapp.services.organisations import (
     OrganisationError,
@@ -23,12 +26,14 @@ from surveyapp.services.organisations import (
     organisation_by_id,
     save_organisation,
 )
+from surveyapp.services.overview import response_rates, round_overview
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
     questionnaire_from_row,
 )
 from surveyapp.services.reports_data import round_progress, round_reliability
+from surveyapp.services.round_lifecycle import deadline_from_date, departments_of_agency
 from surveyapp.services.rounds import RoundError, close_round, not_submitted, open_round, rounds_newest_first
 from surveyapp.services.users import AccountError, create_user, listed_accounts, reset_password, update_account
 from surveyapp.views.guards import round_in_scope_or_abort
@@ -50,7 +55,8 @@ ALPHA_LABELS = {
 @role_required(Role.ADMIN)
 def round_list():
     rounds = [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
-    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()))
+    return render_template("admin/round_list.html", rounds=rounds, status_names=STATUS_NAMES, lang=str(get_locale()),
+                           rates=response_rates(rounds))  # fmt: skip
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -66,6 +72,7 @@ def round_detail(round_id: int):
         progress=round_progress(round_),
         missing={d.id: not_submitted(round_, d) for d in round_.departments} if len(round_.departments) <= 200 else {},
         invitation_form=invitation_form,
+        overview=round_overview(round_, current_app.config["MIN_GROUP_SIZE"]),
         status_names=STATUS_NAMES,
         lang=str(get_locale()),
     )
@@ -165,7 +172,7 @@ def user_new():
                     post=form.post.data or None, actor=current_user,
                 )  # fmt: skip
             except AccountError as exc:
-                form.email.errors.append(str(exc))
+                (form.organisation_id if exc.field == "organisation_id" else form.email).errors.append(str(exc))
             else:
                 return render_template("admin/one_time_password.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
@@ -183,13 +190,17 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         ok, organisation = _checked_organisation(form)
         if ok:
-            update_account(
-                user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
-                level=form.level.data or None, post=form.post.data or None, active=form.active.data,
-                display_name=form.display_name.data or "",
-            )  # fmt: skip
-            flash(_("The account is saved."), "info")
-            return redirect(url_for("admin.user_list"))
+            try:
+                update_account(
+                    user, current_user, role=form.role.data, organisation_id=getattr(organisation, "id", None),
+                    level=form.level.data or None, post=form.post.data or None, active=form.active.data,
+                    display_name=form.display_name.data or "",
+                )  # fmt: skip
+            except AccountError as exc:
+                form.organisation_id.errors.append(str(exc))
+            else:
+                flash(_("The account is saved."), "info")
+                return redirect(url_for("admin.user_list"))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 
@@ -268,8 +279,10 @@ def round_new():
     form = RoundForm()
     organisations = _organisations_in_scope()
     lang = str(get_locale())
-    form.agency_id.choices = options([(o.id, _label(o)) for o in organisations if o.kind == "agency"])
-    form.department_ids.choices = options([(o.id, _label(o)) for o in organisations if o.kind != "agency"])
+    agencies = [o for o in organisations if o.kind == "agency"]
+    departments = [o for o in organisations if o.kind != "agency"]
+    _prepare_round_agencies(form, agencies, departments)
+    form.department_ids.choices = options([(o.id, _label(o)) for o in departments])
     form.questionnaire.choices = options(
         [
             (f"{row.key}:{row.version}", f"{questionnaire_from_row(row).title.get(lang)} (v{row.version})")
@@ -280,14 +293,17 @@ def round_new():
         agency = db.session.get(Organisation, form.agency_id.data)
         chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]
         key, _sep, version = form.questionnaire.data.partition(":")
-        if (
-            agency is None
-            or not in_scope(current_user, agency)
-            or not all(d is not None and in_scope(current_user, d) for d in chosen)
-        ):
+        if agency is None:
+            form.agency_id.errors.append(_("Choose the agency running the round."))
+            return render_template("admin/round_form.html", form=form), 400
+        if not in_scope(current_user, agency) or not all(d is not None and in_scope(current_user, d) for d in chosen):
             abort(403)
         try:
-            deadline = datetime.combine(form.deadline.data, time(23, 59)) if form.deadline.data else None
+            deadline = deadline_from_date(form.deadline.data)
+        except RoundError as exc:
+            form.deadline.errors.append(str(exc))
+            return render_template("admin/round_form.html", form=form), 400
+        try:
             round_ = open_round(form.name.data, agency, chosen, key, int(version), deadline=deadline,
                                 anonymous=form.anonymous.data, actor=current_user)  # fmt: skip
         except RoundError as exc:
@@ -296,6 +312,20 @@ def round_new():
             flash(_("The round is open."), "info")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
     return render_template("admin/round_form.html", form=form), 400 if form.errors else 200
+
+
+def _prepare_round_agencies(form: RoundForm, agencies: list, departments: list) -> None:
+    """No agency is preselected unless there is only one choice (the administrator's own agency);
+    the agency select carries which departments belong to each, for static/js/round_form.js.
+    No agency in scope (a department administrator): no choices, and the page says why."""
+    choices = [(a.id, _label(a)) for a in agencies]
+    if len(agencies) > 1:
+        choices.insert(0, (0, _l("— choose the agency —")))
+    form.agency_id.choices = options(choices)
+    if request.method == "GET" and len(agencies) == 1:
+        form.agency_id.data = agencies[0].id
+    mapping = {a.id: [d.id for d in departments_of_agency(a, departments)] for a in agencies}
+    form.agency_id.render_kw = {"data-departments": json.dumps(mapping), "data-round-agency": "1"}
 
 
 @bp.post("/rounds/<int:round_id>/close")
@@ -316,14 +346,14 @@ def round_invitations(round_id: int):
         flash(_("Choose a department and a number of links from 1 to 200."), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
     department = db.session.get(Organisation, form.department_id.data)
+    expires = end_of_local_day(form.expires.data) if form.expires.data else None
     try:
-        tokens = create_invitations(round_, department, form.count.data, current_user, form.label.data or "")
+        create_invitations(round_, department, form.count.data, current_user, form.label.data or "", expires_at=expires)
     except InvitationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
-    links = [url_for("respond.invitation", token=t, _external=True) for t in tokens]
-    return render_template("admin/invitation_links.html", round=round_, department=department, links=links,
-                           lang=str(get_locale()))  # fmt: skip
+    flash(_("%(count)d invitation links created.", count=form.count.data), "info")
+    return redirect(url_for("invitations.issued", round_id=round_id))
 
 
 # -- audit log ------------------------------------------------------------------------------------
@@ -341,11 +371,12 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=query_id))
     events, actors, more = audit_page(page, AUDIT_PAGE, **_audit_filters())
     return render_template("admin/audit.html", events=events, more=more, page=page, actors=actors,
-                           args=request.args)  # fmt: skip
+                           args=request.args, action_name=action_name,
+                           objects=object_names(events, str(get_locale())))  # fmt: skip
 
 
 @bp.get("/audit.csv")
 @role_required(Role.SYSADMIN)
 def audit_export():
-    return Response(audit_csv(current_user, **_audit_filters()), mimetype="text/csv",
+    return Response(audit_csv(current_user, **_audit_filters()), content_type=CSV_MIMETYPE,
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})  # fmt: skip

@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, stream_with_context
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import csrf, db
 from surveyapp.i18n import catalogue
 from surveyapp.models import AssessmentRound
@@ -55,7 +56,7 @@ def _round(round_id: int) -> AssessmentRound:
 
 
 def _names(organisation) -> dict:
-    return {"zh_Hans": organisation.name_zh_hans, "zh_Hant": organisation.name_zh_hant, "en": organisation.name_en}
+    return {lang: organisation.name(lang) for lang in ("zh_Hans", "zh_Hant", "en")}
 
 
 @bp.get("/rounds")
@@ -81,8 +82,10 @@ def departments(round_id: int):
 @token_required("read:scores")
 def scores(round_id: int):
     round_ = _round(round_id)
+    questionnaire = round_.questionnaire
+    target = next((grade.min for grade in questionnaire.grades if grade.key == "good"), None)
     comparison = compare_departments(
-        round_, organisation_ids_in_scope(g.api_user), current_app.config["MIN_GROUP_SIZE"]
+        round_, organisation_ids_in_scope(g.api_user), current_app.config["MIN_GROUP_SIZE"], target=target
     )
     codes = {d.id: d.code for d in round_.departments}
     return jsonify(
@@ -91,6 +94,8 @@ def scores(round_id: int):
         departments=[{
             "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
             "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
+            "grade": row.grade, "meets_target": None if row.target is None else row.target.met,
+            "target_status": None if row.suppressed or row.target is None else row.target.status,
             "dimensions": {} if row.suppressed else row.dimensions,
         } for row in comparison.rows],
     )  # fmt: skip
@@ -104,7 +109,7 @@ def answers(round_id: int):
     departments = [d.id for d in round_.departments if in_scope(g.api_user, d)]
     anonymise = not has_role(g.api_user, Role.ADMIN)
     rows = answer_rows(round_, departments, lang, anonymise, current_app.config["MIN_GROUP_SIZE"])
-    return Response(stream_with_context(csv_stream(rows)), mimetype="text/csv; charset=utf-8")
+    return Response(stream_with_context(csv_stream(rows)), content_type=CSV_MIMETYPE)
 
 
 @bp.get("/openapi.json")
@@ -119,6 +124,28 @@ def openapi():
                               "404": {"description": "not found or outside the token's scope"}}}  # fmt: skip
 
     round_id = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    scores_op = op("Department scores; groups below the minimum size are suppressed", "read:scores", [round_id])
+    scores_op["description"] += (
+        " Departments are in ranking order: by grade (best first), then by overall index. `grade` is the"
+        " questionnaire's grade key by the one grade rule: the highest band whose minimum the overall index"
+        " reaches, and the lowest band whenever a red line is hit (`red_lines` > 0), whatever the index."
+        " `meets_target` (default target: the `good` band) is never true with a red line; `target_status` is"
+        " `met`, `below_target`, `red_line` or `no_data`."
+    )
+    number = {"type": ["number", "null"]}
+    scores_op["responses"]["200"]["content"]["application/json"] = {"schema": {
+        "type": "object", "properties": {
+            "round": {"type": "integer"}, "min_group_size": {"type": "integer"},
+            "departments": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "staff_n": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                "overall": number, "red_lines": {"type": "integer"},
+                "grade": {"type": ["string", "null"], "description": "grade key, e.g. excellent/good/pass/fail"},
+                "meets_target": {"type": ["boolean", "null"]},
+                "target_status": {"type": ["string", "null"], "enum": ["met", "below_target", "red_line", "no_data",
+                                                                       None]},
+                "dimensions": {"type": "object", "additionalProperties": number},
+            }}},
+        }}}  # fmt: skip
     return jsonify({
         "openapi": "3.1.0",
         "info": {"title": "surveyapp read-only API", "version": "1"},
@@ -127,8 +154,7 @@ def openapi():
         "paths": {
             "/rounds": {"get": op("Assessment rounds in the token's scope", "read:rounds")},
             "/rounds/{round_id}/departments": {"get": op("Departments of a round", "read:rounds", [round_id])},
-            "/rounds/{round_id}/scores": {"get": op(
-                "Department scores; groups below the minimum size are suppressed", "read:scores", [round_id])},
+            "/rounds/{round_id}/scores": {"get": scores_op},
             "/rounds/{round_id}/answers.csv": {"get": op(
                 "Raw answers as CSV (anonymised for trainers)", "read:exports",
                 [round_id, {"name": "lang", "in": "query", "schema": {"type": "string"}}], "text/csv")},

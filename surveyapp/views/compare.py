@@ -9,6 +9,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
+from surveyapp.domain.scoring import grade_label
 from surveyapp.extensions import db
 from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
@@ -23,6 +25,7 @@ from surveyapp.services.comparison import (
     html_pdf,
     median_overall_trend,
     training_needs,
+    trend_versions,
 )
 from surveyapp.services.exports import (
     answer_rows,
@@ -46,7 +49,13 @@ def _lang() -> str:
 
 
 def _rounds_in_scope() -> list[AssessmentRound]:
-    return [r for r in rounds_newest_first() if in_scope(current_user, r.organisation)]
+    """Rounds of an agency in the reader's scope, and rounds that include a department in it (a
+    department-scoped trainer or administrator compares only the departments of their scope)."""
+    scope = organisation_ids_in_scope(current_user)
+    return [
+        r for r in rounds_newest_first()
+        if in_scope(current_user, r.organisation) or (scope is not None and any(d.id in scope for d in r.departments))
+    ]  # fmt: skip
 
 
 def _chosen_round() -> AssessmentRound | None:
@@ -98,6 +107,7 @@ def index():
         questionnaire=questionnaire, names=_names(round_, [r.organisation_id for r in shown]),
         agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
+        trend_crosses_versions=len(set(trend_versions(round_))) > 1,
     )  # fmt: skip
 
 
@@ -126,7 +136,8 @@ def chart(kind: str):
                                   target=comparison.target, empty_label=empty)  # fmt: skip
     elif kind == "trend":
         names, medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
-        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, empty_label=empty)
+        versions = [_("Version %(version)s", version=v) for v in trend_versions(round_)]
+        svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, versions, empty_label=empty)
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
@@ -160,6 +171,7 @@ def training():
     needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)
     return render_template(
         "compare/training.html", round=round_, questionnaire=questionnaire, needs=needs, names=_names(round_),
+        grades=_department_grades(round_, _lang()),
         modules={m.key: m for m in questionnaire.training_modules}, page=page, by=by, groupings=_groupings(),
         group_names=_group_namers(questionnaire, _lang()),
         more=len(departments) > page * TRAINING_PAGE, lang=_lang(), min_group_size=current_app.config["MIN_GROUP_SIZE"],
@@ -197,9 +209,11 @@ def _training_rows(round_: AssessmentRound):
     lang, names = _lang(), _names(round_)
     modules = {m.key: m for m in questionnaire.training_modules}
     departments = [d.id for d in round_.departments if _visible(d)]
-    yield [_("Department"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"), _("Training modules")]
+    yield [_("Department"), _("Grade"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"),
+           _("Training modules")]  # fmt: skip
     level_name, post_name = _group_namers(questionnaire, lang)
     by = _training_grouping()
+    grades = _department_grades(round_, lang)
     for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"], by=by):
         if need.suppressed:
             weakest = modules_text = _(
@@ -212,12 +226,21 @@ def _training_rows(round_: AssessmentRound):
             modules_text = "; ".join(modules[m].title.get(lang) for m in need.modules)
         yield [
             names.get(need.organisation_id, ""),
+            grades.get(need.organisation_id, ""),
             level_name(need.level),
             post_name(need.post),
             need.staff if not need.suppressed else "",
             weakest,
             modules_text,
         ]
+
+
+def _department_grades(round_: AssessmentRound, lang: str) -> dict[int, str]:
+    """Each visible department's grade name (``scoring.grade_for``, as in the ranking); "" when suppressed."""
+    comparison = compare_departments(
+        round_, organisation_ids_in_scope(current_user), current_app.config["MIN_GROUP_SIZE"]
+    )
+    return {row.organisation_id: grade_label(comparison.questionnaire, row.grade, lang) for row in comparison.rows}
 
 
 @bp.get("/training.<fmt>")
@@ -256,7 +279,7 @@ def _send_xlsx(rows, name: str, title: str):
         path,
         as_attachment=True,
         download_name=name,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
     )
 
 
@@ -273,11 +296,11 @@ def export(what: str, fmt: str):
     departments = [d.id for d in round_.departments if _visible(d)]
     min_group = current_app.config["MIN_GROUP_SIZE"]
     if what == "departments":
-        rows = department_score_rows(_comparison(round_), _names(round_))
+        rows = department_score_rows(_comparison(round_), _names(round_), _lang())
     elif what == "answers":
         rows = answer_rows(round_, departments, _lang(), anonymise, min_group, na_label=_("Not applicable"))
     else:
-        rows = response_score_rows(round_, departments, anonymise, min_group)
+        rows = response_score_rows(round_, departments, anonymise, min_group, _lang())
     log_access("export", actor=current_user, obj=round_, kind=what, format=fmt, anonymised=anonymise)
     name = f"{what}-round{round_.id}.{fmt}"
     if fmt == "xlsx":
@@ -285,7 +308,7 @@ def export(what: str, fmt: str):
     materialised = _stream_in_context(rows)
     return Response(
         materialised,
-        mimetype="text/csv; charset=utf-8",
+        content_type=CSV_MIMETYPE,
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
 

@@ -7,7 +7,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.definitions.why import respondent_why
 from surveyapp.drafts import take_saved
+from surveyapp.localtime import format_date, format_datetime
 from surveyapp.permissions import Role, has_role
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -37,6 +39,11 @@ def navigation_for(user) -> list[tuple[str, str]]:
 def register_template_helpers(app: Flask, html_lang) -> None:
     # {{ text|in_lang(lang) }}: a questionnaire text in the reader's language.
     app.jinja_env.filters["in_lang"] = lambda text, lang: text.get(lang)
+    # {{ when|localtime }} / {{ when|localdate }}: a stored UTC time in the agency's time zone.
+    app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["localdate"] = format_date
+    # {{ respondent_why(questionnaire, item) }}: "why we ask" for respondents (never the scholarly basis).
+    app.jinja_env.globals["respondent_why"] = respondent_why
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor

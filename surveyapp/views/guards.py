@@ -4,14 +4,56 @@ import guards from here, never from another view."""
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, session
 from flask_login import current_user
 
-from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation
-from surveyapp.permissions import can_see_participation, can_view_department_results, in_scope
+from surveyapp.extensions import db, login_manager
+from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.permissions import can_see_participation, can_view_department_results, can_view_response, in_scope
+
+# Browser-session keys of invitees (who have no account): the responses opened here through an
+# invitation or resume link, and those of them submitted from this very session.
+INVITED = "invited_responses"
+SUBMITTED_HERE = "submitted_here"
+
+
+def invited(response: Response) -> bool:
+    """Whether this browser session holds ``response`` as its invitee (CONFIDENTIALITY_RULE 1: the
+    respondent only). A draft: any session that opened its invitation or private resume link. After
+    submission only the session that submitted it keeps access (a second browser that opened the
+    resume link loses it); a sealed response (anonymous round) no session at all."""
+    if not response.owner_key.startswith("invite:") or response.id not in session.get(INVITED, []):
+        return False
+    return response.status == ResponseStatus.DRAFT or response.id in session.get(SUBMITTED_HERE, [])
+
+
+def note_submitted_here(response: Response) -> None:
+    """Remember that this browser session submitted ``response`` (an invitee's, not sealed)."""
+    if invited(response) or (response.owner_key.startswith("invite:") and response.id in session.get(INVITED, [])):
+        session[SUBMITTED_HERE] = [*[r for r in session.get(SUBMITTED_HERE, []) if r != response.id][-9:], response.id]
+
+
+def respondent_required(view):
+    """Signed in, or holding an invitation in this browser session."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated and not session.get(INVITED):
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def own_response_or_abort(response_id: int) -> Response:
+    """A response the current user, or this invitee browser session, may read (404 / 403)."""
+    response = db.session.get(Response, response_id) or abort(404)
+    if not (can_view_response(current_user, response) or invited(response)):
+        abort(403)
+    return response
 
 
 def round_in_scope_or_abort(round_id: int) -> AssessmentRound:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.i18n import catalogue
+from surveyapp.permissions import Role, has_role
 from surveyapp.services.diagnostics import database_status
+from surveyapp.services.overview import coordinator_progress, next_steps
 from surveyapp.views.guards import safe_next
 
 bp = Blueprint("main", __name__)
@@ -12,7 +16,9 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    steps = next_steps(current_user) if has_role(current_user, Role.ADMIN) else []
+    progress = coordinator_progress(current_user) if has_role(current_user, Role.COORDINATOR) else []
+    return render_template("main/index.html", steps=steps, progress=progress, lang=str(get_locale()))
 
 
 @bp.get("/privacy")

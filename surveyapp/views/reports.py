@@ -23,10 +23,9 @@ from flask_login import current_user, login_required
 
 from surveyapp.extensions import db
 from surveyapp.i18n import catalogue
-from surveyapp.models import AssessmentRound, ReportJob, Response, ResponseStatus
+from surveyapp.models import AssessmentRound, ReportJob, ResponseStatus
 from surveyapp.permissions import (
     Role,
-    can_view_response,
     in_scope,
     role_required,
 )
@@ -34,7 +33,12 @@ from surveyapp.services.audit import log_access
 from surveyapp.services.bulk import can_retry, cancel_bulk_export, retry_bulk_export, start_bulk_export
 from surveyapp.services.jobs_health import effective_status
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
-from surveyapp.views.guards import round_department_or_abort, round_in_scope_or_abort
+from surveyapp.views.guards import (
+    own_response_or_abort,
+    respondent_required,
+    round_department_or_abort,
+    round_in_scope_or_abort,
+)
 
 bp = Blueprint("reports", __name__)
 
@@ -65,11 +69,9 @@ def department_pdf(round_id: int, organisation_id: int):
 
 
 @bp.get("/responses/<int:response_id>/scorecard.pdf")
-@login_required
+@respondent_required
 def respondent_pdf(response_id: int):
-    response = db.session.get(Response, response_id) or abort(404)
-    if not can_view_response(current_user, response):
-        abort(403)
+    response = own_response_or_abort(response_id)
     if response.status != ResponseStatus.SUBMITTED:
         abort(404)
     lang = _requested_language()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,7 +9,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.domain.questionnaire import NA, visible_items
 from surveyapp.drafts import note_saved, page_version
-from surveyapp.extensions import db, login_manager
+from surveyapp.extensions import db
 from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
@@ -19,6 +17,7 @@ from surveyapp.permissions import can_edit_response, can_reopen_response, can_vi
 from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
+from surveyapp.services.estimates import start_cards
 from surveyapp.services.evidence import content_type, evidence_path
 from surveyapp.services.invitations import (
     InvitationError,
@@ -28,12 +27,11 @@ from surveyapp.services.invitations import (
     resume_token,
 )
 from surveyapp.services.rounds import open_rounds_for
-from surveyapp.views.guards import safe_next
+from surveyapp.views.guards import INVITED, invited, note_submitted_here, respondent_required, safe_next
 
 bp = Blueprint("respond", __name__)
 
 ACTIONS = ("previous", "save", "next", "review")
-INVITED = "invited_responses"
 # A draft save may name where to go next: the page tabs, header links and language switcher submit the
 # page's form first (static/js/drafts.js), so leaving a page never drops what was ticked on it.
 NEXT = "next"
@@ -47,8 +45,8 @@ def sealed_message() -> str:
 
 
 def _invited(response: Response) -> bool:
-    """A response opened through an invitation link, in the browser session that opened it."""
-    return response.owner_key.startswith("invite:") and response.id in session.get(INVITED, [])
+    """A response opened through an invitation link, in this browser session (``guards.invited``)."""
+    return invited(response)
 
 
 def _may_edit(user, response) -> bool:
@@ -57,18 +55,6 @@ def _may_edit(user, response) -> bool:
 
 def _may_view(user, response) -> bool:
     return can_view_response(user, response) or _invited(response)
-
-
-def respondent_required(view):
-    """Signed in, or holding an invitation in this browser session."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated and not session.get(INVITED):
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _lang() -> str:
@@ -93,7 +79,7 @@ def index():
     sealed = participation.sealed_parts(current_user, rounds)
     return render_template(
         "respond/index.html", rounds=rounds, existing=existing, sealed=sealed, lang=_lang(),
-        min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        min_group_size=current_app.config["MIN_GROUP_SIZE"], estimates=start_cards(rounds),
     )  # fmt: skip
 
 
@@ -261,6 +247,7 @@ def submit(response_id: int):
             return redirect(url_for("respond.view", response_id=response.id)), 303
         return redirect(url_for("respond.review", response_id=response.id)), 303
     note_saved(response.id)
+    note_submitted_here(response)
     if is_sealed(response):
         flash(sealed_message(), "info")
         return redirect(url_for("respond.index") if current_user.is_authenticated else url_for("main.privacy"))

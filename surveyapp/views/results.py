@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.scoring import HIDDEN, NOT_APPLICABLE, NOT_SCORED, SCORED, UNANSWERED
-from surveyapp.extensions import db
-from surveyapp.models import Response
-from surveyapp.permissions import can_view_response
 from surveyapp.services import responses as response_service
 from surveyapp.services.scores import department_result_for, scorecard_of
-from surveyapp.views.guards import round_department_or_abort
+from surveyapp.views.guards import own_response_or_abort, respondent_required, round_department_or_abort
 
 bp = Blueprint("results", __name__)
 
@@ -28,11 +25,9 @@ STATUS_TEXT = {
 
 
 @bp.get("/responses/<int:response_id>/explanation")
-@login_required
+@respondent_required
 def response_explanation(response_id: int):
-    response = db.session.get(Response, response_id) or abort(404)
-    if not can_view_response(current_user, response):
-        abort(403)
+    response = own_response_or_abort(response_id)
     questionnaire = response_service.questionnaire_of(response)
     return render_template(
         "results/response_explanation.html",

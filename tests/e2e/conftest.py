@@ -52,7 +52,7 @@ def live_app(sqlite_template, tmp_path_factory):
                                  name_zh_hant="交通運輸局", name_en="Transport Bureau")  # fmt: skip
         db.session.add_all([agency, education, transport])
         db.session.commit()
-        open_round("2026 年度自评", agency, [education, transport], "transparency")
+        open_round("2026 年度自评", agency, [education, transport], "transparency", questionnaire_version=1)
         create_user(USERS["staff"], "staff", PASSWORD, organisation=education, level="clerk", post="new_media")
         create_user(USERS["staff2"], "staff", PASSWORD, organisation=transport)
         create_user(USERS["coordinator"], "coordinator", PASSWORD, organisation=education)

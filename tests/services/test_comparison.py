@@ -17,7 +17,7 @@ def test_trend_shows_the_same_window_of_rounds_oldest_first(app_ctx, assessment)
     first.created_at = start
     later = []
     for year in range(1, 7):
-        round_ = open_round(f"round {year}", agency, [department], "transparency")
+        round_ = open_round(f"round {year}", agency, [department], "transparency", 1)
         round_.created_at = start + timedelta(days=365 * year)
         later.append(round_)
     db.session.commit()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Organisation, ReportJob, Response
+from surveyapp.models import Invitation, Organisation, ReportJob, Response
 from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
 from surveyapp.services.rounds import open_round
 from tests.helpers import page_data, sign_in
@@ -120,6 +120,33 @@ MATRIX = {
         "/admin/rounds/{round}/invitations",
         expect("ok", admin_other="deny", **ADMINS),
     ),
+    "lifecycle.edit": ("GET", "/admin/rounds/{round}/edit", expect("ok", admin_other="deny", **ADMINS)),
+    "lifecycle.close_confirm": ("GET", "/admin/rounds/{round}/close", expect("ok", admin_other="deny", **ADMINS)),
+    "lifecycle.reopen": ("GET", "/admin/rounds/{round}/reopen", expect("ok", admin_other="deny", **ADMINS)),
+    "lifecycle.reminders": ("GET", "/admin/rounds/{round}/reminders", expect("ok", admin_other="deny", **ADMINS)),
+    "lifecycle.reminders_csv": (
+        "GET",
+        "/admin/rounds/{round}/reminders.csv",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
+    "invitations.issued": ("GET", "/admin/rounds/{round}/invitations", expect("ok", admin_other="deny", **ADMINS)),
+    "invitations.revoke": (
+        "POST",
+        "/admin/rounds/{round}/invitations/{invitation}/revoke",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
+    "invitations.issued_csv": (
+        "GET",
+        "/admin/rounds/{round}/invitations.csv",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
+    "invitations.qr_sheet": (
+        "GET",
+        "/admin/rounds/{round}/invitations/qr.pdf",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
+    "imports.accounts": ("GET", "/admin/users/import", expect("ok", **ADMINS)),
+    "imports.organisations": ("GET", "/admin/organisations/import", expect("ok", **ADMINS)),
     "admin.user_list": ("GET", "/admin/users", expect("ok", **ADMINS)),
     "admin.user_new": ("GET", "/admin/users/new", expect("ok", **ADMINS)),
     "admin.user_edit": ("GET", "/admin/users/{target_user}", expect("ok", admin_other="deny", **ADMINS)),
@@ -183,9 +210,13 @@ def world(app, create_org, create_user, monkeypatch, tmp_path):
     with app.app_context():
         load_builtin_questionnaires()
         get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
-        round_ = open_round("R", get(agency_a), [get(d1), get(d2)], "transparency")
-        spare = open_round("Spare", get(agency_a), [get(d2)], "transparency")
+        round_ = open_round("R", get(agency_a), [get(d1), get(d2)], "transparency", 1)
+        spare = open_round("Spare", get(agency_a), [get(d2)], "transparency", 1)
         ids = {"round": round_.id, "spare_round": spare.id}
+        from surveyapp.services.invitations import create_invitations
+
+        create_invitations(round_, get(d1), 1, None)
+        ids["invitation"] = db.session.scalar(select(Invitation.id))
     part_staff = part_checklist = None
     with app.app_context():
         questionnaire = get_questionnaire("transparency", 1)

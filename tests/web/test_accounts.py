@@ -105,8 +105,9 @@ def invitation_tokens(app, assessment, count=2):
     page = admin.post(
         f"/admin/rounds/{assessment['round_id']}/invitations",
         data={"department_id": assessment["d1"].id, "count": count, "label": "new staff"},
+        follow_redirects=True,
     )
-    links = re.findall(r"<code>(http[^<]+)</code>", page.get_data(as_text=True))
+    links = re.findall(r'<code class="link">(http[^<]+)</code>', page.get_data(as_text=True))
     assert len(links) == count
     return [link.rsplit("/invite/", 1)[1] for link in links]
 
@@ -167,6 +168,7 @@ def test_anonymous_round_keeps_department_not_person(app, create_org, create_use
             db.session.get(Organisation, agency.id),
             [db.session.get(Organisation, department.id)],
             "transparency",
+            questionnaire_version=1,
             anonymous=True,
         ).id
     client = app.test_client()
@@ -259,7 +261,7 @@ def test_audit_log_records_each_kind_of_action_and_exports(app, assessment, crea
     page = root.get("/admin/audit?action=response").get_data(as_text=True)
     assert "response.submit" in page and "auth.login" not in page
     csv_text = root.get("/admin/audit.csv").get_data(as_text=True)
-    assert csv_text.splitlines()[0].startswith("id,time_utc,actor,action")
+    assert csv_text.splitlines()[0].startswith("\ufeffid,time_utc,actor,action"), "a BOM, then the header"
     recorded = set(actions(app))
     expected = {
         "auth.login",
@@ -284,13 +286,13 @@ def test_organisation_csv_import_names_row_and_column_and_is_all_or_nothing(app,
     bad.write_text(
         "code,kind,parent_code,name_zh_hans,name_zh_hant,name_en\n"
         "CITY,agency,,市政府,市政府,City\n"
-        "EDU,department,CITY,教育局,,Education\n"
+        "EDU,department,CITY,,教育局,Education\n"
         "TRA,bureau,NOPE,交通局,交通局,Transport\n",
         encoding="utf-8",
     )
     result = runner.invoke(args=["org", "import", str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}: row 3: name_zh_hant: empty" in result.output
+    assert f"{bad}: row 3: name_zh_hans: empty" in result.output
     assert (
         f"{bad}: row 4: kind: 'bureau'" in result.output
         and f"{bad}: row 4: parent_code: no organisation 'NOPE'" in result.output

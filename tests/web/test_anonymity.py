@@ -41,7 +41,7 @@ def test_no_account_identifier_near_an_anonymous_response(app, backend, create_o
         load_builtin_questionnaires()
         round_id = open_round(
             "Anon", db.session.get(Organisation, agency.id), [db.session.get(Organisation, d1.id)], "transparency",
-            anonymous=True,
+            questionnaire_version=1, anonymous=True,
         ).id  # fmt: skip
     response_ids = []
     for email in STAFF:
@@ -86,10 +86,9 @@ def test_no_account_identifier_near_an_anonymous_response(app, backend, create_o
         assert not any(identifier in text for identifier in identifiers)
         assert len(table) == 4 and sorted(int(row[0]) for row in table[1:]) == [1, 2, 3]
     for table in (answers, api):
-        head = table[0]
         for row in table[1:]:
-            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[head.index("submitted_at")])
-            assert (row[head.index("staff_level")], row[head.index("staff_post")]) == ("section", "new_media")
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[4])
+            assert (row[5], row[6]) == ("section", "new_media")
 
     # The participation list names nobody in an anonymous round; the round page neither.
     for url in (f"/admin/rounds/{round_id}/participation", f"/admin/rounds/{round_id}"):

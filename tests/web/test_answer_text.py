@@ -32,18 +32,26 @@ def test_answers_export_uses_the_scorecards_words(app):
         compared = yes_no = with_unit = 0
         for department in departments:
             card = department_scorecard_data(context, department, "zh_Hans")
-            (exported,) = [r for r in rows[1:] if r[1] == department.code and r[2] == checklist.key]
+            (exported,) = [r for r in rows[1:] if r[1] == department.code and r[3] == checklist.key]
             for section in card.dimensions:
                 for row in section.items:
                     item = numbers[row.number]
                     if row.part != "checklist" or row.evidence_url:
                         continue
                     cell = exported[column[item.key]]
+                    unit = item.unit.get("zh_Hans")
+                    if kind_of(item).numeric_answer and isinstance(cell, int | float):
+                        # A number is a typed cell; its unit is in the column header, and together they
+                        # read as the scorecard's words ("17 小时").
+                        header = rows[0][column[item.key]]
+                        shown = f"{cell} {unit}" if unit and kind_of(item).has_bands else str(cell)
+                        assert row.answer.startswith(shown), (item.key, cell, row.answer)
+                        with_unit += bool(unit) and header.endswith(f"({unit})")
+                        compared += 1
+                        continue
                     # The export leaves "no answer" blank (a CSV convention); every other answer reads the same.
                     assert cell == ("" if row.answer == no_answer else row.answer), (item.key, cell, row.answer)
                     compared += 1
                     yes_no += cell in ("是", "否") and item.kind == "yesno"
-                    unit = item.unit.get("zh_Hans")
-                    with_unit += bool(unit) and cell.endswith(f" {unit}") and kind_of(item).has_bands
         assert compared >= 10 and yes_no >= 2 and with_unit >= 2
         assert not any(cell in ("yes", "no") for row in rows[1:] for cell in row[6:])

@@ -98,9 +98,15 @@ def test_cli_creates_user_with_password_from_stdin(app, runner, create_org):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "coord@agency.example"))
         assert user.role == "coordinator" and user.organisation.code == "D01"
-    short = runner.invoke(args=["users", "create", "--email", "x@agency.example", "--role", "staff"], input="short\n")
+    short = runner.invoke(
+        args=["users", "create", "--email", "x@agency.example", "--role", "staff", "--department", "D01"],
+        input="short\n",
+    )
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
+    homeless = runner.invoke(args=["users", "create", "--email", "y@agency.example", "--role", "staff"],
+                             input="long enough password\n")  # fmt: skip
+    assert homeless.exit_code != 0 and "must belong to a department" in homeless.output
 
 
 def test_every_form_renders_a_csrf_token(app_config):

@@ -91,11 +91,12 @@ def read_csv(response) -> list[list[str]]:
 def test_department_export_and_pdf_suppress(app, compared):
     client = client_for(app, "trainer@agency.example")
     rows = read_csv(client.get(f"/compare/export/departments.csv?round={compared['round']}"))
-    assert rows[0][:6] == ["department", "name", "staff_n", "suppressed", "overall", "red_lines"]
-    small = next(r for r in rows if r[0] == compared["small"])
-    assert small[3] == "yes" and small[4] == "" and all(v == "" for v in small[6:])
-    others = [r for r in rows[1:] if r[0] != compared["small"]]
-    assert all(r[4] for r in others)
+    assert rows[0][:10] == ["Rank", "Department code", "Department", "Staff n", "Suppressed", "Overall index",
+                            "Grade", "Grade key", "Red lines", "Gap to target"]  # fmt: skip
+    small = next(r for r in rows if r[1] == compared["small"])
+    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:])
+    others = [r for r in rows[1:] if r[1] != compared["small"]]
+    assert all(r[5] and r[6] and r[7] for r in others)
     xlsx = client.get(f"/compare/export/departments.xlsx?round={compared['round']}")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row == 5
@@ -111,16 +112,19 @@ def test_answer_exports_identify_for_administrators_and_anonymise_for_trainers(a
             f"/compare/export/answers.csv?round={compared['round']}&lang=zh_Hant"
         )
     )
-    assert admin_rows[0][:6] == ["response", "department", "part", "submitted_at", "staff_level", "staff_post"]
+    assert admin_rows[0][:7] == [
+        "Response", "Department code", "Part", "Part key", "Submitted on (UTC)", "Staff level", "Staff post"
+    ]  # fmt: skip
     assert any(r[1] == compared["small"] for r in admin_rows[1:])
     assert any("工作人員" not in h and h.startswith("d1_s01: ") for h in admin_rows[0])
     trainer = client_for(app, "trainer@agency.example")
     trainer_rows = read_csv(trainer.get(f"/compare/export/answers.csv?round={compared['round']}"))
-    assert "staff_level" not in trainer_rows[0]
+    assert "Staff level" not in trainer_rows[0] and "Staff post" not in trainer_rows[0]
     assert not any(r[1] == compared["small"] for r in trainer_rows[1:]), "groups below the minimum are left out"
     assert [r[0] for r in trainer_rows[1:]] == [str(i) for i in range(1, len(trainer_rows))], "serials, not ids"
     responses = read_csv(trainer.get(f"/compare/export/responses.csv?round={compared['round']}"))
-    assert responses[0][:6] == ["response", "department", "part", "overall", "grade", "red_lines"]
+    assert responses[0][:8] == ["Response", "Department code", "Part", "Part key", "Overall index", "Grade",
+                                "Grade key", "Red lines"]  # fmt: skip
     xlsx = trainer.get(f"/compare/export/answers.xlsx?round={compared['round']}")
     assert openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.max_row == len(trainer_rows)
 
@@ -138,7 +142,7 @@ def test_training_needs_matrix_and_plan_exports(app, compared):
     assert "suppressed (fewer than 3 respondents)" in html
     plan = client.get(f"/compare/training.xlsx?round={compared['round']}")
     sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
-    assert [c.value for c in sheet[1]][:4] == ["Department", "Staff level", "Post", "Staff n"]
+    assert [c.value for c in sheet[1]][:5] == ["Department", "Grade", "Staff level", "Post", "Staff n"]
     pdf = client.get(f"/compare/training.pdf?round={compared['round']}")
     assert pdf.data.startswith(b"%PDF")
 
@@ -216,6 +220,8 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
     from surveyapp.services.questionnaires import get_questionnaire
     from surveyapp.services.scores import ALL_GROUPS
 
+    # One department whose staff share level and post (no complement): its groups are shown.
+    _split_department_posts(app, compared, ["service_window"] * 5)
     with app.app_context():
         round_ = db.session.get(AssessmentRound, compared["round"])
         ids = [d.id for d in round_.departments]
@@ -225,7 +231,7 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
             wide = training_needs(round_, ids, 3, by=by)
             assert wide and all(getattr(need, merged) == ALL_GROUPS for need in wide)
             assert len(wide) < len(fine)
-            assert sum(n.suppressed for n in wide) < sum(n.suppressed for n in fine)
+            assert sum(n.suppressed for n in wide) <= sum(n.suppressed for n in fine)
             # A wide group's mean is the pooled mean of its finer groups' running totals.
             need = next(n for n in wide if not n.suppressed)
             dimension, mean = need.weakest[0]
@@ -247,6 +253,75 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
     assert "by=level" in html  # the exports and pages keep the grouping
     plan = client.get(f"/compare/training.xlsx?round={compared['round']}&by=post")
     sheet = openpyxl.load_workbook(io.BytesIO(plan.data)).active
-    assert {row[1].value for row in sheet.iter_rows(min_row=2)} == {"All levels"}
+    assert {row[2].value for row in sheet.iter_rows(min_row=2)} == {"All levels"}
     fallback = client.get(f"/compare/training?round={compared['round']}&by=<script>")
     assert fallback.status_code == 200 and "<script>" not in fallback.get_data(as_text=True).split("<main")[-1]
+
+
+def _split_department_posts(app, compared, posts):
+    """Give one full department's submitted staff the posts ``posts`` (one each, in id order)."""
+    with app.app_context():
+        code = compared["codes"][1]
+        org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        staff = db.session.scalars(
+            select(Response)
+            .where(Response.organisation_id == org.id, Response.part == "staff", Response.status == "submitted")
+            .order_by(Response.id)
+        ).all()
+        assert len(staff) == len(posts)
+        for response, post in zip(staff, posts, strict=True):
+            response.staff_level, response.staff_post = "clerk", post
+        db.session.flush()
+        rebuild_aggregates(compared["round"])
+        db.session.commit()
+    return code
+
+
+def test_filtered_group_with_tiny_complement_is_suppressed_against_differencing(app, compared):
+    """The attack: department (n=5) minus post=service_window (n=4) would give the one leader's score."""
+    code = _split_department_posts(app, compared, ["service_window"] * 4 + ["leadership"])
+    client = client_for(app, "trainer@agency.example")
+    base = f"/compare/export/departments.csv?round={compared['round']}"
+    whole = next(r for r in read_csv(client.get(base)) if r[0] == code)
+    assert whole[3] == "" and whole[4]  # the whole department (5) is shown
+    part = next(r for r in read_csv(client.get(base + "&post=service_window")) if r[0] == code)
+    assert part[3] == "yes" and part[4] == "" and all(v == "" for v in part[6:])
+    alone = next(r for r in read_csv(client.get(base + "&post=leadership")) if r[0] == code)
+    assert alone[3] == "yes" and alone[4] == ""
+    # The level filter where everyone shares the level: no complement, shown.
+    level = next(r for r in read_csv(client.get(base + "&level=clerk")) if r[0] == code)
+    assert level[3] == "" and level[4] == whole[4]
+    html = client.get(f"/compare?round={compared['round']}&post=service_window").get_data(as_text=True)
+    assert "suppressed" in html.split(whole[1])[1].split("</tr>")[0]
+    api_like = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
+    assert "suppressed" not in api_like.split(whole[1])[1].split("</tr>")[0]
+
+
+def test_training_matrix_suppresses_group_with_tiny_complement(app, compared):
+    from surveyapp.services.comparison import training_needs
+
+    code = _split_department_posts(app, compared, ["service_window"] * 4 + ["leadership"])
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        from surveyapp.models import AssessmentRound
+
+        round_ = db.session.get(AssessmentRound, compared["round"])
+        for by in ("post", "level_post"):
+            needs = [n for n in training_needs(round_, [org.id], 3, by=by) if n.organisation_id == org.id]
+            assert needs and all(n.suppressed and not n.weakest for n in needs)
+        by_level = [n for n in training_needs(round_, [org.id], 3, by="level") if n.organisation_id == org.id]
+        assert by_level and not by_level[0].suppressed
+
+
+def test_row_export_hides_post_labels_with_tiny_complement(app, compared):
+    code = _split_department_posts(app, compared, ["service_window"] * 4 + ["leadership"])
+    client = client_for(app, "trainer@agency.example")
+    body = client.get(f"/compare/export/answers.csv?round={compared['round']}").get_data(as_text=True)
+    assert "service_window" not in body and "leadership" not in body
+    assert code
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [("en", "differen"), ("zh_Hans", "差值"), ("zh_Hant", "差值")])
+def test_privacy_notice_states_differencing_over_time(app, lang, phrase):
+    html = app.test_client().get(f"/privacy?lang={lang}", headers={"Accept-Language": lang.replace("_", "-")})
+    assert phrase in html.get_data(as_text=True)

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Organisation, ReportJob, Response, User
+from surveyapp.models import AssessmentRound, Invitation, Organisation, ReportJob, Response, User
 from surveyapp.services.api_tokens import create_token
+from surveyapp.services.invitations import create_invitations
 from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
 from surveyapp.services.rounds import open_round
 from tests.helpers import page_data, sign_in
@@ -77,6 +79,17 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "admin.round_reliability_page": [("GET", "/admin/rounds/{round}/reliability")],
     "admin.round_close": [],  # closes a round: a redirect, no content (test_access_matrix covers who may)
     "admin.round_invitations": [("POST", "/admin/rounds/{round}/invitations")],
+    "invitations.issued": [("GET", "/admin/rounds/{round}/invitations")],
+    "invitations.issued_csv": [("GET", "/admin/rounds/{round}/invitations.csv")],
+    "invitations.qr_sheet": [("GET", "/admin/rounds/{round}/invitations/qr.pdf")],
+    "invitations.revoke": [("POST", "/admin/rounds/{round}/invitations/{invitation}/revoke")],
+    "imports.accounts": [("GET", "/admin/users/import"), ("POST", "/admin/users/import")],
+    "imports.organisations": [("GET", "/admin/organisations/import"), ("POST", "/admin/organisations/import")],
+    "lifecycle.edit": [("GET", "/admin/rounds/{round}/edit")],
+    "lifecycle.close_confirm": [("GET", "/admin/rounds/{round}/close")],
+    "lifecycle.reopen": [("GET", "/admin/rounds/{round}/reopen")],
+    "lifecycle.reminders": [("GET", "/admin/rounds/{round}/reminders")],
+    "lifecycle.reminders_csv": [("GET", "/admin/rounds/{round}/reminders.csv")],
     "admin.user_list": [("GET", "/admin/users")],
     "admin.user_new": [("GET", "/admin/users/new")],
     "admin.user_edit": [("GET", "/admin/users/{staff_user}")],
@@ -115,6 +128,7 @@ LAST = (
     "reports.bulk_retry",
     "participation.reopen",
     "respond.reopen",
+    "invitations.revoke",
     "auth.logout",
 )
 
@@ -166,8 +180,8 @@ def world(app, create_org, create_user, monkeypatch):
         load_builtin_questionnaires()
         get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
         rounds = {
-            "named": open_round("Named", get(agency_a), [get(d1), get(d2)], "transparency").id,
-            "anonymous": open_round("Anon", get(agency_a), [get(d1), get(d2)], "transparency", anonymous=True).id,
+            "named": open_round("Named", get(agency_a), [get(d1), get(d2)], "transparency", 1).id,
+            "anonymous": open_round("Anon", get(agency_a), [get(d1), get(d2)], "transparency", 1, anonymous=True).id,
         }
     clients = {"anonymous": app.test_client()}
     for principal in PRINCIPALS[1:]:
@@ -201,6 +215,9 @@ def world(app, create_org, create_user, monkeypatch):
         job.result_path = str(archive)
         db.session.commit()
         job_id = job.id
+        create_invitations(db.session.get(AssessmentRound, rounds["named"]), db.session.get(Organisation, d1.id), 1,
+                           db.session.get(User, users["admin"].id))  # fmt: skip
+        invitation = db.session.scalar(select(Invitation.id))
         tokens = {
             p: create_token(db.session.get(User, users[p].id), ["read:rounds", "read:scores", "read:exports"])
             for p in ("admin", "admin_other", "trainer", "sysadmin")
@@ -208,7 +225,7 @@ def world(app, create_org, create_user, monkeypatch):
     monkeypatch.setattr(threading.Thread, "start", lambda self: None)  # no background rendering
     return {
         "app": app, "clients": clients, "rounds": rounds, "responses": responses, "checklist": checklist,
-        "job": job_id, "d1": d1.id, "staff_user": users["staff_a"].id, "tokens": tokens,
+        "job": job_id, "invitation": invitation, "d1": d1.id, "staff_user": users["staff_a"].id, "tokens": tokens,
     }  # fmt: skip
 
 

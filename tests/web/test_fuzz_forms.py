@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, ReportJob, Response, User
+from surveyapp.models import AssessmentRound, Invitation, Organisation, ReportJob, Response, User
 from tests.helpers import sign_in, start
 from tests.web.test_accounts import invitation_tokens
 
@@ -139,6 +139,7 @@ def world(app, assessment, create_org):
                                 organisation=db.session.get(Organisation, assessment["d2"].id))  # fmt: skip
         ids["target_user"] = target.id
         ids["staff_user"] = db.session.scalar(select(User.id).where(User.email == "staff@d01.example"))
+        ids["invitation"] = db.session.scalar(select(Invitation.id).order_by(Invitation.id.desc()))
         round_ = db.session.get(AssessmentRound, ids["round"])
         pages = {
             r.id: len(__import__("surveyapp.services.responses", fromlist=["x"]).part_of(r).sections)
@@ -155,7 +156,8 @@ def _pages_to_read(ids) -> list[tuple[str, str]]:
     pages += [("admin", p) for p in ("/admin/users/new", f"/admin/users/{ids['target_user']}",
               "/admin/organisations/new", f"/admin/organisations/{ids['spare_org']}", "/admin/rounds/new",
               f"/admin/rounds/{ids['round']}", f"/admin/rounds/{ids['round']}/participation",
-              f"/admin/reports/jobs/{ids['job']}")]  # fmt: skip
+              f"/admin/reports/jobs/{ids['job']}", "/admin/users/import", "/admin/organisations/import",
+              f"/admin/rounds/{ids['round']}/invitations")]  # fmt: skip
     for role, key in (("staff", "staff_response"), ("coordinator", "checklist_response")):
         response_id = ids[key]
         pages += [(role, f"/responses/{response_id}/page/{n}") for n in range(ids["pages"][response_id])]
@@ -181,10 +183,16 @@ ROUTES = [
     ("admin.organisation_edit", "admin", "/admin/organisations/{spare_org}"),
     ("admin.round_new", "admin", "/admin/rounds/new"),
     ("admin.round_invitations", "admin", "/admin/rounds/{round}/invitations"),
+    ("invitations.revoke", "admin", "/admin/rounds/{round}/invitations/{invitation}/revoke"),
+    ("imports.accounts", "admin", "/admin/users/import"),
+    ("imports.organisations", "admin", "/admin/organisations/import"),
     ("reports.bulk_start", "admin", "/admin/rounds/{round}/reports/bulk"),
     ("reports.bulk_cancel", "admin", "/admin/reports/jobs/{job}/cancel"),
     ("reports.bulk_retry", "admin", "/admin/reports/jobs/{job}/retry"),
+    ("lifecycle.edit", "admin", "/admin/rounds/{round}/edit"),
+    ("lifecycle.reminders", "admin", "/admin/rounds/{round}/reminders"),
     ("admin.round_close", "admin", "/admin/rounds/{round}/close"),
+    ("lifecycle.reopen", "admin", "/admin/rounds/{round}/reopen"),
     ("auth.logout", "staff", "/logout"),
 ]
 

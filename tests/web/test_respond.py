@@ -76,7 +76,7 @@ def test_next_with_unanswered_required_keeps_the_draft_and_marks_questions(app, 
     html = result.get_data(as_text=True)
     assert result.status_code == 200
     assert "This question needs an answer." in html
-    assert 'id="error-d1_s02"' in html and 'aria-describedby="basis-d1_s02 error-d1_s02"' in html
+    assert 'id="error-d1_s02"' in html and 'aria-describedby="why-d1_s02 error-d1_s02"' in html
     assert stored_answers(app, response_id)["d1_s01"].value == 5
 
 
@@ -341,3 +341,27 @@ def test_imported_xlsform_renders_and_can_be_answered(app, hotline_round):
         "answer_quality": "fair",
     }
     assert {(a.questionnaire_key, a.questionnaire_version) for a in answers.values()} == {("hotline", 2026112701)}
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "field", "message"),
+    [
+        (1, {"d2_c03": " "}, "d2_c03", "d2_c03: An answer made only of spaces is not an answer"),
+        (0, {"d1_c01": "\u3000"}, "d1_c01", "d1_c01: An answer made only of spaces is not an answer"),
+        (1, {"d2_c02": "nan"}, "d2_c02", "Enter a number."),
+        (1, {"d2_c02": "inf"}, "d2_c02", "Enter a number."),
+        (1, {"d2_c02": "17", "d2_c02__na": "y"}, "d2_c02", 'Either give an answer or tick "not applicable", not both.'),
+        (0, {"d1_c03": "https://example.gov.cn/a\x07b"}, "d1_c03", "d1_c03: The answer contains control characters"),
+    ],
+)
+def test_answers_not_offered_are_refused_naming_the_question(app, assessment, page, data, field, message):
+    """Whitespace, control characters, nan/inf and a number with "not applicable" are refused, with the
+    question marked; nothing is stored (issue 15)."""
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    result = client.post(f"/responses/{response_id}/page/{page}", data={"action": "save", **data})
+    assert result.status_code == 400
+    html = result.get_data(as_text=True).replace("&#34;", '"').replace("&quot;", '"')
+    assert message in html and f'id="error-{field}"' in html
+    assert count_answers(app) == 0

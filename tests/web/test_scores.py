@@ -109,7 +109,7 @@ def test_demo_seed_is_deterministic_and_consistent(app, runner):
             [
                 "結果的計算過程",
                 "工作人員形象意識",
-                "主動公開、依申請公開與資料開放",
+                "主動公開、依申請公開與數據開放",  # the demo seeds version 2 (PRC terms in zh_Hant)
                 "綜合指數",
                 "95% 信賴區間",
             ],

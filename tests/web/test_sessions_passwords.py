@@ -198,7 +198,7 @@ def test_weak_password_refused_when_an_account_is_created(app):
     from surveyapp.services.users import AccountError, create_user
 
     with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(AccountError, match="too easy"):
-        create_user("new@agency.example", "staff", "password1234")
+        create_user("new@agency.example", "sysadmin", "password1234")  # staff need a department (issue 17)
 
 
 # --- sign-in throttle ---------------------------------------------------------------------
@@ -467,3 +467,66 @@ def test_sign_in_still_works_when_the_limiter_redis_is_down(app_config, backend)
     # In a process of its own: Flask-Limiter remembers a dead storage across init_app calls.
     app_config.update(REDIS_URL="redis://127.0.0.1:1/0", LOGIN_RATE_LIMIT="2 per minute")
     assert _other_instance(app_config, 3) == [200, 200, 429], "no Redis: counted in memory meanwhile, not a 500"
+
+
+# --- normalised comparisons (QA findings) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("new", ["Staff@Agency.Example1", " staff@agency.example ", "STAFF@AGENCY.EXAMPLEzz99!"])
+def test_own_email_in_any_case_or_with_a_suffix_is_refused(app, create_user, new):
+    create_user(EMAIL)
+    browser = app.test_client()
+    sign_in(browser)
+    page = html.unescape(_change(browser, PASSWORD, new).get_data(as_text=True))
+    assert "e-mail address or name" in page
+    with app.app_context():
+        assert db.session.scalar(select(User.session_version).where(User.email == EMAIL)) == 1
+
+
+def test_display_name_inside_password_is_refused(app, create_user):
+    create_user("x1@agency.example", display_name="Wanglihua")
+    browser = app.test_client()
+    sign_in(browser, email="x1@agency.example")
+    page = html.unescape(_change(browser, PASSWORD, "violet WANGLIHUA tram").get_data(as_text=True))
+    assert "e-mail address or name" in page
+
+
+def _one_time(app, runner):
+    result = runner.invoke(args=["users", "set-password", EMAIL])
+    assert result.exit_code == 0, result.output
+    return re.search(r"password: (\S+)", result.output).group(1)
+
+
+@pytest.mark.parametrize("variant", [lambda p: p + " ", lambda p: " " + p.upper(), lambda p: p.swapcase()])
+def test_one_time_password_in_other_case_or_with_spaces_cannot_be_kept(app, runner, create_user, variant):
+    create_user(EMAIL)
+    one_time = _one_time(app, runner)
+    browser = app.test_client()
+    assert sign_in(browser, password=one_time).status_code == 302
+    page = _change(browser, one_time, variant(one_time)).get_data(as_text=True)
+    assert "the one-time password cannot be kept" in page
+    assert browser.get("/").status_code == 302, "still a one-time password"
+
+
+def test_earlier_one_time_password_is_refused_after_two_changes(app, runner, create_user):
+    create_user(EMAIL)
+    one_time = _one_time(app, runner)
+    browser = app.test_client()
+    sign_in(browser, password=one_time)
+    assert _change(browser, one_time, "violet tram quietly hums").status_code == 302
+    assert _change(browser, "violet tram quietly hums", "copper kite slowly drifts").status_code == 302
+    page = html.unescape(_change(browser, "copper kite slowly drifts", one_time.upper() + " ").get_data(as_text=True))
+    assert "used this password" in page
+    page = html.unescape(
+        _change(browser, "copper kite slowly drifts", "Violet Tram Quietly Hums").get_data(as_text=True)
+    )
+    assert "used this password" in page
+
+
+def test_application_name_is_not_reported_as_your_email_or_name(app, create_user):
+    create_user(EMAIL)
+    browser = app.test_client()
+    sign_in(browser)
+    page = html.unescape(_change(browser, PASSWORD, "surveyapp2026!").get_data(as_text=True))
+    assert "e-mail address or name" not in page
+    assert "too easy to guess" in page and "name of this application" in page

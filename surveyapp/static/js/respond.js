@@ -48,3 +48,19 @@
   form.addEventListener("change", update);
   update();
 })();
+
+// An exclusive option ("none of these", data-exclusive) clears the other choices of its question,
+// and choosing another option clears it. Without JavaScript the server refuses the combination.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.checked) { return; }
+    var group = box.closest("fieldset");
+    if (!group || !group.querySelector("input[data-exclusive]")) { return; }
+    group.querySelectorAll('input[type="checkbox"][name="' + box.name + '"]').forEach(function (other) {
+      if (other === box) { return; }
+      if (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) { other.checked = false; }
+    });
+  });
+})();

@@ -1,0 +1,59 @@
+"""Version crosswalk: how the items and dimensions of one questionnaire version map to the next.
+
+A crosswalk from version *a* to *b* lists each item of *a* once (``same``, ``changed`` or ``retired``) and each
+item of *b* once (as the target of an *a* item, or ``new``); ``changes`` says how a changed item changed
+(``wording``, ``not_applicable``, ``options``, ``scoring``, ``red_line``, ``kind``, ``split``). Dimensions map one
+to one, which is what lets a trend cross the change of version: dimension scores and the overall index (their
+weighted mean) are compared; item scores only where an item is ``same``.
+
+Pure: no Flask, no database. Read from a file by ``definitions.crosswalk``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+STATUSES = ("same", "changed", "new", "retired")
+CHANGES = ("wording", "not_applicable", "options", "scoring", "red_line", "kind", "split")
+
+
+@dataclass(frozen=True)
+class ItemMapping:
+    """One row: ``source`` keys in the older version (empty when new), ``target`` keys in the newer (empty when
+    retired), the ``status`` and, for a changed item, the ``changes``."""
+
+    source: tuple[str, ...]
+    target: tuple[str, ...]
+    status: str
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    key: str
+    from_version: int
+    to_version: int
+    dimensions: Mapping[str, str]  # older dimension key → newer dimension key
+    items: tuple[ItemMapping, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status, in ``STATUSES`` order, e.g. ``{"same": 35, "changed": 29, "new": 31, "retired": 0}``."""
+        return {status: sum(row.status == status for row in self.items) for status in STATUSES}
+
+    def comparable_items(self) -> dict[str, str]:
+        """Older item key → newer item key for the items whose answers compare directly (status ``same``)."""
+        return {row.source[0]: row.target[0] for row in self.items if row.status == "same"}
+
+    def lines(self) -> list[str]:
+        """The crosswalk as text lines (the ``flask questionnaire diff`` output)."""
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
+        out = [f"{self.key}: version {self.from_version} → {self.to_version}: {counts}", "dimensions:"]
+        out += [f"  {a} → {b}" for a, b in self.dimensions.items()]
+        out.append("items:")
+        for row in self.items:
+            source = ", ".join(row.source) or "-"
+            target = ", ".join(row.target) or "-"
+            how = f" ({', '.join(row.changes)})" if row.changes else ""
+            out.append(f"  {row.status:<8} {source:<10} → {target}{how}")
+        return out

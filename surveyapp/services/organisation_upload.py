@@ -1,0 +1,47 @@
+"""Organisation CSV import from the web: the command-line import's rules plus the uploader's scope.
+
+An administrator tied to an organisation may only create or change organisations below it; the
+file's rows and parents are checked against that scope before ``import_organisations`` runs (which
+then checks the file itself: all rows or none).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
+from surveyapp.permissions import Role, in_scope
+from surveyapp.services.organisations import OrganisationImportError, import_organisations, organisation_by_code
+
+
+def import_organisations_upload(data: bytes, filename: str, actor) -> tuple[int, int]:
+    """Import an uploaded organisation CSV (UTF-8, with or without BOM, or GBK) within ``actor``'s
+    scope. Returns (created, updated); raises OrganisationImportError with every problem."""
+    try:
+        text = decode_csv(data)
+    except CsvEncodingError:
+        raise OrganisationImportError([str(_l("Save the file as UTF-8 or GBK text (CSV)."))]) from None
+    unrestricted = actor.role == Role.SYSADMIN or actor.organisation_id is None
+    if not unrestricted:
+        problems = []
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+            code, parent = (row.get("code") or "").strip(), (row.get("parent_code") or "").strip()
+            existing = organisation_by_code(code) if code else None
+            if existing is not None and not in_scope(actor, existing):
+                problems.append(f"{filename}: row {number}: code: {code!r} " + str(_l("is outside your scope")))
+            if not parent:
+                problems.append(
+                    f"{filename}: row {number}: parent_code: " + str(_l("empty: choose an organisation in your scope"))
+                )
+            else:
+                parent_row = organisation_by_code(parent)
+                if parent_row is not None and not in_scope(actor, parent_row):
+                    problems.append(
+                        f"{filename}: row {number}: parent_code: {parent!r} " + str(_l("is outside your scope"))
+                    )
+        if problems:
+            raise OrganisationImportError(problems)
+    return import_organisations(text, filename, actor)
