@@ -17,7 +17,13 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from surveyapp.reporting.scorecard import ComparisonReportData, ScorecardData, canonical_json, data_fingerprint
+from surveyapp.reporting.scorecard import (
+    ComparisonReportData,
+    ScorecardData,
+    TrainingReportData,
+    canonical_json,
+    data_fingerprint,
+)
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates" / "reports"
@@ -230,4 +236,13 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
                            digest=data_fingerprint(data.facts))  # fmt: skip
+    return html_to_pdf(html, strict_fonts=strict_fonts)
+
+
+def render_training_pdf(data: TrainingReportData, generated_at: datetime, strict_fonts: bool = False) -> bytes:
+    """The training-needs matrix as a landscape A4 PDF: one table whose header repeats on every page,
+    rows never split across pages, long names wrapped inside their cells."""
+    template = environment(data.lang).get_template("training.html")
+    html = template.render(d=data, html_lang=data.lang.replace("_", "-"),
+                           generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)

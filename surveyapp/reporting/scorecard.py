@@ -159,3 +159,18 @@ class ComparisonReportData:
     target_label: str = ""
     grade_bands_text: str = ""
     facts: dict[str, Any] = field(default_factory=dict)  # language-independent: codes, keys and figures
+
+
+@dataclass(frozen=True)
+class TrainingReportData:
+    """The training-needs matrix for trainers, in the reader's language (a landscape PDF)."""
+
+    lang: str
+    round_name: str
+    grouping: str  # the grouping shown, in words
+    choices: tuple[tuple[str, int, int, bool], ...]  # (grouping in words, groups shown, groups, chosen)
+    header: tuple[str, ...]  # department, grade, level, post, staff n, weakest dimensions, modules
+    # One row per department and staff group; staff n is "" for a suppressed group, whose last two
+    # cells then say why. The last two cells list their entries joined by "; ".
+    rows: tuple[tuple[Any, ...], ...]
+    min_group_size: int = 3
