@@ -201,7 +201,7 @@ def radar_chart(
     angles = [2 * math.pi * i / count for i in range(count)]
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
-        figure = Figure(figsize=(6.4, 4.6))
+        figure = Figure(figsize=(5.2, 4.0))
         axes = figure.add_subplot(projection="polar")
         axes.set_theta_offset(math.pi / 2)
         axes.set_theta_direction(-1)
@@ -209,7 +209,7 @@ def radar_chart(
         axes.set_yticks([20, 40, 60, 80, 100])
         axes.set_yticklabels(["20", "40", "60", "80", "100"], color=MUTED, fontsize=7)
         axes.set_xticks(angles)
-        axes.set_xticklabels([_wrap(label) for label in labels], fontsize=8)
+        axes.set_xticklabels([_wrap(label) for label in labels], fontsize=9)
         # Labels on the right start at the circle, those on the left end there: none runs into the plot.
         for text, angle in zip(axes.get_xticklabels(), angles, strict=True):
             side = math.sin(angle)
@@ -224,7 +224,7 @@ def radar_chart(
         axes.fill(angles + angles[:1], closed, color=ACCENT, alpha=0.15)
         if value_label or peer_label:
             axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
-        figure.subplots_adjust(left=0.25, right=0.75, top=0.88, bottom=0.14)
+        figure.subplots_adjust(left=0.26, right=0.74, top=0.87, bottom=0.16)
         return _svg(figure)
 
 
@@ -243,7 +243,7 @@ def bar_chart(
     with rc_context(_settings(lang)):
         wrapped = [_wrap(label, LABEL_WIDTH) for label in labels]
         lines = max(label.count("\n") + 1 for label in wrapped)
-        figure = Figure(figsize=(6.4, max(0.45, 0.16 * lines + 0.12) * len(labels) + 0.9))
+        figure = Figure(figsize=(6.4, max(0.34, 0.13 * lines + 0.1) * len(labels) + 0.7))
         axes = figure.add_subplot()
         edges = sorted({b[0] for b in bands} | {0.0, 100.0})
         for (low, high), colour in zip(zip(edges, edges[1:], strict=False), BAND_COLOURS, strict=False):
@@ -289,7 +289,7 @@ def spread_figure(
     positions = list(range(len(labels)))[::-1]
     data = [list(values) if values else [math.nan] for values in peers]
     axes.boxplot(
-        data, positions=positions, orientation="horizontal", widths=0.5, showfliers=False,
+        data, positions=positions, orientation="horizontal", widths=0.5, showfliers=False, whis=(0, 100),
         patch_artist=True, boxprops={"facecolor": "#e8eaed", "edgecolor": MUTED},
         medianprops={"color": PEER, "linewidth": 1.5}, whiskerprops={"color": MUTED}, capprops={"color": MUTED},
     )  # fmt: skip
@@ -320,7 +320,8 @@ def spread_chart(
     target: float | None = None,
     empty_label: str = "",
 ) -> bytes:
-    """Box plot of the peers' scores per dimension (0–100), with this department marked (◆); the
+    """Box plot of the peers' scores per dimension (0–100: box from the lower to the upper quartile,
+    whiskers to the lowest and highest), with this department marked (◆); the
     legend above the axes. Long labels wrap (``wrap_lines``); the empty state when no peer has a value."""
     if not labels or not any(peers):
         return empty_chart(empty_label, lang)

@@ -102,8 +102,34 @@ def environment(lang: str) -> Environment:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)
         env.filters["num"] = lambda value, digits=1: "—" if value is None else f"{value:.{digits}f}"
+        env.globals["maturity_text"] = maturity_text
         _environments[lang] = env
     return _environments[lang]
+
+
+_layout_fingerprint: str | None = None
+
+
+def layout_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of what lays a scorecard out: its templates, the report stylesheet
+    and the chart and renderer code. Part of the cached PDF's name, so a new layout is never served
+    from a file rendered by the old one."""
+    global _layout_fingerprint
+    if _layout_fingerprint is None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        files = [*sorted(TEMPLATES.glob("*.html")), *sorted((PACKAGE / "templates" / "partials").glob("*.html")),
+                 STATIC / "css" / "report.css", Path(__file__), Path(__file__).with_name("charts.py")]  # fmt: skip
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _layout_fingerprint = digest.hexdigest()[:16]
+    return _layout_fingerprint
+
+
+def maturity_text(bands) -> str:
+    """Maturity levels with their lower bounds, lowest first: "Initial ≥ 0 · Managed ≥ 20 · …"."""
+    return " · ".join(f"{label} ≥ {minimum:g}" for label, minimum in bands)
 
 
 def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datetime) -> str:

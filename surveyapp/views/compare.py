@@ -12,7 +12,6 @@ from flask_login import current_user
 from surveyapp.definitions.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
 from surveyapp.domain.scoring import grade_label
 from surveyapp.extensions import db
-from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.reporting import charts
