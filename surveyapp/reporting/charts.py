@@ -394,11 +394,11 @@ def heatmap_chart(
         wrapped = [_wrap(row, 28) for row in rows]
         heights = [max(0.3, 0.13 * (label.count("\n") + 1) + 0.06) for label in wrapped]
         edges = np.concatenate([[0.0], np.cumsum(heights)])
-        column_labels = [_wrap(column, 12) for column in columns]
+        column_labels = [_wrap(column, 15) for column in columns]
         header = 0.4 + 0.12 * max(label.count("\n") + 1 for label in column_labels)
         height = header + float(edges[-1]) + 0.2
         margin = _label_inches(wrapped, fontsize=7)
-        width = margin + 0.8 * len(columns) + 0.3
+        width = margin + 0.9 * len(columns) + 0.3
         figure = Figure(figsize=(width, height))
         axes = figure.add_subplot()
         # Every cell carries its number, so no colour bar (matplotlib draws that as a raster image).
