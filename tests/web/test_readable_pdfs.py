@@ -125,8 +125,16 @@ def test_summary_table_stays_with_its_charts_in_every_language(app, seeded):
     plans = {}
     for lang in LANGS:
         client = _client(app, lang)
-        pdf = client.get(f"/rounds/{seeded['round_id']}/departments/{seeded['ids'][1]}/scorecard.pdf?lang={lang}").data
+        # The department with the long, hostile name: printed literally on the cover.
+        pdf = client.get(f"/rounds/{seeded['round_id']}/departments/{seeded['ids'][0]}/scorecard.pdf?lang={lang}").data
         pages = [page for page in _text(pdf).split("\f") if page.strip()]
+        assert "".join(LONG_NAME.split()) in "".join(pages[0].split())
+        # Nothing runs past the margins (16 mm left and right): long words break inside their cells.
+        margin = 16 / 25.4 * 72
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            outside = [(page.page_number, c["text"]) for page in document.pages for c in page.chars
+                       if c["x0"] < margin - 1 or c["x1"] > page.width - margin + 1]  # fmt: skip
+        assert outside == [], outside[:10]
         summary = {"zh_Hans": "概览", "zh_Hant": "概覽", "en": "Summary"}[lang]
         aid = {"zh_Hans": "如何阅读", "zh_Hant": "如何閱讀", "en": "How to read"}[lang]
         page_of = {key: next(i for i, p in enumerate(pages) if key.replace(" ", "") in "".join(p.split()))
