@@ -73,8 +73,14 @@ def empty_chart(message: str, lang: str) -> bytes:
 
 
 def _svg(figure: Figure) -> bytes:
+    import warnings
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():
+        # Emoji are not in the CJK face matplotlib measures with; the SVG keeps them as text and the
+        # PDF renderer draws them with EMOJI_FONT, so matplotlib's "Glyph … missing" is expected.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
