@@ -129,6 +129,12 @@ def test_summary_table_stays_with_its_charts_in_every_language(app, seeded):
         pdf = client.get(f"/rounds/{seeded['round_id']}/departments/{seeded['ids'][0]}/scorecard.pdf?lang={lang}").data
         pages = [page for page in _text(pdf).split("\f") if page.strip()]
         assert "".join(LONG_NAME.split()) in "".join(pages[0].split())
+        # The cover names the top priorities; the methodology explains the terms (glossary).
+        priorities = {"zh_Hans": "优先改进事项", "zh_Hant": "優先改進事項", "en": "Top priorities"}[lang]
+        assert priorities.replace(" ", "") in "".join(pages[0].split())
+        glossary = {"zh_Hans": "术语表", "zh_Hant": "術語表", "en": "Glossary"}[lang]
+        tail = "".join("".join(pages[-3:]).split())
+        assert glossary in tail and "α" in tail and "SD" in tail and "CI" in tail
         # Nothing runs past the margins (16 mm left and right): long words break inside their cells.
         margin = 16 / 25.4 * 72
         with pdfplumber.open(io.BytesIO(pdf)) as document:
