@@ -128,8 +128,16 @@ def layout_fingerprint() -> str:
 
 
 def maturity_text(bands) -> str:
-    """Maturity levels with their lower bounds, lowest first: "Initial ≥ 0 · Managed ≥ 20 · …"."""
-    return " · ".join(f"{label} ≥ {minimum:g}" for label, minimum in bands)
+    """Maturity levels with their bounds, lowest first, written as the grade bands are
+    (``scoring.grade_bands_text``): "Initial < 20 · Managed ≥ 20 · … · Optimising ≥ 80"."""
+    bands = list(bands)
+    parts = []
+    for index, (label, minimum) in enumerate(bands):
+        if index == 0 and len(bands) > 1:
+            parts.append(f"{label} < {bands[1][1]:g}")
+        else:
+            parts.append(f"{label} ≥ {minimum:g}")
+    return " · ".join(parts)
 
 
 def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datetime) -> str:
