@@ -511,3 +511,10 @@ def test_hidden_groups_say_why(app, department):
     departments = _csv(admin.get(f"/compare/export/departments.csv?round={round_id}&level=clerk"))
     d1 = next(row for row in departments if row[1] == "D1")
     assert d1[4] == "Yes" and "the rest of the department would be fewer than 3" in d1[-1]
+    for url in (
+        f"/compare/report.pdf?round={round_id}&level=clerk",
+        f"/compare/training.pdf?round={round_id}&by=level",
+    ):
+        pdf = admin.get(url).data
+        text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert "the rest of the department would be fewer than 3" in " ".join(text.split()), url
