@@ -21,14 +21,17 @@ CONFIDENTIALITY_RULE = """
    are not anonymous) and staff results only as aggregates of at least MIN_GROUP_SIZE
    respondents (``domain.stats.is_suppressed``); a smaller group shows no figures, to anyone.
 3. An administrator may reopen a submitted staff response at its respondent's request from the
-   participation list, without seeing it (audited); in an anonymous round a submitted response
-   is sealed and cannot be reopened.
+   participation list, without seeing it (audited); its last submission keeps counting in every
+   figure until it is submitted again (``services.responses.reopen_response``); in an anonymous
+   round a submitted response is sealed and cannot be reopened.
 4. Row-level exports of staff answers carry no identifier that joins with another record: a
-   serial number in random order, the submission day only, staff level and post only for
-   groups of at least MIN_GROUP_SIZE (``services.exports``).
+   serial number in random order, the submission day only, staff level and post k-anonymous
+   within each department, k = MIN_GROUP_SIZE (``domain.stats.k_anonymous_labels``).
 5. Anonymous rounds: the response keeps no account; a draft is found through a keyed hash of
    account and round, removed on submit; participation is stored apart; audit events of the
-   response carry no actor, response id or address (``services.participation``).
+   response carry no actor, response id or address (``services.participation``); nothing shown
+   to a staff role says who has or has not submitted or used a link: reminders go to everyone
+   asked (``services.reminders.reminder_recipients``), link states hide use.
 """
 
 

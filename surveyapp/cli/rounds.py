@@ -139,7 +139,8 @@ def rounds_close_due():
 @rounds_cli.command("remind")
 @click.option("--round", "round_id", type=int, required=True)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True),
-              help="Write the list of those who have not submitted to this CSV file instead of e-mailing.")  # fmt: skip
+              help="Write the list of those to remind to this CSV file instead of e-mailing (those who have not "
+                   "submitted; in an anonymous round everyone asked to answer).")  # fmt: skip
 def rounds_remind(round_id, csv_path):
     """E-mail the reminders that are due (SMTP settings SURVEYAPP_MAIL_*), or write the list as CSV."""
     from surveyapp.services.exports import csv_stream
@@ -151,7 +152,11 @@ def rounds_remind(round_id, csv_path):
         with open(csv_path, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(csv_stream(rows))
         record_csv_download(round_, None, len(rows) - 1)
-        click.echo(f"{len(rows) - 1} people have not submitted; list written to {csv_path}.")
+        if round_.anonymous:  # the list is everyone asked to answer: who submitted is not shown
+            click.echo(f"Anonymous round: {len(rows) - 1} people asked to answer (everyone, whether they have "
+                       f"answered or not); list written to {csv_path}.")  # fmt: skip
+        else:
+            click.echo(f"{len(rows) - 1} people have not submitted; list written to {csv_path}.")
         return
     try:
         sent = send_reminders(round_, None)

@@ -7,6 +7,7 @@ which respondents are listed.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +50,60 @@ def is_suppressed(n: int, min_group_size: int, n_all: int | None = None) -> bool
     if n < min_group_size:
         return True
     return n_all is not None and 0 < n_all - n < min_group_size
+
+
+# Why a group shows no figures (``suppression_reason``): too few respondents of its own, or its
+# complement in the department would be too few (the differencing rule of ``is_suppressed``).
+TOO_FEW, COMPLEMENT = "too_few", "complement"
+
+
+def suppression_reason(n: int, min_group_size: int, n_all: int | None = None) -> str | None:
+    """Why ``is_suppressed(n, min_group_size, n_all)`` holds: ``TOO_FEW`` (fewer than
+    ``min_group_size`` respondents, none included), ``COMPLEMENT`` (the rest of the department,
+    ``n_all - n``, is 1 to ``min_group_size - 1`` and could be worked out by subtraction), or None
+    when the group is shown. Same rule and source as ``is_suppressed``; pages print the reason, not n."""
+    if n < min_group_size:
+        return TOO_FEW
+    if n_all is not None and 0 < n_all - n < min_group_size:
+        return COMPLEMENT
+    return None
+
+
+Label = tuple[str | None, str | None]
+
+
+def k_anonymous_labels(labels: Sequence[Label], k: int) -> list[Label]:
+    """The (staff level, staff post) each row of one department may carry in a row-level export.
+
+    Rule (k-anonymity, Sweeney 2002, "k-anonymity: a model for protecting privacy", with k = the
+    minimum group size of ``is_suppressed``): over the released quasi-identifier tuple (level, post)
+    every released combination, the all-blank ``(None, None)`` one included, covers 0 or at least
+    ``k`` rows, so no row is told apart from fewer than ``k - 1`` others (a single row with a blank
+    post among three ``clerk, disclosure`` rows would otherwise be the department's only other
+    person). Generalisation, in order, until it holds: blank the post of rows in too-small
+    combinations; then blank their level; then merge the smallest released combinations into the
+    blank one until it has at least ``k`` rows (or nothing else is left).
+
+    ``labels``: one (level, post) per row, None for unknown; returns a list of the same length and
+    order. A department of fewer than ``k`` rows ends all blank (its rows are withheld anyway).
+    """
+    released = [(level or None, post or None) for level, post in labels]
+    blank: Label = (None, None)
+
+    def too_small() -> set[Label]:
+        return {label for label, n in Counter(released).items() if n < k}
+
+    small = too_small()
+    released = [(level, None) if (level, post) in small else (level, post) for level, post in released]
+    small = too_small()
+    released = [blank if label in small else label for label in released]
+    while True:
+        counts = Counter(released)
+        if counts.get(blank, 0) in range(1, k) and len(counts) > 1:
+            smallest = min((label for label in counts if label != blank), key=lambda x: (counts[x], str(x)))
+            released = [blank if label == smallest else label for label in released]
+            continue
+        return released
 
 
 @lru_cache(maxsize=4096)

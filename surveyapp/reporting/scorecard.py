@@ -176,8 +176,9 @@ class ComparisonReportData:
     title: str
     round_name: str
     dimension_titles: tuple[str, ...]
-    # (name, overall, dimension scores, suppressed, staff n, grade label, red lines), in ranking order
-    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int], ...]
+    # (name, overall, dimension scores, suppressed, staff n, grade label, red lines, suppression reason
+    # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None), in ranking order
+    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int, str | None], ...]
     min_group_size: int
     target_label: str = ""
     grade_bands_text: str = ""

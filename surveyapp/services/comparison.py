@@ -11,11 +11,14 @@ from sqlalchemy import and_, func, or_, select
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
+    COMPLEMENT,
+    TOO_FEW,
     GroupStats,
     combine,
     from_running_totals,
     is_suppressed,
     part_weights,
+    suppression_reason,
     withheld_if_suppressed,
 )
 from surveyapp.extensions import db
@@ -227,6 +230,8 @@ class ComparisonRow:
     red_lines: int
     grade: str | None = None  # grade key by ``scoring.grade_for``: the lowest band when a red line is hit
     target: TargetStatus | None = None  # met / below target / red line (never met) / no data
+    # Why no figures: ``stats.TOO_FEW`` or ``stats.COMPLEMENT`` (``stats.suppression_reason``); None when shown.
+    suppressed_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -281,9 +286,11 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
         result = scores.get(department.id)
         staff_n = max([s.n for s in result.staff.values()]) if result and result.staff else 0
         # Below the minimum size, or (with a level/post filter) its complement in the department is.
-        suppressed = is_suppressed(staff_n, min_group_size) or bool(
-            result and any(s.suppressed and s.n for s in result.staff.values())
-        )
+        too_few = is_suppressed(staff_n, min_group_size)
+        complement = bool(result and any(s.suppressed and s.n >= min_group_size for s in result.staff.values()))
+        small_dimension = bool(result and any(s.suppressed and 0 < s.n < min_group_size for s in result.staff.values()))
+        suppressed = too_few or complement or small_dimension
+        reason = TOO_FEW if too_few or small_dimension else (COMPLEMENT if complement else None)
         dims = {d.key: None for d in questionnaire.dimensions}
         overall = None
         if result and not suppressed:
@@ -293,7 +300,7 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
         grade = None if suppressed else grade_for(questionnaire, overall, bool(red_lines) and result is not None)
         rows.append(ComparisonRow(
             department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, status.gap,
-            red_lines, grade, status,
+            red_lines, grade, status, reason,
         ))  # fmt: skip
     key = sort if sort in dims_keys(questionnaire) else "overall"
 
@@ -325,6 +332,7 @@ class TrainingNeed:
     suppressed: bool
     weakest: list[tuple[str, float]]  # (dimension, staff mean), weakest first
     modules: list[str]  # training module keys
+    suppressed_reason: str | None = None  # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None when shown
 
 
 # How staff are grouped in the training-needs matrix: by level and post (the finest), or by one
@@ -376,8 +384,12 @@ def training_needs(
 
     for (org, level, post), by_dimension in sorted(groups.items(), key=order):
         staff = max(n for n, _ in by_dimension.values())
-        if any(is_suppressed(n, min_group_size, whole[(org, dimension)]) for dimension, (n, _) in by_dimension.items()):
-            needs.append(TrainingNeed(org, level, post, staff, True, [], []))
+        reasons = {suppression_reason(n, min_group_size, whole[(org, dimension)]) for dimension, (n, _) in
+                   by_dimension.items()} - {None}  # fmt: skip
+        if reasons:
+            needs.append(
+                TrainingNeed(org, level, post, staff, True, [], [], TOO_FEW if TOO_FEW in reasons else COMPLEMENT)
+            )
             continue
         means = sorted((total / n, dimension) for dimension, (n, total) in by_dimension.items())[:weakest]
         modules = [
@@ -424,6 +436,16 @@ def default_training_grouping(choices: list[GroupingChoice]) -> str:
     return best.by
 
 
+def suppression_words(reason: str | None, min_group_size: int, gettext) -> str:
+    """The reason a group shows no figures, in words, for exports and CSV cells (templates use the
+    ``macros/suppression.html`` macro with the same messages). ``gettext`` translates without formatting."""
+    if reason == COMPLEMENT:
+        text = gettext("hidden: the rest of the department would be fewer than %(n)d and could be worked out")
+    else:
+        text = gettext("suppressed (fewer than %(n)d respondents)")
+    return text % {"n": min_group_size}
+
+
 # -- documents ------------------------------------------------------------------------------------
 
 
@@ -442,7 +464,7 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
         lang=lang, title=title, round_name=round_.name,
         dimension_titles=tuple(d.title.get(lang) for d in questionnaire.dimensions),
         rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n,
-                    grade_label(questionnaire, r.grade, lang), r.red_lines)
+                    grade_label(questionnaire, r.grade, lang), r.red_lines, r.suppressed_reason)
                    for r in comparison.rows),
         min_group_size=comparison.min_group_size,
         grade_bands_text=grade_bands_text(questionnaire, lang),

@@ -23,11 +23,11 @@ from surveyapp.definitions.spreadsheet import csv_chunks, write_xlsx
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_label
-from surveyapp.domain.stats import is_suppressed
+from surveyapp.domain.stats import is_suppressed, k_anonymous_labels
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for
-from surveyapp.services.comparison import Comparison
+from surveyapp.services.comparison import Comparison, suppression_words
 
 STREAM_BATCH = 5000
 EXPORT_BATCH = 1000  # responses per batch of the answers export
@@ -82,40 +82,27 @@ def _shuffled(column):
     return (cast(column, BigInteger) * k) % _PRIME
 
 
-def _shown_groups(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int):
-    """(department, level) and (department, post) pairs shared by at least ``min_group_size``
-    submitted responses, whose complement in the department is not 1 to ``min_group_size - 1``
-    (``is_suppressed``): only these are named in a row-level export (CONFIDENTIALITY_RULE 4)."""
-    whole = dict(
-        db.session.execute(
-            select(Response.organisation_id, func.count(Response.id))
-            .where(
-                Response.round_id == round_.id,
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.organisation_id.in_(organisation_ids),
-                Response.staff_level.is_not(None) | Response.staff_post.is_not(None),
-            )
-            .group_by(Response.organisation_id)
-        ).all()
-    )
-    shown = {}
-    for column in (Response.staff_level, Response.staff_post):
-        shown[column.key] = {
-            (org, value)
-            for org, value, n in db.session.execute(
-                select(Response.organisation_id, column, func.count(Response.id))
-                .where(
-                    Response.round_id == round_.id,
-                    Response.status == ResponseStatus.SUBMITTED,
-                    Response.organisation_id.in_(organisation_ids),
-                    column.is_not(None),
-                )
-                .group_by(Response.organisation_id, column)
-            )  # fmt: skip
-            # The complement rule too: a label shared by all but one or two would single those out.
-            if not is_suppressed(n, min_group_size, whole.get(org, n))
-        }
-    return shown["staff_level"], shown["staff_post"]
+def _released_labels(round_: AssessmentRound, organisation_ids: list[int], min_group_size: int) -> dict[int, tuple]:
+    """The (level, post) each exported staff row may carry, by response id, k-anonymous within its
+    department by ``domain.stats.k_anonymous_labels`` (CONFIDENTIALITY_RULE 4); rows left out carry
+    neither. One small query of ids and labels, before the rows stream."""
+    by_department: dict[int, list[tuple[int, str | None, str | None]]] = {}
+    for response_id, org, level, post in db.session.execute(
+        select(Response.id, Response.organisation_id, Response.staff_level, Response.staff_post).where(
+            Response.round_id == round_.id,
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.part == round_.questionnaire.staff_part.key,
+            Response.organisation_id.in_(organisation_ids),
+        )
+    ):
+        by_department.setdefault(org, []).append((response_id, level, post))
+    released = {}
+    for rows in by_department.values():
+        labels = k_anonymous_labels([(level, post) for _, level, post in rows], min_group_size)
+        for (response_id, _, _), label in zip(rows, labels, strict=True):
+            if label != (None, None):
+                released[response_id] = label
+    return released
 
 
 def _decode(raw):
@@ -165,8 +152,9 @@ def answer_rows(
     the scorecard in ``lang`` (``kinds.answer_text``).
 
     Rows carry a serial number in random order (never the response id), the day of submission,
-    and for administrators (``anonymise`` false) level and post only of groups of at least
-    ``min_group_size``: CONFIDENTIALITY_RULE 4.
+    and for administrators (``anonymise`` false) level and post generalised until every released
+    (level, post) combination of a department covers 0 or at least ``min_group_size`` rows
+    (``domain.stats.k_anonymous_labels``): CONFIDENTIALITY_RULE 4.
     """
     questionnaire = round_.questionnaire
     gettext = gettext_for(lang)
@@ -174,7 +162,7 @@ def answer_rows(
     position = {item.key: i for i, item in enumerate(items)}
     by_key = {item.key: item for item in items}
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
-    levels_shown, posts_shown = _shown_groups(round_, organisation_ids, min_group_size)
+    labels = {} if anonymise else _released_labels(round_, organisation_ids, min_group_size)
     parts = {part.key: part.title.get(lang) for part in questionnaire.parts}
     head = [gettext("Response"), gettext("Department code"), gettext("Part"), gettext("Part key"),
             gettext("Submitted on (UTC)")]  # fmt: skip
@@ -184,8 +172,7 @@ def answer_rows(
     # Responses in id order, a batch at a time: their metadata once per response, their answers by
     # one query per batch. Memory stays flat; no per-answer decoding of response columns.
     responses = (
-        select(Response.id, Response.organisation_id, Response.part, Response.submitted_at, Response.staff_level,
-               Response.staff_post)
+        select(Response.id, Response.organisation_id, Response.part, Response.submitted_at)
         .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED,
                _rows_exported(round_, organisation_ids, min_group_size))
         .order_by(Response.organisation_id, _shuffled(Response.id))
@@ -201,12 +188,13 @@ def answer_rows(
             )
         ):
             answers.setdefault(response_id, []).append((key, _decode(raw), is_na))
-        for response_id, org, part, submitted, level, post in batch:
+        for response_id, org, part, submitted in batch:
             serial += 1
             meta = [serial, codes.get(org, ""), parts.get(part, part), part,
                     submitted.date() if submitted else None]  # fmt: skip
             if not anonymise:
-                meta += [level if (org, level) in levels_shown else "", post if (org, post) in posts_shown else ""]
+                level, post = labels.get(response_id, (None, None))
+                meta += [level or "", post or ""]
             row = meta + [""] * len(items)
             offset = len(meta)
             for key, value, is_na in answers.get(response_id, ()):
@@ -260,15 +248,18 @@ def response_score_rows(
 def department_score_rows(comparison: Comparison, names: dict[int, str], lang: str = "zh_Hans") -> Iterator[list]:
     """Header, then the comparison's departments in ranking order: code, name, staff n, suppressed, overall
     index, grade (name and key, ``scoring.grade_for``: the lowest band after a red line), red lines, target
-    (met / gap / red line), dimension scores. Suppressed groups carry no figures."""
+    (met / gap / red line), dimension scores, and why a row is suppressed (too few respondents, or the
+    rest of the department would be too few: ``comparison.suppression_words``). Suppressed groups carry
+    no figures."""
     questionnaire = comparison.questionnaire
     gettext = gettext_for(lang)
     keys = [d.key for d in questionnaire.dimensions]
     yield [gettext("Rank"), gettext("Department code"), gettext("Department"), gettext("Staff n"),
            gettext("Suppressed"), gettext("Overall index"), gettext("Grade"), gettext("Grade key"),
            gettext("Red lines"), gettext("Gap to target"),
-           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions)]  # fmt: skip
+           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions), gettext("Why suppressed")]  # fmt: skip
     for rank, row in enumerate(comparison.rows, start=1):
+        why = suppression_words(row.suppressed_reason, comparison.min_group_size, gettext) if row.suppressed else ""
         if row.suppressed:
             target = ""
         elif row.target is not None and row.target.status == "red_line":
@@ -280,7 +271,8 @@ def department_score_rows(comparison: Comparison, names: dict[int, str], lang: s
         yield [rank, row.code, names.get(row.organisation_id, ""), row.staff_n,
                gettext("Yes") if row.suppressed else "", _round(row.overall),
                grade_label(questionnaire, row.grade, lang), row.grade, row.red_lines, target,
-               *(_round(row.dimensions.get(k)) for k in keys)]  # fmt: skip
+               *(_round(row.dimensions.get(k)) for k in keys),
+               why]  # fmt: skip
 
 
 def _round(value):

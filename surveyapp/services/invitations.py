@@ -26,6 +26,7 @@ from surveyapp.localtime import format_date, format_datetime
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services.audit import record_event
+from surveyapp.services.participation import anonymous_event
 
 SALT = "surveyapp.invitation"
 
@@ -141,7 +142,10 @@ def redeem_invitation(token: str) -> Response:
     The expiry is the invitation's own ``expires_at`` (the round's deadline by default)."""
     invitation = _verified(token)
     if invitation.used_at is not None:
-        record_event("invitation.replay", obj=invitation)
+        if invitation.round.anonymous:  # a link's label may name someone: its use is not told apart
+            anonymous_event("invitation.replay", invitation.round)
+        else:
+            record_event("invitation.replay", obj=invitation)
         db.session.commit()
         raise InvitationError(_l("This invitation has been used already."))
     if invitation.expires_at < utcnow():
@@ -168,15 +172,19 @@ def redeem_invitation(token: str) -> Response:
     db.session.add(response)
     db.session.flush()
     invitation.response_id = response.id
-    # In an anonymous round the label of an invitation must not sit next to a response id.
-    record_event("invitation.use", obj=invitation, **({} if round_.anonymous else {"response": response.id}))
+    # In an anonymous round a link's label may name someone: no record says which link was used, or
+    # when (CONFIDENTIALITY_RULE 5: who has or has not taken part is not shown in anonymous rounds).
+    if round_.anonymous:
+        anonymous_event("invitation.use", round_)
+    else:
+        record_event("invitation.use", obj=invitation, response=response.id)
     db.session.commit()
     return response
 
 
 # -- issued links: list, state, revoke, links again ---------------------------------------------
 
-STATES = ("unused", "started", "submitted", "expired", "revoked")
+STATES = ("unused", "started", "submitted", "expired", "revoked", "issued")
 
 
 @dataclass(frozen=True)
@@ -194,10 +202,15 @@ class IssuedLink:
 
 
 def invitation_state(invitation: Invitation, now: datetime | None = None) -> str:
-    """``revoked`` | ``submitted`` | ``started`` | ``expired`` | ``unused`` (first that applies)."""
+    """``revoked`` | ``submitted`` | ``started`` | ``expired`` | ``unused`` (first that applies).
+
+    In an anonymous round only ``revoked`` | ``expired`` | ``issued``: a link's label may name
+    someone, so whether it was used is never shown (CONFIDENTIALITY_RULE 5)."""
     now = now or utcnow()
     if invitation.revoked_at is not None:
         return "revoked"
+    if invitation.round.anonymous:
+        return "expired" if invitation.expires_at < now or not invitation.round.is_open else "issued"
     if invitation.response_id is not None:
         response = db.session.get(Response, invitation.response_id)
         if response is not None and response.status == ResponseStatus.SUBMITTED:
@@ -247,9 +260,12 @@ def invitation_of_round(round_: AssessmentRound, invitation_id: int) -> Invitati
 
 def revoke_invitation(invitation: Invitation, actor) -> bool:
     """Revoke an unused link (audited). Returns False when it was used or revoked already."""
+    # In an anonymous round any link not yet revoked can be revoked, used or not, so the answer does
+    # not tell whether it was used (its draft, if any, can then no longer be resumed through it).
+    unused = [] if invitation.round.anonymous else [Invitation.used_at.is_(None)]
     revoked = db.session.execute(  # one statement, so a link being redeemed right now is not also revoked
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(Invitation.id == invitation.id, *unused, Invitation.revoked_at.is_(None))
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -265,7 +281,7 @@ def revoke_invitation(invitation: Invitation, actor) -> bool:
 def usable_links(round_: AssessmentRound, department: Organisation | None = None) -> list[tuple[IssuedLink, str]]:
     """The unused links that can be shown again, with their absolute URLs."""
     return [(link, invitation_url(link.token)) for link in issued_links(round_, department)
-            if link.state == "unused" and link.token]  # fmt: skip
+            if link.state in ("unused", "issued") and link.token]  # fmt: skip
 
 
 def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=None) -> list[list[str]]:
@@ -273,7 +289,7 @@ def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=
     The download is audited: the unused links in it work as credentials."""
     rows = [["department_code", "department", "label", "state", "expires", "link"]]
     for link in issued_links(round_):
-        url = invitation_url(link.token) if link.token and link.state == "unused" else ""
+        url = invitation_url(link.token) if link.token and link.state in ("unused", "issued") else ""
         rows.append([link.department.code, link.department.name(lang), link.label, str(state_names[link.state]),
                      format_datetime(link.expires_at), url])  # fmt: skip
     record_event("invitation.export", actor=actor, obj=round_, rows=len(rows) - 1)
@@ -341,6 +357,8 @@ def response_for_resume(token: str) -> Response:
     invitation = _invitation_of(response) if response is not None else None
     if invitation is None:
         raise InvitationError(_l("This resume link is not valid."))
+    if invitation.revoked_at is not None:
+        raise InvitationError(_l("This invitation has been revoked."))
     if invitation.expires_at < utcnow():
         raise InvitationError(_l("This resume link has expired."))
     if not response.round.is_open:

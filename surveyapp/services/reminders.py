@@ -5,6 +5,12 @@ its own table). E-mail goes through Flask-Mailman's SMTP backend (settings ``MAI
 ``SURVEYAPP_MAIL_SERVER`` …); without ``MAIL_SERVER`` the same list downloads as CSV for the agency's
 own channels. Limits: at most ``REMINDER_MAX_PER_PERSON`` reminders per person and round, at least
 ``REMINDER_MIN_HOURS`` apart. Each send is audited (round, recipient account, count: never an answer).
+
+Anonymous rounds (CONFIDENTIALITY_RULE 5): nothing any staff role is shown (page, CSV, command output,
+audit record, reminder rows) may say who has or has not submitted, or a departing name beside a
+changing department figure gives that person's scores by difference. So reminders go to everyone of
+the round's departments (``reminder_recipients``), worded "if you have already answered, thank you",
+and the sends are audited as one count per batch.
 """
 
 from __future__ import annotations
@@ -69,6 +75,25 @@ def pending_accounts(round_: AssessmentRound, among: list[User] | None = None) -
     return [u for u in accounts if u.id not in done]
 
 
+def in_scope_accounts(round_: AssessmentRound) -> list[User]:
+    """Active staff and coordinator accounts of the round's departments, by e-mail."""
+    department_ids = [d.id for d in round_.departments]
+    if not department_ids:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.organisation_id.in_(department_ids), User.active.is_(True),
+        User.role.in_([Role.STAFF.value, Role.COORDINATOR.value])).order_by(User.email)))  # fmt: skip
+
+
+def reminder_recipients(round_: AssessmentRound) -> list[User]:
+    """Who a reminder goes to and who the reminder page and CSV list: in a named round those who have
+    not submitted (``pending_accounts``); in an anonymous round everyone of its departments, so that
+    neither the list nor the sends say who has submitted (CONFIDENTIALITY_RULE 5)."""
+    if round_.anonymous:
+        return in_scope_accounts(round_)
+    return pending_accounts(round_)
+
+
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
@@ -83,14 +108,14 @@ def _history(round_: AssessmentRound) -> dict[int, tuple[int, datetime]]:
 
 
 def due_reminders(round_: AssessmentRound, now: datetime | None = None) -> list[tuple[User, int]]:
-    """Pending accounts that may be reminded now, each with the reminders they had so far: fewer than
-    ``REMINDER_MAX_PER_PERSON`` and the last one at least ``REMINDER_MIN_HOURS`` ago."""
+    """Recipients (``reminder_recipients``) that may be reminded now, each with the reminders they had
+    so far: fewer than ``REMINDER_MAX_PER_PERSON`` and the last one at least ``REMINDER_MIN_HOURS`` ago."""
     now = now or utcnow()
     limit = int(current_app.config["REMINDER_MAX_PER_PERSON"])
     spacing = timedelta(hours=float(current_app.config["REMINDER_MIN_HOURS"]))
     history = _history(round_)
     due = []
-    for user in pending_accounts(round_):
+    for user in reminder_recipients(round_):
         count, last = history.get(user.id, (0, None))
         if count < limit and (last is None or now - last >= spacing):
             due.append((user, count))
@@ -118,9 +143,12 @@ def _message_text(round_: AssessmentRound, user: User) -> tuple[str, str]:
                 lines.append(_("Deadline: %(date)s (%(days)d days left).", date=format_local(round_.deadline),
                                days=max(left, 0)))  # fmt: skip
             lines.append(_("Sign in to answer: %(url)s", url=_answer_link()))
-            lines.append(
-                _("Your answers are confidential; this reminder was sent because the questionnaire is not submitted.")
-            )
+            if round_.anonymous:  # sent to everyone: whether you answered is not known to whoever sends it
+                lines.append(_("This reminder goes to everyone asked to answer. If you have already answered, thank "
+                               "you: there is nothing more to do. Your answers are anonymous."))  # fmt: skip
+            else:
+                lines.append(_("Your answers are confidential; this reminder was sent because the questionnaire is "
+                               "not submitted."))  # fmt: skip
             parts.append("\n".join(lines))
     return subject, "\n\n----\n\n".join(dict.fromkeys(parts))
 
@@ -149,18 +177,24 @@ def send_reminders(round_: AssessmentRound, actor=None, now: datetime | None = N
                 log.warning("reminder to account %s failed", user.id, exc_info=True)
                 continue
             db.session.add(ReminderSend(round_id=round_.id, user_id=user.id, channel="email", sent_at=now or utcnow()))
-            record_event("reminder.send", actor=actor, obj=round_, recipient=user.id, channel="email", number=count + 1)
+            if not round_.anonymous:
+                record_event("reminder.send", actor=actor, obj=round_, recipient=user.id, channel="email",
+                             number=count + 1)  # fmt: skip
             db.session.commit()
             sent.append(user)
+    if round_.anonymous and sent:  # one count, no recipient: everyone in scope is reminded alike
+        record_event("reminder.send", actor=actor, obj=round_, channel="email", count=len(sent), everyone=True)
+        db.session.commit()
     return sent
 
 
 def pending_csv_rows(round_: AssessmentRound, lang: str) -> Iterator[list]:
-    """The pending list for the agency's own channels (header first), spreadsheet-safe cells."""
+    """The recipients (``reminder_recipients``: in an anonymous round everyone of its departments) for
+    the agency's own channels (header first), spreadsheet-safe cells."""
     with force_locale(lang):
         yield [_("E-mail"), _("Name"), _("Department code"), _("Department"), _("Deadline")]
     deadline = format_local(round_.deadline)
-    for user in pending_accounts(round_):
+    for user in reminder_recipients(round_):
         department = user.organisation
         row = [user.email, user.display_name, department.code, department.name(lang), deadline]
         yield [cell_text(value) for value in row]

@@ -16,7 +16,7 @@ from surveyapp.domain import kinds
 from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, DimensionScore, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import anonymous_owner_key, can_answer_part, can_edit_response
 from surveyapp.services import participation
@@ -24,6 +24,7 @@ from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.evidence import EvidenceError, discard_evidence, store_evidence
 from surveyapp.services.idempotency import create_or_get, retry_on_conflict
+from surveyapp.services.round_cache import bump_data_version
 from surveyapp.services.scores import apply_to_aggregates, clear_scores, store_scores
 
 
@@ -323,6 +324,7 @@ def _submit(response: Response, actor) -> None:
     personal = part.respondent == "staff"
     if personal:
         participation.keep_level_post(actor, response.round, response)
+    _retire_kept_submission(response)
     card = store_scores(response)
     apply_to_aggregates(response, +1)
     after_commit = lambda: None  # noqa: E731
@@ -342,19 +344,73 @@ def _submit(response: Response, actor) -> None:
     db.session.refresh(response)
 
 
+def kept_owner_key(response: Response) -> str:
+    """The owner key of the submitted copy kept while ``response`` is reopened (one per response)."""
+    return f"kept:{response.id}"
+
+
 def reopen_response(response: Response, actor, reason: str = "") -> None:
-    """Return a submitted response to draft so its respondent can correct it (an administrator's act)."""
+    """Return a submitted response to draft so its respondent can correct it (an administrator's act).
+
+    Rule (CONFIDENTIALITY_RULE 3): reopening must not change any aggregate, or the figures before and
+    after would give the respondent's scores by difference. So the submitted answers and scores are
+    kept as a submitted copy owned by nobody (owner key ``kept:<id>``, no account): every figure,
+    export and rebuild keeps counting it, and nobody can read it (``permissions.can_view_response``).
+    It is replaced when the response is submitted again (``_retire_kept_submission``); if it never
+    is, the kept submission stands when the round closes."""
     if response.status != ResponseStatus.SUBMITTED:
         raise ResponseError(_l("Only a submitted response can be reopened."), 409)
     if not response.round.is_open:
         raise ResponseError(_l("This assessment round is closed."), 409)
-    apply_to_aggregates(response, -1)
+    _keep_submission(response)
     clear_scores(response)
     response.status = ResponseStatus.DRAFT
     response.submitted_at = None
     participation.on_reopen(response)
+    bump_data_version(response.round_id)  # the figures stay; pages that list states are recomputed
     record_event("response.reopen", actor=actor, obj=response, reason=reason)
     db.session.commit()
+
+
+def _keep_submission(response: Response) -> None:
+    """Copy a submitted response (answers, scores, level and post, day of submission) to a submitted
+    response of no one; the running totals already hold its scores and stay as they are."""
+    kept = Response(
+        round_id=response.round_id, organisation_id=response.organisation_id, user_id=None,
+        part=response.part, owner_key=kept_owner_key(response),
+        questionnaire_key=response.questionnaire_key, questionnaire_version=response.questionnaire_version,
+        status=ResponseStatus.SUBMITTED, current_page=response.current_page,
+        started_at=response.started_at, submitted_at=response.submitted_at,
+        staff_level=response.staff_level, staff_post=response.staff_post,
+        overall_score=response.overall_score, grade=response.grade, red_line_count=response.red_line_count,
+    )  # fmt: skip
+    for answer in response.answers:
+        kept.answers.append(Answer(question_key=answer.question_key, questionnaire_key=answer.questionnaire_key,
+                                   questionnaire_version=answer.questionnaire_version, value=answer.value,
+                                   is_na=answer.is_na, score=answer.score))  # fmt: skip
+    for row in response.dimension_scores:
+        kept.dimension_scores.append(DimensionScore(dimension=row.dimension, score=row.score,
+                                                    applicable_weight=row.applicable_weight,
+                                                    answered_weight=row.answered_weight))  # fmt: skip
+    db.session.add(kept)
+
+
+def _retire_kept_submission(response: Response) -> None:
+    """On a resubmission: take the kept copy of the previous submission out of the running totals and
+    delete it (the new submission is added by the caller, in the same transaction)."""
+    kept = db.session.scalar(
+        select(Response).where(
+            Response.round_id == response.round_id,
+            Response.organisation_id == response.organisation_id,
+            Response.part == response.part,
+            Response.owner_key == kept_owner_key(response),
+        )
+    )
+    if kept is None:
+        return
+    apply_to_aggregates(kept, -1)
+    db.session.delete(kept)
+    db.session.flush()
 
 
 def editable_responses(user, rounds) -> dict[tuple[int, str], Response]:

@@ -93,6 +93,7 @@ def scores(round_id: int):
         min_group_size=comparison.min_group_size,
         departments=[{
             "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
+            "suppressed_reason": row.suppressed_reason,
             "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
             "grade": row.grade, "meets_target": None if row.target is None else row.target.met,
             "target_status": None if row.suppressed or row.target is None else row.target.status,
@@ -138,6 +139,7 @@ def openapi():
             "round": {"type": "integer"}, "min_group_size": {"type": "integer"},
             "departments": {"type": "array", "items": {"type": "object", "properties": {
                 "code": {"type": "string"}, "staff_n": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                "suppressed_reason": {"type": ["string", "null"], "enum": ["too_few", "complement", None]},
                 "overall": number, "red_lines": {"type": "integer"},
                 "grade": {"type": ["string", "null"], "description": "grade key, e.g. excellent/good/pass/fail"},
                 "meets_target": {"type": ["boolean", "null"]},

@@ -23,6 +23,7 @@ from surveyapp.services.comparison import (
     comparison_pdf,
     default_training_grouping,
     median_overall_trend,
+    suppression_words,
     training_grouping_choices,
     training_needs,
     training_pdf,
@@ -225,9 +226,7 @@ def _training_rows(round_: AssessmentRound):
     grades = _department_grades(round_, lang)
     for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"], by=by):
         if need.suppressed:
-            weakest = modules_text = _(
-                "suppressed (fewer than %(n)d respondents)", n=current_app.config["MIN_GROUP_SIZE"]
-            )
+            weakest = modules_text = suppression_words(need.suppressed_reason, current_app.config["MIN_GROUP_SIZE"], _)
         else:
             weakest = "; ".join(
                 f"{questionnaire.dimension(d).title.get(lang)} ({mean:.1f})" for d, mean in need.weakest

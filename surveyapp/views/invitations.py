@@ -29,6 +29,7 @@ STATE_NAMES = {
     "submitted": _l("submitted"),
     "expired": _l("expired"),
     "revoked": _l("revoked"),
+    "issued": _l("issued (anonymous round: use not shown)"),
 }
 
 

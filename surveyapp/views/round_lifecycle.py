@@ -20,9 +20,9 @@ from surveyapp.services.reminders import (
     due_reminders,
     mail_configured,
     open_questionnaires_for,
-    pending_accounts,
     pending_csv_rows,
     record_csv_download,
+    reminder_recipients,
     send_reminders,
 )
 from surveyapp.services.round_lifecycle import (
@@ -136,7 +136,7 @@ def reminders(round_id: int):
             flash(_("%(n)d reminders sent.", n=len(sent)), "info")
         return redirect(url_for("lifecycle.reminders", round_id=round_.id))
     return render_template(
-        "admin/round_reminders.html", round=round_, form=form, pending=pending_accounts(round_),
+        "admin/round_reminders.html", round=round_, form=form, pending=reminder_recipients(round_),
         due=due_reminders(round_), mail=mail_configured(), days_left=days_left(round_),
         limit=current_app.config["REMINDER_MAX_PER_PERSON"], spacing=current_app.config["REMINDER_MIN_HOURS"],
         lang=str(get_locale()),
@@ -150,6 +150,6 @@ def reminders_csv(round_id: int):
     lang = str(get_locale())
     rows = list(pending_csv_rows(round_, lang))
     record_csv_download(round_, current_user, len(rows) - 1)
-    disposition = f"attachment; filename=round-{round_.id}-not-submitted.csv"
+    disposition = f"attachment; filename=round-{round_.id}-{'reminders' if round_.anonymous else 'not-submitted'}.csv"
     return Response(csv_stream(rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": disposition})  # fmt: skip

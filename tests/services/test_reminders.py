@@ -1,4 +1,5 @@
-"""Reminders against a real local SMTP server: to exactly those who have not submitted, at most N times."""
+"""Reminders against a real local SMTP server: to exactly those who have not submitted (in an anonymous
+round to everyone asked to answer), at most N times."""
 
 import csv
 import io
@@ -69,7 +70,9 @@ def test_reminders_go_to_exactly_those_who_have_not_submitted_at_most_n_times(
         assert not any("staff@d01.example" in m["X-Envelope-To"] for m in smtp_server.messages)
 
 
-def test_in_an_anonymous_round_those_who_finished_get_no_reminder(mail_config, app, assessment):
+def test_in_an_anonymous_round_everyone_is_reminded_and_nothing_tells_who_submitted(
+    mail_config, app, assessment, runner, tmp_path
+):
     smtp_server = mail_config
     with app.app_context():
         get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
@@ -78,13 +81,24 @@ def test_in_an_anonymous_round_those_who_finished_get_no_reminder(mail_config, a
     staff = app.test_client()
     sign_in(staff, "staff@d02.example", lang="en")
     submit_complete(app, staff, round_id, "staff")
+    everyone = ["coord@d01.example", "staff@d01.example", "staff@d02.example"]
     with app.test_request_context():
         round_ = db.session.get(AssessmentRound, round_id)
         sent = send_reminders(round_)
-        assert sorted(u.email for u in sent) == ["coord@d01.example", "staff@d01.example"]
-        assert _recipients(smtp_server) == ["coord@d01.example", "staff@d01.example"]
-        # The reminder records name the account and the round, never a response.
+        assert sorted(u.email for u in sent) == everyone  # the one who submitted too: nothing tells them apart
+        assert _recipients(smtp_server) == everyone
+        body = smtp_server.messages[0].get_payload(decode=True).decode()
+        assert "If you have already answered, thank you" in body
+        assert "because the questionnaire is not submitted" not in body
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reminder.send")))
+        assert len(events) == 1 and "recipient" not in events[0].details and events[0].details["count"] == 3
+        assert db.session.scalar(select(db.func.count()).select_from(ReminderSend)) == 3
+        assert [r[0] for r in list(pending_csv_rows(round_, "en"))[1:]] == everyone
         assert not hasattr(ReminderSend, "response_id")
+    out = tmp_path / "remind.csv"
+    written = runner.invoke(args=["rounds", "remind", "--round", str(round_id), "--csv", str(out)])
+    assert written.exit_code == 0 and "3 people asked to answer" in written.output
+    assert "not submitted" not in written.output
 
 
 def test_without_smtp_the_list_downloads_as_safe_csv(app, assessment, create_user, client):

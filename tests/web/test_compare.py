@@ -94,7 +94,8 @@ def test_department_export_and_pdf_suppress(app, compared):
     assert rows[0][:10] == ["Rank", "Department code", "Department", "Staff n", "Suppressed", "Overall index",
                             "Grade", "Grade key", "Red lines", "Gap to target"]  # fmt: skip
     small = next(r for r in rows if r[1] == compared["small"])
-    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:])
+    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:-1])
+    assert rows[0][-1] == "Why suppressed" and small[-1] == "suppressed (fewer than 3 respondents)"
     others = [r for r in rows[1:] if r[1] != compared["small"]]
     assert all(r[5] and r[6] and r[7] for r in others)
     xlsx = client.get(f"/compare/export/departments.xlsx?round={compared['round']}")
@@ -277,6 +278,10 @@ def _split_department_posts(app, compared, posts):
     return code
 
 
+def alone_reason_is_too_few(row: dict[str, str]) -> bool:
+    return row["Why suppressed"] == "suppressed (fewer than 3 respondents)"
+
+
 def test_filtered_group_with_tiny_complement_is_suppressed_against_differencing(app, compared):
     """The attack: department (n=5) minus post=service_window (n=4) would give the one leader's score."""
     code = _split_department_posts(app, compared, ["service_window"] * 4 + ["leadership"])
@@ -291,14 +296,19 @@ def test_filtered_group_with_tiny_complement_is_suppressed_against_differencing(
     assert whole["Suppressed"] == "" and whole["Overall index"]  # the whole department (5) is shown
     part = row("&post=service_window")
     assert part["Suppressed"] == "Yes" and part["Overall index"] == "" and part["Grade"] == ""
-    assert all(v == "" for v in list(part.values())[10:])
+    assert all(v == "" for v in list(part.values())[10:-1])
+    assert part["Why suppressed"].startswith("hidden: the rest of the department would be fewer than 3")
+    assert alone_reason_is_too_few(row("&post=leadership"))
     alone = row("&post=leadership")
     assert alone["Suppressed"] == "Yes" and alone["Overall index"] == ""
     # The level filter where everyone shares the level: no complement, shown.
     level = row("&level=clerk")
     assert level["Suppressed"] == "" and level["Overall index"] == whole["Overall index"]
     html = client.get(f"/compare?round={compared['round']}&post=service_window").get_data(as_text=True)
-    assert "suppressed" in html.split(whole["Department"])[1].split("</tr>")[0]
+    shown = html.split(whole["Department"])[1].split("</tr>")[0]
+    assert (
+        "hidden: the rest of the department would be fewer than 3" in shown and "fewer than 3 respondents" not in shown
+    )
     api_like = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
     assert "suppressed" not in api_like.split(whole["Department"])[1].split("</tr>")[0]
 

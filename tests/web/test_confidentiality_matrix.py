@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Invitation, Organisation, ReportJob, Response, User
+from surveyapp.models import AssessmentRound, AuditEvent, Invitation, Organisation, ReportJob, Response, User
 from surveyapp.services.api_tokens import create_token
 from surveyapp.services.invitations import create_invitations
 from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
@@ -314,3 +314,209 @@ def test_confidentiality_matrix(world):
     with app.app_context():
         sealed = db.session.get(Response, responses[("anonymous", "staff_a")])
         assert sealed.owner_key.startswith("sealed:") and sealed.user_id is None
+
+
+# -- Differencing: figures compared before and after one person's change ------------------------------
+# A department's figures change when one more person submits, is reopened, or is filtered out; whatever
+# else a staff role sees must not say who that person was (CONFIDENTIALITY_RULE 2, 3, 4, 5).
+
+GROUP = [("clerk", "disclosure")] * 3 + [(None, None)]  # three alike and one whose level and post are blank
+
+
+@pytest.fixture
+def department(app, create_org, create_user):
+    """One agency, department D1 with five staff (three clerk/disclosure, one blank, one section/media),
+    D2 with three, and one named and one anonymous round over both."""
+    agency = create_org("A", kind="agency")
+    d1, d2 = create_org("D1", parent=agency), create_org("D2", parent=agency)
+    labels = GROUP + [("section", "media")]
+    staff = [create_user(f"p{i}@d1.example", "staff", organisation=d1, level=level, post=post)
+             for i, (level, post) in enumerate(labels)]  # fmt: skip
+    others = [create_user(f"q{i}@d2.example", "staff", organisation=d2, level="clerk", post="media") for i in range(3)]
+    create_user("admin@a.example", "admin", organisation=agency)
+    create_user("trainer@a.example", "trainer", organisation=agency)
+    with app.app_context():
+        load_builtin_questionnaires()
+        get = lambda o: db.session.get(Organisation, o.id)  # noqa: E731
+        rounds = {
+            "named": open_round("Named", get(agency), [get(d1), get(d2)], "transparency", 1).id,
+            "anonymous": open_round("Anon", get(agency), [get(d1), get(d2)], "transparency", 1, anonymous=True).id,
+        }
+    admin = app.test_client()
+    sign_in(admin, "admin@a.example", lang="en")
+    return {"rounds": rounds, "staff": staff, "others": others, "admin": admin, "d1": d1, "d2": d2}
+
+
+def _answer(app, user, round_id, marker):
+    client = app.test_client()
+    sign_in(client, user.email, lang="en")
+    return _submit_staff(app, client, round_id, marker), client
+
+
+def _what_staff_roles_see_of_participation(app, world, round_id, runner, tmp_path) -> dict[str, str]:
+    """Every surface that could list people by participation: reminders page and CSV, the remind
+    command's CSV and output, the participation page, the invitation list (CSRF tokens left out)."""
+    admin = world["admin"]
+    out = tmp_path / "remind.csv"
+    cli = runner.invoke(args=["rounds", "remind", "--round", str(round_id), "--csv", str(out)])
+
+    def page(url):
+        return re.sub(r'name="csrf_token"[^>]*', "", admin.get(url).get_data(as_text=True))
+
+    return {
+        "page": page(f"/admin/rounds/{round_id}/reminders"),
+        "csv": page(f"/admin/rounds/{round_id}/reminders.csv"),
+        "cli": cli.output + out.read_text(encoding="utf-8"),
+        "participation": page(f"/admin/rounds/{round_id}/participation"),
+        "invitations": page(f"/admin/rounds/{round_id}/invitations"),
+    }
+
+
+def test_anonymous_round_reminders_do_not_name_whoever_moves_the_figures(app, department, runner, tmp_path):
+    """4 of D1's 5 submit, the admin notes every list and the figures; the fifth submits (n 4 → 5). If any
+    list dropped the fifth, 5 × new − 4 × old would be that person's scores: every list must be unchanged."""
+    round_id = department["rounds"]["anonymous"]
+    for i, user in enumerate(department["staff"][:4]):
+        _answer(app, user, round_id, 1000 + i)
+    before = _what_staff_roles_see_of_participation(app, department, round_id, runner, tmp_path)
+    last = department["staff"][4]
+    assert all(last.email in before[k] for k in ("page", "csv", "cli")), "everyone asked to answer is listed"
+    with app.app_context():
+        first_event = db.session.scalar(select(db.func.max(AuditEvent.id))) or 0
+    _answer(app, last, round_id, 1999)
+    after = _what_staff_roles_see_of_participation(app, department, round_id, runner, tmp_path)
+    for surface in before:
+        assert before[surface] == after[surface], f"{surface} changed when one person submitted"
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > first_event)).all()
+    for event in events:
+        if event.actor_id == last.id:
+            assert not event.action.startswith(("response.", "participation.", "invitation.")), event.action
+        assert str(last.id) not in str(event.details) and last.email not in str(event.details)
+
+
+def test_anonymous_invitation_states_do_not_tell_use(app, department):
+    from surveyapp.services.invitations import invitation_state, redeem_invitation, revoke_invitation
+
+    round_id = department["rounds"]["anonymous"]
+    with app.test_request_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        create_invitations(round_, db.session.get(Organisation, department["d1"].id), 2, None, label="Zhang San")
+        used, unused = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+        from surveyapp.services.invitations import link_token
+
+        redeem_invitation(link_token(used))
+        assert invitation_state(used) == invitation_state(unused) == "issued"
+        assert revoke_invitation(used, None) and revoke_invitation(unused, None)  # the same answer either way
+        uses = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.use")).all()
+        assert uses and all(e.object_type == "assessment_rounds" and e.ip_address is None for e in uses)
+
+
+def _rows_by_department(rows, level_col, post_col):
+    from collections import Counter
+
+    counts = Counter()
+    for row in rows[1:]:
+        if row[3] == "staff":
+            counts[(row[1], row[level_col], row[post_col])] += 1
+    return counts
+
+
+def test_row_exports_are_k_anonymous_over_level_and_post(app, department):
+    """Three ``clerk, disclosure`` rows and one blank row: the blank one would be the department's only
+    other person. Every released (level, post) of a department covers 0 or at least 3 rows, in the CSV,
+    the XLSX and the API export."""
+    round_id = department["rounds"]["named"]
+    for i, user in enumerate(department["staff"][:4] + department["others"]):
+        _answer(app, user, round_id, 1100 + i)
+    admin = department["admin"]
+    csv_rows = _csv(admin.get(f"/compare/export/answers.csv?round={round_id}&lang=en"))
+    head = csv_rows[0]
+    level_col, post_col = head.index("Staff level"), head.index("Staff post")
+    workbook = load_workbook(io.BytesIO(admin.get(f"/compare/export/answers.xlsx?round={round_id}&lang=en").data))
+    xlsx_rows = [["" if c is None else str(c) for c in row] for row in workbook.active.iter_rows(values_only=True)]
+    with app.app_context():
+        token = create_token(db.session.scalar(select(User).where(User.email == "admin@a.example")), ["read:exports"])
+    api = app.test_client().get(f"/api/v1/rounds/{round_id}/answers.csv?lang=en",
+                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    api_rows = _csv(api)
+    for name, rows in (("csv", csv_rows), ("xlsx", xlsx_rows), ("api", api_rows)):
+        counts = _rows_by_department(rows, level_col, post_col)
+        assert sum(counts.values()) == 7, name
+        assert all(n >= 3 for n in counts.values()), f"{name}: {counts}"
+    assert _rows_by_department(csv_rows, level_col, post_col)[("D2", "clerk", "media")] == 3, "big groups stay"
+
+
+def _csv(response):
+    import csv
+
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _figures(admin, round_id):
+    page = admin.get(f"/compare?round={round_id}").get_data(as_text=True)
+    return re.sub(r'name="csrf_token"[^>]*', "", page), admin.get(
+        f"/compare/export/departments.csv?round={round_id}"
+    ).data
+
+
+def test_reopening_changes_no_figure(app, department):
+    """Reopening one of five submitted responses must not move the department's figures (5 × before −
+    4 × after would be that person's scores); they move only when it is submitted again."""
+    round_id = department["rounds"]["named"]
+    clients = {}
+    for i, user in enumerate(department["staff"]):
+        response_id, clients[user.id] = _answer(app, user, round_id, 1200 + 100 * i)
+    admin = department["admin"]
+    before = _figures(admin, round_id)
+    target = department["staff"][4]
+    reopened = admin.post(
+        f"/admin/rounds/{round_id}/participation/{target.id}/reopen", data={"reason": "asked"}, follow_redirects=True
+    )
+    assert "The response is open again" in reopened.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Response, response_id).status == "draft"
+    after = _figures(admin, round_id)
+    import difflib
+
+    assert after[1] == before[1], "the department export changed"
+    assert after[0] == before[0], "\n".join(
+        difflib.unified_diff(before[0].splitlines(), after[0].splitlines(), lineterm="")
+    )
+
+
+def test_hidden_groups_say_why(app, department):
+    """D1: four clerks and one section member. Filtering by clerk leaves a group of 4 whose rest (1) could
+    be worked out: it is hidden for that reason, not "fewer than 3 respondents"."""
+    round_id = department["rounds"]["named"]
+    for i, user in enumerate(department["staff"]):
+        _answer(app, user, round_id, 1300 + i)
+    with app.app_context():
+        db.session.execute(Response.__table__.update().values(staff_level="clerk").where(
+            Response.__table__.c.staff_level.is_(None)))  # fmt: skip
+        from surveyapp.services.scores import rebuild_aggregates
+
+        rebuild_aggregates(round_id)
+        db.session.commit()
+    admin = department["admin"]
+    page = admin.get(f"/compare?round={round_id}&level=clerk").get_data(as_text=True)
+    row = page.split(">D1<")[1].split("</tr>")[0] if ">D1<" in page else page
+    assert "the rest of the department would be fewer than 3" in page
+    assert "the rest of the department" in row or "D1" not in page
+    training = admin.get(f"/compare/training?round={round_id}&by=level").get_data(as_text=True)
+    assert "the rest of the department would be fewer than 3" in training
+    assert "suppressed (fewer than 3 respondents)" in training  # the lone section member
+    sheet = load_workbook(io.BytesIO(admin.get(f"/compare/training.xlsx?round={round_id}&by=level").data)).active
+    assert any("the rest of the department" in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+    departments = _csv(admin.get(f"/compare/export/departments.csv?round={round_id}&level=clerk"))
+    d1 = next(row for row in departments if row[1] == "D1")
+    assert d1[4] == "Yes" and "the rest of the department would be fewer than 3" in d1[-1]
+    for url in (
+        f"/compare/report.pdf?round={round_id}&level=clerk",
+        f"/compare/training.pdf?round={round_id}&by=level",
+    ):
+        pdf = admin.get(url).data
+        text = subprocess.run(
+            ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        assert "the rest of the department would be fewer than 3" in " ".join(text.split()), url

@@ -26,7 +26,7 @@ def aggregates(app, round_id):
         }
 
 
-def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, assessment):
+def test_submit_stores_scores_and_updates_aggregates_reopen_keeps_them(app, assessment):
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id = submit_complete(app, client, assessment["round_id"], "staff")
@@ -46,10 +46,25 @@ def test_submit_stores_scores_and_updates_aggregates_reopen_removes_them(app, as
     admin = app.test_client()
     sign_in(admin, "admin@ag.example", lang="en")
     admin.post(f"/responses/{response_id}/reopen")
-    assert aggregates(app, assessment["round_id"]) == {}
+    # Reopening changes no figure (else before minus after = the respondent's scores): the last
+    # submission keeps counting, also through a rebuild, until the response is submitted again.
+    assert aggregates(app, assessment["round_id"]) == after_submit
     with app.app_context():
         assert db.session.get(Response, response_id).overall_score is None
+        rebuild_aggregates(assessment["round_id"])
+        db.session.commit()
+        kept = db.session.scalars(select(Response).where(Response.owner_key == f"kept:{response_id}")).all()
+        assert len(kept) == 1 and kept[0].user_id is None and kept[0].status == "submitted"
+    assert aggregates(app, assessment["round_id"]) == after_submit
+    assert client.get(f"/responses/{kept[0].id}").status_code in (403, 404)  # nobody reads the kept copy
+    assert admin.get(f"/responses/{kept[0].id}").status_code in (403, 404)
+    # Submitted again (unchanged): the kept copy is replaced, not added to.
     assert client.post(f"/responses/{response_id}/submit").status_code == 302
+    assert aggregates(app, assessment["round_id"]) == after_submit
+    with app.app_context():
+        assert db.session.scalar(select(Response).where(Response.owner_key == f"kept:{response_id}")) is None
+        rebuild_aggregates(assessment["round_id"])
+        db.session.commit()
     assert aggregates(app, assessment["round_id"]) == after_submit
 
 
