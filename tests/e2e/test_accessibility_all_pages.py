@@ -1,0 +1,161 @@
+"""axe-core over every page of every role, in two languages, on a desktop and on a phone: no
+violation of any impact (WCAG 2.0/2.1 A and AA and axe's best practices).
+
+Pages are found the way a person finds them: each role's pages are crawled from the home page by
+their links (one page per URL shape, so ``/admin/users/<id>`` is scanned once), plus the pages a
+form button leads to (a questionnaire page, its review, a bulk-export job, an invitation link).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import PASSWORD, screenshot, sign_in
+from tests.e2e.test_accessibility import AXE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+LANGUAGES = {"zh_Hans": ("zh-CN", ("电子邮箱", "密码", "登录")), "en": ("en-GB", ("E-mail", "Password", "Sign in"))}
+# Downloads, the language switch (a redirect), sign-out and the API are not pages.
+NOT_A_PAGE = re.compile(r"\.(pdf|csv|xlsx|svg|json|zip)(\?|$)|/language/|/logout|/static/|/api/|/evidence/|/download")
+MAX_PAGES = 80
+
+
+def _shape(url: str) -> str:
+    """One scan per URL shape: numbers in the path are ids; the query counts only for a few keys."""
+    parts = urlsplit(url)
+    path = re.sub(r"/\d+", "/#", parts.path)
+    keep = sorted(p.split("=")[0] for p in parts.query.split("&") if p.split("=")[0] in ("by", "sort"))
+    return path + ("?" + "&".join(keep) if keep else "")
+
+
+@pytest.fixture(scope="session")
+def axe_accounts(live_app):
+    """Accounts for every role, with the objects their pages need; returns ``{role: (email, [extra paths])}``."""
+    from sqlalchemy import select
+
+    from surveyapp.extensions import db
+    from surveyapp.models import AssessmentRound, Organisation, Response, User
+    from surveyapp.models.report_job import JobStatus, ReportJob
+    from surveyapp.services.invitations import create_invitations
+    from surveyapp.services.responses import start_response
+    from surveyapp.services.users import create_user, hash_password
+
+    with live_app.app_context():
+        city = db.session.scalar(select(AssessmentRound).where(AssessmentRound.name == "2026 年度自评"))
+        education = db.session.scalar(select(Organisation).where(Organisation.code == "EDU"))
+        drafter, _ = create_user("axe-staff@e2e.example", "staff", PASSWORD, organisation=education,
+                                 level="clerk", post="new_media")  # fmt: skip
+        draft = start_response(drafter, city, city.questionnaire.staff_part.key)
+        # A demo respondent with a submitted response, and a coordinator of that department.
+        submitted = db.session.scalar(
+            select(Response).where(Response.user_id.is_not(None), Response.status == "submitted").limit(1)
+        )
+        respondent = db.session.get(User, submitted.user_id)
+        respondent.email, respondent.active = "axe-respondent@e2e.example", True
+        respondent.password_hash = hash_password(PASSWORD)
+        department = db.session.get(Organisation, submitted.organisation_id)
+        create_user("axe-coordinator@e2e.example", "coordinator", PASSWORD, organisation=department)
+        create_user("axe-sysadmin@e2e.example", "sysadmin", PASSWORD)
+        admin = db.session.scalar(select(User).where(User.email == "admin@e2e.example"))
+        job = ReportJob(round_id=submitted.round_id, lang="zh_Hans", status=JobStatus.FAILED, total=2, done=1,
+                        failures={department.code: "example failure"}, created_by_id=admin.id)  # fmt: skip
+        db.session.add(job)
+        db.session.commit()
+        token = create_invitations(city, education, 1, admin)[0]
+        checklist = db.session.scalar(
+            select(Response.id).where(Response.organisation_id == department.id, Response.user_id.is_(None))
+        )
+        return {
+            "anonymous": (None, ["/", "/login", "/privacy", f"/invite/{token}", "/no-such-page"]),
+            "staff-draft": ("axe-staff@e2e.example", [f"/responses/{draft.id}/page/1", f"/responses/{draft.id}/review"]),
+            "staff-submitted": ("axe-respondent@e2e.example", [f"/responses/{submitted.id}",
+                                                              f"/responses/{submitted.id}/explanation"]),
+            "coordinator": ("axe-coordinator@e2e.example", [f"/responses/{checklist}",
+                                                            f"/responses/{checklist}/explanation"]),
+            "admin": ("admin@e2e.example", [f"/admin/reports/jobs/{job.id}", "/admin/users/import",
+                                            "/admin/organisations/import"]),
+            "trainer": ("trainer@e2e.example", ["/compare?sort=D1", "/compare/training?by=level"]),
+            "sysadmin": ("axe-sysadmin@e2e.example", ["/admin/audit"]),
+        }  # fmt: skip
+
+
+def _links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    found = []
+    for href in hrefs:
+        url = urljoin(page.url, href).split("#")[0]
+        if url.startswith(base) and not NOT_A_PAGE.search(urlsplit(url).path + "?"):
+            found.append(url)
+    return found
+
+
+def _scan(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+    )
+    return result["violations"]
+
+
+def crawl_and_scan(page, base: str, start: list[str], name: str) -> tuple[list[str], list[str]]:
+    """Visit ``start`` and every page linked from them (one per shape); returns (scanned, problems)."""
+    queue = [urljoin(base, path) for path in start]
+    seen, scanned, problems = set(), [], []
+    while queue and len(scanned) < MAX_PAGES:
+        url = queue.pop(0)
+        shape = _shape(url)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        page.goto(url)
+        if not page.url.startswith(base) or "text/html" not in (page.evaluate("document.contentType") or ""):
+            continue
+        scanned.append(shape)
+        for violation in _scan(page):
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+            problems.append(f"{name} {shape}: [{violation['impact']}] {violation['id']} {targets}")
+        queue += _links(page, base)
+    return scanned, problems
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_page_of_every_role_has_no_axe_violation(live_server, new_page, axe_accounts, language, device):
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: `make test` installs it with npm")
+    locale, labels = LANGUAGES[language]
+    viewport = PHONE if device == "phone" else DESKTOP
+    problems, counts = [], {}
+    for role, (email, extra) in axe_accounts.items():
+        page = new_page(viewport=viewport, locale=locale, bypass_csp=True)
+        if email:
+            page.goto(f"{live_server}/login")
+            page.get_by_label(labels[0]).fill(email)
+            page.get_by_label(labels[1]).fill(PASSWORD)
+            page.get_by_role("button", name=labels[2]).click()
+            page.wait_for_load_state()
+        scanned, found = crawl_and_scan(page, live_server, ["/", *extra], f"{language} {device} {role}")
+        counts[role] = len(scanned)
+        problems += found
+        page.context.close()
+    print(f"axe {language} {device}: pages scanned per role {counts}, {len(problems)} violation(s)")
+    for problem in problems:
+        print("  " + problem)
+    assert sum(counts.values()) >= 40, counts
+    assert problems == []
+
+
+def test_compare_page_on_a_phone(live_server, new_page):
+    """Page images of the compare page on a phone, in both languages (docs/ keeps a copy for the README)."""
+    for locale, labels, name in (("zh-CN", LANGUAGES["zh_Hans"][1], "zh-Hans"), ("en-GB", LANGUAGES["en"][1], "en")):
+        page = new_page(viewport=PHONE, locale=locale, device_scale_factor=2)
+        sign_in(page, live_server, "trainer", labels)
+        page.goto(f"{live_server}/compare")
+        heatmap = page.get_by_role("table", name=re.compile("Heatmap|热力图"))
+        assert heatmap.is_visible()
+        screenshot(page, f"compare-phone-{name}")
