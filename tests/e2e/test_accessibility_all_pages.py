@@ -72,7 +72,8 @@ def axe_accounts(live_app):
         )
         return {
             "anonymous": (None, ["/", "/login", "/privacy", f"/invite/{token}", "/no-such-page"]),
-            "staff-draft": ("axe-staff@e2e.example", [f"/responses/{draft.id}/page/1", f"/responses/{draft.id}/review"]),
+            "staff-draft": ("axe-staff@e2e.example", [f"/responses/{draft.id}/page/1",
+                                                      f"/responses/{draft.id}/review"]),
             "staff-submitted": ("axe-respondent@e2e.example", [f"/responses/{submitted.id}",
                                                               f"/responses/{submitted.id}/explanation"]),
             "coordinator": ("axe-coordinator@e2e.example", [f"/responses/{checklist}",

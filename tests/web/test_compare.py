@@ -1,8 +1,8 @@
 """Comparison, training needs, exports and the API, with suppression below the minimum group size."""
 
-import re
 import csv
 import io
+import re
 import subprocess
 
 import openpyxl
