@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, screenshot, sign_in
 from tests.e2e.test_accessibility import AXE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -103,6 +103,27 @@ def _scan(page) -> list[dict]:
     return result["violations"]
 
 
+# On a phone: table headers keep at least two characters per line, and a table wider than its region
+# either is shown as cards or has the "scroll sideways" line above it.
+PHONE_LAYOUT = """() => {
+  const problems = [];
+  for (const th of document.querySelectorAll('th')) {
+    const style = getComputedStyle(th), text = th.textContent.trim();
+    const width = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (th.clientWidth > 2 && text.length >= 2 && width < 1.9 * parseFloat(style.fontSize)) {
+      problems.push('header one character wide: ' + text.slice(0, 30));
+    }
+  }
+  for (const region of document.querySelectorAll('.table-scroll')) {
+    const hint = region.previousElementSibling;
+    if (region.scrollWidth > region.clientWidth + 1 && !(hint && hint.classList.contains('scroll-hint'))) {
+      problems.push('wide table without a scroll cue: ' + region.getAttribute('aria-label'));
+    }
+  }
+  return problems;
+}"""
+
+
 def crawl_and_scan(page, base: str, start: list[str], name: str) -> tuple[list[str], list[str]]:
     """Visit ``start`` and every page linked from them (one per shape); returns (scanned, problems)."""
     queue = [urljoin(base, path) for path in start]
@@ -120,6 +141,8 @@ def crawl_and_scan(page, base: str, start: list[str], name: str) -> tuple[list[s
         for violation in _scan(page):
             targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
             problems.append(f"{name} {shape}: [{violation['impact']}] {violation['id']} {targets}")
+        if page.viewport_size["width"] < 600:
+            problems += [f"{name} {shape}: {problem}" for problem in page.evaluate(PHONE_LAYOUT)]
         queue += _links(page, base)
     return scanned, problems
 
@@ -142,6 +165,7 @@ def test_every_page_of_every_role_has_no_axe_violation(live_server, new_page, ax
             page.wait_for_load_state()
         scanned, found = crawl_and_scan(page, live_server, ["/", *extra], f"{language} {device} {role}")
         counts[role] = len(scanned)
+        print(f"  {role}: {' '.join(scanned)}")
         problems += found
         page.context.close()
     print(f"axe {language} {device}: pages scanned per role {counts}, {len(problems)} violation(s)")
@@ -159,4 +183,31 @@ def test_compare_page_on_a_phone(live_server, new_page):
         page.goto(f"{live_server}/compare")
         heatmap = page.get_by_role("table", name=re.compile("Heatmap|热力图"))
         assert heatmap.is_visible()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= PHONE["width"], "the page itself scrolls sideways"
         screenshot(page, f"compare-phone-{name}")
+        # Viewport-sized views (the README's images): the heatmap, then the ranking's first cards.
+        for part, heading in (("heatmap", "#heatmap-title"), ("ranking", "#ranking-title")):
+            page.locator(heading).evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 8)")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"compare-phone-{name}-{part}.png"))
+        # The heatmap by keyboard: its region takes focus, a column heading sorts.
+        region = page.get_by_role("region", name=re.compile("Heatmap|热力图"))
+        region.focus()
+        assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"sort=D1"))
+        assert heatmap.locator("th[aria-sort=descending]").count() == 1
+
+
+def test_compare_page_on_a_desktop(live_server, new_page):
+    """The README's desktop view of the comparison: the heatmap table beside nothing but its legend."""
+    page = new_page(viewport={"width": 1280, "height": 1100}, locale="en-GB")
+    sign_in(page, live_server, "trainer")
+    page.goto(f"{live_server}/compare")
+    page.locator("#heatmap-title").evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 8)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare-desktop-en.png"))
+    assert page.get_by_role("table", name="Heatmap of dimension scores").is_visible()
