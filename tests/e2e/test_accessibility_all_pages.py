@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, build_live_app, screenshot, serve, sign_in
 from tests.e2e.test_accessibility import AXE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -26,15 +26,28 @@ MAX_PAGES = 80
 
 
 def _shape(url: str) -> str:
-    """One scan per URL shape: numbers in the path are ids; the query counts only for a few keys."""
+    """One scan per URL shape: numbers in the path are ids (but each questionnaire page counts); the query
+    counts only for a few keys."""
     parts = urlsplit(url)
-    path = re.sub(r"/\d+", "/#", parts.path)
+    # Every questionnaire page (they differ in kinds of question); other ids are one shape.
+    path = re.sub(r"/\d+", "/#", re.sub(r"/page/(\d+)", r"/page-\1", parts.path))
     keep = sorted(p.split("=")[0] for p in parts.query.split("&") if p.split("=")[0] in ("by", "sort"))
     return path + ("?" + "&".join(keep) if keep else "")
 
 
-@pytest.fixture(scope="session")
-def axe_accounts(live_app):
+@pytest.fixture(scope="module")
+def axe_app(sqlite_template, tmp_path_factory):
+    """A server of its own: the accounts and objects made here do not change what other browser tests see."""
+    return build_live_app(sqlite_template, tmp_path_factory.mktemp("axe"))
+
+
+@pytest.fixture(scope="module")
+def axe_server(axe_app):
+    yield from serve(axe_app)
+
+
+@pytest.fixture(scope="module")
+def axe_accounts(axe_app):
     """Accounts for every role, with the objects their pages need; returns ``{role: (email, [extra paths])}``."""
     from sqlalchemy import select
 
@@ -45,7 +58,7 @@ def axe_accounts(live_app):
     from surveyapp.services.responses import start_response
     from surveyapp.services.users import create_user, hash_password
 
-    with live_app.app_context():
+    with axe_app.app_context():
         city = db.session.scalar(select(AssessmentRound).where(AssessmentRound.name == "2026 年度自评"))
         education = db.session.scalar(select(Organisation).where(Organisation.code == "EDU"))
         drafter, _ = create_user("axe-staff@e2e.example", "staff", PASSWORD, organisation=education,
@@ -103,10 +116,13 @@ def _scan(page) -> list[dict]:
     return result["violations"]
 
 
-# On a phone: table headers keep at least two characters per line, and a table wider than its region
-# either is shown as cards or has the "scroll sideways" line above it.
+# On a phone: the page itself never scrolls sideways, table headers keep at least two characters per
+# line, and a table wider than its region has the "scroll sideways" line above it.
 PHONE_LAYOUT = """() => {
   const problems = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) {
+    problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px');
+  }
   for (const th of document.querySelectorAll('th')) {
     const style = getComputedStyle(th), text = th.textContent.trim();
     const width = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
@@ -149,7 +165,8 @@ def crawl_and_scan(page, base: str, start: list[str], name: str) -> tuple[list[s
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_every_page_of_every_role_has_no_axe_violation(live_server, new_page, axe_accounts, language, device):
+def test_every_page_of_every_role_has_no_axe_violation(axe_server, new_page, axe_accounts, language, device):
+    live_server = axe_server
     if not AXE.exists():
         pytest.skip("axe-core is missing: `make test` installs it with npm")
     locale, labels = LANGUAGES[language]
