@@ -116,18 +116,18 @@ def _scan(page) -> list[dict]:
     return result["violations"]
 
 
-# On a phone: the page itself never scrolls sideways, table headers keep at least two characters per
-# line, and a table wider than its region has the "scroll sideways" line above it.
+# On a phone: the page itself never scrolls sideways, table headers and cells keep at least two characters
+# per line, and a table wider than its region has the "scroll sideways" line above it.
 PHONE_LAYOUT = """() => {
   const problems = [];
   if (document.documentElement.scrollWidth > window.innerWidth) {
     problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px');
   }
-  for (const th of document.querySelectorAll('th')) {
+  for (const th of document.querySelectorAll('th, .table-scroll td')) {
     const style = getComputedStyle(th), text = th.textContent.trim();
     const width = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     if (th.clientWidth > 2 && text.length >= 2 && width < 1.9 * parseFloat(style.fontSize)) {
-      problems.push('header one character wide: ' + text.slice(0, 30));
+      problems.push(th.tagName + ' one character wide: ' + text.slice(0, 30));
     }
   }
   for (const region of document.querySelectorAll('.table-scroll')) {
