@@ -7,6 +7,7 @@ which respondents are listed.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,19 @@ def k_anonymous_labels(labels: Sequence[Label], k: int) -> list[Label]:
             released = [blank if label == smallest else label for label in released]
             continue
         return released
+
+
+def five_numbers(values: Sequence[float]) -> tuple[float, float, float, float, float] | None:
+    """Minimum, lower quartile, median, upper quartile and maximum of ``values`` (scores, 0–100);
+    ``None`` for no value. Quartiles interpolate linearly between order statistics (Hyndman & Fan
+    type 7: numpy's default, so the numbers of a matplotlib box plot's box)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    if len(ordered) == 1:
+        return (ordered[0],) * 5
+    lower, median, upper = statistics.quantiles(ordered, n=4, method="inclusive")
+    return ordered[0], lower, median, upper, ordered[-1]
 
 
 @lru_cache(maxsize=4096)

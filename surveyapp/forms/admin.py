@@ -85,12 +85,19 @@ class OrganisationForm(FlaskForm):
         _l("Name (Simplified Chinese)"),
         validators=[InputRequired(), not_only_spaces, Length(max=200)],
         filters=[_strip],
+        render_kw={"lang": "zh-Hans"},  # the text typed is in that language, whatever the page's
     )
     name_zh_hant = StringField(
-        _l("Name (Traditional Chinese)"), validators=[Optional(), Length(max=200)], filters=[_strip, lambda v: v or ""]
+        _l("Name (Traditional Chinese)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[_strip, lambda v: v or ""],
+        render_kw={"lang": "zh-Hant"},
     )
     name_en = StringField(
-        _l("Name (English)"), validators=[Optional(), Length(max=200)], filters=[_strip, lambda v: v or ""]
+        _l("Name (English)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[_strip, lambda v: v or ""],
+        render_kw={"lang": "en"},
     )
     submit = SubmitField(_l("Save"))
 

@@ -15,6 +15,7 @@ from surveyapp.domain.stats import (
     TOO_FEW,
     GroupStats,
     combine,
+    five_numbers,
     from_running_totals,
     is_suppressed,
     part_weights,
@@ -314,6 +315,37 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
 
     rows.sort(key=rank)
     return Comparison(questionnaire, rows, target, min_group_size)
+
+
+@dataclass(frozen=True)
+class SpreadRow:
+    """One dimension of the spread chart as numbers: ``n`` departments shown (not suppressed), their
+    five-number summary (min, lower quartile, median, upper quartile, max; ``None`` without data)
+    and the marked department's score."""
+
+    dimension: str
+    n: int
+    summary: tuple[float, float, float, float, float] | None
+    marked: float | None
+
+
+def spread_of(comparison: Comparison, highlight: int | None = None) -> tuple[ComparisonRow | None, list[SpreadRow]]:
+    """The spread chart's data: the marked department (``highlight``, else the first shown row of the
+    ranking; ``None`` when every row is suppressed) and one ``SpreadRow`` per dimension, over the
+    departments that are not suppressed (CONFIDENTIALITY_RULE 2)."""
+    rows = [r for r in comparison.rows if not r.suppressed]
+    marked = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
+    spread = []
+    for key in dims_keys(comparison.questionnaire):
+        values = [r.dimensions[key] for r in rows if r.dimensions[key] is not None]
+        spread.append(SpreadRow(key, len(values), five_numbers(values), marked.dimensions[key] if marked else None))
+    return marked, spread
+
+
+def spread_peers(comparison: Comparison) -> list[list[float]]:
+    """Per dimension (questionnaire order), the scores of the departments that are not suppressed."""
+    rows = [r for r in comparison.rows if not r.suppressed]
+    return [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in dims_keys(comparison.questionnaire)]
 
 
 def dims_keys(questionnaire: Questionnaire) -> list[str]:

@@ -23,6 +23,8 @@ from surveyapp.services.comparison import (
     comparison_pdf,
     default_training_grouping,
     median_overall_trend,
+    spread_of,
+    spread_peers,
     suppression_words,
     training_grouping_choices,
     training_needs,
@@ -104,12 +106,17 @@ def index():
     agencies = organisations_by_ids(parents)
     page = max(1, request.args.get("page", 1, type=query_id))
     shown = comparison.rows[(page - 1) * RANKING_PAGE : page * RANKING_PAGE]
+    marked, spread = spread_of(comparison)
+    trend_names, trend_medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
+    ids = [r.organisation_id for r in shown] + ([marked.organisation_id] if marked else [])
     return render_template(
         "compare/index.html", round=round_, rounds=_rounds_in_scope(), comparison=comparison,
-        questionnaire=questionnaire, names=_names(round_, [r.organisation_id for r in shown]),
+        questionnaire=questionnaire, names=_names(round_, ids),
         agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
-        trend_crosses_versions=len(set(trend_versions(round_))) > 1,
+        trend_crosses_versions=len(set(trend_versions(round_))) > 1, marked=marked, spread=spread,
+        trend=list(zip(trend_names, trend_medians, trend_versions(round_), strict=True)),
+        sort=request.args.get("sort", "overall"),
     )  # fmt: skip
 
 
@@ -130,9 +137,8 @@ def chart(kind: str):
                                    [[r.dimensions[k] for k in keys] for r in shown], lang,
                                    empty_label=empty)  # fmt: skip
     elif kind == "spread":
-        highlight = request.args.get("highlight", type=query_id)
-        mine = next((r for r in rows if r.organisation_id == highlight), rows[0] if rows else None)
-        peers = [[r.dimensions[k] for r in rows if r.dimensions[k] is not None] for k in keys]
+        mine, _spread = spread_of(comparison, request.args.get("highlight", type=query_id))
+        peers = spread_peers(comparison)
         svg = charts.spread_chart(titles, peers, [mine.dimensions[k] if mine else None for k in keys], lang,
                                   you_label=names.get(mine.organisation_id, "") if mine else "",
                                   target=comparison.target, empty_label=empty)  # fmt: skip

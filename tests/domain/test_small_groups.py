@@ -37,3 +37,15 @@ def test_a_group_of_the_minimum_size_counts():
     d4 = result.dimension("D4")
     assert not d4.staff.suppressed and d4.staff.mean is not None
     assert result.overall != department_result(BUILTIN, [], checklist, min_group_size=3).overall
+
+
+def test_five_numbers_match_numpy_and_the_box_plot():
+    import numpy as np
+
+    from surveyapp.domain.stats import five_numbers
+
+    assert five_numbers([]) is None
+    assert five_numbers([42.0]) == (42.0,) * 5
+    for values in ([10, 20, 35, 50, 90], [3.5, 99.0], [0, 0, 100, 50, 50, 25, 75.5, 12.25]):
+        expected = np.percentile(values, [0, 25, 50, 75, 100])
+        assert np.allclose(five_numbers(values), expected)

@@ -27,6 +27,11 @@ USERS = {
 
 @pytest.fixture(scope="session")
 def live_app(sqlite_template, tmp_path_factory):
+    return build_live_app(sqlite_template, tmp_path_factory.mktemp("e2e"))
+
+
+def build_live_app(sqlite_template, directory):
+    """The app on its own copy of the migrated database in ``directory``, with the users, round and demo data."""
     from surveyapp.app import create_app
     from surveyapp.extensions import db
     from surveyapp.models import Organisation
@@ -35,7 +40,6 @@ def live_app(sqlite_template, tmp_path_factory):
     from surveyapp.services.rounds import open_round
     from surveyapp.services.users import create_user
 
-    directory = tmp_path_factory.mktemp("e2e")
     shutil.copy(sqlite_template, directory / "e2e.db")
     app = create_app({
         "SECRET_KEY": "e2e", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/e2e.db",
@@ -64,9 +68,14 @@ def live_app(sqlite_template, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
+    yield from serve(live_app)
+
+
+def serve(app):
+    """Serve ``app`` on a free local port in a thread; yields its base URL, then stops it."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

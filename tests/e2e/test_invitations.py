@@ -15,7 +15,7 @@ def test_invitation_list_shows_states_and_the_qr_sheet_decodes_to_the_links(live
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/rounds")
     page.get_by_role("link", name="2026 年度自评").first.click()
-    page.get_by_label("Department").select_option(label="EDU · Education Bureau")
+    page.get_by_label("Department", exact=True).select_option(label="EDU · Education Bureau")
     page.get_by_label("Number of links").fill("4")
     page.get_by_label("Note (for example the group invited)").fill("Records office")
     page.get_by_role("button", name="Create invitation links").click()

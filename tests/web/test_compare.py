@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 import subprocess
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -61,9 +63,10 @@ def client_for(app, email, lang="en"):
 def test_comparison_page_suppresses_small_groups_and_ranks(app, compared):
     client = client_for(app, "trainer@agency.example")
     html = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
-    assert "Compare departments" in html and html.count("suppressed (fewer than 3 respondents)") == 1
-    small_row = html.split(compared["small_name"])[1].split("</tr>")[0]
-    assert "suppressed" in small_row and not any(ch.isdigit() and "." in small_row for ch in "x")
+    # The small department appears twice, in the heatmap table and in the ranking, suppressed in both.
+    assert "Compare departments" in html and html.count("suppressed (fewer than 3 respondents)") == 2
+    for small_row in [part.split("</tr>")[0] for part in html.split(compared["small_name"])[1:3]]:
+        assert "suppressed" in small_row and not re.search(r"\d+\.\d", small_row)
     for kind in ("heatmap", "spread", "trend"):
         chart = client.get(f"/compare/chart/{kind}.svg?round={compared['round']}")
         assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
@@ -341,3 +344,139 @@ def test_row_export_hides_post_labels_with_tiny_complement(app, compared):
 def test_privacy_notice_states_differencing_over_time(app, lang, phrase):
     html = app.test_client().get(f"/privacy?lang={lang}", headers={"Accept-Language": lang.replace("_", "-")})
     assert phrase in html.get_data(as_text=True)
+
+
+# -- the web heatmap, the charts' numbers, contrast (issue 18) -----------------------------------------
+
+CSS = Path(__file__).resolve().parents[2] / "surveyapp" / "static" / "css" / "app.css"
+TEMPLATES = Path(__file__).resolve().parents[2] / "surveyapp" / "templates"
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _css_variable(css: str, name: str) -> str:
+    return re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{6}})", css).group(1)
+
+
+def _heatmap(html: str) -> str:
+    return html.split('class="numbers heatmap"')[1].split("</table>")[0]
+
+
+def test_contrast_formula_is_the_wcag_one():
+    assert round(contrast("#ffffff", "#000000"), 1) == 21.0
+    assert round(contrast("#ffbf47", "#ffffff"), 2) == 1.64  # the old focus ring the issue measured
+
+
+def test_heat_cell_text_and_focus_ring_have_enough_contrast_on_every_colour():
+    css = CSS.read_text()
+    ink, focus, focus_ink = (_css_variable(css, n) for n in ("ink", "focus", "focus-ink"))
+    heat = dict(re.findall(r"\.heat-(\d) \{ background: (#[0-9a-fA-F]{6}); \}", css))
+    assert sorted(heat) == ["0", "1", "2", "3", "4"]
+    for band, colour in heat.items():
+        assert contrast(ink, colour) >= 4.5, (band, colour)  # cell numbers
+        assert contrast(focus_ink, colour) >= 3  # the focus ring on a cell
+    # Page backgrounds: white, the panel grey, the header blue and the accent (buttons).
+    backgrounds = ["#ffffff", _css_variable(css, "bg"), _css_variable(css, "accent-dark"), _css_variable(css, "accent")]
+    for background in backgrounds:
+        assert max(contrast(focus_ink, background), contrast(focus, background)) >= 3, background
+    # In the header (dark blue) the outer yellow ring is drawn on the blue itself.
+    assert contrast(focus, _css_variable(css, "accent-dark")) >= 3
+    assert re.search(r":focus-visible \{ outline: 3px solid var\(--focus-ink\)", css)
+
+
+def test_heatmap_is_a_table_sortable_by_every_dimension(app, compared):
+    client = client_for(app, "trainer@agency.example")
+    html = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
+    table = _heatmap(html)
+    assert 'aria-labelledby="heatmap-title"' in html.split('class="numbers heatmap"')[1][:60]
+    head = table.split("</thead>")[0]
+    with app.app_context():
+        from surveyapp.models import AssessmentRound
+
+        dimensions = [d.key for d in db.session.get(AssessmentRound, compared["round"]).questionnaire.dimensions]
+    for key in ["overall", *dimensions]:
+        assert f"sort={key}" in head, key  # each column heading is a link (keyboard, screen reader)
+    assert head.count('aria-sort="descending"') == 1 and 'aria-sort="descending"><a href="/compare?sort=overall' in head
+    # Sorted by a dimension: that column is marked, and its numbers go down.
+    key = dimensions[2]
+    sorted_html = client.get(f"/compare?round={compared['round']}&sort={key}").get_data(as_text=True)
+    sorted_table = _heatmap(sorted_html)
+    head = sorted_table.split("</thead>")[0]
+    assert head.count('aria-sort="descending"') == 1 and f'aria-sort="descending"><a href="/compare?sort={key}' in head
+    column = []
+    for row in sorted_table.split("</thead>")[1].split("<tr>")[1:]:
+        cells = re.findall(r'<td class="heat heat-[0-9none]+">([^<]*)</td>', row)
+        if cells:
+            column.append(float(cells[1 + 2]))  # overall first, then the dimensions in order
+    assert len(column) == 3 and column == sorted(column, reverse=True)
+    # Every number is text in a cell with a band colour that matches it.
+    for band, number in re.findall(r'class="heat heat-(\d)">(\d+\.\d)<', sorted_table):
+        assert int(band) == min(4, int(float(number) // 20))
+
+
+def test_spread_and_trend_charts_have_their_numbers_on_the_page(app, compared):
+    from surveyapp.domain.stats import five_numbers
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.comparison import compare_departments
+
+    client = client_for(app, "trainer@agency.example")
+    html = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, compared["round"])
+        comparison = compare_departments(round_, None, 3)
+        shown = [r for r in comparison.rows if not r.suppressed]
+        first = comparison.questionnaire.dimensions[0]
+        expected = five_numbers([r.dimensions[first.key] for r in shown])
+        title = first.title.get("en")
+    spread = html.split('aria-labelledby="spread-numbers-title"')[1].split("</table>")[0]
+    row = spread.split(title)[1].split("</tr>")[0]
+    numbers = re.findall(r"<td>([\d.]+)</td>", row)
+    assert numbers[0] == str(len(shown))
+    assert numbers[1:6] == [f"{v:.1f}" for v in expected]
+    assert numbers[6] == f"{shown[0].dimensions[first.key]:.1f}"  # the marked department: first of the ranking
+    trend = html.split('aria-labelledby="trend-numbers-title"')[1].split("</table>")[0]
+    assert "Median overall index" in trend and re.search(r"<td>\d+\.\d</td>", trend)
+    # The chart images point to their tables.
+    assert 'aria-describedby="spread-numbers-title"' in html and 'aria-describedby="trend-numbers-title"' in html
+
+
+def test_chart_text_on_web_pages_has_enough_contrast(app, compared):
+    client = client_for(app, "trainer@agency.example")
+    for kind in ("spread", "trend"):
+        svg = client.get(f"/compare/chart/{kind}.svg?round={compared['round']}").get_data(as_text=True)
+        texts = re.findall(r"<text[^>]*style=\"([^\"]*)\"", svg)
+        assert texts, kind
+        for style in texts:
+            fill = re.search(r"fill: (#[0-9a-fA-F]{6})", style)
+            assert contrast(fill.group(1) if fill else "#000000", "#ffffff") >= 4.5, (kind, style)
+
+
+def test_every_wide_table_is_a_focusable_named_region():
+    """Each scrolling wrapper comes from macros/tables.html (role region, tabindex 0, aria-label)."""
+    wrappers = 0
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        assert '<div class="table-scroll">' not in text, template
+        if "<table" in text and "reports" not in template.parts and "training_pdf" not in template.name:
+            assert "scroll_region(" in text, template
+            wrappers += text.count("{% call scroll_region(")
+    assert wrappers >= 18
+    macro = (TEMPLATES / "macros" / "tables.html").read_text()
+    assert 'role="region" tabindex="0" aria-label="{{ label }}"' in macro
+
+
+def test_language_options_carry_their_lang(app, compared):
+    client = client_for(app, "admin@agency.example")
+    html = client.get(f"/admin/rounds/{compared['round']}").get_data(as_text=True)
+    assert 'lang="zh-Hans"' in html.split('id="bulk-lang"')[1].split("</select>")[0]
+    assert '<option value="zh_Hant" lang="zh-Hant"' in html
