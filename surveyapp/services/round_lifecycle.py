@@ -245,6 +245,11 @@ def refusal_message(round_: AssessmentRound):
     return _l("This assessment round is closed.")
 
 
+def round_is_closed(round_: AssessmentRound) -> bool:
+    """Closed by an administrator or by its deadline (what reopening applies to)."""
+    return round_.status == RoundStatus.CLOSED
+
+
 def reopen_round(round_: AssessmentRound, actor, reason: str, deadline: datetime | None = None) -> None:
     """Reopen a closed round, audited with the reason. A passed deadline must be replaced by a future one
     (or it would close again at once); ``RoundError`` otherwise."""

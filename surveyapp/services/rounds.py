@@ -99,12 +99,17 @@ def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
     return result
 
 
-def close_round(round_: AssessmentRound, actor) -> None:
-    """Close a round: no more answers, submissions or reopenings; its results are frozen."""
-    if round_.status != RoundStatus.CLOSED:
-        round_.status = RoundStatus.CLOSED
-        record_event("round.close", actor=actor, obj=round_)
-        db.session.commit()
+def close_round(round_: AssessmentRound, actor) -> bool:
+    """Close a round: no more answers, submissions or reopenings; its results are frozen.
+
+    Idempotent: returns False (and records nothing) when the round was closed already, for example
+    when a confirmation page is sent a second time after the browser's Back button."""
+    if round_.status == RoundStatus.CLOSED:
+        return False
+    round_.status = RoundStatus.CLOSED
+    record_event("round.close", actor=actor, obj=round_)
+    db.session.commit()
+    return True
 
 
 def not_submitted(round_: AssessmentRound, department: Organisation) -> list:

@@ -331,8 +331,10 @@ def _prepare_round_agencies(form: RoundForm, agencies: list, departments: list) 
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(Role.ADMIN)
 def round_close(round_id: int):
-    close_round(round_in_scope_or_abort(round_id), current_user)
-    flash(_("The round is closed. Its answers and results are frozen."), "info")
+    if close_round(round_in_scope_or_abort(round_id), current_user):
+        flash(_("The round is closed. Its answers and results are frozen."), "info")
+    else:
+        flash(_("This round is already closed; nothing was changed."), "info")
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
 

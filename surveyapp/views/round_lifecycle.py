@@ -35,6 +35,7 @@ from surveyapp.services.round_lifecycle import (
     local_datetime,
     reopen_round,
     responses_by_department,
+    round_is_closed,
 )
 from surveyapp.services.rounds import RoundError
 from surveyapp.views.guards import round_in_scope_or_abort
@@ -109,6 +110,9 @@ def close_confirm(round_id: int):
 @role_required(Role.ADMIN)
 def reopen(round_id: int):
     round_ = round_in_scope_or_abort(round_id)
+    if not round_is_closed(round_):  # sent again after Back, or opened from an old link: say so, change nothing
+        flash(_("This round is open already; nothing was changed."), "info")
+        return redirect(url_for("admin.round_detail", round_id=round_.id), 303)
     form = RoundReopenForm()
     if form.validate_on_submit():
         try:

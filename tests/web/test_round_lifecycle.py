@@ -125,3 +125,33 @@ def test_rounds_list_command_exists_and_shows_days_left(app, assessment, runner)
     assert refused.exit_code != 0 and "reason" in refused.output
     bad = runner.invoke(args=["rounds", "edit", "--round", str(assessment["round_id"]), "--add-departments", "AG"])
     assert bad.exit_code != 0
+
+
+def test_confirmations_sent_again_after_back_say_it_is_done_already(app, assessment):
+    """QA fault 10: close, Back, confirm again gave a 403; the same for reopen and revoke."""
+    from surveyapp.models import Invitation
+
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    round_url = f"/admin/rounds/{assessment['round_id']}"
+    stale_close = admin.get(f"{round_url}/close").text
+    assert "Yes, close the round" in stale_close
+    admin.post(f"{round_url}/close")
+    again = admin.post(f"{round_url}/close", follow_redirects=True)
+    assert again.status_code == 200 and "already closed" in again.text
+    with app.app_context():
+        closes = db.session.scalar(select(func.count()).where(AuditEvent.action == "round.close"))
+        assert closes == 1, "the second confirmation records nothing"
+    admin.post(f"{round_url}/reopen", data={"reason": "asked for more time", "deadline": ""})
+    twice = admin.post(f"{round_url}/reopen", data={"reason": "asked for more time"}, follow_redirects=True)
+    assert twice.status_code == 200 and "open already" in twice.text
+    assert "open already" in admin.get(f"{round_url}/reopen", follow_redirects=True).text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "round.reopen")) == 1
+    admin.post(f"{round_url}/invitations", data={"department_id": assessment["d1"].id, "count": 1})
+    with app.app_context():
+        invitation_id = db.session.scalar(select(Invitation.id))
+    revoke_url = f"{round_url}/invitations/{invitation_id}/revoke"
+    admin.post(revoke_url)
+    second = admin.post(revoke_url, follow_redirects=True)
+    assert second.status_code == 200 and "already revoked" in second.text and "flash-error" not in second.text
