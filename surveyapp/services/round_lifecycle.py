@@ -238,6 +238,12 @@ def refusal_message(round_: AssessmentRound):
     """Why ``round_`` accepts no answers, for the respondent; closes it on the spot when its deadline passed."""
     if round_.deadline_passed:
         enforce_deadline(round_)
+    return closed_notice(round_)
+
+
+def closed_notice(round_: AssessmentRound):
+    """Why ``round_`` accepts no answers (deadline passed, or closed), for the respondent; writes nothing."""
+    if round_.deadline_passed:
         return _l(
             "The deadline of this round (%(deadline)s) has passed: answers can no longer be saved or submitted.",
             deadline=format_local(round_.deadline),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, RoundStatus
@@ -94,6 +94,38 @@ def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
     for round_ in rounds:
         questionnaire = round_.questionnaire
         parts = [p for p in questionnaire.parts if can_answer_part(user, p.respondent, user.organisation)]
+        if parts:
+            result.append((round_, parts))
+    return result
+
+
+CLOSED_SHOWN = 5  # closed rounds listed under "My assessments", newest first
+
+
+def closed_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
+    """The most recent rounds of the user's department that no longer accept answers (closed, or past
+    their deadline), each with the parts the user may answer: "My assessments" lists them with their
+    state so a round never disappears without a word."""
+    if user.organisation_id is None:
+        return []
+    from sqlalchemy import not_
+
+    from surveyapp.services.round_lifecycle import open_rounds_query
+
+    rounds = db.session.scalars(
+        select(AssessmentRound)
+        .join(round_departments, round_departments.c.round_id == AssessmentRound.id)
+        .where(
+            round_departments.c.organisation_id == user.organisation_id,
+            AssessmentRound.status != RoundStatus.DRAFT,
+            not_(and_(*open_rounds_query())),
+        )
+        .order_by(AssessmentRound.created_at.desc())
+        .limit(CLOSED_SHOWN)
+    ).all()
+    result = []
+    for round_ in rounds:
+        parts = [p for p in round_.questionnaire.parts if can_answer_part(user, p.respondent, user.organisation)]
         if parts:
             result.append((round_, parts))
     return result

@@ -26,7 +26,8 @@ from surveyapp.services.invitations import (
     response_for_resume,
     resume_token,
 )
-from surveyapp.services.rounds import open_rounds_for
+from surveyapp.services.round_lifecycle import closed_notice
+from surveyapp.services.rounds import closed_rounds_for, open_rounds_for
 from surveyapp.views.guards import INVITED, invited, note_submitted_here, respondent_required, safe_next
 
 bp = Blueprint("respond", __name__)
@@ -75,10 +76,11 @@ def _load_response(response_id: int, predicate) -> Response:
 def index():
     """The rounds the user is asked to answer, with the state of each response."""
     rounds = open_rounds_for(current_user)
-    existing = response_service.editable_responses(current_user, [r for r, _ in rounds])
-    sealed = participation.sealed_parts(current_user, rounds)
+    closed = closed_rounds_for(current_user)
+    existing = response_service.editable_responses(current_user, [r for r, _ in rounds + closed])
+    sealed = participation.sealed_parts(current_user, rounds + closed)
     return render_template(
-        "respond/index.html", rounds=rounds, existing=existing, sealed=sealed, lang=_lang(),
+        "respond/index.html", rounds=rounds, closed=closed, existing=existing, sealed=sealed, lang=_lang(),
         min_group_size=current_app.config["MIN_GROUP_SIZE"], estimates=start_cards(rounds),
     )  # fmt: skip
 
@@ -106,6 +108,10 @@ def page(response_id: int, page: int):
     if response.status != ResponseStatus.DRAFT:
         flash(_("This response has been submitted and can no longer be changed."), "error")
         return redirect(url_for("respond.view", response_id=response.id))
+    if not response.round.is_open:  # closed or past its deadline: read-only, with the reason (see view)
+        if request.method == "POST":
+            flash(str(closed_notice(response.round)) + " " + _("Nothing was saved."), "error")
+        return redirect(url_for("respond.view", response_id=response.id), 303)
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     if not 0 <= page < len(part.sections):
@@ -217,7 +223,7 @@ def _resume_url(response, answers) -> str | None:
 @respondent_required
 def review(response_id: int):
     response = _load_response(response_id, _may_edit)
-    if response.status != ResponseStatus.DRAFT:
+    if response.status != ResponseStatus.DRAFT or not response.round.is_open:
         return redirect(url_for("respond.view", response_id=response.id))
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
@@ -270,7 +276,9 @@ def view(response_id: int):
         answers=answers,
         shown={item.key for item in visible_items(part.items, answers)},
         can_reopen=can_reopen_response(current_user, response),
-        can_edit=_may_edit(current_user, response),
+        can_edit=_may_edit(current_user, response) and response.round.is_open,
+        closed=None if response.round.is_open or response.status != ResponseStatus.DRAFT
+        else closed_notice(response.round),
         numbers={item.key: number for number, item in enumerate(part.items, start=1)},
         lang=_lang(),
         NA=NA,
