@@ -17,7 +17,7 @@ from surveyapp.permissions import can_edit_response, can_reopen_response, can_vi
 from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
-from surveyapp.services.estimates import start_cards
+from surveyapp.services.estimates import start_card, start_cards
 from surveyapp.services.evidence import content_type, evidence_path
 from surveyapp.services.invitations import (
     InvitationError,
@@ -341,9 +341,12 @@ def invitation(token: str):
     if request.method == "GET":
         used = invitation.used_at is not None
         problem = _("This invitation has been used already.") if used else None
+        part = invitation.round.questionnaire.part(invitation.part)
         return render_template(
-            "respond/invitation.html", problem=problem, used=used, min_group_size=current_app.config["MIN_GROUP_SIZE"]
-        )
+            "respond/invitation.html", problem=problem, used=used, min_group_size=current_app.config["MIN_GROUP_SIZE"],
+            round=invitation.round, department=invitation.organisation, part=part,
+            estimate=start_card(invitation.round, part), lang=_lang(),
+        )  # fmt: skip
     try:
         response = redeem_invitation(token)
     except InvitationError as exc:
