@@ -155,3 +155,22 @@ def test_confirmations_sent_again_after_back_say_it_is_done_already(app, assessm
     admin.post(revoke_url)
     second = admin.post(revoke_url, follow_redirects=True)
     assert second.status_code == 200 and "already revoked" in second.text and "flash-error" not in second.text
+
+
+def test_long_names_can_wrap_and_the_invitation_table_stacks_on_a_phone(app, assessment):
+    """QA fault 14: a 200-character name without spaces ran tables and headers off the screen."""
+    from surveyapp.config import PROJECT_ROOT
+
+    css = (PROJECT_ROOT / "surveyapp" / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.long-name[^{]*\{[^}]*overflow-wrap:\s*anywhere", css)
+    assert "table.stack-on-phone" in css and re.search(r"\.inline-form select[^{]*\{[^}]*max-width:\s*100%", css)
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        round_.name = "R" * 200
+        db.session.commit()
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    rounds = admin.get("/admin/rounds").text
+    assert re.search(r'<td class="long-name"><a [^>]*>R{200}</a>', rounds)
+    invitations = admin.get(f"/admin/rounds/{assessment['round_id']}/invitations").text
+    assert re.search(r'class="kicker long-name"', invitations) and "R" * 200 in invitations
