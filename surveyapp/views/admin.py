@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -354,7 +354,7 @@ def round_invitations(round_id: int):
     except InvitationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
-    flash(_("%(count)d invitation links created.", count=form.count.data), "info")
+    flash(ngettext("%(num)d invitation link created.", "%(num)d invitation links created.", form.count.data), "info")
     return redirect(url_for("invitations.issued", round_id=round_id))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -71,8 +72,9 @@ def organisations():
             except OrganisationImportError as exc:
                 problems = exc.problems
             else:
-                flash(_("%(created)d organisations created, %(updated)d updated.", created=created, updated=updated),
-                      "info")  # fmt: skip
+                flash(_("%(created)s, %(updated)s.",
+                        created=ngettext("%(num)d organisation created", "%(num)d organisations created", created),
+                        updated=ngettext("%(num)d updated", "%(num)d updated", updated)), "info")  # fmt: skip
                 return redirect(url_for("admin.organisation_list"))
     status = 400 if problems or form.errors else 200
     return render_template("admin/import_organisations.html", form=form, problems=problems,

@@ -277,7 +277,8 @@ def view(response_id: int):
         shown={item.key for item in visible_items(part.items, answers)},
         can_reopen=can_reopen_response(current_user, response),
         can_edit=_may_edit(current_user, response) and response.round.is_open,
-        closed=None if response.round.is_open or response.status != ResponseStatus.DRAFT
+        closed=None
+        if response.round.is_open or response.status != ResponseStatus.DRAFT
         else closed_notice(response.round),
         numbers={item.key: number for number, item in enumerate(part.items, start=1)},
         lang=_lang(),

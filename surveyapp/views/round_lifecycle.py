@@ -4,7 +4,7 @@ banner that tells staff about an open questionnaire."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -72,7 +72,8 @@ def edit(round_id: int):
     form.add_department_ids.pre_validate = lambda form: None
     counts = responses_by_department(round_)
     form.remove_department_ids.choices = options(
-        [(d.id, _label(d) + (f" ({_('%(n)d responses', n=counts[d.id])})" if counts.get(d.id) else ""))
+        [(d.id, _label(d) + (" " + ngettext("(%(num)d response)", "(%(num)d responses)", counts[d.id])
+                             if counts.get(d.id) else ""))
          for d in round_.departments]
     )  # fmt: skip
     local = local_datetime(round_.deadline)
@@ -137,7 +138,7 @@ def reminders(round_id: int):
         except ReminderError as exc:
             flash(str(exc), "error")
         else:
-            flash(_("%(n)d reminders sent.", n=len(sent)), "info")
+            flash(ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", len(sent)), "info")
         return redirect(url_for("lifecycle.reminders", round_id=round_.id))
     return render_template(
         "admin/round_reminders.html", round=round_, form=form, pending=pending_accounts(round_),

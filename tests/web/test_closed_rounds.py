@@ -37,7 +37,7 @@ def test_a_draft_past_its_deadline_is_read_only_with_a_notice(app, assessment):
     html = page.text
     assert 'name="action"' not in html and "Save" not in html, "no editable form after the deadline"
     assert "has passed" in html and "can no longer be changed" in html
-    assert "<dl class=\"answers\">" in html, "the answers stay visible to the respondent"
+    assert '<dl class="answers">' in html, "the answers stay visible to the respondent"
     assert f'href="/responses/{response_id}/page/' not in html, "no way back into the form"
     review = client.get(f"/responses/{response_id}/review", follow_redirects=True)
     assert "has passed" in review.text and "Submit" not in review.text
