@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select, update
 
 from surveyapp import localtime
@@ -59,7 +60,7 @@ def deadline_from_date(day: date | None) -> datetime | None:
 def check_future(deadline: datetime | None) -> None:
     """Deadlines are in the future only (``RoundError`` otherwise)."""
     if deadline is not None and deadline <= utcnow():
-        raise RoundError(_l("The deadline must be in the future."))
+        raise RoundError(_l("The deadline must be in the future."), field="deadline")
 
 
 def days_left(round_: AssessmentRound) -> int | None:
@@ -142,15 +143,18 @@ def edit_round(
     busy = [d for d in remove if counts.get(d.id)]
     if busy:
         raise RoundError(
-            _l(
-                "%(codes)s cannot be removed: its staff have already started or submitted %(n)d responses, "
+            lazy_ngettext(
+                "%(codes)s cannot be removed: its staff have already started or submitted %(num)d response, "
                 "which would be lost.",
+                "%(codes)s cannot be removed: its staff have already started or submitted %(num)d responses, "
+                "which would be lost.",
+                sum(counts[d.id] for d in busy),
                 codes=", ".join(d.code for d in busy),
-                n=sum(counts[d.id] for d in busy),
-            )
+            ),
+            field="remove_department_ids",
         )
     if len(current) + len(add) - len(remove) < 1:
-        raise RoundError(_l("Choose at least one department."))
+        raise RoundError(_l("Choose at least one department."), field="remove_department_ids")
     if "name" in changes:
         round_.name = changes["name"][1]
     if "deadline" in changes:

@@ -16,7 +16,12 @@ from surveyapp.services.questionnaires import get_questionnaire, latest_version
 
 
 class RoundError(ValueError):
-    """A round that cannot be opened as asked; the message is for the user."""
+    """A round that cannot be opened or changed as asked; the message is for the user. ``field`` names the
+    form field the message belongs under (``deadline``, ``add_department_ids``, ``remove_department_ids``)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def open_round(

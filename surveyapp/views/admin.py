@@ -30,6 +30,7 @@ from surveyapp.services.overview import response_rates, round_overview
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
+    newest_questionnaire_choice,
     questionnaire_from_row,
 )
 from surveyapp.services.reports_data import round_progress, round_reliability
@@ -289,6 +290,8 @@ def round_new():
             for row in list_questionnaires()
         ]
     )
+    if not form.is_submitted():  # new rounds use the newest version (README)
+        form.questionnaire.data = newest_questionnaire_choice()
     if form.validate_on_submit():
         agency = db.session.get(Organisation, form.agency_id.data)
         chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]

@@ -90,8 +90,8 @@ def edit(round_id: int):
                 deadline = round_.deadline if unchanged else deadline_from_date(form.deadline.data)
                 edit_round(round_, current_user, name=form.name.data, deadline=deadline,
                            clear_deadline=form.deadline.data is None, add=add, remove=remove)  # fmt: skip
-            except RoundError as exc:
-                form.add_department_ids.errors.append(str(exc))
+            except RoundError as exc:  # under the field it is about (removing a department with responses…)
+                getattr(form, exc.field or "", form.add_department_ids).errors.append(str(exc))
             else:
                 flash(_("The round is saved."), "info")
                 return redirect(url_for("admin.round_detail", round_id=round_.id))

@@ -130,3 +130,17 @@ def test_web_organisation_import_stays_in_scope(app, assessment, create_org):
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Organisation.name_zh_hans).where(Organisation.code == "D09")) == "财政局"
+
+
+def test_the_import_page_says_it_is_working_and_then_how_many_were_created(app, assessment):
+    """QA fault 17: nothing while the import ran (~0.6 s an account) and no count afterwards."""
+    client = app.test_client()
+    sign_in(client, "admin@ag.example", lang="en")
+    page = client.get("/admin/users/import").text
+    assert "data-working=" in page and "js/import.js" in page and 'role="status"' in page
+    upload = {"file": (io.BytesIO(GOOD.encode("utf-8")), "accounts.csv")}
+    sent = client.post("/admin/users/import", data=upload, content_type="multipart/form-data")
+    assert sent.status_code == 200 and sent.mimetype == "text/csv"
+    assert "account_import_done=1" in sent.headers.get("Set-Cookie", "")
+    after = client.get("/admin/users/import").text
+    assert "3 accounts created" in after

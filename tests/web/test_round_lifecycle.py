@@ -174,3 +174,21 @@ def test_long_names_can_wrap_and_the_invitation_table_stacks_on_a_phone(app, ass
     assert re.search(r'<td class="long-name"><a [^>]*>R{200}</a>', rounds)
     invitations = admin.get(f"/admin/rounds/{assessment['round_id']}/invitations").text
     assert re.search(r'class="kicker long-name"', invitations) and "R" * 200 in invitations
+
+
+def test_minor_round_form_faults(app, assessment):
+    """QA fault 17: the round form defaulted to version 1; a department with responses was refused under
+    "Add departments"; one response read "(1 responses)"."""
+    staff = app.test_client()
+    sign_in(staff, "staff@d01.example", lang="en")
+    start(staff, assessment["round_id"], "staff")
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    new = admin.get("/admin/rounds/new").text
+    assert re.search(r'<option[^>]*selected[^>]*value="transparency:2"|<option value="transparency:2" selected', new)
+    url = f"/admin/rounds/{assessment['round_id']}/edit"
+    form = admin.get(url).text
+    assert "(1 response)" in form and "(1 responses)" not in form
+    busy = admin.post(url, data={"name": "x", "remove_department_ids": [str(assessment["d1"].id)]}).text
+    assert re.search(r'id="remove_department_ids-error">[^<]*D01 cannot be removed[^<]*1 response,', busy)
+    assert 'id="add_department_ids-error"' not in busy
