@@ -20,7 +20,10 @@ class RowProblem:
     source: str = ""  # the file's name, when the problem names it
 
     def __str__(self) -> str:
-        where = _l("row %(n)d", n=self.row) if self.row else (_l("header") if self.column == "header" else _l("file"))
+        if self.column == "header":
+            where = _l("header")
+        else:
+            where = _l("row %(n)d", n=self.row) if self.row else _l("file")
         column = "" if self.column == "header" else self.column
         text = (
             _l("%(where)s: %(column)s: %(message)s", where=where, column=column, message=self.message)

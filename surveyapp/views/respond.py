@@ -26,7 +26,7 @@ from surveyapp.services.invitations import (
     response_for_resume,
     resume_token,
 )
-from surveyapp.services.round_lifecycle import closed_notice
+from surveyapp.services.round_lifecycle import closed_notice, refusal_message
 from surveyapp.services.rounds import closed_rounds_for, open_rounds_for
 from surveyapp.views.guards import INVITED, invited, note_submitted_here, respondent_required, safe_next
 
@@ -109,8 +109,9 @@ def page(response_id: int, page: int):
         flash(_("This response has been submitted and can no longer be changed."), "error")
         return redirect(url_for("respond.view", response_id=response.id))
     if not response.round.is_open:  # closed or past its deadline: read-only, with the reason (see view)
-        if request.method == "POST":
-            flash(str(closed_notice(response.round)) + " " + _("Nothing was saved."), "error")
+        if request.method == "POST":  # refused (and closed on access when its deadline passed), as before
+            flash(str(refusal_message(response.round)) + " " + _("Nothing was saved."), "error")
+            return _render_view(response, status=409)
         return redirect(url_for("respond.view", response_id=response.id), 303)
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
@@ -264,7 +265,10 @@ def submit(response_id: int):
 @bp.get("/responses/<int:response_id>")
 @respondent_required
 def view(response_id: int):
-    response = _load_response(response_id, _may_view)
+    return _render_view(_load_response(response_id, _may_view))
+
+
+def _render_view(response, status=200):
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     answers = answers_of(response)
@@ -283,7 +287,7 @@ def view(response_id: int):
         numbers={item.key: number for number, item in enumerate(part.items, start=1)},
         lang=_lang(),
         NA=NA,
-    )
+    ), status
 
 
 @bp.post("/responses/<int:response_id>/reopen")

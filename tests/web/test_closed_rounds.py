@@ -55,6 +55,6 @@ def test_a_closed_round_stays_on_my_assessments_in_chinese(app, assessment):
     response_id = _draft(app, client, round_id)
     _set(app, round_id, status=RoundStatus.CLOSED)
     html = client.get(f"/responses/{response_id}/page/0", follow_redirects=True).text
-    assert "已关闭" in html and 'name="action"' not in html
+    assert "本轮自评已结束" in html and "不能再修改" in html and 'name="action"' not in html
     my = client.get("/my").text
     assert "2026 自評" in my and "已关闭" in my
