@@ -80,7 +80,7 @@ lint: $(STAMPS)/requirements-dev
 
 # For developers: re-extract messages after changing user-facing text, then translate the new entries.
 messages: $(STAMPS)/requirements
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -o surveyapp/translations/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching
 
 bench: $(STAMPS)/requirements-dev

@@ -46,8 +46,9 @@ def org_import(path):
     try:
         created, updated = import_organisations_file(data, path)
     except OrganisationImportError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
+        with force_locale("en"):
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was imported") from None
     click.echo(f"Imported {path}: {created} created, {updated} updated.")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,21 +21,11 @@ from surveyapp.extensions import db
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, in_scope
 from surveyapp.services.audit import record_event
+from surveyapp.services.import_problems import RowProblem
 from surveyapp.services.users import department_required_message, hash_password, needs_department
 
 COLUMNS = ("email", "role", "department_code", "name", "staff_level", "post")
 MAX_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # the line number in the file (the header is row 1); 0 for the file as a whole
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _l("row %(n)d", n=self.row) if self.row else _l("file")
-        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 class AccountImportError(ValueError):

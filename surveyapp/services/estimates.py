@@ -32,3 +32,8 @@ def start_cards(rounds) -> dict[tuple[int, str], Estimate]:
     """``{(round id, part key): Estimate}`` for the ``(round, parts)`` pairs of the start page."""
     return {(round_.id, part.key): estimate(part, past_durations(round_, part.key))
             for round_, parts in rounds for part in parts}  # fmt: skip
+
+
+def start_card(round_: AssessmentRound, part) -> Estimate:
+    """The start card's figures for one ``part`` of ``round_`` (an invitation page)."""
+    return estimate(part, past_durations(round_, part.key))

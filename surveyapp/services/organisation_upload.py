@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
 from surveyapp.permissions import Role, in_scope
+from surveyapp.services.import_problems import RowProblem
 from surveyapp.services.organisations import OrganisationImportError, import_organisations, organisation_by_code
 
 
@@ -23,7 +24,9 @@ def import_organisations_upload(data: bytes, filename: str, actor) -> tuple[int,
     try:
         text = decode_csv(data)
     except CsvEncodingError:
-        raise OrganisationImportError([str(_l("Save the file as UTF-8 or GBK text (CSV)."))]) from None
+        raise OrganisationImportError(
+            [RowProblem(0, "", _l("Save the file as UTF-8 or GBK text (CSV)."), filename)]
+        ) from None
     unrestricted = actor.role == Role.SYSADMIN or actor.organisation_id is None
     if not unrestricted:
         problems = []
@@ -31,17 +34,18 @@ def import_organisations_upload(data: bytes, filename: str, actor) -> tuple[int,
             code, parent = (row.get("code") or "").strip(), (row.get("parent_code") or "").strip()
             existing = organisation_by_code(code) if code else None
             if existing is not None and not in_scope(actor, existing):
-                problems.append(f"{filename}: row {number}: code: {code!r} " + str(_l("is outside your scope")))
+                problems.append(
+                    RowProblem(number, "code", _l("%(code)s is outside your scope", code=repr(code)), filename)
+                )
             if not parent:
                 problems.append(
-                    f"{filename}: row {number}: parent_code: " + str(_l("empty: choose an organisation in your scope"))
+                    RowProblem(number, "parent_code", _l("empty: choose an organisation in your scope"), filename)
                 )
             else:
                 parent_row = organisation_by_code(parent)
                 if parent_row is not None and not in_scope(actor, parent_row):
-                    problems.append(
-                        f"{filename}: row {number}: parent_code: {parent!r} " + str(_l("is outside your scope"))
-                    )
+                    message = _l("%(code)s is outside your scope", code=repr(parent))
+                    problems.append(RowProblem(number, "parent_code", message, filename))
         if problems:
             raise OrganisationImportError(problems)
     return import_organisations(text, filename, actor)

@@ -14,15 +14,21 @@ from surveyapp.definitions.spreadsheet import csv_text
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, OrgKind
 from surveyapp.services.audit import record_event
+from surveyapp.services.import_problems import RowProblem
 
 COLUMNS = ["code", "kind", "parent_code", "name_zh_hans", "name_zh_hant", "name_en"]
 REQUIRED_COLUMNS = ["code", "kind", "name_zh_hans"]  # Traditional and English names are optional
 
 
 class OrganisationImportError(ValueError):
-    def __init__(self, problems: list[str]):
+    """Every problem of an organisation file (``RowProblem``: worded when shown, in the reader's language)."""
+
+    def __init__(self, problems: list):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        super().__init__(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class OrganisationError(ValueError):
@@ -130,8 +136,10 @@ def import_organisations_file(data: bytes, source: str, actor=None) -> tuple[int
     (``csvtext.decode_csv``); any other encoding is refused with one line saying how to save it."""
     try:
         text = decode_csv(data)
-    except CsvEncodingError as exc:
-        raise OrganisationImportError([f"{source}: {exc}"]) from None
+    except CsvEncodingError:
+        raise OrganisationImportError(
+            [RowProblem(0, "", _l("Save the file as UTF-8 or GBK text (CSV)."), source)]
+        ) from None
     return import_organisations(text, source, actor)
 
 
@@ -145,26 +153,31 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise OrganisationImportError([f"{source}: header: missing column(s) {', '.join(missing)}"])
+        message = _l("missing column(s): %(names)s", names=", ".join(missing))
+        raise OrganisationImportError([RowProblem(1, "header", message, source)])
     rows = list(enumerate(reader, start=2))
     problems = []
     existing = {o.code: o for o in db.session.scalars(select(Organisation))}
     codes_in_file = {}
+
+    def problem(number: int, column: str, message) -> None:
+        problems.append(RowProblem(number, column, message, source))
+
     for number, row in rows:
         code = (row.get("code") or "").strip()
         if not code:
-            problems.append(f"{source}: row {number}: code: empty")
+            problem(number, "code", _l("empty"))
         elif code in codes_in_file:
-            first = codes_in_file[code]
-            problems.append(f"{source}: row {number}: code: {code!r} appears again (first on row {first})")
+            problem(number, "code", _l("%(code)s appears again (first on row %(n)d)", code=repr(code),
+                                       n=codes_in_file[code]))  # fmt: skip
         codes_in_file.setdefault(code, number)
         if row.get("kind") not in [k.value for k in OrgKind]:
-            problems.append(f"{source}: row {number}: kind: {row.get('kind')!r} is not agency, department or unit")
+            problem(number, "kind", _l("%(kind)s is not agency, department or unit", kind=repr(row.get("kind"))))
         if not (row.get("name_zh_hans") or "").strip():
-            problems.append(f"{source}: row {number}: name_zh_hans: empty")
+            problem(number, "name_zh_hans", _l("empty"))
         for name in ("name_zh_hans", "name_zh_hant", "name_en"):
             if len((row.get(name) or "").strip()) > 200:
-                problems.append(f"{source}: row {number}: {name}: longer than 200 characters")
+                problem(number, name, _l("longer than 200 characters"))
         parent = (row.get("parent_code") or "").strip()
         if (
             parent
@@ -172,9 +185,9 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
             and parent not in existing
             and parent not in {(r.get("code") or "").strip() for _, r in rows}
         ):
-            problems.append(f"{source}: row {number}: parent_code: no organisation {parent!r}")
+            problem(number, "parent_code", _l("no organisation %(code)s", code=repr(parent)))
         if parent and parent == code:
-            problems.append(f"{source}: row {number}: parent_code: an organisation cannot belong to itself")
+            problem(number, "parent_code", _l("an organisation cannot belong to itself"))
     if problems:
         raise OrganisationImportError(problems)
     created = updated = 0

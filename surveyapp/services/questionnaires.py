@@ -114,6 +114,17 @@ def list_questionnaires() -> list[QuestionnaireVersion]:
     )
 
 
+def newest_questionnaire_choice(preferred_key: str = "transparency") -> str | None:
+    """``"key:version"`` of the newest version of ``preferred_key`` (else of the first key loaded): the
+    default of the "Open a round" form, since new rounds use the newest version. None when none is loaded."""
+    rows = list_questionnaires()
+    if not rows:
+        return None
+    key = preferred_key if any(r.key == preferred_key for r in rows) else rows[0].key
+    newest = max((r for r in rows if r.key == key), key=lambda r: r.version)
+    return f"{newest.key}:{newest.version}"
+
+
 def latest_version(key: str) -> QuestionnaireVersion | None:
     return db.session.scalar(
         select(QuestionnaireVersion)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -140,8 +140,14 @@ def _message_text(round_: AssessmentRound, user: User) -> tuple[str, str]:
             subject = subject or _("Reminder: %(round)s", round=round_.name)
             lines = [_("Please complete the questionnaire of the assessment round %(round)s.", round=round_.name)]
             if round_.deadline is not None:
-                lines.append(_("Deadline: %(date)s (%(days)d days left).", date=format_local(round_.deadline),
-                               days=max(left, 0)))  # fmt: skip
+                lines.append(
+                    ngettext(
+                        "Deadline: %(date)s (%(num)d day left).",
+                        "Deadline: %(date)s (%(num)d days left).",
+                        max(left, 0),
+                        date=format_local(round_.deadline),
+                    )
+                )
             lines.append(_("Sign in to answer: %(url)s", url=_answer_link()))
             if round_.anonymous:  # sent to everyone: whether you answered is not known to whoever sends it
                 lines.append(_("This reminder goes to everyone asked to answer. If you have already answered, thank "

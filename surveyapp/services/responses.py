@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -302,7 +302,11 @@ def _submit(response: Response, actor) -> None:
     missing = missing_answers(response)
     if missing:
         raise ResponseError(
-            _l("%(n)d required questions are still unanswered.", n=len(missing)),
+            lazy_ngettext(
+                "%(num)d required question is still unanswered.",
+                "%(num)d required questions are still unanswered.",
+                len(missing),
+            ),
             400,
             item_errors={item.key: _l("This question needs an answer.") for item in missing},
         )

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select, update
 
 from surveyapp import localtime
@@ -59,7 +60,7 @@ def deadline_from_date(day: date | None) -> datetime | None:
 def check_future(deadline: datetime | None) -> None:
     """Deadlines are in the future only (``RoundError`` otherwise)."""
     if deadline is not None and deadline <= utcnow():
-        raise RoundError(_l("The deadline must be in the future."))
+        raise RoundError(_l("The deadline must be in the future."), field="deadline")
 
 
 def days_left(round_: AssessmentRound) -> int | None:
@@ -142,15 +143,18 @@ def edit_round(
     busy = [d for d in remove if counts.get(d.id)]
     if busy:
         raise RoundError(
-            _l(
-                "%(codes)s cannot be removed: its staff have already started or submitted %(n)d responses, "
+            lazy_ngettext(
+                "%(codes)s cannot be removed: its staff have already started or submitted %(num)d response, "
                 "which would be lost.",
+                "%(codes)s cannot be removed: its staff have already started or submitted %(num)d responses, "
+                "which would be lost.",
+                sum(counts[d.id] for d in busy),
                 codes=", ".join(d.code for d in busy),
-                n=sum(counts[d.id] for d in busy),
-            )
+            ),
+            field="remove_department_ids",
         )
     if len(current) + len(add) - len(remove) < 1:
-        raise RoundError(_l("Choose at least one department."))
+        raise RoundError(_l("Choose at least one department."), field="remove_department_ids")
     if "name" in changes:
         round_.name = changes["name"][1]
     if "deadline" in changes:
@@ -238,11 +242,22 @@ def refusal_message(round_: AssessmentRound):
     """Why ``round_`` accepts no answers, for the respondent; closes it on the spot when its deadline passed."""
     if round_.deadline_passed:
         enforce_deadline(round_)
+    return closed_notice(round_)
+
+
+def closed_notice(round_: AssessmentRound):
+    """Why ``round_`` accepts no answers (deadline passed, or closed), for the respondent; writes nothing."""
+    if round_.deadline_passed:
         return _l(
             "The deadline of this round (%(deadline)s) has passed: answers can no longer be saved or submitted.",
             deadline=format_local(round_.deadline),
         )
     return _l("This assessment round is closed.")
+
+
+def round_is_closed(round_: AssessmentRound) -> bool:
+    """Closed by an administrator or by its deadline (what reopening applies to)."""
+    return round_.status == RoundStatus.CLOSED
 
 
 def reopen_round(round_: AssessmentRound, actor, reason: str, deadline: datetime | None = None) -> None:

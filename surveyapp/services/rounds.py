@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, RoundStatus
@@ -16,7 +16,12 @@ from surveyapp.services.questionnaires import get_questionnaire, latest_version
 
 
 class RoundError(ValueError):
-    """A round that cannot be opened as asked; the message is for the user."""
+    """A round that cannot be opened or changed as asked; the message is for the user. ``field`` names the
+    form field the message belongs under (``deadline``, ``add_department_ids``, ``remove_department_ids``)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def open_round(
@@ -99,12 +104,49 @@ def open_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
     return result
 
 
-def close_round(round_: AssessmentRound, actor) -> None:
-    """Close a round: no more answers, submissions or reopenings; its results are frozen."""
-    if round_.status != RoundStatus.CLOSED:
-        round_.status = RoundStatus.CLOSED
-        record_event("round.close", actor=actor, obj=round_)
-        db.session.commit()
+CLOSED_SHOWN = 5  # closed rounds listed under "My assessments", newest first
+
+
+def closed_rounds_for(user) -> list[tuple[AssessmentRound, list]]:
+    """The most recent rounds of the user's department that no longer accept answers (closed, or past
+    their deadline), each with the parts the user may answer: "My assessments" lists them with their
+    state so a round never disappears without a word."""
+    if user.organisation_id is None:
+        return []
+    from sqlalchemy import not_
+
+    from surveyapp.services.round_lifecycle import open_rounds_query
+
+    rounds = db.session.scalars(
+        select(AssessmentRound)
+        .join(round_departments, round_departments.c.round_id == AssessmentRound.id)
+        .where(
+            round_departments.c.organisation_id == user.organisation_id,
+            AssessmentRound.status != RoundStatus.DRAFT,
+            not_(and_(*open_rounds_query())),
+        )
+        .order_by(AssessmentRound.created_at.desc())
+        .limit(CLOSED_SHOWN)
+    ).all()
+    result = []
+    for round_ in rounds:
+        parts = [p for p in round_.questionnaire.parts if can_answer_part(user, p.respondent, user.organisation)]
+        if parts:
+            result.append((round_, parts))
+    return result
+
+
+def close_round(round_: AssessmentRound, actor) -> bool:
+    """Close a round: no more answers, submissions or reopenings; its results are frozen.
+
+    Idempotent: returns False (and records nothing) when the round was closed already, for example
+    when a confirmation page is sent a second time after the browser's Back button."""
+    if round_.status == RoundStatus.CLOSED:
+        return False
+    round_.status = RoundStatus.CLOSED
+    record_event("round.close", actor=actor, obj=round_)
+    db.session.commit()
+    return True
 
 
 def not_submitted(round_: AssessmentRound, department: Organisation) -> list:

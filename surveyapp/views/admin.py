@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,6 +30,7 @@ from surveyapp.services.overview import response_rates, round_overview
 from surveyapp.services.questionnaires import (
     latest_version,
     list_questionnaires,
+    newest_questionnaire_choice,
     questionnaire_from_row,
 )
 from surveyapp.services.reports_data import round_progress, round_reliability
@@ -289,6 +290,8 @@ def round_new():
             for row in list_questionnaires()
         ]
     )
+    if not form.is_submitted():  # new rounds use the newest version (README)
+        form.questionnaire.data = newest_questionnaire_choice()
     if form.validate_on_submit():
         agency = db.session.get(Organisation, form.agency_id.data)
         chosen = [db.session.get(Organisation, i) for i in form.department_ids.data]
@@ -331,8 +334,10 @@ def _prepare_round_agencies(form: RoundForm, agencies: list, departments: list) 
 @bp.post("/rounds/<int:round_id>/close")
 @role_required(Role.ADMIN)
 def round_close(round_id: int):
-    close_round(round_in_scope_or_abort(round_id), current_user)
-    flash(_("The round is closed. Its answers and results are frozen."), "info")
+    if close_round(round_in_scope_or_abort(round_id), current_user):
+        flash(_("The round is closed. Its answers and results are frozen."), "info")
+    else:
+        flash(_("This round is already closed; nothing was changed."), "info")
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
 
@@ -352,7 +357,7 @@ def round_invitations(round_id: int):
     except InvitationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.round_detail", round_id=round_id))
-    flash(_("%(count)d invitation links created.", count=form.count.data), "info")
+    flash(ngettext("%(num)d invitation link created.", "%(num)d invitation links created.", form.count.data), "info")
     return redirect(url_for("invitations.issued", round_id=round_id))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.extensions import limiter, login_manager
@@ -84,8 +85,9 @@ def login():
         if result.checked:
             flash(_("Wrong e-mail or password."), "error")
         if result.wait_seconds:
-            flash(_("Too many failed sign-ins: wait %(seconds)d seconds before the next try.",
-                    seconds=result.wait_seconds), "error")  # fmt: skip
+            flash(ngettext("Too many failed sign-ins: wait %(num)d second before the next try.",
+                           "Too many failed sign-ins: wait %(num)d seconds before the next try.",
+                           result.wait_seconds), "error")  # fmt: skip
     return render_template("auth/login.html", form=form)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,6 +14,8 @@ from surveyapp.services.organisation_upload import import_organisations_upload
 from surveyapp.services.organisations import COLUMNS as ORGANISATION_COLUMNS
 from surveyapp.services.organisations import OrganisationImportError
 from surveyapp.services.questionnaires import latest_version
+
+IMPORT_DONE_COOKIE = "account_import_done"
 
 bp = Blueprint("imports", __name__, url_prefix="/admin")
 MAX_FILE = 2 * 1024 * 1024
@@ -44,12 +47,19 @@ def accounts():
             except AccountImportError as exc:
                 problems = [str(p) for p in exc.problems]
             else:  # the passwords go to the browser once, as this response, and are kept nowhere
-                return Response(
+                flash(ngettext("%(num)d account created; its one-time password is in the downloaded file "
+                               "one-time-passwords.csv.",
+                               "%(num)d accounts created; their one-time passwords are in the downloaded file "
+                               "one-time-passwords.csv.", len(created)), "info")  # fmt: skip
+                download = Response(
                     "\ufeff" + passwords_csv(created),
                     mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=one-time-passwords.csv",
                              "Cache-Control": "no-store"},
                 )  # fmt: skip
+                # The page that sent the file reloads when it sees this cookie, showing the count (import.js).
+                download.set_cookie(IMPORT_DONE_COOKIE, "1", max_age=120, samesite="Strict", path=request.path)
+                return download
     status = 400 if problems or form.errors else 200
     return render_template("admin/import_accounts.html", form=form, problems=problems, columns=COLUMNS), status
 
@@ -71,8 +81,9 @@ def organisations():
             except OrganisationImportError as exc:
                 problems = exc.problems
             else:
-                flash(_("%(created)d organisations created, %(updated)d updated.", created=created, updated=updated),
-                      "info")  # fmt: skip
+                flash(_("%(created)s, %(updated)s.",
+                        created=ngettext("%(num)d organisation created", "%(num)d organisations created", created),
+                        updated=ngettext("%(num)d updated", "%(num)d updated", updated)), "info")  # fmt: skip
                 return redirect(url_for("admin.organisation_list"))
     status = 400 if problems or form.errors else 200
     return render_template("admin/import_organisations.html", form=form, problems=problems,

@@ -51,8 +51,10 @@ def revoke(round_id: int, invitation_id: int):
     invitation = invitation_of_round(round_, invitation_id) or abort(404)
     if revoke_invitation(invitation, current_user):
         flash(_("The link is revoked: it can no longer be used."), "info")
+    elif invitation.revoked_at is not None:  # sent again after Back: nothing to do, and no error
+        flash(_("This link is already revoked; nothing was changed."), "info")
     else:
-        flash(_("This link has been used or revoked already."), "error")
+        flash(_("This link has been used already, so it cannot be revoked."), "error")
     return redirect(url_for("invitations.issued", round_id=round_id))
 
 

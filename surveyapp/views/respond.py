@@ -17,7 +17,7 @@ from surveyapp.permissions import can_edit_response, can_reopen_response, can_vi
 from surveyapp.services import participation
 from surveyapp.services import responses as response_service
 from surveyapp.services.answers import answers_of, progress
-from surveyapp.services.estimates import start_cards
+from surveyapp.services.estimates import start_card, start_cards
 from surveyapp.services.evidence import content_type, evidence_path
 from surveyapp.services.invitations import (
     InvitationError,
@@ -26,7 +26,8 @@ from surveyapp.services.invitations import (
     response_for_resume,
     resume_token,
 )
-from surveyapp.services.rounds import open_rounds_for
+from surveyapp.services.round_lifecycle import closed_notice, refusal_message
+from surveyapp.services.rounds import closed_rounds_for, open_rounds_for
 from surveyapp.views.guards import INVITED, invited, note_submitted_here, respondent_required, safe_next
 
 bp = Blueprint("respond", __name__)
@@ -75,10 +76,11 @@ def _load_response(response_id: int, predicate) -> Response:
 def index():
     """The rounds the user is asked to answer, with the state of each response."""
     rounds = open_rounds_for(current_user)
-    existing = response_service.editable_responses(current_user, [r for r, _ in rounds])
-    sealed = participation.sealed_parts(current_user, rounds)
+    closed = closed_rounds_for(current_user)
+    existing = response_service.editable_responses(current_user, [r for r, _ in rounds + closed])
+    sealed = participation.sealed_parts(current_user, rounds + closed)
     return render_template(
-        "respond/index.html", rounds=rounds, existing=existing, sealed=sealed, lang=_lang(),
+        "respond/index.html", rounds=rounds, closed=closed, existing=existing, sealed=sealed, lang=_lang(),
         min_group_size=current_app.config["MIN_GROUP_SIZE"], estimates=start_cards(rounds),
     )  # fmt: skip
 
@@ -106,6 +108,11 @@ def page(response_id: int, page: int):
     if response.status != ResponseStatus.DRAFT:
         flash(_("This response has been submitted and can no longer be changed."), "error")
         return redirect(url_for("respond.view", response_id=response.id))
+    if not response.round.is_open:  # closed or past its deadline: read-only, with the reason (see view)
+        if request.method == "POST":  # refused (and closed on access when its deadline passed), as before
+            flash(str(refusal_message(response.round)) + " " + _("Nothing was saved."), "error")
+            return _render_view(response, status=409)
+        return redirect(url_for("respond.view", response_id=response.id), 303)
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     if not 0 <= page < len(part.sections):
@@ -217,7 +224,7 @@ def _resume_url(response, answers) -> str | None:
 @respondent_required
 def review(response_id: int):
     response = _load_response(response_id, _may_edit)
-    if response.status != ResponseStatus.DRAFT:
+    if response.status != ResponseStatus.DRAFT or not response.round.is_open:
         return redirect(url_for("respond.view", response_id=response.id))
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
@@ -258,7 +265,10 @@ def submit(response_id: int):
 @bp.get("/responses/<int:response_id>")
 @respondent_required
 def view(response_id: int):
-    response = _load_response(response_id, _may_view)
+    return _render_view(_load_response(response_id, _may_view))
+
+
+def _render_view(response, status=200):
     questionnaire = response_service.questionnaire_of(response)
     part = questionnaire.part(response.part)
     answers = answers_of(response)
@@ -270,11 +280,14 @@ def view(response_id: int):
         answers=answers,
         shown={item.key for item in visible_items(part.items, answers)},
         can_reopen=can_reopen_response(current_user, response),
-        can_edit=_may_edit(current_user, response),
+        can_edit=_may_edit(current_user, response) and response.round.is_open,
+        closed=None
+        if response.round.is_open or response.status != ResponseStatus.DRAFT
+        else closed_notice(response.round),
         numbers={item.key: number for number, item in enumerate(part.items, start=1)},
         lang=_lang(),
         NA=NA,
-    )
+    ), status
 
 
 @bp.post("/responses/<int:response_id>/reopen")
@@ -333,9 +346,12 @@ def invitation(token: str):
     if request.method == "GET":
         used = invitation.used_at is not None
         problem = _("This invitation has been used already.") if used else None
+        part = invitation.round.questionnaire.part(invitation.part)
         return render_template(
-            "respond/invitation.html", problem=problem, used=used, min_group_size=current_app.config["MIN_GROUP_SIZE"]
-        )
+            "respond/invitation.html", problem=problem, used=used, min_group_size=current_app.config["MIN_GROUP_SIZE"],
+            round=invitation.round, department=invitation.organisation, part=part,
+            estimate=start_card(invitation.round, part), lang=_lang(),
+        )  # fmt: skip
     try:
         response = redeem_invitation(token)
     except InvitationError as exc:

@@ -4,7 +4,7 @@ banner that tells staff about an open questionnaire."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,6 +35,7 @@ from surveyapp.services.round_lifecycle import (
     local_datetime,
     reopen_round,
     responses_by_department,
+    round_is_closed,
 )
 from surveyapp.services.rounds import RoundError
 from surveyapp.views.guards import round_in_scope_or_abort
@@ -71,7 +72,8 @@ def edit(round_id: int):
     form.add_department_ids.pre_validate = lambda form: None
     counts = responses_by_department(round_)
     form.remove_department_ids.choices = options(
-        [(d.id, _label(d) + (f" ({_('%(n)d responses', n=counts[d.id])})" if counts.get(d.id) else ""))
+        [(d.id, _label(d) + (" " + ngettext("(%(num)d response)", "(%(num)d responses)", counts[d.id])
+                             if counts.get(d.id) else ""))
          for d in round_.departments]
     )  # fmt: skip
     local = local_datetime(round_.deadline)
@@ -88,8 +90,8 @@ def edit(round_id: int):
                 deadline = round_.deadline if unchanged else deadline_from_date(form.deadline.data)
                 edit_round(round_, current_user, name=form.name.data, deadline=deadline,
                            clear_deadline=form.deadline.data is None, add=add, remove=remove)  # fmt: skip
-            except RoundError as exc:
-                form.add_department_ids.errors.append(str(exc))
+            except RoundError as exc:  # under the field it is about (removing a department with responses…)
+                getattr(form, exc.field or "", form.add_department_ids).errors.append(str(exc))
             else:
                 flash(_("The round is saved."), "info")
                 return redirect(url_for("admin.round_detail", round_id=round_.id))
@@ -109,6 +111,9 @@ def close_confirm(round_id: int):
 @role_required(Role.ADMIN)
 def reopen(round_id: int):
     round_ = round_in_scope_or_abort(round_id)
+    if not round_is_closed(round_):  # sent again after Back, or opened from an old link: say so, change nothing
+        flash(_("This round is open already; nothing was changed."), "info")
+        return redirect(url_for("admin.round_detail", round_id=round_.id), 303)
     form = RoundReopenForm()
     if form.validate_on_submit():
         try:
@@ -133,7 +138,7 @@ def reminders(round_id: int):
         except ReminderError as exc:
             flash(str(exc), "error")
         else:
-            flash(_("%(n)d reminders sent.", n=len(sent)), "info")
+            flash(ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", len(sent)), "info")
         return redirect(url_for("lifecycle.reminders", round_id=round_.id))
     return render_template(
         "admin/round_reminders.html", round=round_, form=form, pending=reminder_recipients(round_),

@@ -130,3 +130,35 @@ def test_web_organisation_import_stays_in_scope(app, assessment, create_org):
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Organisation.name_zh_hans).where(Organisation.code == "D09")) == "财政局"
+
+
+def test_the_import_page_says_it_is_working_and_then_how_many_were_created(app, assessment):
+    """QA fault 17: nothing while the import ran (~0.6 s an account) and no count afterwards."""
+    client = app.test_client()
+    sign_in(client, "admin@ag.example", lang="en")
+    page = client.get("/admin/users/import").text
+    assert "data-working=" in page and "js/import.js" in page and 'role="status"' in page
+    upload = {"file": (io.BytesIO(GOOD.encode("utf-8")), "accounts.csv")}
+    sent = client.post("/admin/users/import", data=upload, content_type="multipart/form-data")
+    assert sent.status_code == 200 and sent.mimetype == "text/csv"
+    assert "account_import_done=1" in sent.headers.get("Set-Cookie", "")
+    after = client.get("/admin/users/import").text
+    assert "3 accounts created" in after
+
+
+def test_import_problems_read_in_the_page_language(app, assessment):
+    """QA fault 13: organisation and account import problems were English on Chinese pages."""
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="zh_Hans")
+    bad = "code,kind,parent_code,name_zh_hans\nX1,department,NOPE,甲\n"
+    page = admin.post("/admin/organisations/import", data={"file": (io.BytesIO(bad.encode()), "o.csv")},
+                      content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    assert "o.csv：第 2 行，parent_code：没有代码为 &#39;NOPE&#39; 的机构" in page, page[page.find("<ul>") :][:400]
+    header_only = "code,kind,parent_code\nX1,department,AG\n"
+    page = admin.post("/admin/organisations/import", data={"file": (io.BytesIO(header_only.encode()), "o.csv")},
+                      content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    assert "表头：缺少列：name_zh_hans" in page and "missing column" not in page
+    accounts = HEADER + "x@ag.example,staff,NOPE,X,,\n"
+    page = admin.post("/admin/users/import", data={"file": (io.BytesIO(accounts.encode()), "a.csv")},
+                      content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    assert "第 2 行，department_code：" in page and "no organisation" not in page

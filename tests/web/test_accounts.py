@@ -34,7 +34,7 @@ def test_repeated_failures_delay_sign_in_and_reset_by_administrator(app, create_
             data={"email": "staff@agency.example", "password": "wrong wrong"},
             headers={"Accept-Language": "en"},
         )
-    assert "wait 1 seconds" in page.get_data(as_text=True)
+    assert "wait 1 second before" in page.get_data(as_text=True)
     right = client.post(
         "/login",
         data={"email": "staff@agency.example", "password": "correct horse battery"},

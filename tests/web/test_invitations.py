@@ -155,3 +155,27 @@ def test_qr_sheet_codes_decode_to_the_links(app, runner, assessment, base_url, t
     assert len(decoded) == 14 and set(decoded) == links
     with app.app_context():
         assert db.session.scalar(select(Organisation).where(Organisation.code == "D01")) is not None
+
+
+def test_the_invitation_page_shows_the_start_card(app, assessment):
+    """QA fault 11: the invitation page named no agency, round or deadline and had no question count or time."""
+    from surveyapp.domain.estimate import estimate
+    from surveyapp.localtime import format_datetime
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.questionnaires import get_questionnaire
+
+    round_id = assessment["round_id"]
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        round_.deadline = utcnow() + timedelta(days=10)
+        db.session.commit()
+        deadline = format_datetime(round_.deadline)
+        expected = estimate(get_questionnaire("transparency", 1).part("staff"))
+    admin = admin_client(app)
+    admin.post(f"/admin/rounds/{round_id}/invitations", data={"department_id": assessment["d1"].id, "count": 1})
+    page = admin.get(f"/admin/rounds/{round_id}/invitations").get_data(as_text=True)
+    path = re.findall(r'<code class="link">(http[^<]+)</code>', page)[0].split("localhost", 1)[1]
+    card = app.test_client().get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2026 自評" in card and "教育局" in card and deadline in card and "Asia/Shanghai" in card
+    assert f"Questions: {expected.questions}" in card and f"About {expected.minutes} min" in card
+    assert "Privacy notice" in card

@@ -125,3 +125,70 @@ def test_rounds_list_command_exists_and_shows_days_left(app, assessment, runner)
     assert refused.exit_code != 0 and "reason" in refused.output
     bad = runner.invoke(args=["rounds", "edit", "--round", str(assessment["round_id"]), "--add-departments", "AG"])
     assert bad.exit_code != 0
+
+
+def test_confirmations_sent_again_after_back_say_it_is_done_already(app, assessment):
+    """QA fault 10: close, Back, confirm again gave a 403; the same for reopen and revoke."""
+    from surveyapp.models import Invitation
+
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    round_url = f"/admin/rounds/{assessment['round_id']}"
+    stale_close = admin.get(f"{round_url}/close").text
+    assert "Yes, close the round" in stale_close
+    admin.post(f"{round_url}/close")
+    again = admin.post(f"{round_url}/close", follow_redirects=True)
+    assert again.status_code == 200 and "already closed" in again.text
+    with app.app_context():
+        closes = db.session.scalar(select(func.count()).where(AuditEvent.action == "round.close"))
+        assert closes == 1, "the second confirmation records nothing"
+    admin.post(f"{round_url}/reopen", data={"reason": "asked for more time", "deadline": ""})
+    twice = admin.post(f"{round_url}/reopen", data={"reason": "asked for more time"}, follow_redirects=True)
+    assert twice.status_code == 200 and "open already" in twice.text
+    assert "open already" in admin.get(f"{round_url}/reopen", follow_redirects=True).text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "round.reopen")) == 1
+    admin.post(f"{round_url}/invitations", data={"department_id": assessment["d1"].id, "count": 1})
+    with app.app_context():
+        invitation_id = db.session.scalar(select(Invitation.id))
+    revoke_url = f"{round_url}/invitations/{invitation_id}/revoke"
+    admin.post(revoke_url)
+    second = admin.post(revoke_url, follow_redirects=True)
+    assert second.status_code == 200 and "already revoked" in second.text and "flash-error" not in second.text
+
+
+def test_long_names_can_wrap_and_the_invitation_table_stacks_on_a_phone(app, assessment):
+    """QA fault 14: a 200-character name without spaces ran tables and headers off the screen."""
+    from surveyapp.config import PROJECT_ROOT
+
+    css = (PROJECT_ROOT / "surveyapp" / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.long-name[^{]*\{[^}]*overflow-wrap:\s*anywhere", css)
+    assert "table.stack-on-phone" in css and re.search(r"\.inline-form select[^{]*\{[^}]*max-width:\s*100%", css)
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        round_.name = "R" * 200
+        db.session.commit()
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    rounds = admin.get("/admin/rounds").text
+    assert re.search(r'<td class="long-name"><a [^>]*>R{200}</a>', rounds)
+    invitations = admin.get(f"/admin/rounds/{assessment['round_id']}/invitations").text
+    assert re.search(r'class="kicker long-name"', invitations) and "R" * 200 in invitations
+
+
+def test_minor_round_form_faults(app, assessment):
+    """QA fault 17: the round form defaulted to version 1; a department with responses was refused under
+    "Add departments"; one response read "(1 responses)"."""
+    staff = app.test_client()
+    sign_in(staff, "staff@d01.example", lang="en")
+    start(staff, assessment["round_id"], "staff")
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    new = admin.get("/admin/rounds/new").text
+    assert re.search(r'<option[^>]*selected[^>]*value="transparency:2"|<option value="transparency:2" selected', new)
+    url = f"/admin/rounds/{assessment['round_id']}/edit"
+    form = admin.get(url).text
+    assert "(1 response)" in form and "(1 responses)" not in form
+    busy = admin.post(url, data={"name": "x", "remove_department_ids": [str(assessment["d1"].id)]}).text
+    assert re.search(r'id="remove_department_ids-error">[^<]*D01 cannot be removed[^<]*1 response,', busy)
+    assert 'id="add_department_ids-error"' not in busy

@@ -1,6 +1,7 @@
 """The start card: number of questions and minutes, from the instrument, then from past completions;
 times in the agency's time zone."""
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -69,3 +70,22 @@ def test_a_date_typed_in_a_form_ends_that_day_where_the_agency_is(app):
         stored = end_of_local_day(date(2027, 3, 31))
         assert stored == datetime(2027, 3, 31, 15, 59), "23:59 in Shanghai is 15:59 UTC"
         assert format_date(stored) == "2027-03-31"
+
+
+def test_fast_outliers_do_not_make_the_estimate_unrealistic():
+    """QA fault 8: a few fast scripted submissions turned "about 6 min" into "about 1 min"."""
+    from surveyapp.config import PROJECT_ROOT
+    from surveyapp.definitions.loader import load_file
+    from surveyapp.domain.estimate import FLOOR_SHARE, instrument_seconds
+
+    part = load_file(PROJECT_ROOT / "surveyapp" / "questionnaires" / "transparency-v1.yaml").part("staff")
+    first = estimate(part)
+    floor_minutes = math.ceil(FLOOR_SHARE * instrument_seconds(part) / 60)
+    scripted = estimate(part, [5.0] * 50 + [600.0] * 3)
+    assert scripted == first, "scripted seconds-long submissions are not completions"
+    hurried = estimate(part, [instrument_seconds(part) * 0.3] * 20)
+    assert hurried.minutes >= floor_minutes and hurried.minutes > 1, hurried
+    mixed = estimate(part, [4.0] * 30 + [instrument_seconds(part) * 0.4] * 6 + [900.0] * 6)
+    assert mixed.minutes >= floor_minutes
+    slow = estimate(part, [900.0] * 12)
+    assert slow.minutes == 15 and slow.samples == 12, "real, slower completions still refine the card"

@@ -50,3 +50,36 @@ def test_the_respondent_page_shows_the_respondent_text_not_the_basis(app, assess
     item = questionnaire.part("staff").sections[0].items[0]
     assert respondent_why(questionnaire, item).get(lang) in page
     assert item.basis.get(lang) not in page
+
+
+def test_every_item_of_version_2_has_a_respondent_text_not_its_basis():
+    """QA fault 11: no "why we ask" on any page of a version 2 round although its items carry a basis."""
+    questionnaire = parse_definition(
+        read_yaml(PROJECT_ROOT / "surveyapp" / "questionnaires" / "transparency-v2.yaml"), "v2"
+    )
+    for item in questionnaire.items:
+        why = respondent_why(questionnaire, item)
+        assert why is not None and all(why.get(lang) for lang in LANGUAGES), item.key
+        assert why.get("en") != item.basis.get("en")
+
+
+@pytest.mark.parametrize("lang", ["zh_Hant", "en"])
+def test_a_version_2_page_shows_why_we_ask_as_a_disclosure_per_question(app, assessment, lang):
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+    from surveyapp.services.questionnaires import get_questionnaire
+    from surveyapp.services.rounds import open_round
+
+    with app.app_context():
+        round_id = open_round("v2 round", db.session.get(Organisation, assessment["agency"].id),
+                              [db.session.get(Organisation, assessment["d1"].id)], "transparency",
+                              questionnaire_version=2).id  # fmt: skip
+        questionnaire = get_questionnaire("transparency", 2)
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang=lang)
+    response_id, _ = start(client, round_id, "staff")
+    page = client.get(f"/responses/{response_id}/page/0").get_data(as_text=True)
+    first = questionnaire.part("staff").sections[0].items[0]
+    assert '<details class="why">' in page and respondent_why(questionnaire, first).get(lang) in page
+    assert first.basis.get(lang) not in page
+    assert page.count('<details class="why">') >= len(questionnaire.part("staff").sections[0].items) - 2
