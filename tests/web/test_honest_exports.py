@@ -247,7 +247,7 @@ def test_data_fingerprint_is_the_same_in_the_three_languages(app, runner, hostil
     html = {lang: unescape(render_html(d, {"bars": "", "radar": "", "spread": "", "trend": ""},
                                        dt.datetime(2026, 1, 1)))
             for lang, d in data.items()}  # fmt: skip
-    assert "数据指纹 (SHA-256)" in html["zh_Hans"] and "資料指紋 (SHA-256)" in html["zh_Hant"]
+    assert "数据指纹（SHA-256）" in html["zh_Hans"] and "資料指紋（SHA-256）" in html["zh_Hant"]
     assert "data fingerprint (SHA-256)" in html["en"]
     for page in html.values():
         assert fingerprints["en"] in page
