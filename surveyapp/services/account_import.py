@@ -21,7 +21,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, in_scope
 from surveyapp.services.audit import record_event
-from surveyapp.services.import_problems import RowProblem
+from surveyapp.services.import_problems import SAVE_AS_CSV, RowProblem
 from surveyapp.services.users import department_required_message, hash_password, needs_department
 
 COLUMNS = ("email", "role", "department_code", "name", "staff_level", "post")
@@ -46,7 +46,15 @@ def import_accounts(
     try:
         text = decode_csv(data)
     except CsvEncodingError:
-        raise AccountImportError([RowProblem(0, "", _l("Save the file as UTF-8 or GBK text (CSV)."))]) from None
+        raise AccountImportError(
+            [
+                RowProblem(
+                    0,
+                    "",
+                    SAVE_AS_CSV,
+                )
+            ]
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     reader.fieldnames = header

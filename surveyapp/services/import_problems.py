@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+# An upload that is not UTF-8 or GBK text (``definitions.csvtext.CsvEncodingError``): how to save it.
+SAVE_AS_CSV = _l(
+    "Save the file as UTF-8 or GBK text (CSV): in Excel, File → Save As → “CSV UTF-8 (Comma delimited)”; "
+    "in WPS or LibreOffice, choose the character set UTF-8."
+)
+
 
 @dataclass(frozen=True)
 class RowProblem:

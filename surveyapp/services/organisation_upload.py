@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
 from surveyapp.permissions import Role, in_scope
-from surveyapp.services.import_problems import RowProblem
+from surveyapp.services.import_problems import SAVE_AS_CSV, RowProblem
 from surveyapp.services.organisations import OrganisationImportError, import_organisations, organisation_by_code
 
 
@@ -25,7 +25,14 @@ def import_organisations_upload(data: bytes, filename: str, actor) -> tuple[int,
         text = decode_csv(data)
     except CsvEncodingError:
         raise OrganisationImportError(
-            [RowProblem(0, "", _l("Save the file as UTF-8 or GBK text (CSV)."), filename)]
+            [
+                RowProblem(
+                    0,
+                    "",
+                    SAVE_AS_CSV,
+                    filename,
+                )
+            ]
         ) from None
     unrestricted = actor.role == Role.SYSADMIN or actor.organisation_id is None
     if not unrestricted:

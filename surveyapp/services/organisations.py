@@ -14,7 +14,7 @@ from surveyapp.definitions.spreadsheet import csv_text
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, OrgKind
 from surveyapp.services.audit import record_event
-from surveyapp.services.import_problems import RowProblem
+from surveyapp.services.import_problems import SAVE_AS_CSV, RowProblem
 
 COLUMNS = ["code", "kind", "parent_code", "name_zh_hans", "name_zh_hant", "name_en"]
 REQUIRED_COLUMNS = ["code", "kind", "name_zh_hans"]  # Traditional and English names are optional
@@ -138,7 +138,14 @@ def import_organisations_file(data: bytes, source: str, actor=None) -> tuple[int
         text = decode_csv(data)
     except CsvEncodingError:
         raise OrganisationImportError(
-            [RowProblem(0, "", _l("Save the file as UTF-8 or GBK text (CSV)."), source)]
+            [
+                RowProblem(
+                    0,
+                    "",
+                    SAVE_AS_CSV,
+                    source,
+                )
+            ]
         ) from None
     return import_organisations(text, source, actor)
 
