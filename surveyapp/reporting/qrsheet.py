@@ -7,8 +7,8 @@ absolute invitation link. Same renderer, fonts and URL fetcher as the scorecards
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 
 import segno
