@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.permissions import Role, role_required
 from surveyapp.services.account_import import COLUMNS, AccountImportError, import_accounts, passwords_csv
 from surveyapp.services.organisation_upload import import_organisations_upload
@@ -46,7 +47,7 @@ def accounts():
             else:  # the passwords go to the browser once, as this response, and are kept nowhere
                 return Response(
                     "\ufeff" + passwords_csv(created),
-                    mimetype="text/csv",
+                    content_type=CSV_MIMETYPE,
                     headers={"Content-Disposition": "attachment; filename=one-time-passwords.csv",
                              "Cache-Control": "no-store"},
                 )  # fmt: skip
