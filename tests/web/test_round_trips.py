@@ -6,7 +6,7 @@ import io
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Organisation, User
+from surveyapp.models import AssessmentRound, Organisation, User
 from tests.helpers import sign_in
 
 HOSTILE = [
@@ -82,3 +82,24 @@ def test_account_import_reads_protected_names_as_the_exports_write_them(app, run
             db.session.execute(select(User.email, User.display_name).where(User.email.like("u%@ag.example"))).all()
         )
     assert stored == {f"u{number}@ag.example": name for number, name in enumerate(HOSTILE)}
+
+
+def test_csv_downloads_protect_text_once(app, assessment, create_user):
+    """A value passes the formula protection exactly once, whatever path builds the rows: reading a
+    download back (``csv_dicts``) gives the stored text (invitation links, reminder list)."""
+    from surveyapp.definitions.spreadsheet import csv_dicts
+    from surveyapp.services.invitations import create_invitations
+
+    label = '\'=HYPERLINK("x")'
+    create_user("late@d01.example", "staff", organisation=assessment["d1"], display_name=label)
+    with app.test_request_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        department = db.session.get(Organisation, assessment["d1"].id)
+        create_invitations(round_, department, 1, None, label)
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    _, links = csv_dicts(admin.get(f"/admin/rounds/{assessment['round_id']}/invitations.csv").get_data(as_text=True))
+    assert [row["label"] for row in links] == [label]
+    reminders = admin.get(f"/admin/rounds/{assessment['round_id']}/reminders.csv").get_data(as_text=True)
+    _, rows = csv_dicts(reminders)
+    assert label in [row["Name"] for row in rows]
