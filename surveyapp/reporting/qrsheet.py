@@ -13,7 +13,7 @@ from datetime import datetime
 
 import segno
 
-from surveyapp.reporting.report import environment, html_to_pdf
+from surveyapp.reporting.report import environment, html_to_pdf, stamp
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,6 @@ def render_qr_sheet(cards: list[QRCard], title: str, lang: str, generated_at: da
         cards=[(card, qr_data_uri(card.url), display_width(card.label) > SMALL_LABEL_WIDTH) for card in cards],
         title=title,
         html_lang=lang.replace("_", "-"),
-        generated_at=generated_at.strftime("%Y-%m-%d %H:%M"),
+        generated_at=stamp(generated_at),
     )
     return html_to_pdf(html, strict_fonts=strict_fonts)

@@ -239,7 +239,8 @@ def _render_batch(job, context, departments, processes, failures, stats, progres
     try:
         pending: dict = {}
         for department, data, cached in prepared or _prepare(job, context, departments, failures, progress):
-            pending[pool.submit(render_in_worker, data, job.archival, current_app.config["STRICT_FONTS"])] = (
+            pending[pool.submit(render_in_worker, data, job.archival, current_app.config["STRICT_FONTS"],
+                                 str(current_app.config["TIMEZONE"]))] = (
                 department, data, cached,
             )  # fmt: skip
         while pending:
@@ -432,7 +433,9 @@ def render_one_department(job_id: int, department_id: int, attempt: int | None =
             data = department_scorecard_data(_contexts[key], department, job.lang)
             cached = cached_pdf_path(data, job.archival)
             if not cached.exists():
-                pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
+                pdf, _ = render_in_worker(
+                    data, job.archival, current_app.config["STRICT_FONTS"], str(current_app.config["TIMEZONE"])
+                )
                 _write_atomically(cached, pdf)
             directory.mkdir(parents=True, exist_ok=True)
             _copy_atomically(cached, directory / file_name(department))

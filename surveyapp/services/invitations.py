@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from sqlalchemy import select, update
 
 from surveyapp.extensions import db
-from surveyapp.localtime import format_date, format_datetime
+from surveyapp.localtime import format_date, format_datetime, local_now
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services.audit import record_event
@@ -292,7 +292,7 @@ def qr_sheet_pdf(round_: AssessmentRound, lang: str, actor=None, department: Org
         raise InvitationError(_l("There are no unused links to print."))
     cards = [QRCard(link.department.name(lang), round_.name, link.label, format_date(link.expires_at), url)
              for link, url in links]  # fmt: skip
-    pdf = render_qr_sheet(cards, f"{round_.name} · {gettext_for(lang)('Invitation links')}", lang, utcnow(),
+    pdf = render_qr_sheet(cards, f"{round_.name} · {gettext_for(lang)('Invitation links')}", lang, local_now(),
                           strict_fonts=current_app.config.get("STRICT_FONTS", False))  # fmt: skip
     record_event("invitation.qr_sheet", actor=actor, obj=round_, count=len(cards))
     db.session.commit()
