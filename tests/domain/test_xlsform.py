@@ -111,7 +111,7 @@ def test_text_that_starts_like_a_formula_round_trips_through_xlsx_as_string_cell
     from surveyapp.definitions.loader import parse_definition
 
     data = yaml.safe_load(BUILTIN.read_text(encoding="utf-8"))
-    hostile = {"zh_Hans": "=cmd|' /C calc'!A0", "zh_Hant": "'=HYPERLINK(\"x\")", "en": "-1+1"}
+    hostile = {"zh_Hans": "=cmd|' /C calc'!A0", "zh_Hant": '\'=HYPERLINK("x")', "en": "-1+1"}
     data["title"] = hostile
     data["dimensions"][0]["description"] = {"zh_Hans": "@SUM(A1)", "zh_Hant": "+86 10", "en": "\tTAB"}
     questionnaire = parse_definition(data, "hostile.yaml")
