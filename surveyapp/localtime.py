@@ -22,6 +22,11 @@ def agency_zone() -> ZoneInfo:
     return ZoneInfo(str(name or DEFAULT_TIMEZONE))
 
 
+def local_now() -> datetime:
+    """Now, aware, in the agency's zone (what a PDF footer prints, zone named: ``reporting.report.stamp``)."""
+    return datetime.now(agency_zone())
+
+
 def to_local(value: datetime, zone: ZoneInfo | None = None) -> datetime:
     """A stored UTC time (naive or aware) in ``zone`` (default: the agency's)."""
     if value.tzinfo is None:

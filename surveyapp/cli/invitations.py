@@ -5,14 +5,13 @@ Links are absolute: set ``SURVEYAPP_BASE_URL`` (the public address of the applic
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from surveyapp.cli._common import language_option, organisation_by_code
+from surveyapp.cli._common import language_option, organisation_by_code, write_private
 
 invitations_cli = AppGroup("invitations", help="Create invitation links and print them as QR codes.")
 
@@ -24,13 +23,6 @@ def _round(round_id: int):
     if round_ is None:
         raise click.ClickException(f"no round with id {round_id}")
     return round_
-
-
-def _write_private(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only (mode 0600), replacing any file there."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 @invitations_cli.command("create")
@@ -56,7 +48,7 @@ def invitations_create(round_id, department_code, count, label, out):
             raise click.ClickException(str(exc)) from None
     rows = [["department_code", "label", "expires", "link"]]
     rows += [[department.code, label, format_datetime(expires), url] for url in urls]
-    _write_private(out, csv_text(rows).encode("utf-8"))  # definitions/spreadsheet: inert cells, BOM
+    write_private(out, csv_text(rows).encode("utf-8"))  # definitions/spreadsheet: inert cells, BOM
     click.echo(f"{len(urls)} links for {department.code} written to {Path(out).resolve()}")
 
 
@@ -76,5 +68,5 @@ def invitations_qr(round_id, department_code, lang, out):
             pdf = qr_sheet_pdf(round_, lang, None, department=department)
         except InvitationError as exc:
             raise click.ClickException(str(exc)) from None
-    _write_private(out, pdf)
+    write_private(out, pdf)
     click.echo(f"QR sheet written to {Path(out).resolve()}")

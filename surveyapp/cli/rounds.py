@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from surveyapp.cli._common import organisation_by_code
+from surveyapp.cli._common import organisation_by_code, write_private
 
 rounds_cli = AppGroup(
     "rounds", help="Open, list, edit, close and reopen assessment rounds; close those past their deadline; remind."
@@ -149,8 +149,7 @@ def rounds_remind(round_id, csv_path):
     round_ = _round(round_id)
     if csv_path:
         rows = list(pending_csv_rows(round_, current_app.config["BABEL_DEFAULT_LOCALE"]))
-        with open(csv_path, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(csv_stream(rows))
+        write_private(csv_path, "".join(csv_stream(rows)))  # personal data: mode 0600
         record_csv_download(round_, None, len(rows) - 1)
         if round_.anonymous:  # the list is everyone asked to answer: who submitted is not shown
             click.echo(f"Anonymous round: {len(rows) - 1} people asked to answer (everyone, whether they have "

@@ -2,11 +2,16 @@
 
 Rule (OWASP "CSV Injection"): a text cell whose first character is ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return may be evaluated as a formula by Excel, LibreOffice or Google Sheets. Such text
-is written with a leading apostrophe (``'=HYPERLINK(…)``) so that it is shown, not run; in XLSX the
-cell is also typed as a string. Numbers (``int``/``float``, not ``bool``) stay numbers and dates stay
-dates: only text is ever prefixed, so ``-3`` as a number is a number and ``"-3"`` as text is inert text.
+is written to CSV with a leading apostrophe (``'=HYPERLINK(…)``) so that it is shown, not run; text
+that already starts with apostrophes before such a character gets one more, so that reading the file
+back (``restore_text``, every CSV import through ``csv_dicts``) removes exactly the one the export added
+and an export → import round trip is exact. In XLSX the text is written as it is, as a string cell
+(never a formula; ``quotePrefix`` set so that editing the cell in Excel keeps it text). Numbers
+(``int``/``float``, not ``bool``) stay numbers and dates stay dates: only text is ever prefixed, so
+``-3`` as a number is a number and ``"-3"`` as text is inert text.
 
-Every export writes through ``cell_text`` (CSV) or ``write_xlsx`` (XLSX); nothing else decides.
+Every export writes through ``cell_text`` (CSV) or ``write_xlsx`` / ``type_text_cells`` (XLSX), and
+every CSV import reads through ``csv_dicts``; nothing else decides.
 CSV files start with a UTF-8 byte-order mark so Excel on Chinese Windows reads them as UTF-8.
 """
 
@@ -31,9 +36,23 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def needs_quote(text: str) -> bool:
+    """True when ``text``, once its leading apostrophes are set aside, starts with a formula trigger: such
+    text gets the protecting apostrophe in CSV (and ``quotePrefix`` in XLSX)."""
+    return text.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
 def inert_text(text: str) -> str:
-    """``text`` made inert for a spreadsheet: prefixed with ``'`` when it starts with a formula trigger."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """``text`` made inert for a CSV cell: one ``'`` added when ``needs_quote`` (``=1`` → ``'=1``,
+    ``'=1`` → ``''=1``); other text unchanged. The inverse is ``restore_text``."""
+    return "'" + text if needs_quote(text) else text
+
+
+def restore_text(text: str) -> str:
+    """The text a CSV cell written by ``inert_text`` stood for: one leading ``'`` removed when the rest
+    ``needs_quote`` (``'=1`` → ``=1``, ``''=1`` → ``'=1``); anything else (``'quoted'``, ``-3``) unchanged.
+    ``restore_text(inert_text(t)) == t`` for every string ``t``."""
+    return text[1:] if text.startswith("'") and needs_quote(text[1:]) else text
 
 
 def cell_text(value: Any) -> str:
@@ -68,7 +87,8 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
 
 
 def xlsx_cell(sheet, value: Any):
-    """A write-only openpyxl cell for ``value``: numbers and dates typed, text inert and typed string."""
+    """A write-only openpyxl cell for ``value``: numbers and dates typed; text as it is, typed string (never a
+    formula, no visible apostrophe; ``quotePrefix`` when it starts like a formula)."""
     from openpyxl.cell import WriteOnlyCell
 
     if value is None or is_number(value) or isinstance(value, dt.datetime | dt.date):
@@ -78,9 +98,26 @@ def xlsx_cell(sheet, value: Any):
         elif isinstance(value, dt.date):
             cell.number_format = "yyyy-mm-dd"
         return cell
-    cell = WriteOnlyCell(sheet, value=inert_text(str(value)))
-    cell.data_type = "s"  # never a formula, whatever the text
+    return text_cell(WriteOnlyCell(sheet, value=str(value)))
+
+
+def text_cell(cell):
+    """``cell`` (holding a str) typed as a string, whatever the text: openpyxl types text starting with
+    ``=`` as a formula otherwise. Excel's "quote prefix" is set on text that ``needs_quote`` so that
+    editing it keeps it text; the stored value is the text itself. Returns the cell."""
+    cell.data_type = "s"
+    if needs_quote(cell.value):
+        cell.quotePrefix = True
     return cell
+
+
+def type_text_cells(workbook) -> None:
+    """Every text cell of an (ordinary, not write-only) openpyxl ``workbook`` through ``text_cell``."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    text_cell(cell)
 
 
 def write_xlsx(rows: Iterable[Iterable[Any]], title: str, path: str) -> None:
@@ -121,3 +158,14 @@ def write_xlsx(rows: Iterable[Iterable[Any]], title: str, path: str) -> None:
 
 
 # -- reading a CSV file saved by a spreadsheet --------------------------------------------------------
+
+
+def csv_dicts(text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """A CSV file's header and rows (dicts by header name, as ``csv.DictReader``; a BOM at the start is
+    ignored), every text field through ``restore_text`` so that a file this app exported reads back as
+    it was. The one reader of every CSV import (organisations, accounts)."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix(BOM)))
+    header = list(reader.fieldnames or [])
+    rows = [{key: restore_text(value) if isinstance(value, str) else value for key, value in row.items()}
+            for row in reader]  # fmt: skip
+    return header, rows

@@ -44,6 +44,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from surveyapp.definitions.loader import Problem, QuestionnaireError, parse_definition
+from surveyapp.definitions.spreadsheet import type_text_cells
 from surveyapp.definitions.xlsform_workbook import SheetRows, WorkbookRefused, read_sheets
 from surveyapp.domain.kinds import LIKERT_LIST, REGISTRY, YESNO_LIST, kind_for_xlsform, kind_of
 from surveyapp.domain.questionnaire import LANGUAGES, Questionnaire, Text
@@ -1252,6 +1253,7 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
         + [questionnaire.min_answered_share]
     )
     if questionnaire.unscored:
+        type_text_cells(workbook)  # text stays text: a label starting with = is no formula
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
@@ -1299,6 +1301,7 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
                 + _text_cells(module.description)
                 + [" ".join(module.dimensions), " ".join(module.levels), " ".join(module.posts)]
             )
+    type_text_cells(workbook)  # text stays text: a label starting with = is no formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,11 +11,17 @@ Pure: no Flask, no database. Read from a file by ``definitions.crosswalk``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 STATUSES = ("same", "changed", "new", "retired")
 CHANGES = ("wording", "not_applicable", "options", "scoring", "red_line", "kind", "split")
+
+
+def natural_key(key: str) -> tuple:
+    """A sort key that orders the numbers inside an item key by value: ``d3_c09`` < ``d3_c10`` < ``d10_c01``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key))
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,14 @@ class Crosswalk:
     def comparable_items(self) -> dict[str, str]:
         """Older item key → newer item key for the items whose answers compare directly (status ``same``)."""
         return {row.source[0]: row.target[0] for row in self.items if row.status == "same"}
+
+    def in_key_order(self) -> Crosswalk:
+        """The same crosswalk with its rows in ``natural_key`` order of the item they name (the older key, or
+        the newer one for a new item), so ``d3_c09`` comes before ``d3_c10`` and a new item sits among its
+        dimension's items. (The questionnaire's own order may deliberately differ; a diff is read by key.)"""
+        return replace(
+            self, items=tuple(sorted(self.items, key=lambda row: natural_key((row.source or row.target)[0])))
+        )
 
     def lines(self) -> list[str]:
         """The crosswalk as text lines (the ``flask questionnaire diff`` output)."""

@@ -140,6 +140,19 @@ def maturity_text(bands) -> str:
     return " · ".join(parts)
 
 
+def stamp(moment: datetime) -> str:
+    """A footer's time, zone named: ``2026-11-30 17:05 Asia/Shanghai (UTC+08:00)`` for an aware ``moment`` in
+    its own zone (the IANA name when it has one); a naive ``moment`` is UTC (``… UTC``)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    name = getattr(moment.tzinfo, "key", None) or moment.tzname() or ""
+    offset = moment.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    if name in ("UTC", "Etc/UTC") or offset == "UTC+00:00" and not name:
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return f"{moment:%Y-%m-%d %H:%M} {name} ({offset})"
+
+
 def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datetime) -> str:
     template = environment(data.lang).get_template("scorecard.html")
     return template.render(
@@ -147,7 +160,7 @@ def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datet
         charts=charts,
         digest=data.fingerprint(),
         canonical=canonical_json(data.facts),
-        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=stamp(generated_at),
         html_lang=data.lang.replace("_", "-"),
     )
 
@@ -268,7 +281,7 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
                                                        [list(r[2]) for r in shown], data.lang))  # fmt: skip
     template = environment(data.lang).get_template("comparison.html")
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
-                           generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+                           generated_at=stamp(generated_at),
                            digest=data_fingerprint(data.facts))  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)
 

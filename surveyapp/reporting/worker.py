@@ -6,7 +6,8 @@ smaller process than one that imports the whole app).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from surveyapp.reporting.report import font_config, render_pdf
 from surveyapp.reporting.scorecard import ScorecardData
@@ -41,7 +42,10 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def render_in_worker(data: ScorecardData, archival: bool, strict_fonts: bool = False) -> tuple[bytes, int]:
-    """Render one scorecard in a pool worker; returns the PDF and the worker's peak RSS in KiB."""
-    pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=strict_fonts)
+def render_in_worker(
+    data: ScorecardData, archival: bool, strict_fonts: bool = False, zone: str = "UTC"
+) -> tuple[bytes, int]:
+    """Render one scorecard in a pool worker, its footer's time in the IANA ``zone`` (the agency's);
+    returns the PDF and the worker's peak RSS in KiB."""
+    pdf = render_pdf(data, datetime.now(ZoneInfo(zone)), archival=archival, strict_fonts=strict_fonts)
     return pdf, peak_rss_kib()

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
+from surveyapp.definitions.spreadsheet import csv_dicts
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, User
 from surveyapp.permissions import Role, in_scope
@@ -46,23 +47,15 @@ def import_accounts(
     try:
         text = decode_csv(data)
     except CsvEncodingError:
-        raise AccountImportError(
-            [
-                RowProblem(
-                    0,
-                    "",
-                    SAVE_AS_CSV,
-                )
-            ]
-        ) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
+        raise AccountImportError([RowProblem(0, "", SAVE_AS_CSV)]) from None
+    fieldnames, table = csv_dicts(text)  # the formula-protecting apostrophes of our own exports removed
+    header = [(name or "").strip().lower() for name in fieldnames]
+    table = [{key: row.get(name) for name, key in zip(fieldnames, header, strict=True)} for row in table]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         message = _l("missing column(s): %(names)s", names=", ".join(missing))
         raise AccountImportError([RowProblem(1, "", message)])
-    rows = list(enumerate(reader, start=2))
+    rows = list(enumerate(table, start=2))
     if not rows:
         raise AccountImportError([RowProblem(0, "", _l("The file has no accounts."))])
     if len(rows) > MAX_ROWS:

@@ -131,13 +131,19 @@ def missing_departments(job: ReportJob) -> list[Organisation]:
     return [d for d in round_.departments if not (directory / file_name(d)).is_file()]
 
 
+def result_ready(job: ReportJob) -> bool:
+    """True when the job is done and its ZIP is on disk: the only time a download is offered."""
+    return job.status == JobStatus.DONE and bool(job.result_path) and Path(job.result_path).is_file()
+
+
 def can_retry(job: ReportJob) -> bool:
-    """A job may be retried once it is over (or its worker vanished) and something is missing."""
+    """A job may be retried once it is over (or its worker vanished) and something is missing: a
+    department failed or has no file, or the ZIP was not made. A complete job is never retried."""
     from surveyapp.services.jobs_health import is_vanished
 
     if not (job.finished or is_vanished(job)):
         return False
-    return job.status != JobStatus.DONE or bool(job.failures)
+    return bool(job.failures) or bool(missing_departments(job)) or not result_ready(job)
 
 
 def retry_bulk_export(job: ReportJob, actor) -> bool:
@@ -265,7 +271,8 @@ def _render_batch(job, context, departments, processes, failures, stats, progres
     try:
         pending: dict = {}
         for department, data, cached in prepared or _prepare(job, context, departments, failures, progress):
-            pending[pool.submit(render_in_worker, data, job.archival, current_app.config["STRICT_FONTS"])] = (
+            pending[pool.submit(render_in_worker, data, job.archival, current_app.config["STRICT_FONTS"],
+                                 str(current_app.config["TIMEZONE"]))] = (
                 department, data, cached,
             )  # fmt: skip
         while pending:
@@ -493,7 +500,9 @@ def render_one_department(job_id: int, department_id: int, attempt: int | None =
             _write_summary(directory, department, data)
             cached = cached_pdf_path(data, job.archival)
             if not cached.exists():
-                pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])
+                pdf, _ = render_in_worker(
+                    data, job.archival, current_app.config["STRICT_FONTS"], str(current_app.config["TIMEZONE"])
+                )
                 _write_atomically(cached, pdf)
             directory.mkdir(parents=True, exist_ok=True)
             _copy_atomically(cached, directory / file_name(department))

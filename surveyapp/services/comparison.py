@@ -485,9 +485,8 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
                    strict_fonts: bool = False) -> bytes:  # fmt: skip
     """The ranking as a PDF: ``names`` by organisation id, ``title`` already in ``lang``. Suppressed rows
     carry no figures (the comparison decided which)."""
-    from datetime import UTC, datetime
-
     from surveyapp.domain.scoring import grade_bands_text, grade_label
+    from surveyapp.localtime import local_now
     from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
 
     questionnaire = comparison.questionnaire
@@ -505,7 +504,7 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
                "rows": [[r.code, None if r.suppressed else r.overall, r.grade, r.red_lines,
                          [None if r.suppressed else r.dimensions[k] for k in keys]] for r in comparison.rows]},
     )  # fmt: skip
-    return render_comparison_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
+    return render_comparison_pdf(data, local_now(), strict_fonts=strict_fonts)
 
 
 def training_pdf(round_: AssessmentRound, header: list[str], rows: list[list], grouping: str,

@@ -25,6 +25,7 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_label
 from surveyapp.domain.stats import is_suppressed, k_anonymous_labels
 from surveyapp.extensions import db
+from surveyapp.localtime import agency_zone, to_local
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for
 from surveyapp.services.comparison import Comparison, suppression_words
@@ -151,10 +152,10 @@ def answer_rows(
     """Header, then one row per submitted response with one column per question; answers read as on
     the scorecard in ``lang`` (``kinds.answer_text``).
 
-    Rows carry a serial number in random order (never the response id), the day of submission,
-    and for administrators (``anonymise`` false) level and post generalised until every released
-    (level, post) combination of a department covers 0 or at least ``min_group_size`` rows
-    (``domain.stats.k_anonymous_labels``): CONFIDENTIALITY_RULE 4.
+    Rows carry a serial number in random order (never the response id), the day of submission in the
+    agency's time zone (named in the header), and for administrators (``anonymise`` false) level and post
+    (label in ``lang`` and key) generalised until every released (level, post) combination of a department
+    covers 0 or at least ``min_group_size`` rows (``domain.stats.k_anonymous_labels``): CONFIDENTIALITY_RULE 4.
     """
     questionnaire = round_.questionnaire
     gettext = gettext_for(lang)
@@ -164,10 +165,13 @@ def answer_rows(
     organisation_ids, codes = _exported_departments(round_, organisation_ids, anonymise, min_group_size)
     labels = {} if anonymise else _released_labels(round_, organisation_ids, min_group_size)
     parts = {part.key: part.title.get(lang) for part in questionnaire.parts}
+    zone = agency_zone()
     head = [gettext("Response"), gettext("Department code"), gettext("Part"), gettext("Part key"),
-            gettext("Submitted on (UTC)")]  # fmt: skip
-    if not anonymise:
-        head += [gettext("Staff level"), gettext("Staff post")]
+            gettext("Submitted on (%(zone)s)") % {"zone": zone.key}]  # fmt: skip
+    if not anonymise:  # the label to read, the key for a machine (as Grade / Grade key)
+        head += [gettext("Staff level"), gettext("Staff level key"), gettext("Staff post"), gettext("Staff post key")]
+    level_labels = {key: text.get(lang) for key, text in questionnaire.staff_levels.items()}
+    post_labels = {key: text.get(lang) for key, text in questionnaire.staff_posts.items()}
     yield head + [_item_header(item, questionnaire, lang) for item in items]
     # Responses in id order, a batch at a time: their metadata once per response, their answers by
     # one query per batch. Memory stays flat; no per-answer decoding of response columns.
@@ -191,10 +195,11 @@ def answer_rows(
         for response_id, org, part, submitted in batch:
             serial += 1
             meta = [serial, codes.get(org, ""), parts.get(part, part), part,
-                    submitted.date() if submitted else None]  # fmt: skip
+                    to_local(submitted, zone).date() if submitted else None]  # fmt: skip
             if not anonymise:
                 level, post = labels.get(response_id, (None, None))
-                meta += [level or "", post or ""]
+                level, post = level or "", post or ""
+                meta += [level_labels.get(level, level), level, post_labels.get(post, post), post]
             row = meta + [""] * len(items)
             offset = len(meta)
             for key, value, is_na in answers.get(response_id, ()):

@@ -20,9 +20,8 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from surveyapp.definitions.spreadsheet import cell_text
 from surveyapp.extensions import db
-from surveyapp.localtime import format_date, format_datetime
+from surveyapp.localtime import format_date, format_datetime, local_now
 from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.services.audit import record_event
@@ -285,7 +284,8 @@ def usable_links(round_: AssessmentRound, department: Organisation | None = None
 
 
 def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=None) -> list[list[str]]:
-    """Rows for the CSV of issued links (header first); every cell made spreadsheet-safe (OWASP).
+    """Rows for the CSV of issued links (header first), values as stored: the CSV writer
+    (``spreadsheet.csv_text`` / ``csv_chunks``) makes each cell spreadsheet-safe (OWASP), once.
     The download is audited: the unused links in it work as credentials."""
     rows = [["department_code", "department", "label", "state", "expires", "link"]]
     for link in issued_links(round_):
@@ -294,7 +294,7 @@ def links_csv_rows(round_: AssessmentRound, lang: str, state_names: dict, actor=
                      format_datetime(link.expires_at), url])  # fmt: skip
     record_event("invitation.export", actor=actor, obj=round_, rows=len(rows) - 1)
     db.session.commit()
-    return [[cell_text(cell) for cell in row] for row in rows]
+    return rows
 
 
 def qr_sheet_pdf(round_: AssessmentRound, lang: str, actor=None, department: Organisation | None = None) -> bytes:
@@ -308,7 +308,7 @@ def qr_sheet_pdf(round_: AssessmentRound, lang: str, actor=None, department: Org
         raise InvitationError(_l("There are no unused links to print."))
     cards = [QRCard(link.department.name(lang), round_.name, link.label, format_date(link.expires_at), url)
              for link, url in links]  # fmt: skip
-    pdf = render_qr_sheet(cards, f"{round_.name} · {gettext_for(lang)('Invitation links')}", lang, utcnow(),
+    pdf = render_qr_sheet(cards, f"{round_.name} · {gettext_for(lang)('Invitation links')}", lang, local_now(),
                           strict_fonts=current_app.config.get("STRICT_FONTS", False))  # fmt: skip
     record_event("invitation.qr_sheet", actor=actor, obj=round_, count=len(cards))
     db.session.commit()

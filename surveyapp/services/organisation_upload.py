@@ -7,12 +7,10 @@ then checks the file itself: all rows or none).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import lazy_gettext as _l
 
 from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
+from surveyapp.definitions.spreadsheet import csv_dicts
 from surveyapp.permissions import Role, in_scope
 from surveyapp.services.import_problems import SAVE_AS_CSV, RowProblem
 from surveyapp.services.organisations import OrganisationImportError, import_organisations, organisation_by_code
@@ -37,7 +35,7 @@ def import_organisations_upload(data: bytes, filename: str, actor) -> tuple[int,
     unrestricted = actor.role == Role.SYSADMIN or actor.organisation_id is None
     if not unrestricted:
         problems = []
-        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        for number, row in enumerate(csv_dicts(text)[1], start=2):
             code, parent = (row.get("code") or "").strip(), (row.get("parent_code") or "").strip()
             existing = organisation_by_code(code) if code else None
             if existing is not None and not in_scope(actor, existing):

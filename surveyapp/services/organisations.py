@@ -3,14 +3,11 @@ parent_code, three names). Web, CLI and import all write organisations through h
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.definitions.csvtext import CsvEncodingError, decode_csv
-from surveyapp.definitions.spreadsheet import csv_text
+from surveyapp.definitions.spreadsheet import csv_dicts, csv_text
 from surveyapp.extensions import db
 from surveyapp.models import Organisation, OrgKind
 from surveyapp.services.audit import record_event
@@ -157,12 +154,12 @@ def import_organisations(text: str, source: str, actor=None) -> tuple[int, int]:
     ``name_en`` may be missing or empty (an empty name is shown as the Simplified one). Parents may
     appear later in the file or exist already. Problems name the file, the row and the column.
     """
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    header, table = csv_dicts(text)  # the formula-protecting apostrophes of our own export removed
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         message = _l("missing column(s): %(names)s", names=", ".join(missing))
         raise OrganisationImportError([RowProblem(1, "header", message, source)])
-    rows = list(enumerate(reader, start=2))
+    rows = list(enumerate(table, start=2))
     problems = []
     existing = {o.code: o for o in db.session.scalars(select(Organisation))}
     codes_in_file = {}

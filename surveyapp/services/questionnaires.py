@@ -81,7 +81,8 @@ CROSSWALK_DIR = BUILTIN_DIR / "crosswalks"
 
 
 def version_crosswalk(key: str, from_version: int, to_version: int) -> Crosswalk:
-    """The shipped crosswalk ``crosswalks/<key>-<from>-<to>.yaml``, checked against both stored versions.
+    """The shipped crosswalk ``crosswalks/<key>-<from>-<to>.yaml``, checked against both stored versions, its
+    rows in natural key order (``Crosswalk.in_key_order``: d3_c09 before d3_c10).
 
     Raises KeyError when there is no such crosswalk or a version is not loaded, ``CrosswalkError`` when the file
     does not match the two versions.
@@ -91,7 +92,7 @@ def version_crosswalk(key: str, from_version: int, to_version: int) -> Crosswalk
         raise KeyError(f"no crosswalk from {key} version {from_version} to {to_version}")
     crosswalk = read_crosswalk(path)
     check_crosswalk(crosswalk, get_questionnaire(key, from_version), get_questionnaire(key, to_version))
-    return crosswalk
+    return crosswalk.in_key_order()
 
 
 def get_questionnaire(key: str, version: int) -> Questionnaire:

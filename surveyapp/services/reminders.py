@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from surveyapp.definitions.spreadsheet import cell_text
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Participation, ReminderSend, User
 from surveyapp.models.base import utcnow
@@ -196,14 +195,15 @@ def send_reminders(round_: AssessmentRound, actor=None, now: datetime | None = N
 
 def pending_csv_rows(round_: AssessmentRound, lang: str) -> Iterator[list]:
     """The recipients (``reminder_recipients``: in an anonymous round everyone of its departments) for
-    the agency's own channels (header first), spreadsheet-safe cells."""
+    the agency's own channels (header first), values as stored: the CSV writer (``spreadsheet.csv_chunks``)
+    makes each cell spreadsheet-safe, once."""
     with force_locale(lang):
         yield [_("E-mail"), _("Name"), _("Department code"), _("Department"), _("Deadline")]
     deadline = format_local(round_.deadline)
     for user in reminder_recipients(round_):
         department = user.organisation
         row = [user.email, user.display_name, department.code, department.name(lang), deadline]
-        yield [cell_text(value) for value in row]
+        yield row
 
 
 def record_csv_download(round_: AssessmentRound, actor, count: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -17,6 +16,7 @@ from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
 from surveyapp.extensions import db
+from surveyapp.localtime import local_now
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for, layout_fingerprint, render_pdf
 from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow
@@ -322,7 +322,7 @@ def cached_pdf(data: ScorecardData, archival: bool = False) -> Path:
     path = cached_pdf_path(data, archival)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pdf = render_pdf(data, datetime.now(UTC), archival=archival, strict_fonts=current_app.config["STRICT_FONTS"])
+        pdf = render_pdf(data, local_now(), archival=archival, strict_fonts=current_app.config["STRICT_FONTS"])
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(pdf)
         temporary.replace(path)

@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.permissions import Role, role_required
 from surveyapp.services.account_import import COLUMNS, AccountImportError, import_accounts, passwords_csv
 from surveyapp.services.organisation_upload import import_organisations_upload
@@ -53,7 +54,7 @@ def accounts():
                                "one-time-passwords.csv.", len(created)), "info")  # fmt: skip
                 download = Response(
                     "\ufeff" + passwords_csv(created),
-                    mimetype="text/csv",
+                    content_type=CSV_MIMETYPE,
                     headers={"Content-Disposition": "attachment; filename=one-time-passwords.csv",
                              "Cache-Control": "no-store"},
                 )  # fmt: skip

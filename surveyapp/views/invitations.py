@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.permissions import Role, role_required
 from surveyapp.services.exports import csv_stream
 from surveyapp.services.invitations import (
@@ -64,7 +65,7 @@ def issued_csv(round_id: int):
     round_ = round_in_scope_or_abort(round_id)
     rows = links_csv_rows(round_, str(get_locale()), STATE_NAMES, current_user)
     disposition = f"attachment; filename=invitations-round-{round_.id}.csv"
-    return Response(csv_stream(rows), mimetype="text/csv", headers={"Content-Disposition": disposition})
+    return Response(csv_stream(rows), content_type=CSV_MIMETYPE, headers={"Content-Disposition": disposition})
 
 
 @bp.get("/rounds/<int:round_id>/invitations/qr.pdf")

@@ -30,7 +30,13 @@ from surveyapp.permissions import (
     role_required,
 )
 from surveyapp.services.audit import log_access
-from surveyapp.services.bulk import can_retry, cancel_bulk_export, retry_bulk_export, start_bulk_export
+from surveyapp.services.bulk import (
+    can_retry,
+    cancel_bulk_export,
+    result_ready,
+    retry_bulk_export,
+    start_bulk_export,
+)
 from surveyapp.services.jobs_health import effective_status
 from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
 from surveyapp.views.guards import (
@@ -100,7 +106,7 @@ def bulk_job(job_id: int):
     job = _job_in_scope(job_id)
     return render_template("reports/job.html", job=job, round=db.session.get(AssessmentRound, job.round_id),
                            job_statuses=JOB_STATUSES, lang=str(get_locale()), status=effective_status(job),
-                           retryable=can_retry(job))  # fmt: skip
+                           retryable=can_retry(job), ready=result_ready(job))  # fmt: skip
 
 
 @bp.get("/admin/reports/jobs/<int:job_id>/status")
@@ -116,7 +122,7 @@ def bulk_status(job_id: int):
         failures=job.failures or {},
         finished=job.finished or status == "failed",
         retryable=can_retry(job),
-        download=url_for("reports.bulk_download", job_id=job.id) if job.result_path else None,
+        download=url_for("reports.bulk_download", job_id=job.id) if result_ready(job) else None,
     )
 
 
@@ -142,7 +148,7 @@ def bulk_retry(job_id: int):
 @role_required(Role.ADMIN)
 def bulk_download(job_id: int):
     job = _job_in_scope(job_id)
-    if not job.result_path:
+    if not result_ready(job):
         abort(404)
     merged = request.args.get("merged") == "1"
     path = Path(job.result_path).with_suffix(".pdf") if merged else Path(job.result_path)

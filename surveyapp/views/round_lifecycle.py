@@ -8,6 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.extensions import db
 from surveyapp.forms.admin import options
 from surveyapp.forms.round_lifecycle import ReminderForm, RoundEditForm, RoundReopenForm
@@ -156,5 +157,5 @@ def reminders_csv(round_id: int):
     rows = list(pending_csv_rows(round_, lang))
     record_csv_download(round_, current_user, len(rows) - 1)
     disposition = f"attachment; filename=round-{round_.id}-{'reminders' if round_.anonymous else 'not-submitted'}.csv"
-    return Response(csv_stream(rows), mimetype="text/csv; charset=utf-8",
+    return Response(csv_stream(rows), content_type=CSV_MIMETYPE,
                     headers={"Content-Disposition": disposition})  # fmt: skip

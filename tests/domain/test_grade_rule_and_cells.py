@@ -14,7 +14,9 @@ from surveyapp.definitions.loader import load_file
 from surveyapp.definitions.spreadsheet import (
     FORMULA_TRIGGERS,
     cell_text,
+    csv_dicts,
     csv_text,
+    restore_text,
     write_xlsx,
 )
 from surveyapp.domain.scoring import (
@@ -69,8 +71,9 @@ def test_numbers_and_dates_stay_typed_and_text_is_inert(tmp_path):
     path = tmp_path / "t.xlsx"
     write_xlsx(rows, "t", str(path))
     sheet = openpyxl.load_workbook(path).active
-    assert sheet["A2"].value == "'" + HOSTILE and sheet["A2"].data_type == "s"
-    assert sheet["B2"].value == 81.25 and sheet["B3"].value == -3 and sheet["A3"].value == "'-3"
+    assert sheet["A2"].value == HOSTILE and sheet["A2"].data_type == "s", "XLSX: the text itself, typed string"
+    assert sheet["B2"].value == 81.25 and sheet["B3"].value == -3 and sheet["A3"].value == "-3"
+    assert sheet["A3"].quotePrefix and not sheet["A1"].quotePrefix
     assert isinstance(sheet["C2"].value, dt.datetime)
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["A"].width > 8
 
@@ -100,3 +103,31 @@ def test_a_file_the_csv_reader_cannot_read_is_refused_with_how_to_save_it(data):
     """The fuzz test found a 500 (``_csv.Error``) on the account import: every CSV upload is read here."""
     with pytest.raises(CsvEncodingError, match="not a text CSV file"):
         decode_csv(data)
+
+
+HOSTILE_NAMES = ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0", "''+1", "-3", "@SUM(A1)", "\tx", "\rx", "'quoted'",
+                 "'", "''", "it's", "+86 10 1234", "普通名称", ""]  # fmt: skip
+
+
+@given(st.lists(st.text(), min_size=1, max_size=4))
+def test_a_csv_this_app_writes_reads_back_exactly(texts):
+    header = [f"c{i}" for i in range(len(texts))]
+    read_header, rows = csv_dicts(csv_text([header, texts]))
+    assert read_header == header
+    assert [rows[0][name] for name in header] == texts
+
+
+@pytest.mark.parametrize("text", HOSTILE_NAMES)
+def test_hostile_text_round_trips_through_csv_and_xlsx(text, tmp_path):
+    assert restore_text(cell_text(text)) == text
+    _, rows = csv_dicts(csv_text([["name"], [text]]))
+    assert rows[0]["name"] == text
+    path = tmp_path / "t.xlsx"
+    write_xlsx([["name"], [text]], "t", str(path))
+    cell = openpyxl.load_workbook(path).active["A2"]
+    assert (cell.value or "") == text and (not text or cell.data_type == "s")
+
+
+def test_only_the_apostrophe_an_export_adds_is_removed():
+    assert restore_text("'=1") == "=1" and restore_text("''=1") == "'=1"
+    assert restore_text("'quoted'") == "'quoted'" and restore_text("'3") == "'3" and restore_text("'") == "'"

@@ -98,3 +98,26 @@ def test_other_constraints_on_a_select_multiple_are_refused_by_name(tmp_path, co
     with pytest.raises(QuestionnaireError) as caught:
         import_xlsform(path)
     assert f"{path}: sheet survey, row" in str(caught.value) and f"constraint: {problem}" in str(caught.value)
+
+
+def test_text_that_starts_like_a_formula_round_trips_through_xlsx_as_string_cells():
+    """A questionnaire's text is data: a title or description starting with = + - @ is written as a string
+    cell (never a formula, no apostrophe added) and reads back unchanged."""
+    import io
+
+    import openpyxl
+    import yaml
+
+    from surveyapp.definitions.loader import parse_definition
+
+    data = yaml.safe_load(BUILTIN.read_text(encoding="utf-8"))
+    hostile = {"zh_Hans": "=cmd|' /C calc'!A0", "zh_Hant": '\'=HYPERLINK("x")', "en": "-1+1"}
+    data["title"] = hostile
+    data["dimensions"][0]["description"] = {"zh_Hans": "@SUM(A1)", "zh_Hant": "+86 10", "en": "\tTAB"}
+    questionnaire = parse_definition(data, "hostile.yaml")
+    content = export_xlsform(questionnaire)
+    settings = openpyxl.load_workbook(io.BytesIO(content))["settings"]
+    cells = {cell.value: cell for row in settings.iter_rows() for cell in row if isinstance(cell.value, str)}
+    for text in hostile.values():
+        assert cells[text].data_type == "s", f"{text!r} is written as a string cell"
+    assert import_xlsform(content, "export.xlsx") == questionnaire

@@ -102,3 +102,24 @@ def test_a_crosswalk_missing_an_item_is_refused(app, tmp_path):
     check_crosswalk(read_crosswalk(CROSSWALK_DIR / "transparency-1-2.yaml"), v1, v2)
     with pytest.raises(CrosswalkError, match="v1 item d1_s02 is missing"):
         check_crosswalk(read_crosswalk(broken), v1, v2)
+
+
+def test_diff_lists_items_in_natural_key_order(app, runner):
+    from surveyapp.domain.crosswalk import natural_key
+
+    assert runner.invoke(args=["questionnaire", "load-builtin"]).exit_code == 0
+    output = runner.invoke(args=["questionnaire", "diff", "transparency", "1", "2"]).output
+    rows = [line.split() for line in output.split("items:\n", 1)[1].splitlines()]
+    named = [row[1] if row[1] != "-" else row[3].rstrip(",") for row in rows]
+    assert named == sorted(named, key=natural_key) and len(named) == 95
+    assert output.index("d3_c09") < output.index("d3_c10") < output.index("d3_c11")
+
+
+def test_natural_key_orders_numbers_by_value():
+    from surveyapp.domain.crosswalk import Crosswalk, ItemMapping, natural_key
+
+    assert sorted(["d3_c10", "d10_c01", "d3_c09", "d3_c1"], key=natural_key) == ["d3_c1", "d3_c09", "d3_c10", "d10_c01"]
+    rows = (ItemMapping((), ("d3_c10",), "new"), ItemMapping(("d3_c09",), (), "retired"),
+            ItemMapping(("d3_c08",), ("d3_c08",), "same"))  # fmt: skip
+    ordered = Crosswalk("k", 1, 2, {}, rows).in_key_order()
+    assert [(row.source or row.target)[0] for row in ordered.items] == ["d3_c08", "d3_c09", "d3_c10"]

@@ -88,7 +88,7 @@ def test_no_account_identifier_near_an_anonymous_response(app, backend, create_o
     for table in (answers, api):
         for row in table[1:]:
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[4])
-            assert (row[5], row[6]) == ("section", "new_media")
+            assert (row[6], row[8]) == ("section", "new_media"), "keys beside their labels (level, post)"
 
     # The participation list names nobody in an anonymous round; the round page neither.
     for url in (f"/admin/rounds/{round_id}/participation", f"/admin/rounds/{round_id}"):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from surveyapp.extensions import db
-from surveyapp.models import Organisation, Response, ScoreAggregate
+from surveyapp.models import AssessmentRound, Organisation, Response, ScoreAggregate
 from surveyapp.services.scores import rebuild_aggregates
 from tests.helpers import seed, sign_in
 
@@ -111,14 +111,23 @@ def test_department_export_and_pdf_suppress(app, compared):
 
 
 def test_answer_exports_identify_for_administrators_and_anonymise_for_trainers(app, compared):
+    _split_department_posts(app, compared, ["new_media"] * 5)  # one group of five: level and post shown
     admin_rows = read_csv(
         client_for(app, "admin@agency.example").get(
             f"/compare/export/answers.csv?round={compared['round']}&lang=zh_Hant"
         )
     )
-    assert admin_rows[0][:7] == [
-        "Response", "Department code", "Part", "Part key", "Submitted on (UTC)", "Staff level", "Staff post"
+    assert admin_rows[0][:9] == [
+        "Response", "Department code", "Part", "Part key", "Submitted on (Asia/Shanghai)",
+        "Staff level", "Staff level key", "Staff post", "Staff post key",
     ]  # fmt: skip
+    with app.app_context():
+        questionnaire = db.session.get(AssessmentRound, compared["round"]).questionnaire
+    labelled = [r for r in admin_rows[1:] if r[6]]
+    assert labelled, "some staff levels are shown"
+    for row in labelled:  # the label to read beside the key a machine reads
+        assert row[5] == questionnaire.staff_levels[row[6]].get("en") and row[5] != row[6]
+        assert not row[8] or row[7] == questionnaire.staff_posts[row[8]].get("en")
     assert any(r[1] == compared["small"] for r in admin_rows[1:])
     assert any("工作人員" not in h and h.startswith("d1_s01: ") for h in admin_rows[0])
     trainer = client_for(app, "trainer@agency.example")

@@ -108,15 +108,20 @@ def _is_number(text: str) -> bool:
 
 
 def _assert_inert_xlsx(data: bytes, expected=()) -> openpyxl.worksheet.worksheet.Worksheet:
+    """Every text cell is a string cell holding the text itself (no formula, no visible apostrophe);
+    text that starts like a formula carries Excel's quote prefix."""
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet.freeze_panes == "A2", "the header row is frozen"
     assert all(sheet.column_dimensions[c].width for c in ("A", "B")), "columns have widths"
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"], "no formula cell"
-    texts = [c.value for c in cells if isinstance(c.value, str)]
-    assert not [t for t in texts if t.startswith(FORMULA_TRIGGERS)], "no unprefixed formula text"
+    text_cells = [c for c in cells if isinstance(c.value, str)]
+    assert all(c.data_type == "s" for c in text_cells), "text is typed string"
+    assert all(c.quotePrefix for c in text_cells if c.value.startswith(FORMULA_TRIGGERS)), "quote prefix"
+    texts = [c.value for c in text_cells]
     for text in expected:
-        assert PREFIXED[text] in texts
+        assert text in texts, f"{text!r} is not exported as it is"
+        assert PREFIXED[text] not in texts, "no apostrophe shown in XLSX"
     return sheet
 
 

@@ -1,12 +1,12 @@
-// Poll a bulk export's status and update the progress bar until it finishes.
+// Poll a bulk export's status and update the progress bar until it finishes; then reload the page, which
+// the server renders with only what applies (download when the ZIP is ready, retry when something is missing).
 (function () {
   "use strict";
   var box = document.getElementById("job");
-  if (!box) { return; }
+  if (!box || box.dataset.finished === "1") { return; }
   var bar = document.getElementById("job-progress");
   var label = document.getElementById("job-label");
   var status = document.getElementById("job-status");
-  var download = document.getElementById("job-download");
   var failures = document.getElementById("job-failures");
   var template = label.textContent.replace(/\d+/, "{done}").replace(/\d+/, "{total}");
 
@@ -24,12 +24,8 @@
           item.textContent = code + ": " + job.failures[code];
           failures.appendChild(item);
         });
-        if (job.download) { download.hidden = false; }
         if (job.finished) {
-          var cancel = document.getElementById("job-cancel");
-          if (cancel) { cancel.hidden = true; }
-          var retry = document.getElementById("job-retry");
-          if (retry && job.retryable) { retry.hidden = false; }
+          window.location.reload();
         } else {
           window.setTimeout(poll, 1000);
         }
