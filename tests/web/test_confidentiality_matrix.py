@@ -432,7 +432,7 @@ def test_row_exports_are_k_anonymous_over_level_and_post(app, department):
     admin = department["admin"]
     csv_rows = _csv(admin.get(f"/compare/export/answers.csv?round={round_id}&lang=en"))
     head = csv_rows[0]
-    level_col, post_col = head.index("Staff level"), head.index("Staff post")
+    level_col, post_col = head.index("Staff level key"), head.index("Staff post key")
     workbook = load_workbook(io.BytesIO(admin.get(f"/compare/export/answers.xlsx?round={round_id}&lang=en").data))
     xlsx_rows = [["" if c is None else str(c) for c in row] for row in workbook.active.iter_rows(values_only=True)]
     with app.app_context():
