@@ -1,0 +1,268 @@
+"""Inspection use cases: register targets, run an inspection (fetch, judge, keep evidence), probe
+availability, read findings and their history.
+
+Rules: ``domain/inspection.py``; fetching: ``inspector/crawler.py``; one run: ``inspector/run.py``; page
+formats and WARC: ``definitions/webpages.py``. Only the hosts of a department's registered targets are
+fetched. A run is written in one transaction (run, findings, snapshots); its WARC file is removed if that
+transaction does not commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
+from surveyapp.domain import inspection as rules
+from surveyapp.extensions import db
+from surveyapp.inspector.crawler import Crawler, Fetch, host_of
+from surveyapp.inspector.run import Inspection, TargetSpec
+from surveyapp.models import (
+    AvailabilityProbe,
+    InspectionFinding,
+    InspectionRun,
+    InspectionSnapshot,
+    InspectionTarget,
+    Organisation,
+    TargetKind,
+)
+from surveyapp.models.base import utcnow
+from surveyapp.services import pending_files
+from surveyapp.services.audit import record_event
+
+KINDS = tuple(k.value for k in TargetKind)
+COLUMN_TYPES = ("news", "notices", "policies", "plans", "other")
+
+
+class InspectionError(ValueError):
+    """A refused request, with a message for the user."""
+
+
+def check_url(url: str) -> str:
+    """An absolute http(s) URL with a host, stripped; raises ``InspectionError`` otherwise."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InspectionError(f"not an http(s) address: {url[:200]!r}")
+    if parts.username or parts.password:
+        raise InspectionError("an address with a user name or password is not accepted")
+    if len(url) > 1000:
+        raise InspectionError("the address is longer than 1000 characters")
+    return url
+
+
+def parse_columns(text: str) -> list[dict]:
+    """Columns typed one a line as ``URL`` or ``URL | name`` or ``URL | name | type``."""
+    columns = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        try:
+            url = check_url(parts[0])
+        except InspectionError as exc:
+            raise InspectionError(f"column line {number}: {exc}") from None
+        kind = parts[2].lower() if len(parts) > 2 and parts[2] else ""
+        if kind and kind not in COLUMN_TYPES:
+            raise InspectionError(f"column line {number}: type must be one of {', '.join(COLUMN_TYPES)}")
+        columns.append({"url": url, "name": parts[1] if len(parts) > 1 else "", "type": kind})
+    return columns
+
+
+def add_target(department: Organisation, url: str, kind: str, actor=None, columns=None, selectors=None,
+               entrances=None, label: str | None = None) -> InspectionTarget:
+    """Register a website, feed or CSV export of ``department`` (audited); column URLs must be on the
+    target's host. Raises ``InspectionError``."""  # fmt: skip
+    if kind not in KINDS:
+        raise InspectionError(f"kind must be one of {', '.join(KINDS)}")
+    url = check_url(url)
+    columns = list(columns or [])
+    for column in columns:
+        if host_of(column["url"]) != host_of(url):
+            raise InspectionError(f"column {column['url']} is not on {host_of(url)}")
+    target = InspectionTarget(organisation_id=department.id, kind=kind, url=url, host=host_of(url),
+                              columns=columns, selectors=dict(selectors or {}), entrances=list(entrances or []),
+                              label=(label or None), created_by_id=getattr(actor, "id", None))  # fmt: skip
+    db.session.add(target)
+    db.session.flush()
+    record_event("inspection.target_add", actor=actor, obj=target, object_type="inspection_targets",
+                 object_id=target.id, department=department.code, url=url, kind=kind)  # fmt: skip
+    db.session.commit()
+    return target
+
+
+def remove_target(target: InspectionTarget, actor=None) -> None:
+    """Stop inspecting a target (kept for its findings' history; audited)."""
+    target.active = False
+    record_event("inspection.target_remove", actor=actor, object_type="inspection_targets", object_id=target.id,
+                 url=target.url)  # fmt: skip
+    db.session.commit()
+
+
+def targets_of(department: Organisation, active_only: bool = True) -> list[InspectionTarget]:
+    query = select(InspectionTarget).where(InspectionTarget.organisation_id == department.id)
+    if active_only:
+        query = query.where(InspectionTarget.active.is_(True))
+    return list(db.session.scalars(query.order_by(InspectionTarget.id)))
+
+
+def target_by_id(target_id: int) -> InspectionTarget | None:
+    return db.session.get(InspectionTarget, target_id)
+
+
+def departments_with_targets() -> list[Organisation]:
+    ids = select(InspectionTarget.organisation_id).where(InspectionTarget.active.is_(True)).distinct()
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.code)))
+
+
+def make_crawler(hosts) -> Crawler:
+    config = current_app.config
+    return Crawler(hosts, config["INSPECT_USER_AGENT"], timeout=float(config["INSPECT_TIMEOUT_SECONDS"]),
+                   min_interval=float(config["INSPECT_MIN_INTERVAL_SECONDS"]),
+                   max_pages=int(config["INSPECT_MAX_PAGES"]), max_bytes=int(config["INSPECT_MAX_BYTES"]),
+                   max_page_bytes=int(config["INSPECT_MAX_PAGE_BYTES"]))  # fmt: skip
+
+
+def _spec(target: InspectionTarget) -> TargetSpec:
+    return TargetSpec(target.kind, target.url, target.columns or [], target.selectors or {}, target.entrances or [],
+                      target.id)  # fmt: skip
+
+
+def inspections_dir() -> Path:
+    return Path(current_app.config["INSPECTIONS_DIR"])
+
+
+def run_inspection(department: Organisation, as_of: date | None = None, actor=None) -> InspectionRun:
+    """Inspect every active target of ``department`` as of ``as_of`` (default today): one run, its
+    findings and WARC snapshots, committed together. A department without targets gets a run with no
+    finding."""
+    as_of = as_of or date.today()
+    targets = targets_of(department)
+    hosts = {t.host for t in targets}
+    relative = Path(department.code) / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.warc.gz"
+    warc_path = inspections_dir() / relative
+    warc = WarcFile(warc_path)
+    pending_files.track(db.session, warc_path)
+    run = InspectionRun(organisation_id=department.id, as_of=as_of, status="running", warc_path=str(relative),
+                        started_by_id=getattr(actor, "id", None))  # fmt: skip
+    db.session.add(run)
+    db.session.flush()
+    snapshots: dict[str, InspectionSnapshot] = {}
+
+    def record(fetch: Fetch) -> str:
+        offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body)
+        key = f"s{len(snapshots) + 1}"
+        snapshots[key] = InspectionSnapshot(run_id=run.id, url=(fetch.final_url or fetch.url)[:1000],
+                                            status_code=fetch.status, content_type=(fetch.content_type or "")[:200],
+                                            length=len(fetch.body), sha256=sha256_hex(fetch.body),
+                                            warc_path=str(relative), warc_offset=offset)  # fmt: skip
+        return key
+
+    crawler = make_crawler(hosts)
+    inspection = Inspection(crawler, as_of, record)
+    found: list[tuple[InspectionTarget, rules.Finding]] = []
+    try:
+        for target in targets:
+            found += [(target, f) for f in inspection.target(_spec(target))]
+            if target.kind == TargetKind.WEBSITE:
+                found.append((target, availability_finding(target, as_of)))
+    finally:
+        warc.close()
+    db.session.add_all(snapshots.values())
+    db.session.flush()
+    for target, finding in found:
+        snapshot = snapshots.get(finding.evidence) if finding.evidence else None
+        db.session.add(InspectionFinding(
+            run_id=run.id, target_id=target.id, check=finding.check, status=finding.status,
+            observed=finding.observed, threshold=finding.threshold[:200], url=(finding.url or None),
+            detail=finding.detail or None, veto=finding.veto, snapshot_id=snapshot.id if snapshot else None))  # fmt: skip
+    run.status, run.pages, run.bytes, run.finished_at = "done", crawler.pages, crawler.bytes, utcnow()
+    record_event("inspection.run", actor=actor, object_type="organisations", object_id=department.id,
+                 run=run.id, findings=len(found), as_of=as_of.isoformat())  # fmt: skip
+    db.session.commit()
+    return run
+
+
+def availability_finding(target: InspectionTarget, as_of: date) -> rules.Finding:
+    """``availability`` from the target's probes in the window before the end of ``as_of``."""
+    end = as_of + timedelta(days=1)
+    start = end - timedelta(days=rules.AVAILABILITY_WINDOW_DAYS)
+    outcomes = db.session.scalars(select(AvailabilityProbe.ok).where(
+        AvailabilityProbe.target_id == target.id, AvailabilityProbe.probed_at >= start,
+        AvailabilityProbe.probed_at < end)).all()  # fmt: skip
+    return rules.availability(target.url, list(outcomes))
+
+
+def probe_all() -> list[AvailabilityProbe]:
+    """One availability round: each active website target's home page, once, within the probe timeout."""
+    probes = []
+    for target in db.session.scalars(select(InspectionTarget).where(
+            InspectionTarget.active.is_(True), InspectionTarget.kind == TargetKind.WEBSITE)):  # fmt: skip
+        crawler = make_crawler({target.host})
+        crawler.timeout = min(crawler.timeout, float(rules.PROBE_TIMEOUT_SECONDS))
+        fetch = crawler.probe(target.url)
+        probes.append(AvailabilityProbe(target_id=target.id, ok=fetch.ok, status_code=fetch.status,
+                                        elapsed_ms=int(fetch.elapsed * 1000), error=(fetch.error or None)))  # fmt: skip
+    db.session.add_all(probes)
+    db.session.commit()
+    return probes
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def latest_run(department: Organisation) -> InspectionRun | None:
+    return db.session.scalars(select(InspectionRun).where(
+        InspectionRun.organisation_id == department.id, InspectionRun.status == "done")
+        .order_by(InspectionRun.as_of.desc(), InspectionRun.id.desc()).limit(1)).first()  # fmt: skip
+
+
+def run_history(department: Organisation, limit: int = 20) -> list[InspectionRun]:
+    return list(db.session.scalars(select(InspectionRun).where(InspectionRun.organisation_id == department.id)
+                                   .order_by(InspectionRun.id.desc()).limit(limit)))  # fmt: skip
+
+
+def evidence_of(finding: InspectionFinding) -> dict | None:
+    snapshot = finding.snapshot
+    if snapshot is None:
+        return None
+    return {"snapshot": snapshot.id, "sha256": snapshot.sha256, "warc": snapshot.warc_path,
+            "offset": snapshot.warc_offset}  # fmt: skip
+
+
+def run_json(department: Organisation, run: InspectionRun) -> dict:
+    """The ``flask inspect run --json`` document: department, as_of and findings with the check names of
+    ``domain.inspection.CHECKS``."""
+    return {
+        "department": department.code,
+        "as_of": run.as_of.isoformat(),
+        "findings": [{"check": f.check, "status": f.status, "observed": f.observed, "threshold": f.threshold,
+                      "url": f.url, "evidence": evidence_of(f)} for f in run.findings],
+    }  # fmt: skip
+
+
+def snapshot_payload(snapshot: InspectionSnapshot) -> bytes:
+    """The page as fetched, read back from its WARC record; raises ``InspectionError`` when its SHA-256
+    no longer matches (the file was changed)."""
+    _url, _status, body = read_record(inspections_dir() / snapshot.warc_path, snapshot.warc_offset)
+    if sha256_hex(body) != snapshot.sha256:
+        raise InspectionError(f"snapshot {snapshot.id}: SHA-256 does not match")
+    return body
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    check: str
+    status: str
+    veto: bool
+    count: int
+
+
+def vetoes(run: InspectionRun | None) -> list[InspectionFinding]:
+    return [f for f in run.findings if f.veto] if run else []
