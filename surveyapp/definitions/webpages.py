@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 import feedparser
 import lxml.html
@@ -30,8 +30,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
 _EMPTY_NOTICES = ("暂无信息", "暫無信息", "暂无内容", "暫無內容", "暂无数据", "暫無數據", "no content", "nothing yet")
 DEFAULT_LIST_ITEM = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' list ') or contains(@class, 'list') "
-    "or @id='list']//li"
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' list ') or contains(@class, 'list') or @id='list']//li"
 )
 
 
@@ -90,8 +89,14 @@ def _text(element) -> str:
     return " ".join(element.text_content().split())
 
 
-def parse_page(body: bytes, url: str, content_type: str | None = None, selectors: dict | None = None,
-               as_of: date | None = None, extract: bool = True) -> Page:
+def parse_page(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    selectors: dict | None = None,
+    as_of: date | None = None,
+    extract: bool = True,
+) -> Page:
     """Parse an HTML page. ``selectors``: optional XPath ``list_item`` (items of the page's list) and
     ``date`` (relative to an item) for sites whose lists the defaults miss. Scripts are never run; their
     text is dropped."""  # fmt: skip
@@ -185,7 +190,9 @@ def feed_dates(body: bytes, content_type: str | None = None) -> list[date]:
     return found
 
 
-_CSV_DATE_COLUMNS = ("date", "published", "pubdate", "post_date", "time", "发布时间", "发布日期", "發布時間", "日期", "时间")
+_CSV_DATE_COLUMNS = (
+    "date", "published", "pubdate", "post_date", "time", "发布时间", "发布日期", "發布時間", "日期", "时间",
+)  # fmt: skip
 
 
 def csv_post_dates(body: bytes, content_type: str | None = None) -> list[date]:

@@ -148,8 +148,9 @@ def metadata_date(meta: dict[str, str]) -> date | None:
     return None
 
 
-def choose_date(meta_dates: Iterable[date | None], list_dates: Iterable[date], extracted: date | None,
-                as_of: date) -> tuple[date | None, str]:
+def choose_date(
+    meta_dates: Iterable[date | None], list_dates: Iterable[date], extracted: date | None, as_of: date
+) -> tuple[date | None, str]:
     """The newest date by the first source that has one: ``("metadata" | "list" | "extractor" | "none")``.
     Dates after ``as_of`` (typos, event dates) are ignored."""  # fmt: skip
     for source, dates in (("metadata", meta_dates), ("list", list_dates), ("extractor", [extracted])):
@@ -420,8 +421,9 @@ DEFAULT_ENTRANCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def required_entrances(url: str, links: Sequence[tuple[str, str]], wanted: Sequence[str] | None = None,
-                       evidence=None) -> Finding:
+def required_entrances(
+    url: str, links: Sequence[tuple[str, str]], wanted: Sequence[str] | None = None, evidence=None
+) -> Finding:
     """Entrances missing from the home page's links ((href, text) pairs). ``wanted``: names of
     ``DEFAULT_ENTRANCES`` or free words (each its own entrance), configurable per agency; default all."""  # fmt: skip
     wanted = list(wanted or DEFAULT_ENTRANCES)

@@ -106,7 +106,7 @@ class Crawler:
             elif answer.status_code >= 400 or answer.status_code in (301, 302, 303, 307, 308):
                 parser.allow_all = True
             else:
-                parser.parse(answer.content[:512 * 1024].decode("utf-8", errors="replace").splitlines())
+                parser.parse(answer.content[: 512 * 1024].decode("utf-8", errors="replace").splitlines())
         parser.modified()  # marks it as read (can_fetch answers False for a parser never read)
         self._robots[key] = parser
         return parser

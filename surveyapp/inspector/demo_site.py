@@ -29,8 +29,10 @@ def _page(title: str, body: str, meta: dict[str, str] | None = None) -> str:
             f'<meta name="SiteName" content="示范市人民政府"><meta name="SiteIDCode" content="0000000001">{metas}'
             f'</head><body><header><h1>示范市人民政府</h1><nav class="nav"><ul><li><a href="/">首页</a></li>{nav}'
             f'</ul></nav></header><main>{body}</main><footer><a href="/gongkai/guide.html">政府信息公开指南</a> '
-            f'<a href="/gongkai/catalogue.html">政府信息公开目录</a> <a href="/gongkai/report.html">政府信息公开年度报告</a> '
-            f'<a href="/hudong/">领导信箱 · 我要留言</a> <a href="/feed.xml">RSS</a></footer></body></html>')  # fmt: skip
+            f'<a href="/gongkai/catalogue.html">政府信息公开目录</a> '
+            f'<a href="/gongkai/report.html">政府信息公开年度报告</a> '
+            f'<a href="/hudong/">领导信箱 · 我要留言</a> <a href="/feed.xml">RSS</a>'
+            "</footer></body></html>")  # fmt: skip
 
 
 def _list(path: str, ages, today: date) -> str:
@@ -59,7 +61,8 @@ def render(path: str, today: date | None = None) -> tuple[int, str, str]:
             if path == f"/{column}/{i}.html":
                 pub = today - timedelta(days=age)
                 extra = {"ColumnName": name, "ArticleTitle": f"第{i}号信息", "PubDate": f"{pub} 10:00"} if meta else {}
-                return 200, "text/html; charset=utf-8", _page(f"第{i}号信息", f"<h2>第{i}号信息</h2><p>正文。</p>", extra)
+                body = f"<h2>第{i}号信息</h2><p>正文。</p>"
+                return 200, "text/html; charset=utf-8", _page(f"第{i}号信息", body, extra)
     if path.startswith("/gongkai/") or path == "/hudong/":
         return 200, "text/html; charset=utf-8", _page("政务公开", "<p>政务公开专栏。</p>")
     if path.startswith("/bulk/") and path.endswith(".html") and path[6:-5].isdigit():
@@ -69,17 +72,28 @@ def render(path: str, today: date | None = None) -> tuple[int, str, str]:
         return 200, "text/html; charset=utf-8", _page(f"第{n}号信息", text, {"PubDate": f"{pub} 10:00"})
     if path == "/feed.xml":
         items = "".join(f"<item><title>第{i}条</title><link>http://example.invalid/{i}</link>"
-                        f"<pubDate>{(today - timedelta(days=d)).strftime('%a, %d %b %Y')} 08:00:00 +0800</pubDate></item>"
+                        f"<pubDate>{(today - timedelta(days=d)).strftime('%a, %d %b %Y')} 08:00:00 +0800</pubDate>"
+                        "</item>"
                         for i, d in enumerate((3, 10), start=1))  # fmt: skip
-        return 200, "application/rss+xml; charset=utf-8", (
-            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>示范市发布</title>'
-            f"<link>http://example.invalid/</link><description>政务新媒体</description>{items}</channel></rss>")
+        return (
+            200,
+            "application/rss+xml; charset=utf-8",
+            (
+                f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>示范市发布</title>'
+                f"<link>http://example.invalid/</link><description>政务新媒体</description>{items}</channel></rss>"
+            ),
+        )
     if path == "/stale-feed.xml":
         updated = f"{today - timedelta(days=40)}T08:00:00+08:00"
-        return 200, "application/atom+xml; charset=utf-8", (
-            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>示范市某局</title>'
-            f'<id>urn:demo:stale</id><updated>{updated}</updated><entry><title>旧消息</title><id>urn:demo:1</id>'
-            f"<updated>{updated}</updated><published>{updated}</published></entry></feed>")
+        return (
+            200,
+            "application/atom+xml; charset=utf-8",
+            (
+                '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>示范市某局</title>'
+                f"<id>urn:demo:stale</id><updated>{updated}</updated><entry><title>旧消息</title><id>urn:demo:1</id>"
+                f"<updated>{updated}</updated><published>{updated}</published></entry></feed>"
+            ),
+        )
     return 404, "text/html; charset=utf-8", _page("页面不存在", "<p>404 页面不存在</p>")
 
 

@@ -10,7 +10,6 @@ transaction does not commit.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -75,8 +74,16 @@ def parse_columns(text: str) -> list[dict]:
     return columns
 
 
-def add_target(department: Organisation, url: str, kind: str, actor=None, columns=None, selectors=None,
-               entrances=None, label: str | None = None) -> InspectionTarget:
+def add_target(
+    department: Organisation,
+    url: str,
+    kind: str,
+    actor=None,
+    columns=None,
+    selectors=None,
+    entrances=None,
+    label: str | None = None,
+) -> InspectionTarget:
     """Register a website, feed or CSV export of ``department`` (audited); column URLs must be on the
     target's host. Raises ``InspectionError``."""  # fmt: skip
     if kind not in KINDS:
@@ -181,7 +188,8 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
         db.session.add(InspectionFinding(
             run_id=run.id, target_id=target.id, check=finding.check, status=finding.status,
             observed=finding.observed, threshold=finding.threshold[:200], url=(finding.url or None),
-            detail=finding.detail or None, veto=finding.veto, snapshot_id=snapshot.id if snapshot else None))  # fmt: skip
+            detail=finding.detail or None, veto=finding.veto,
+            snapshot_id=snapshot.id if snapshot else None))  # fmt: skip
     run.status, run.pages, run.bytes, run.finished_at = "done", crawler.pages, crawler.bytes, utcnow()
     record_event("inspection.run", actor=actor, object_type="organisations", object_id=department.id,
                  run=run.id, findings=len(found), as_of=as_of.isoformat())  # fmt: skip
@@ -254,14 +262,6 @@ def snapshot_payload(snapshot: InspectionSnapshot) -> bytes:
     if sha256_hex(body) != snapshot.sha256:
         raise InspectionError(f"snapshot {snapshot.id}: SHA-256 does not match")
     return body
-
-
-@dataclass(frozen=True)
-class CheckSummary:
-    check: str
-    status: str
-    veto: bool
-    count: int
 
 
 def vetoes(run: InspectionRun | None) -> list[InspectionFinding]:
