@@ -50,9 +50,11 @@ def run(server, spec_kwargs=None, crawler=None, **kwargs):
     crawler = crawler or crawler_for(server)
     spec = TargetSpec("website", server.url_for("/"), **(spec_kwargs or {}))
     findings = Inspection(crawler, AS_OF).target(spec)
-    return {f.check: f for f in findings if f.check != "column_freshness"}, [
-        f for f in findings if f.check == "column_freshness"
-    ], crawler
+    return (
+        {f.check: f for f in findings if f.check != "column_freshness"},
+        [f for f in findings if f.check == "column_freshness"],
+        crawler,
+    )
 
 
 def build_site(server, home_days=3, columns=None, extra_home="", charset="utf-8"):

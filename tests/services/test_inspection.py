@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from surveyapp.extensions import db
 from surveyapp.models import AvailabilityProbe, InspectionRun, InspectionSnapshot, InspectionTarget, Organisation
 from surveyapp.services import inspection as service
-from tests.inspector.test_fixture_sites import AS_OF, build_site, page, serve
+from tests.inspector.test_fixture_sites import AS_OF, build_site, serve
 
 
 @pytest.fixture
@@ -31,7 +31,8 @@ def department(create_org):
 def test_run_stores_findings_and_reproducible_warc_evidence(app_ctx, department, httpserver):
     build_site(httpserver, columns={"/news/": ("工作动态", [1], True), "/tzgg/": ("通知公告", [300], True)},
                extra_home="<p>咨询电话 13812345678</p>")  # fmt: skip
-    serve(httpserver, "/feed.xml", f"<rss version='2.0'><channel><item><pubDate>{AS_OF - timedelta(days=40):%a, %d %b %Y}"
+    stale = AS_OF - timedelta(days=40)
+    serve(httpserver, "/feed.xml", f"<rss version='2.0'><channel><item><pubDate>{stale:%a, %d %b %Y}"
           " 08:00:00 +0800</pubDate></item></channel></rss>", content_type="application/rss+xml")  # fmt: skip
     d1 = db.session.get(Organisation, department.id)
     service.add_target(d1, httpserver.url_for("/"), "website")
