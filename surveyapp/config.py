@@ -32,6 +32,8 @@ class Defaults:
     # How observation and declaration combine: "observed" (default: an observation decides the red line and
     # replaces the declared value in the score where it exists) or "declared" (shown side by side only).
     INSPECT_COMBINE = "observed"
+    INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
+    INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
     REDIS_URL = None
     RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately

@@ -71,3 +71,15 @@ def probe():
 
     for p in probe_all():
         click.echo(f"target {p.target_id}: {'ok' if p.ok else 'FAILED'} {p.status_code or ''} {p.error or ''}")
+
+
+@inspect_cli.command("schedule")
+def schedule_command():
+    """With REDIS_URL: schedule inspections and probes on RQ (each job schedules its next one)."""
+    from surveyapp.services.inspection import schedule
+
+    ids = [schedule("run"), schedule("probe")]
+    if None in ids:
+        raise click.ClickException("REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "
+                                   "from cron or systemd timers (see the README)")
+    click.echo(f"scheduled: {', '.join(ids)} (run `rq worker --with-scheduler surveyapp`)")

@@ -222,6 +222,39 @@ def probe_all() -> list[AvailabilityProbe]:
     return probes
 
 
+# --- schedule (RQ when REDIS_URL is set; cron or systemd timers otherwise, see the README) ------------------
+
+SCHEDULED = {"run": ("surveyapp.jobs.inspect_all", "INSPECT_RUN_EVERY_HOURS", 3600),
+             "probe": ("surveyapp.jobs.probe_availability", "INSPECT_PROBE_EVERY_MINUTES", 60)}  # fmt: skip
+
+
+def schedule(what: str) -> str | None:
+    """Ask RQ's scheduler (``rq worker --with-scheduler surveyapp``) to run ``what`` (run | probe) after its
+    interval; one job id per kind, so scheduling again replaces the pending job. None without Redis."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from redis import Redis
+    from rq import Queue
+
+    function, setting, unit = SCHEDULED[what]
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(url))
+    delay = timedelta(seconds=float(current_app.config[setting]) * unit)
+    return queue.enqueue_in(delay, function, job_id=f"surveyapp-inspect-{what}").id
+
+
+def run_all_and_reschedule(as_of: date | None = None) -> list[InspectionRun]:
+    runs = [run_inspection(department, as_of) for department in departments_with_targets()]
+    schedule("run")
+    return runs
+
+
+def probe_and_reschedule() -> list[AvailabilityProbe]:
+    probes = probe_all()
+    schedule("probe")
+    return probes
+
+
 # --- reading ---------------------------------------------------------------------------------------------------
 
 

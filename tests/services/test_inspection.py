@@ -120,3 +120,26 @@ def test_cli_add_target_run_json_and_probe(app, department, httpserver, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count(InspectionRun.id))) == 2
         assert date.fromisoformat(document["as_of"]) == AS_OF
+
+
+def test_schedule_on_rq_when_redis_is_set(app, runner):
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.RedisError:
+        pytest.skip("Redis not reachable")
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["RQ_QUEUE"] = "surveyapp-test-inspect"
+    result = runner.invoke(args=["inspect", "schedule"])
+    assert result.exit_code == 0, result.output
+    assert "surveyapp-inspect-run" in result.output and "surveyapp-inspect-probe" in result.output
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    queue = Queue("surveyapp-test-inspect", connection=redis.Redis.from_url("redis://127.0.0.1:6379/15"))
+    assert set(ScheduledJobRegistry(queue=queue).get_job_ids()) >= {"surveyapp-inspect-run", "surveyapp-inspect-probe"}
+    for job_id in ("surveyapp-inspect-run", "surveyapp-inspect-probe"):
+        queue.fetch_job(job_id).delete()
+    app.config["REDIS_URL"] = None
+    assert runner.invoke(args=["inspect", "schedule"]).exit_code != 0
