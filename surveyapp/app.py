@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         compare,
         errors,
         imports,
+        inspection,
         invitations,
         main,
         participation,
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(round_lifecycle.bp)
+    app.register_blueprint(inspection.bp)
     errors.register(app)
 
     from surveyapp.views.context import register_template_helpers

@@ -80,6 +80,8 @@ def schedule_command():
 
     ids = [schedule("run"), schedule("probe")]
     if None in ids:
-        raise click.ClickException("REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "
-                                   "from cron or systemd timers (see the README)")
+        raise click.ClickException(
+            "REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "
+            "from cron or systemd timers (see the README)"
+        )
     click.echo(f"scheduled: {', '.join(ids)} (run `rq worker --with-scheduler surveyapp`)")

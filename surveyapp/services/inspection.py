@@ -10,11 +10,14 @@ transaction does not commit.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.etree
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
@@ -48,11 +51,11 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise InspectionError(f"not an http(s) address: {url[:200]!r}")
+        raise InspectionError(_("Not an http or https address: %(url)s", url=url[:200]))
     if parts.username or parts.password:
-        raise InspectionError("an address with a user name or password is not accepted")
+        raise InspectionError(_("An address with a user name or password is not accepted."))
     if len(url) > 1000:
-        raise InspectionError("the address is longer than 1000 characters")
+        raise InspectionError(_("The address is longer than 1000 characters."))
     return url
 
 
@@ -66,10 +69,16 @@ def parse_columns(text: str) -> list[dict]:
         try:
             url = check_url(parts[0])
         except InspectionError as exc:
-            raise InspectionError(f"column line {number}: {exc}") from None
+            raise InspectionError(_("Column line %(number)d: %(problem)s", number=number, problem=exc)) from None
         kind = parts[2].lower() if len(parts) > 2 and parts[2] else ""
         if kind and kind not in COLUMN_TYPES:
-            raise InspectionError(f"column line {number}: type must be one of {', '.join(COLUMN_TYPES)}")
+            raise InspectionError(
+                _(
+                    "Column line %(number)d: the type must be one of %(types)s.",
+                    number=number,
+                    types=", ".join(COLUMN_TYPES),
+                )
+            )
         columns.append({"url": url, "name": parts[1] if len(parts) > 1 else "", "type": kind})
     return columns
 
@@ -87,12 +96,22 @@ def add_target(
     """Register a website, feed or CSV export of ``department`` (audited); column URLs must be on the
     target's host. Raises ``InspectionError``."""  # fmt: skip
     if kind not in KINDS:
-        raise InspectionError(f"kind must be one of {', '.join(KINDS)}")
+        raise InspectionError(_("The kind must be one of %(kinds)s.", kinds=", ".join(KINDS)))
     url = check_url(url)
     columns = list(columns or [])
+    selectors = {k: v for k, v in dict(selectors or {}).items() if v}
+    for name, path in selectors.items():
+        if name not in ("list_item", "date"):
+            raise InspectionError(_("Unknown selector %(name)s.", name=name))
+        try:
+            lxml.etree.XPath(path)
+        except lxml.etree.XPathSyntaxError:
+            raise InspectionError(_("Not an XPath expression: %(path)s", path=path[:100])) from None
     for column in columns:
         if host_of(column["url"]) != host_of(url):
-            raise InspectionError(f"column {column['url']} is not on {host_of(url)}")
+            raise InspectionError(
+                _("The column %(column)s is not on %(host)s.", column=column["url"], host=host_of(url))
+            )
     target = InspectionTarget(organisation_id=department.id, kind=kind, url=url, host=host_of(url),
                               columns=columns, selectors=dict(selectors or {}), entrances=list(entrances or []),
                               label=(label or None), created_by_id=getattr(actor, "id", None))  # fmt: skip
@@ -293,9 +312,49 @@ def snapshot_payload(snapshot: InspectionSnapshot) -> bytes:
     no longer matches (the file was changed)."""
     _url, _status, body = read_record(inspections_dir() / snapshot.warc_path, snapshot.warc_offset)
     if sha256_hex(body) != snapshot.sha256:
-        raise InspectionError(f"snapshot {snapshot.id}: SHA-256 does not match")
+        raise InspectionError(_("Snapshot %(id)d: its SHA-256 does not match.", id=snapshot.id))
     return body
 
 
 def vetoes(run: InspectionRun | None) -> list[InspectionFinding]:
     return [f for f in run.findings if f.veto] if run else []
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+def departments_for(user) -> list[Organisation]:
+    """Departments whose inspection pages ``user`` may open: a coordinator's own; an administrator's in scope."""
+    from surveyapp.permissions import Role
+    from surveyapp.services.organisations import organisation_ids_in_scope
+
+    if user.role == Role.COORDINATOR:
+        return [user.organisation] if user.organisation is not None else []
+    query = select(Organisation).where(Organisation.kind == "department").order_by(Organisation.code)
+    ids = organisation_ids_in_scope(user)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run: InspectionRun
+    passed: int
+    failed: int
+    unknown: int
+    vetoes: list[str]
+
+
+def department_overview(department: Organisation) -> dict:
+    """What the department's inspection page shows: targets (active), the latest run's findings, and the
+    history of runs with their counts and vetoes (newest first)."""
+    history = []
+    for run in run_history(department):
+        statuses = [f.status for f in run.findings]
+        vetoed = sorted({f.check for f in run.findings if f.veto})
+        counts = [statuses.count(s) for s in (rules.PASS, rules.FAIL, rules.UNKNOWN)]
+        history.append(RunSummary(run, *counts, vetoed))
+    latest = latest_run(department)
+    return {"targets": targets_of(department), "latest": latest, "findings": latest.findings if latest else [],
+            "history": history, "checks": rules.CHECKS}  # fmt: skip

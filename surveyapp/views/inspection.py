@@ -1,0 +1,83 @@
+"""The inspector's pages: departments in scope, a department's targets, latest findings and history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from surveyapp.forms.inspection import TargetForm
+from surveyapp.permissions import Role, can_inspect_department, role_required
+from surveyapp.services import inspection as service
+from surveyapp.services.organisations import organisation_by_id
+
+bp = Blueprint("inspection", __name__)
+
+STATUS_WORDS = {"pass": _l("pass"), "fail": _l("fail"), "unknown": _l("unknown")}
+CHECK_WORDS = {
+    "home_page_freshness": _l("Home page updated"),
+    "column_freshness": _l("Column updated"),
+    "overdue_columns": _l("Overdue columns"),
+    "blank_columns": _l("Blank columns"),
+    "feed_freshness": _l("Feed or account updated"),
+    "personal_data": _l("Personal data published"),
+    "broken_links": _l("Broken links"),
+    "https": _l("HTTPS"),
+    "required_entrances": _l("Required entrances"),
+    "availability": _l("Availability"),
+}
+KIND_WORDS = {"website": _l("Website"), "feed": _l("Feed"), "csv": _l("CSV export")}
+
+
+def _department_or_abort(organisation_id: int):
+    department = organisation_by_id(organisation_id) or abort(404)
+    if not can_inspect_department(current_user, department):
+        abort(403)
+    return department
+
+
+@bp.get("/inspection")
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def index():
+    departments = service.departments_for(current_user)
+    if current_user.role == Role.COORDINATOR and len(departments) == 1:
+        return redirect(url_for("inspection.department", organisation_id=departments[0].id))
+    return render_template("inspection/index.html", departments=departments, lang=str(get_locale()))
+
+
+@bp.route("/departments/<int:organisation_id>/inspection", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def department(organisation_id: int):
+    department = _department_or_abort(organisation_id)
+    form = TargetForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            service.add_target(department, form.url.data, form.kind.data, actor=current_user,
+                               columns=service.parse_columns(form.columns.data or ""),
+                               selectors={"list_item": form.list_item.data, "date": form.date_path.data},
+                               entrances=[e.strip() for e in (form.entrances.data or "").split(",") if e.strip()],
+                               label=form.label.data)  # fmt: skip
+        except service.InspectionError as exc:
+            problem = str(exc)
+        else:
+            flash(_("The target is registered; the next inspection will include it."), "info")
+            return redirect(url_for("inspection.department", organisation_id=department.id))
+    status = 400 if problem or form.errors else 200
+    return render_template("inspection/department.html", department=department, form=form, problem=problem,
+                           overview=service.department_overview(department), status_words=STATUS_WORDS,
+                           check_words=CHECK_WORDS, kind_words=KIND_WORDS, lang=str(get_locale())), status  # fmt: skip
+
+
+@bp.post("/departments/<int:organisation_id>/inspection/targets/<int:target_id>/remove")
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def remove_target(organisation_id: int, target_id: int):
+    department = _department_or_abort(organisation_id)
+    target = service.target_by_id(target_id)
+    if target is None or target.organisation_id != department.id:
+        abort(404)
+    service.remove_target(target, actor=current_user)
+    flash(_("The target is no longer inspected; its findings are kept."), "info")
+    return redirect(url_for("inspection.department", organisation_id=department.id))
