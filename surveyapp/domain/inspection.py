@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -449,48 +449,67 @@ def availability(url: str, outcomes: Sequence[bool]) -> Finding:
 
 # --- declared vs observed ---------------------------------------------------------------------------------------
 
+#: How observation and declaration combine (setting ``INSPECT_COMBINE``): "observed" (default): an observed
+#: veto raises the red line (source "observed") and the score uses the observation where one exists;
+#: "declared": both are shown, the score and red lines come from the declaration alone.
 COMBINE_MODES = ("observed", "declared")
+ANSWER_WAYS = ("days", "count", "yes_when_fail")
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """One observable item: the department's answer, the observation (same unit), whether they agree."""
+class Observation:
+    """An item's answer as observed: ``value`` in the item's unit (None: nothing usable observed), the
+    statuses it came from, whether any finding was a veto, and the first failing (or first) finding's URL."""
 
-    item_key: str
+    item: str
     check: str
-    declared: object
-    observed: object
+    value: object
     status: str
     veto: bool
-    gap: float | None = None
-    agrees: bool | None = None
-    extra: dict = field(default_factory=dict)
+    url: str | None = None
 
 
-def observed_answer(kind_of_answer: str, finding: Finding, as_of: date) -> object:
-    """The observation in the item's answer unit: ``days`` since the observed date, a ``count``, or
-    ``yesno`` (``"yes"`` when the check passed; for reverse items the caller flips it)."""
-    if finding.status == UNKNOWN:
-        return None
-    if kind_of_answer == "days":
-        if finding.observed is None:
-            return None
-        return (as_of - date.fromisoformat(str(finding.observed))).days
-    if kind_of_answer == "count":
-        return finding.observed if isinstance(finding.observed, int | float) else None
-    return "yes" if finding.status == PASS else "no"
+def observe_item(item: str, check: str, answer: str, findings: Sequence[Finding], as_of: date) -> Observation:
+    """The observation of one item from the findings of its ``check`` (one per target). ``answer``: one of
+    ``ANSWER_WAYS``. Unknown findings are ignored; none left gives value None and status unknown."""
+    known = [f for f in findings if f.check == check and f.status != UNKNOWN]
+    if not known:
+        return Observation(item, check, None, UNKNOWN, False)
+    status = FAIL if any(f.status == FAIL for f in known) else PASS
+    veto = any(f.veto for f in known)
+    url = next((f.url for f in known if f.status == FAIL), known[0].url)
+    if answer == "days":
+        ages = [(as_of - date.fromisoformat(str(f.observed))).days for f in known if f.observed is not None]
+        value = max(ages) if ages else None
+    elif answer == "count":
+        counts = [f.observed for f in known if isinstance(f.observed, int | float)]
+        value = max(counts) if counts else None
+    elif answer == "yes_when_fail":
+        value = "yes" if status == FAIL else "no"
+    else:
+        raise ValueError(f"unknown answer way {answer!r}")
+    return Observation(item, check, value, status, veto, url)
 
 
-def compare(item_key: str, declared, observed, unit: str, finding: Finding) -> Comparison:
-    """The gap between declared and observed: observed − declared for numbers; agreement for yes/no."""
-    gap, agrees = None, None
-    if observed is not None and declared is not None:
-        if unit in ("days", "count"):
-            try:
-                gap = float(observed) - float(declared)
-                agrees = gap == 0
-            except (TypeError, ValueError):
-                gap = None
-        else:
-            agrees = str(observed) == str(declared)
-    return Comparison(item_key, finding.check, declared, observed, finding.status, finding.veto, gap, agrees)
+def gap(declared, observed, answer: str) -> tuple[float | None, bool | None]:
+    """(observed − declared for numbers, whether they agree); (None, None) when either is missing."""
+    if declared is None or observed is None or isinstance(declared, str) and answer != "yes_when_fail":
+        return None, None
+    if answer == "yes_when_fail":
+        return None, str(declared) == str(observed)
+    try:
+        difference = float(observed) - float(declared)
+    except (TypeError, ValueError):
+        return None, None
+    return difference, difference == 0
+
+
+def combined_answers(declared: dict, observations: Sequence[Observation], mode: str) -> dict:
+    """The answers the score uses: in mode "observed", each observed value replaces the declared answer;
+    in mode "declared", the declared answers unchanged."""
+    if mode not in COMBINE_MODES:
+        raise ValueError(f"unknown combine mode {mode!r} (one of {', '.join(COMBINE_MODES)})")
+    answers = dict(declared)
+    if mode == "observed":
+        answers.update({o.item: o.value for o in observations if o.value is not None})
+    return answers
