@@ -183,6 +183,6 @@ def observed_comparison(round_: AssessmentRound, user, lang: str) -> dict | None
                      "as_of": beside.as_of.isoformat() if beside.as_of else "",
                      "cells": {r.item: r for r in beside.rows},
                      "red_lines": sum(1 for r in beside.observed_red_lines)})  # fmt: skip
-    columns = [(m.item, items[m.item].text.get(lang), m.answer) for m in mapping.items if m.item in items]
+    columns = [(m.item, items[m.item].text.get(lang), m.answer, m.check) for m in mapping.items if m.item in items]
     more = max(0, len(departments) - COMPARISON_DEPARTMENTS)
     return {"columns": columns, "rows": rows, "mode": combine_mode(), "more": more}

@@ -5,30 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.forms.inspection import TargetForm
 from surveyapp.permissions import Role, can_inspect_department, role_required
 from surveyapp.services import inspection as service
+from surveyapp.services import inspection_words as words
 from surveyapp.services.organisations import organisation_by_id
 
 bp = Blueprint("inspection", __name__)
-
-STATUS_WORDS = {"pass": _l("pass"), "fail": _l("fail"), "unknown": _l("unknown")}
-CHECK_WORDS = {
-    "home_page_freshness": _l("Home page updated"),
-    "column_freshness": _l("Column updated"),
-    "overdue_columns": _l("Overdue columns"),
-    "blank_columns": _l("Blank columns"),
-    "feed_freshness": _l("Feed or account updated"),
-    "personal_data": _l("Personal data published"),
-    "broken_links": _l("Broken links"),
-    "https": _l("HTTPS"),
-    "required_entrances": _l("Required entrances"),
-    "availability": _l("Availability"),
-}
-KIND_WORDS = {"website": _l("Website"), "feed": _l("Feed"), "csv": _l("CSV export")}
 
 
 def _department_or_abort(organisation_id: int):
@@ -67,8 +52,8 @@ def department(organisation_id: int):
             return redirect(url_for("inspection.department", organisation_id=department.id))
     status = 400 if problem or form.errors else 200
     return render_template("inspection/department.html", department=department, form=form, problem=problem,
-                           overview=service.department_overview(department), status_words=STATUS_WORDS,
-                           check_words=CHECK_WORDS, kind_words=KIND_WORDS, lang=str(get_locale())), status  # fmt: skip
+                           overview=service.department_overview(department), words=words,
+                           lang=str(get_locale())), status  # fmt: skip
 
 
 @bp.post("/departments/<int:organisation_id>/inspection/targets/<int:target_id>/remove")

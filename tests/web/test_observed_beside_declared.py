@@ -77,7 +77,7 @@ def test_explanation_page_shows_declared_observed_and_gap(app, world):
     assert "Observed beside declared" in html
     assert "3 days" in html and "20 days" in html and "+17" in html  # home page: declared, observed, gap
     assert "+5" in html  # blank columns: 0 declared, 5 observed
-    assert html.count("class=\"red-line-mark\"") == 2
+    assert html.count('class="red-line-mark"') == 2
     assert "source: observed" in html.split("Red lines hit")[1].split("</div>")[0]
     assert "Setting: observation decides" in html
     app.config["INSPECT_COMBINE"] = "declared"
