@@ -71,6 +71,7 @@ class Crawler:
         self.pages = 0
         self.bytes = 0
         self._robots: dict[str, RobotFileParser] = {}
+        self._robots_problem: dict[str, str] = {}  # why a robots.txt could not be read (then nothing is fetched)
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -98,11 +99,15 @@ class Crawler:
         self._wait_turn(host_of(url))
         try:
             answer = self.session.get(key + "/robots.txt", timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException:
+        except requests.Timeout:
+            parser.disallow_all, self._robots_problem[key] = True, "robots.txt unreachable: timeout"
+        except requests.RequestException as exc:
             parser.disallow_all = True
+            self._robots_problem[key] = f"robots.txt unreachable: {type(exc).__name__}"
         else:
             if answer.status_code >= 500:
                 parser.disallow_all = True
+                self._robots_problem[key] = f"robots.txt unreachable: HTTP {answer.status_code}"
             elif answer.status_code >= 400 or answer.status_code in (301, 302, 303, 307, 308):
                 parser.allow_all = True
             else:
@@ -130,7 +135,8 @@ class Crawler:
                                 else f"redirect to unregistered host {host_of(current)} (not followed)")  # fmt: skip
                 return result
             if not self.robots(current).can_fetch(self.user_agent, current):
-                result.error = "robots.txt"
+                parts = urlsplit(current)
+                result.error = self._robots_problem.get(f"{parts.scheme}://{host_of(current)}", "robots.txt")
                 return result
             with self._lock:
                 problem = self._budget()

@@ -117,7 +117,7 @@ class Inspection:
         results = []
         for link in links:
             fetch, link_evidence = self.get(link)
-            if fetch.error in ("robots.txt", "page budget", "byte budget"):
+            if fetch.error in ("robots.txt", "page budget", "byte budget") or (fetch.error or "").startswith("robots"):
                 continue  # not checked, not broken
             title, text = "", ""
             if fetch.ok and "html" in (fetch.content_type or "html"):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext
 from sqlalchemy import select
 
 from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
@@ -40,6 +40,13 @@ from surveyapp.services.audit import record_event
 
 KINDS = tuple(k.value for k in TargetKind)
 COLUMN_TYPES = ("news", "notices", "policies", "plans", "other")
+
+
+def _(message: str, **values) -> str:
+    """The message in the reader's language on a page; in English from the command line and jobs."""
+    from flask import has_request_context
+
+    return gettext(message, **values) if has_request_context() else (message % values if values else message)
 
 
 class InspectionError(ValueError):

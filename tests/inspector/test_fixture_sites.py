@@ -271,7 +271,8 @@ def test_robots_txt_disallow_is_obeyed(httpserver):
 def test_robots_txt_that_fails_means_disallow_all(httpserver):
     serve(httpserver, "/robots.txt", "oops", status=503)
     serve(httpserver, "/", page("首页"))
-    assert crawler_for(httpserver).fetch(httpserver.url_for("/")).error == "robots.txt"
+    assert crawler_for(httpserver).fetch(httpserver.url_for("/")).error == "robots.txt unreachable: HTTP 503"
+    assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
 
 
 def test_a_slow_host_times_out(httpserver):
@@ -319,3 +320,42 @@ def test_scripts_are_never_run(httpserver):
     serve(httpserver, "/", page("首页", body))
     checks, _, _ = run(httpserver)
     assert checks["home_page_freshness"].observed == ago(40).isoformat()
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    """A local https server with a self-signed certificate for 127.0.0.1 (openssl, a test dependency of the
+    Debian base), and the certificate to trust."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from pytest_httpserver import HTTPServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.start()
+    yield server, cert
+    server.clear()
+    server.stop()
+
+
+def test_https_passes_on_a_site_served_over_https(https_server):
+    import requests
+
+    server, cert = https_server
+    build_site(server)
+    session = requests.Session()
+    session.verify = str(cert)
+    crawler = Crawler({f"{server.host}:{server.port}"}, UA, timeout=3.0, min_interval=0.0, session=session)
+    assert server.url_for("/").startswith("https://")
+    checks, _, _ = run(server, crawler=crawler)
+    assert checks["https"].status == "pass" and checks["https"].observed == "https"
+    assert checks["home_page_freshness"].status == "pass"

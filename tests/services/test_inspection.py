@@ -143,3 +143,26 @@ def test_schedule_on_rq_when_redis_is_set(app, runner):
         queue.fetch_job(job_id).delete()
     app.config["REDIS_URL"] = None
     assert runner.invoke(args=["inspect", "schedule"]).exit_code != 0
+
+
+def test_a_probe_of_a_slow_or_failing_site_fails(app, app_ctx, department, httpserver):
+    import time
+
+    from werkzeug.wrappers import Response
+
+    serve(httpserver, "/robots.txt", "", status=404)
+
+    def slow(request):
+        time.sleep(1.2)
+        return Response("late")
+
+    httpserver.expect_request("/").respond_with_handler(slow)
+    serve(httpserver, "/down", "error", status=500)
+    app.config["INSPECT_TIMEOUT_SECONDS"] = 0.4
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/down"), "website")
+    service.add_target(d1, httpserver.url_for("/"), "website")  # last: the fixture server answers one at a time
+    probes = service.probe_all()
+    assert [(p.ok, p.error, p.status_code) for p in probes] == [(False, None, 500), (False, "timeout", None)]
+    finding = service.availability_finding(db.session.get(InspectionTarget, probes[1].target_id), date.today())
+    assert finding.status == "fail" and finding.veto
