@@ -6,6 +6,7 @@ Pure: YAML only. Every problem names the file and the item.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +52,17 @@ def read_observation_map(path: Path) -> ObservationMap:
 
 
 def observation_map_for(key: str, version: int) -> ObservationMap | None:
-    """The shipped mapping of ``key`` version ``version``, or None when that version has none."""
+    """The shipped mapping of ``key`` version ``version``, or None when that version has none (read once
+    per process and file version)."""
     path = OBSERVATIONS_DIR / f"{key}-{version}.yaml"
-    return read_observation_map(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    return _read_cached(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(path: Path, _mtime: int) -> ObservationMap:
+    return read_observation_map(path)
 
 
 def check_against(mapping: ObservationMap, questionnaire) -> list[str]:

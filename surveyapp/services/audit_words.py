@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "evidence.download": _l("evidence file downloaded"),
     "export": _l("data exported"),
     "inspection.run": _l("websites and feeds inspected"),
+    "inspection.snapshot_download": _l("inspected page downloaded"),
     "inspection.target_add": _l("inspection target registered"),
     "inspection.target_remove": _l("inspection target no longer inspected"),
     "invitation.create": _l("invitation links created"),

@@ -365,3 +365,19 @@ def department_overview(department: Organisation) -> dict:
     latest = latest_run(department)
     return {"targets": targets_of(department), "latest": latest, "findings": latest.findings if latest else [],
             "history": history, "checks": rules.CHECKS}  # fmt: skip
+
+
+def snapshot_for_download(department: Organisation, snapshot_id: int, actor=None) -> InspectionSnapshot | None:
+    """A snapshot of one of ``department``'s runs, its download audited (it may hold personal data as
+    published); None when there is no such snapshot for that department."""
+    from surveyapp.services.audit import log_access
+
+    snapshot = db.session.get(InspectionSnapshot, snapshot_id)
+    if snapshot is None:
+        return None
+    run = db.session.get(InspectionRun, snapshot.run_id)
+    if run is None or run.organisation_id != department.id:
+        return None
+    log_access("inspection.snapshot_download", actor=actor, object_type="inspection_snapshots",
+               object_id=snapshot.id, sha256=snapshot.sha256)  # fmt: skip
+    return snapshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -66,3 +66,18 @@ def remove_target(organisation_id: int, target_id: int):
     service.remove_target(target, actor=current_user)
     flash(_("The target is no longer inspected; its findings are kept."), "info")
     return redirect(url_for("inspection.department", organisation_id=department.id))
+
+
+@bp.get("/departments/<int:organisation_id>/inspection/snapshots/<int:snapshot_id>")
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def snapshot(organisation_id: int, snapshot_id: int):
+    """The page as fetched, from its WARC record (SHA-256 checked), as a download: never rendered here."""
+    department = _department_or_abort(organisation_id)
+    found = service.snapshot_for_download(department, snapshot_id, actor=current_user) or abort(404)
+    try:
+        body = service.snapshot_payload(found)
+    except service.InspectionError:
+        abort(409)
+    return Response(body, mimetype="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename=snapshot-{found.id}-{found.sha256[:12]}.bin",
+        "X-Content-Type-Options": "nosniff", "X-SHA256": found.sha256})  # fmt: skip

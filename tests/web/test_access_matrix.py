@@ -165,6 +165,11 @@ MATRIX = {
         "/departments/{d1}/inspection",
         expect("ok", admin_other="deny", **ADMINS | {"coordinator": "ok"}),
     ),
+    "inspection.snapshot": (  # no such snapshot: 404 for those allowed, 403 for the rest
+        "GET",
+        "/departments/{d1}/inspection/snapshots/999",
+        expect("deny", anonymous="login"),
+    ),
     "inspection.remove_target": (  # no such target: 404 for those allowed, 403 for the rest
         "POST",
         "/departments/{d1}/inspection/targets/999/remove",

@@ -122,6 +122,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     # The inspector shows observations of public websites and the department's (non-personal) checklist.
     "inspection.index": [("GET", "/inspection")],
     "inspection.department": [("GET", "/departments/{d1}/inspection")],
+    "inspection.snapshot": [("GET", "/departments/{d1}/inspection/snapshots/1")],  # pages of public sites
     "inspection.remove_target": [],  # stops inspecting a target: a redirect, no content (test_access_matrix)
 }
 PUBLIC_FILES = {"static"}

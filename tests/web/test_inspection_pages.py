@@ -66,6 +66,17 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
             assert word in html, (lang, word)
     assert "&lt;b&gt;site&lt;/b&gt;" in html and "<b>site</b>" not in html
     assert re.search(r"[0-9a-f]{12}…", html)  # evidence SHA-256
+    link = re.search(r'href="(/departments/\d+/inspection/snapshots/(\d+))"', html)
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.mimetype == "application/octet-stream"
+    assert "attachment" in download.headers["Content-Disposition"]
+    import hashlib
+
+    assert hashlib.sha256(download.data).hexdigest() == download.headers["X-SHA256"]
+    other = app.test_client()
+    sign_in(other, "coord@d2.example", lang="en")
+    assert other.get(link.group(1)).status_code == 403
+    assert client.get(f"/departments/{world['d2']}/inspection/snapshots/{link.group(2)}").status_code == 403
     removed = client.post(f"{url}/targets/{target_id}/remove")
     assert removed.status_code == 302
     with app.app_context():
