@@ -49,7 +49,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             crawler = Crawler({host}, "surveyapp-inspector/bench", timeout=15, min_interval=0,
-                              max_pages=args.pages + 10, max_bytes=10**10)  # fmt: skip
+                              max_pages=args.pages + 10, max_bytes=10**10, allow_private=True)  # fmt: skip
             warc = WarcFile(Path(folder) / "bench.warc.gz")
             tracemalloc.start()
             started = time.perf_counter()
@@ -72,7 +72,7 @@ def main() -> None:
                 f"memory for {args.pages} pages: Python heap peak {peak / 2**20:.1f} MiB; "
                 f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
             )
-            crawler = Crawler({host}, "surveyapp-inspector/bench", timeout=15, min_interval=0)
+            crawler = Crawler({host}, "surveyapp-inspector/bench", timeout=15, min_interval=0, allow_private=True)
             started = time.perf_counter()
             findings = []
             inspection = Inspection(crawler, today)

@@ -29,6 +29,7 @@ class Defaults:
     INSPECT_MAX_PAGES = 200  # per target and run
     INSPECT_MAX_BYTES = 20 * 1024 * 1024  # per target and run
     INSPECT_MAX_PAGE_BYTES = 3 * 1024 * 1024  # one response body
+    INSPECT_ALLOW_PRIVATE_HOSTS = False  # fetch hosts on loopback/private addresses (tests, `flask demo site`)
     # How observation and declaration combine: "observed" (default: an observation decides the red line and
     # replaces the declared value in the score where it exists) or "declared" (shown side by side only).
     INSPECT_COMBINE = "observed"

@@ -37,7 +37,9 @@ def demo_site(host, port):
     from surveyapp.inspector.demo_site import app
 
     base = f"http://{host}:{port}"
-    click.echo(f"Demo site on {base}/ - register it with:")
+    click.echo(f"Demo site on {base}/ - it is on a loopback address, so run the inspector with")
+    click.echo("  export SURVEYAPP_INSPECT_ALLOW_PRIVATE_HOSTS=true")
+    click.echo("and register it with:")
     click.echo(f"  flask inspect add-target --department CODE --url {base}/ --kind website")
     click.echo(f"  flask inspect add-target --department CODE --url {base}/feed.xml --kind feed")
     click.echo(f"  flask inspect add-target --department CODE --url {base}/stale-feed.xml --kind feed")

@@ -7,10 +7,16 @@
 * One request per host at most every ``min_interval`` seconds; a timeout per request; a page budget and a
   byte budget per crawler, and a cap on each body.
 * An identifying User-Agent; no JavaScript is ever run (only the bytes are read).
+* Hosts that resolve to a loopback, private, link-local or otherwise reserved address are refused unless
+  ``allow_private`` (setting ``INSPECT_ALLOW_PRIVATE_HOSTS``; tests and the offline demo site): a registered
+  URL must not become a way to read the server's own network (SSRF). The check runs before each request;
+  a DNS answer that changes between the check and the connection is not caught.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,7 +63,7 @@ class Crawler:
 
     def __init__(self, allowed_hosts, user_agent: str, timeout: float = 15.0, min_interval: float = 1.0,
                  max_pages: int = 200, max_bytes: int = 20 * 1024 * 1024, max_page_bytes: int = 3 * 1024 * 1024,
-                 session: requests.Session | None = None):  # fmt: skip
+                 session: requests.Session | None = None, allow_private: bool = False):  # fmt: skip
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.user_agent = user_agent
         self.timeout = timeout
@@ -68,6 +74,7 @@ class Crawler:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.session.trust_env = False  # never a proxy from the environment: we talk to the registered host
+        self.allow_private = allow_private
         self.pages = 0
         self.bytes = 0
         self._robots: dict[str, RobotFileParser] = {}
@@ -80,6 +87,22 @@ class Crawler:
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and host_of(url) in self.allowed_hosts
+
+    def private_address(self, url: str) -> str | None:
+        """The first loopback/private/link-local/reserved address ``url``'s host resolves to (None: none,
+        or private hosts are allowed). A host that does not resolve is left to the request to report."""
+        if self.allow_private:
+            return None
+        host = urlsplit(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except (socket.gaierror, UnicodeError):
+            return None
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            if not address.is_global or address.is_multicast:
+                return str(address)
+        return None
 
     def _wait_turn(self, host: str) -> None:
         with self._lock:
@@ -133,6 +156,10 @@ class Crawler:
             if not self.allowed(current):
                 result.error = ("not registered" if current == url
                                 else f"redirect to unregistered host {host_of(current)} (not followed)")  # fmt: skip
+                return result
+            private = self.private_address(current)
+            if private:
+                result.error = f"private address {private} refused"
                 return result
             if not self.robots(current).can_fetch(self.user_agent, current):
                 parts = urlsplit(current)

@@ -159,7 +159,8 @@ def make_crawler(hosts) -> Crawler:
     return Crawler(hosts, config["INSPECT_USER_AGENT"], timeout=float(config["INSPECT_TIMEOUT_SECONDS"]),
                    min_interval=float(config["INSPECT_MIN_INTERVAL_SECONDS"]),
                    max_pages=int(config["INSPECT_MAX_PAGES"]), max_bytes=int(config["INSPECT_MAX_BYTES"]),
-                   max_page_bytes=int(config["INSPECT_MAX_PAGE_BYTES"]))  # fmt: skip
+                   max_page_bytes=int(config["INSPECT_MAX_PAGE_BYTES"]),
+                   allow_private=bool(config["INSPECT_ALLOW_PRIVATE_HOSTS"]))  # fmt: skip
 
 
 def _spec(target: InspectionTarget) -> TargetSpec:

@@ -42,7 +42,7 @@ def serve(server, path: str, body: bytes | str, status: int = 200, content_type=
 
 
 def crawler_for(*servers, **kwargs) -> Crawler:
-    options = {"timeout": 3.0, "min_interval": 0.0} | kwargs
+    options = {"timeout": 3.0, "min_interval": 0.0, "allow_private": True} | kwargs
     return Crawler({f"{s.host}:{s.port}" for s in servers}, UA, **options)
 
 
@@ -354,8 +354,19 @@ def test_https_passes_on_a_site_served_over_https(https_server):
     build_site(server)
     session = requests.Session()
     session.verify = str(cert)
-    crawler = Crawler({f"{server.host}:{server.port}"}, UA, timeout=3.0, min_interval=0.0, session=session)
+    crawler = Crawler({f"{server.host}:{server.port}"}, UA, timeout=3.0, min_interval=0.0, session=session,
+                      allow_private=True)  # fmt: skip
     assert server.url_for("/").startswith("https://")
     checks, _, _ = run(server, crawler=crawler)
     assert checks["https"].status == "pass" and checks["https"].observed == "https"
     assert checks["home_page_freshness"].status == "pass"
+
+
+def test_private_addresses_are_refused_by_default(httpserver):
+    serve(httpserver, "/robots.txt", "", status=404)
+    serve(httpserver, "/", page("首页"))
+    crawler = crawler_for(httpserver, allow_private=False)
+    fetch = crawler.fetch(httpserver.url_for("/"))
+    assert fetch.error == "private address 127.0.0.1 refused" and len(httpserver.log) == 0
+    for url in ("http://localhost/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"):
+        assert Crawler({host_of(url)}, UA).private_address(url) is not None, url

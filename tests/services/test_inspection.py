@@ -17,7 +17,8 @@ from tests.inspector.test_fixture_sites import AS_OF, build_site, serve
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_TIMEOUT_SECONDS": 3,
+    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_ALLOW_PRIVATE_HOSTS": True,
+                   "INSPECT_TIMEOUT_SECONDS": 3,
                    "INSPECTIONS_DIR": str(tmp_path / "inspections")}  # fmt: skip
     return app_config
 

@@ -27,7 +27,11 @@ def backend():
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECTIONS_DIR": str(tmp_path / "inspections")}
+    app_config |= {
+        "INSPECT_MIN_INTERVAL_SECONDS": 0,
+        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
+        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
+    }
     return app_config
 
 
