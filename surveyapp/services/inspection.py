@@ -105,6 +105,16 @@ def add_target(
     if kind not in KINDS:
         raise InspectionError(_("The kind must be one of %(kinds)s.", kinds=", ".join(KINDS)))
     url = check_url(url)
+    private = make_crawler({host_of(url)}).private_address(url)
+    if private:
+        raise InspectionError(
+            _(
+                "%(host)s resolves to the private address %(address)s, which is not inspected "
+                "(setting INSPECT_ALLOW_PRIVATE_HOSTS).",
+                host=host_of(url),
+                address=private,
+            )
+        )
     columns = list(columns or [])
     selectors = {k: v for k, v in dict(selectors or {}).items() if v}
     for name, path in selectors.items():

@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
@@ -79,6 +80,9 @@ def test_only_registered_hosts_and_valid_urls(app_ctx, department):
         service.add_target(d1, "http://a.example/", "website", columns=[{"url": "http://b.example/x", "name": "x"}])
     with pytest.raises(service.InspectionError):
         service.add_target(d1, "http://a.example/", "podcast")
+    current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"] = False
+    with pytest.raises(service.InspectionError, match="private address 127.0.0.1"):
+        service.add_target(d1, "http://127.0.0.1:8080/", "website")
     assert db.session.scalar(select(func.count(InspectionTarget.id))) == 0
     assert service.parse_columns("http://a.example/n/ | 新闻 | news\n\nhttp://a.example/p/") == [
         {"url": "http://a.example/n/", "name": "新闻", "type": "news"},
