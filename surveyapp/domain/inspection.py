@@ -388,6 +388,7 @@ class LinkResult:
     text: str = ""
     error: str | None = None
     evidence: str | None = None
+    redirected_home: bool = False  # a deep link sent to the home page: a missing page in disguise
 
 
 def broken_links(page_url: str, results: Sequence[LinkResult], evidence=None) -> Finding:
@@ -396,7 +397,7 @@ def broken_links(page_url: str, results: Sequence[LinkResult], evidence=None) ->
     for r in results:
         if r.error or r.status is None or r.status >= 400:
             broken.append(f"{r.url} ({r.error or r.status})")
-        elif is_soft_404(r.status, r.title, r.text):
+        elif r.redirected_home or is_soft_404(r.status, r.title, r.text):
             broken.append(f"{r.url} (soft 404)")
     if not results:
         return _finding("broken_links", UNKNOWN, None, page_url, evidence, "no link checked")

@@ -123,7 +123,10 @@ class Inspection:
             if fetch.ok and "html" in (fetch.content_type or "html"):
                 page = self._pages.get(link) or parse_page(fetch.body, link, fetch.content_type, extract=False)
                 title, text = page.title, page.text
-            results.append(rules.LinkResult(link, fetch.status, title, text, fetch.error, link_evidence))
+            home_again = (
+                bool(fetch.redirects) and _same_page(fetch.final_url, home.url) and not _same_page(link, home.url)
+            )
+            results.append(rules.LinkResult(link, fetch.status, title, text, fetch.error, link_evidence, home_again))
         return rules.broken_links(url, results, evidence)
 
     def feed(self, target: TargetSpec) -> list[rules.Finding]:
@@ -135,3 +138,7 @@ class Inspection:
 
     def target(self, target: TargetSpec) -> list[rules.Finding]:
         return self.website(target) if target.kind == "website" else self.feed(target)
+
+
+def _same_page(a: str | None, b: str | None) -> bool:
+    return (a or "").rstrip("/") == (b or "").rstrip("/")

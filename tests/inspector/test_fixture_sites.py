@@ -162,12 +162,15 @@ def test_personal_data_with_a_wrong_check_digit_is_not_reported(httpserver):
 
 
 def test_broken_links_and_soft_404(httpserver):
-    build_site(httpserver, extra_home='<a href="/gone.html">旧链接</a><a href="/soft.html">另一个</a>')
+    build_site(httpserver, extra_home='<a href="/gone.html">旧链接</a><a href="/soft.html">另一个</a>'
+                                      '<a href="/moved.html">第三个</a>')  # fmt: skip
     serve(httpserver, "/gone.html", "not here", status=404)
     serve(httpserver, "/soft.html", page("页面不存在", "<p>对不起，您访问的页面不存在</p>"))
+    httpserver.expect_request("/moved.html").respond_with_response(Response(status=302, headers={"Location": "/"}))
     checks, _, _ = run(httpserver)
     finding = checks["broken_links"]
-    assert finding.status == "fail" and finding.observed == 2
+    assert finding.status == "fail" and finding.observed == 3
+    assert "/moved.html (soft 404)" in finding.detail
     assert "soft 404" in finding.detail and "404)" in finding.detail
 
 
