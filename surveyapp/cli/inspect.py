@@ -49,9 +49,17 @@ def run(code, all_, as_of, as_json):
     if bool(code) == bool(all_):
         raise click.UsageError("give --department CODE or --all")
     departments = departments_with_targets() if all_ else [_department(code)]
-    documents = []
+    documents, failed = [], []
     for department in departments:
-        result = run_inspection(department, as_of.date() if as_of else None)
+        try:
+            result = run_inspection(department, as_of.date() if as_of else None)
+        except Exception as exc:  # one department's failure does not stop the others; nothing of it is kept
+            from surveyapp.extensions import db
+
+            db.session.rollback()
+            failed.append(department.code)
+            click.echo(f"{department.code}: inspection failed: {type(exc).__name__}: {exc}", err=True)
+            continue
         document = run_json(department, result)
         documents.append(document)
         if not as_json:
@@ -59,9 +67,11 @@ def run(code, all_, as_of, as_json):
             for f in document["findings"]:
                 click.echo(f"  {f['status']:<7} {f['check']:<20} observed={f['observed']!r} "
                            f"threshold={f['threshold']} {f['url'] or ''}")  # fmt: skip
-    if as_json:
+    if as_json and documents:
         payload = documents[0] if code else documents
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    if failed:
+        raise click.ClickException(f"inspection failed for {', '.join(failed)}")
 
 
 @inspect_cli.command("probe")

@@ -281,8 +281,20 @@ def schedule(what: str) -> str | None:
 
 
 def run_all_and_reschedule(as_of: date | None = None) -> list[InspectionRun]:
-    runs = [run_inspection(department, as_of) for department in departments_with_targets()]
-    schedule("run")
+    """Inspect every department with targets (one failing department is logged and skipped), then schedule
+    the next run."""
+    import logging
+
+    runs = []
+    try:
+        for department in departments_with_targets():
+            try:
+                runs.append(run_inspection(department, as_of))
+            except Exception:
+                db.session.rollback()
+                logging.getLogger(__name__).exception("inspection of %s failed", department.code)
+    finally:
+        schedule("run")
     return runs
 
 
