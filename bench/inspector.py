@@ -6,7 +6,7 @@ on 127.0.0.1 and prints:
 * memory for those pages: the Python heap's peak (tracemalloc) and the process's peak resident size;
 * the time of one whole inspection of the demo site (home, columns, articles, links, feeds).
 
-Usage: .venv/bin/python bench/inspect.py [--pages 1000]. Never touches the network: only 127.0.0.1.
+Usage: .venv/bin/python bench/inspector.py [--pages 1000]. Never touches the network: only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named like the standard library's ``inspect``: run as a script, its folder comes first on
-# sys.path and would shadow it. Put the project root there instead, before anything imports ``inspect``.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
