@@ -129,13 +129,13 @@ def parse_page(
         if href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
         page.links.append((urldefrag(urljoin(url, href))[0], _text(a)))
-    items = tree.xpath(selectors.get("list_item") or DEFAULT_LIST_ITEM)
+    items = [i for i in _xpath(tree, selectors.get("list_item") or DEFAULT_LIST_ITEM) if hasattr(i, "xpath")]
     if not items and not selectors.get("list_item"):  # no list markup: list items that show a date
         items = [li for li in tree.xpath("//li") if dates_in_text(_text(li))]
     page.list_items = len(items)
     for item in items:
         if selectors.get("date"):
-            parts = item.xpath(selectors["date"])
+            parts = _xpath(item, selectors["date"])
             raw = " ".join(p if isinstance(p, str) else _text(p) for p in parts)
         else:
             raw = _text(item)
@@ -147,6 +147,17 @@ def parse_page(
     if extract and page.meta_date is None and not page.list_dates:
         page.extracted = extracted_date(tree, as_of)
     return page
+
+
+def _xpath(node, path: str) -> list:
+    """A user-given XPath's results as a list (a number, text or a malformed expression: what it can give)."""
+    try:
+        found = node.xpath(path)
+    except lxml.etree.XPathError:
+        return []
+    if isinstance(found, list):
+        return found
+    return [str(found)] if isinstance(found, str) else []
 
 
 def extracted_date(tree, as_of: date | None) -> date | None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from surveyapp.definitions.webpages import Page, csv_post_dates, feed_dates, parse_page
 from surveyapp.domain import inspection as rules
-from surveyapp.inspector.crawler import Crawler, Fetch
+from surveyapp.inspector.crawler import Crawler, Fetch, host_of
 
 #: Article pages read per list for their metadata date (the list's newest items come first).
 ARTICLES_PER_LIST = 2
@@ -89,7 +89,8 @@ class Inspection:
         findings.append(rules.required_entrances(target.url, home.links, list(target.entrances) or None, evidence))
         findings += rules.column_findings(self._columns(target, home), self.as_of)
         findings.append(self._broken_links(target.url, home, evidence))
-        texts = [(url, page.text, self._fetched[url][1]) for url, page in self._pages.items()]
+        site = host_of(target.url)
+        texts = [(url, page.text, self._fetched[url][1]) for url, page in self._pages.items() if host_of(url) == site]
         findings.append(rules.personal_data(texts))
         return findings
 

@@ -373,3 +373,9 @@ def test_private_addresses_are_refused_by_default(httpserver):
     assert fetch.error == "private address 127.0.0.1 refused" and len(httpserver.log) == 0
     for url in ("http://localhost/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"):
         assert Crawler({host_of(url)}, UA).private_address(url) is not None, url
+
+
+def test_selectors_that_return_no_elements_do_not_break_a_run(httpserver):
+    build_site(httpserver)
+    checks, _, _ = run(httpserver, {"selectors": {"list_item": "count(//li)", "date": "string(.)"}})
+    assert checks["home_page_freshness"].status == "pass"  # the page's metadata still dates it
