@@ -386,8 +386,25 @@ def department_overview(department: Organisation) -> dict:
         counts = [statuses.count(s) for s in (rules.PASS, rules.FAIL, rules.UNKNOWN)]
         history.append(RunSummary(run, *counts, vetoed))
     latest = latest_run(department)
+    runs = [h.run for h in history if h.run.status == "done"][:HISTORY_COLUMNS][::-1]  # oldest first
+    matrix = {check: [_worst(f.status for f in run.findings if f.check == check) for run in runs]
+              for check in rules.CHECKS}  # fmt: skip
+    matrix = {check: row for check, row in matrix.items() if any(row)}
     return {"targets": targets_of(department), "latest": latest, "findings": latest.findings if latest else [],
-            "history": history, "checks": rules.CHECKS}  # fmt: skip
+            "history": history, "checks": rules.CHECKS, "matrix_runs": runs, "matrix": matrix}  # fmt: skip
+
+
+#: Runs shown side by side in the history of each check.
+HISTORY_COLUMNS = 8
+
+
+def _worst(statuses) -> str | None:
+    """A check's outcome over its findings in one run: fail if any failed, else pass if any passed."""
+    statuses = set(statuses)
+    for status in (rules.FAIL, rules.PASS, rules.UNKNOWN):
+        if status in statuses:
+            return status
+    return None
 
 
 def snapshot_for_download(department: Organisation, snapshot_id: int, actor=None) -> InspectionSnapshot | None:

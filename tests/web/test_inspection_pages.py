@@ -69,6 +69,15 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
         for word in words:
             assert word in html, (lang, word)
     assert "&lt;b&gt;site&lt;/b&gt;" in html and "<b>site</b>" not in html
+    with app.app_context():  # a second inspection a week later: the history shows both side by side
+        from datetime import timedelta
+
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF + timedelta(days=7))
+    client.get("/language/en")
+    html = client.get(url).get_data(as_text=True)
+    history = html.split('class="history"')[1].split("</table>")[0]
+    assert AS_OF.isoformat() in history and (AS_OF + timedelta(days=7)).isoformat() in history
+    assert "Column updated" in history and "fail" in history
     assert re.search(r"[0-9a-f]{12}…", html)  # evidence SHA-256
     link = re.search(r'href="(/departments/\d+/inspection/snapshots/(\d+))"', html)
     download = client.get(link.group(1))
