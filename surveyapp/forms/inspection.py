@@ -1,7 +1,7 @@
 """The inspector's form: register a website, feed or CSV export of a department."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from surveyapp.forms.base import FlaskForm
@@ -12,8 +12,9 @@ def _strip(value):
 
 
 class TargetForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("website", _l("Website")), ("feed", _l("Feed (RSS, Atom, JSON Feed)")),
-                                             ("csv", _l("CSV export of post dates"))])  # fmt: skip
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice("website", _l("Website")), SelectChoice("feed", _l("Feed (RSS, Atom, JSON Feed)")),
+        SelectChoice("csv", _l("CSV export of post dates"))])  # fmt: skip
     url = StringField(_l("Address (URL)"), validators=[InputRequired(), Length(max=1000)], filters=[_strip])
     label = StringField(_l("Label"), validators=[Optional(), Length(max=200)], filters=[_strip])
     columns = TextAreaField(
