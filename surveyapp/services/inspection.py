@@ -66,6 +66,23 @@ def check_url(url: str) -> str:
     return url
 
 
+def _private_literal(url: str) -> str | None:
+    """A loopback/private address written in the URL itself (an IP or ``localhost``), refused at registration
+    unless INSPECT_ALLOW_PRIVATE_HOSTS; names are resolved and checked when fetched (``Crawler``), not here."""
+    import ipaddress
+
+    if current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"]:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return None if address.is_global and not address.is_multicast else str(address)
+
+
 def parse_columns(text: str) -> list[dict]:
     """Columns typed one a line as ``URL`` or ``URL | name`` or ``URL | name | type``."""
     columns = []
@@ -105,7 +122,7 @@ def add_target(
     if kind not in KINDS:
         raise InspectionError(_("The kind must be one of %(kinds)s.", kinds=", ".join(KINDS)))
     url = check_url(url)
-    private = make_crawler({host_of(url)}).private_address(url)
+    private = _private_literal(url)
     if private:
         raise InspectionError(
             _(
