@@ -201,50 +201,56 @@ def inspections_dir() -> Path:
 
 def run_inspection(department: Organisation, as_of: date | None = None, actor=None) -> InspectionRun:
     """Inspect every active target of ``department`` as of ``as_of`` (default today): one run, its
-    findings and WARC snapshots, committed together. A department without targets gets a run with no
-    finding."""
+    findings and WARC snapshots, committed together. Nothing is written to the database while pages are
+    fetched (a crawl paced at one request per second must not hold a write lock); the WARC file is removed
+    if the final transaction does not commit. A department without targets gets a run with no finding."""
     as_of = as_of or date.today()
     targets = targets_of(department)
-    hosts = {t.host for t in targets}
+    specs = [(target.id, target.kind, _spec(target)) for target in targets]
+    availability = {t.id: availability_finding(t, as_of) for t in targets if t.kind == TargetKind.WEBSITE}
     relative = Path(department.code) / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.warc.gz"
     warc_path = inspections_dir() / relative
     warc = WarcFile(warc_path)
-    pending_files.track(db.session, warc_path)
-    run = InspectionRun(organisation_id=department.id, as_of=as_of, status="running", warc_path=str(relative),
-                        started_by_id=getattr(actor, "id", None))  # fmt: skip
-    db.session.add(run)
-    db.session.flush()
-    snapshots: dict[str, InspectionSnapshot] = {}
+    snapshots: dict[str, dict] = {}
 
     def record(fetch: Fetch) -> str:
         offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body)
         key = f"s{len(snapshots) + 1}"
-        snapshots[key] = InspectionSnapshot(run_id=run.id, url=(fetch.final_url or fetch.url)[:1000],
-                                            status_code=fetch.status, content_type=(fetch.content_type or "")[:200],
-                                            length=len(fetch.body), sha256=sha256_hex(fetch.body),
-                                            warc_path=str(relative), warc_offset=offset)  # fmt: skip
+        snapshots[key] = {"url": (fetch.final_url or fetch.url)[:1000], "status_code": fetch.status,
+                          "content_type": (fetch.content_type or "")[:200], "length": len(fetch.body),
+                          "sha256": sha256_hex(fetch.body), "warc_path": str(relative),
+                          "warc_offset": offset}  # fmt: skip
         return key
 
-    crawler = make_crawler(hosts)
+    crawler = make_crawler({t.host for t in targets})
     inspection = Inspection(crawler, as_of, record)
-    found: list[tuple[InspectionTarget, rules.Finding]] = []
+    found: list[tuple[int, rules.Finding]] = []
     try:
-        for target in targets:
-            found += [(target, f) for f in inspection.target(_spec(target))]
-            if target.kind == TargetKind.WEBSITE:
-                found.append((target, availability_finding(target, as_of)))
-    finally:
+        for target_id, kind, spec in specs:
+            found += [(target_id, f) for f in inspection.target(spec)]
+            if kind == TargetKind.WEBSITE:
+                found.append((target_id, availability[target_id]))
+    except BaseException:
         warc.close()
-    db.session.add_all(snapshots.values())
+        warc_path.unlink(missing_ok=True)
+        raise
+    warc.close()
+    pending_files.track(db.session, warc_path)  # from here on, the file lives or dies with the transaction
+    run = InspectionRun(organisation_id=department.id, as_of=as_of, status="done", warc_path=str(relative),
+                        started_by_id=getattr(actor, "id", None), pages=crawler.pages, bytes=crawler.bytes,
+                        finished_at=utcnow())  # fmt: skip
+    db.session.add(run)
     db.session.flush()
-    for target, finding in found:
-        snapshot = snapshots.get(finding.evidence) if finding.evidence else None
+    rows = {key: InspectionSnapshot(run_id=run.id, **values) for key, values in snapshots.items()}
+    db.session.add_all(rows.values())
+    db.session.flush()
+    for target_id, finding in found:
+        snapshot = rows.get(finding.evidence) if finding.evidence else None
         db.session.add(InspectionFinding(
-            run_id=run.id, target_id=target.id, check=finding.check, status=finding.status,
+            run_id=run.id, target_id=target_id, check=finding.check, status=finding.status,
             observed=finding.observed, threshold=finding.threshold[:200], url=(finding.url or None),
             detail=finding.detail or None, veto=finding.veto,
             snapshot_id=snapshot.id if snapshot else None))  # fmt: skip
-    run.status, run.pages, run.bytes, run.finished_at = "done", crawler.pages, crawler.bytes, utcnow()
     record_event("inspection.run", actor=actor, object_type="organisations", object_id=department.id,
                  run=run.id, findings=len(found), as_of=as_of.isoformat())  # fmt: skip
     db.session.commit()

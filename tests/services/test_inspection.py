@@ -171,3 +171,4 @@ def test_a_probe_of_a_slow_or_failing_site_fails(app, app_ctx, department, https
     assert [(p.ok, p.error, p.status_code) for p in probes] == [(False, None, 500), (False, "timeout", None)]
     finding = service.availability_finding(db.session.get(InspectionTarget, probes[1].target_id), date.today())
     assert finding.status == "fail" and finding.veto
+    time.sleep(1.0)  # the fixture server (shared by the next test) finishes the slow answer first
