@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         compare,
         errors,
         imports,
+        inspection,
         invitations,
         main,
         participation,
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(compare.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(round_lifecycle.bp)
+    app.register_blueprint(inspection.bp)
     errors.register(app)
 
     from surveyapp.views.context import register_template_helpers
@@ -127,6 +129,8 @@ def _finish_config(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
     if not app.config.get("UPLOADS_DIR"):
         app.config["UPLOADS_DIR"] = os.path.join(app.instance_path, "uploads")
+    if not app.config.get("INSPECTIONS_DIR"):
+        app.config["INSPECTIONS_DIR"] = os.path.join(app.instance_path, "inspections")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     # Explicit, because Flask-Limiter otherwise keeps whatever a previous init_app in the process set.
     app.config.setdefault("RATELIMIT_ENABLED", True)

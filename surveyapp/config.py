@@ -21,6 +21,20 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REPORTS_DIR = str(PROJECT_ROOT / "reports")
     UPLOADS_DIR = None  # defaults to <instance>/uploads
+    INSPECTIONS_DIR = None  # WARC snapshots of inspected pages; defaults to <instance>/inspections
+    # The inspector (services/inspection.py, crawler.py): identifying User-Agent, politeness and budgets.
+    INSPECT_USER_AGENT = "surveyapp-inspector/1.0 (+government self-assessment; contact: the agency's administrator)"
+    INSPECT_TIMEOUT_SECONDS = 15.0  # per request, and the availability probe's limit (国办秘函〔2019〕19号)
+    INSPECT_MIN_INTERVAL_SECONDS = 1.0  # between two requests to one host
+    INSPECT_MAX_PAGES = 200  # per target and run
+    INSPECT_MAX_BYTES = 20 * 1024 * 1024  # per target and run
+    INSPECT_MAX_PAGE_BYTES = 3 * 1024 * 1024  # one response body
+    INSPECT_ALLOW_PRIVATE_HOSTS = False  # fetch hosts on loopback/private addresses (tests, `flask demo site`)
+    # How observation and declaration combine: "observed" (default: an observation decides the red line and
+    # replaces the declared value in the score where it exists) or "declared" (shown side by side only).
+    INSPECT_COMBINE = "observed"
+    INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
+    INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
     REDIS_URL = None
     RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately

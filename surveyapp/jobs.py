@@ -36,3 +36,19 @@ def close_due_rounds() -> None:
 
     with _application().app_context():
         close_due()
+
+
+def inspect_all() -> None:
+    """Inspect every department with targets, then schedule the next run (``flask inspect schedule``)."""
+    from surveyapp.services.inspection import run_all_and_reschedule
+
+    with _application().app_context():
+        run_all_and_reschedule()
+
+
+def probe_availability() -> None:
+    """One availability round, then schedule the next probe (``flask inspect schedule``)."""
+    from surveyapp.services.inspection import probe_and_reschedule
+
+    with _application().app_context():
+        probe_and_reschedule()

@@ -130,6 +130,13 @@ def can_view_department_results(user, department) -> bool:
     return has_role(user, Role.ADMIN) and in_scope(user, department)
 
 
+def can_inspect_department(user, department) -> bool:
+    """The inspector's pages of a department (its targets, findings and their history) and registering its
+    targets: the department's coordinators and administrators whose scope covers it. Findings are about
+    public websites, never about a person's answers."""
+    return can_view_department_results(user, department)
+
+
 def can_reopen_response(user, response) -> bool:
     """Rule 3: administrators in scope, never a sealed (anonymous, submitted) response."""
     return has_role(user, Role.ADMIN) and in_scope(user, response.organisation) and not is_sealed(response)

@@ -9,6 +9,7 @@ from surveyapp.cli.api import api_cli
 from surveyapp.cli.clock import clock_cli
 from surveyapp.cli.demo import demo_cli
 from surveyapp.cli.doctor import doctor_command
+from surveyapp.cli.inspect import inspect_cli
 from surveyapp.cli.invitations import invitations_cli
 from surveyapp.cli.org import org_cli
 from surveyapp.cli.questionnaire import questionnaire_cli
@@ -30,3 +31,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(api_cli)
     app.cli.add_command(clock_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(inspect_cli)

@@ -2,6 +2,14 @@
 
 from surveyapp.models.api_token import ApiToken
 from surveyapp.models.audit import AuditEvent
+from surveyapp.models.inspection import (
+    AvailabilityProbe,
+    InspectionFinding,
+    InspectionRun,
+    InspectionSnapshot,
+    InspectionTarget,
+    TargetKind,
+)
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.participation import Participation
@@ -25,7 +33,12 @@ __all__ = [
     "Answer",
     "AssessmentRound",
     "AuditEvent",
+    "AvailabilityProbe",
     "DimensionScore",
+    "InspectionFinding",
+    "InspectionRun",
+    "InspectionSnapshot",
+    "InspectionTarget",
     "Invitation",
     "JobStatus",
     "LoginThrottle",
@@ -40,6 +53,7 @@ __all__ = [
     "ResponseStatus",
     "RoundStatus",
     "ScoreAggregate",
+    "TargetKind",
     "User",
     "UserSession",
 ]

@@ -27,6 +27,10 @@ ACTION_NAMES = {
     "auth.login_locked": _l("sign-in refused: account locked"),
     "evidence.download": _l("evidence file downloaded"),
     "export": _l("data exported"),
+    "inspection.run": _l("websites and feeds inspected"),
+    "inspection.snapshot_download": _l("inspected page downloaded"),
+    "inspection.target_add": _l("inspection target registered"),
+    "inspection.target_remove": _l("inspection target no longer inspected"),
     "invitation.create": _l("invitation links created"),
     "invitation.export": _l("invitation links downloaded as CSV"),
     "invitation.qr_sheet": _l("QR sheet of invitation links printed"),
@@ -54,6 +58,7 @@ OBJECT_KINDS = {
     "assessment_rounds": _l("round"),
     "responses": _l("response"),
     "invitations": _l("invitation link"),
+    "inspection_targets": _l("inspection target"),
 }
 
 

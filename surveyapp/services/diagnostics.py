@@ -27,6 +27,11 @@ REQUIRED_MODULES = (
     "scipy",
     "rq",
     "redis",
+    "requests",
+    "htmldate",
+    "feedparser",
+    "warcio",
+    "lxml",
 )
 # Debian's Noto CJK collection; the TC face is used for zh-Hant, SC for zh-Hans.
 REQUIRED_FONT_FAMILIES = {"zh-tw": "Noto Sans CJK TC", "zh-cn": "Noto Sans CJK SC"}
@@ -167,6 +172,7 @@ def run_diagnostics(app) -> list[Check]:
             check_database(db.engine, app.extensions["migrate"].directory),
             check_writable("reports directory", app.config["REPORTS_DIR"]),
             check_writable("uploads directory", app.config["UPLOADS_DIR"]),
+            check_writable("inspections directory", app.config["INSPECTIONS_DIR"]),
         ]
 
 

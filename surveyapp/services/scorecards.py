@@ -28,6 +28,8 @@ from surveyapp.services.comparison import (
     staff_and_checklist_parts,
     trend_rounds,
 )
+from surveyapp.services.inspection import latest_run
+from surveyapp.services.observations import observed_beside_declared, observed_section
 from surveyapp.services.reports_data import round_reliability
 from surveyapp.services.round_cache import cached, round_state
 from surveyapp.services.scores import department_result_for, scorecard_of
@@ -114,8 +116,10 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
     min_group = current_app.config["MIN_GROUP_SIZE"]
     if not context.state or context.state != _context_state(round_, trend_rounds(round_)):
         return _department_scorecard_data(context, department, lang)  # built before a change: do not keep
+    run = latest_run(department)  # a new inspection changes the observed section
     key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
-           round_.organisation.name(lang), lang, min_group)  # fmt: skip
+           round_.organisation.name(lang), lang, min_group, run.id if run else None,
+           current_app.config.get("INSPECT_COMBINE"))  # fmt: skip
     return cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
 
 
@@ -124,6 +128,10 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]
     result = department_result_for(round_, department.id, min_group)
+    beside = observed_beside_declared(round_, department)  # issue 20: observed beside declared
+    if beside is not None and beside.combined_result is not None:
+        result = beside.combined_result  # INSPECT_COMBINE = "observed": observation where it exists
+    observed_red = {row.item for row in beside.observed_red_lines} if beside else set()
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
 
     item_means = dict(
@@ -220,7 +228,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
             [hit.item for hit in result.red_lines], {s.key: s.score for s in sections}, result.respondents,
             {"peer_count": len(others), "trend": list(trend_values)},
         ),
-        red_lines=tuple(hit.text.get(lang) for hit in result.red_lines), dimensions=tuple(sections),
+        red_lines=tuple(hit.text.get(lang) + (f" ({gettext('source: observed')})" if hit.item in observed_red else "")
+                        for hit in result.red_lines), dimensions=tuple(sections),
         peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
         trend_peer=tuple(trend_peer), trend_versions=context.trend_versions,
         peer_values=tuple(
@@ -229,7 +238,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         ),
         training=_training(questionnaire, {s.key: s.score for s in sections}, lang),
         respondents=result.respondents, min_answered_share=questionnaire.min_answered_share,
-        min_group_size=min_group,
+        min_group_size=min_group, extra={"observed": observed_section(beside, questionnaire, lang)},
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ stores what it returns and keeps the aggregates consistent with the stored score
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
@@ -308,7 +309,8 @@ def _same(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-9)
 
 
-def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int) -> DepartmentResult:
+def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int,
+                          checklist_answers: Callable[[dict], dict] | None = None) -> DepartmentResult:  # fmt: skip
     """A department's result for a round, from the stored scores: the staff part from its running
     totals (n, Σx, Σx² per dimension), the checklist and the red lines from the few responses that
     carry them (the checklist, and responses whose stored red-line count is not zero). O(1) in the
@@ -337,6 +339,12 @@ def department_result_for(round_: AssessmentRound, organisation_id: int, min_gro
         select(Response).where(*submitted, or_(Response.part == checklist_part, Response.red_line_count > 0))
     ).all()
     cards = [(r.part, scorecard_of(r)) for r in carrying]
+    if checklist_answers is not None:  # e.g. observations in place of declared answers (services/observations)
+        cards = [
+            (r.part, score_response(r.questionnaire, r.part, checklist_answers(answers_of(r))))
+            if r.part == checklist_part else (part, card)
+            for r, (part, card) in zip(carrying, cards, strict=True)
+        ]  # fmt: skip
     checklist_card = next((card for part, card in cards if part == checklist_part), None)
     checklist = {d.key: d.score for d in checklist_card.dimensions} if checklist_card else {}
     staff_hits = [hit for part, card in cards if part != checklist_part for hit in card.red_lines]

@@ -38,6 +38,7 @@ from surveyapp.services.exports import (
     response_score_rows,
     xlsx_file,
 )
+from surveyapp.services.observations import observed_comparison
 from surveyapp.services.organisations import department_names, organisation_ids_in_scope, organisations_by_ids
 from surveyapp.services.rounds import rounds_newest_first
 from surveyapp.services.scores import ALL_GROUPS
@@ -117,6 +118,7 @@ def index():
         trend_crosses_versions=len(set(trend_versions(round_))) > 1, marked=marked, spread=spread,
         trend=list(zip(trend_names, trend_medians, trend_versions(round_), strict=True)),
         sort=request.args.get("sort", "overall"),
+        observed=observed_comparison(round_, current_user, _lang()),
     )  # fmt: skip
 
 

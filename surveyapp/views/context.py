@@ -21,6 +21,7 @@ NAVIGATION = [
     ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
     ("compare.index", _l("Compare"), (Role.TRAINER, Role.ADMIN)),
     ("admin.round_list", _l("Administration"), (Role.ADMIN,)),
+    ("inspection.index", _l("Inspection"), (Role.ADMIN, Role.COORDINATOR)),
 ]
 
 

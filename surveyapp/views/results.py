@@ -10,7 +10,8 @@ from flask_login import login_required
 from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.scoring import HIDDEN, NOT_APPLICABLE, NOT_SCORED, SCORED, UNANSWERED
 from surveyapp.services import responses as response_service
-from surveyapp.services.scores import department_result_for, scorecard_of
+from surveyapp.services.observations import explained_result
+from surveyapp.services.scores import scorecard_of
 from surveyapp.views.guards import own_response_or_abort, respondent_required, round_department_or_abort
 
 bp = Blueprint("results", __name__)
@@ -47,12 +48,16 @@ def department_explanation(round_id: int, organisation_id: int):
     round_, department = round_department_or_abort(round_id, organisation_id)
     questionnaire = round_.questionnaire
     min_group_size = current_app.config["MIN_GROUP_SIZE"]
+    lang = str(get_locale())
+    result, observed, observed_red_lines = explained_result(round_, department, lang)
     return render_template(
         "results/department_explanation.html",
         round=round_,
         department=department,
         questionnaire=questionnaire,
-        result=department_result_for(round_, department.id, min_group_size),
+        result=result,
+        observed=observed,
+        observed_red_lines=observed_red_lines,
         min_group_size=min_group_size,
-        lang=str(get_locale()),
+        lang=lang,
     )

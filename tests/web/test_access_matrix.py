@@ -158,6 +158,23 @@ MATRIX = {
     "admin.organisation_list": ("GET", "/admin/organisations", expect("ok", **ADMINS)),
     "admin.organisation_new": ("GET", "/admin/organisations/new", expect("ok", **ADMINS)),
     "admin.organisation_edit": ("GET", "/admin/organisations/{d1}", expect("ok", admin_other="deny", **ADMINS)),
+    # The inspector: the department's coordinators and administrators whose scope covers it.
+    "inspection.index": ("GET", "/inspection", expect("ok", **ADMINS | {"coordinator": "ok"})),
+    "inspection.department": (
+        "GET",
+        "/departments/{d1}/inspection",
+        expect("ok", admin_other="deny", **ADMINS | {"coordinator": "ok"}),
+    ),
+    "inspection.snapshot": (  # no such snapshot: 404 for those allowed, 403 for the rest
+        "GET",
+        "/departments/{d1}/inspection/snapshots/999",
+        expect("deny", anonymous="login"),
+    ),
+    "inspection.remove_target": (  # no such target: 404 for those allowed, 403 for the rest
+        "POST",
+        "/departments/{d1}/inspection/targets/999/remove",
+        expect("deny", anonymous="login"),
+    ),
     "admin.audit_log": ("GET", "/admin/audit", expect("deny", anonymous="login", sysadmin="ok")),
     "compare.index": ("GET", "/compare?round={round}", expect("ok", admin_other="deny", **TRAINERS)),
     "compare.chart": ("GET", "/compare/chart/heatmap.svg?round={round}", expect("ok", admin_other="deny", **TRAINERS)),

@@ -119,6 +119,11 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "api.scores": [("GET", "/api/v1/rounds/{round}/scores")],
     "api.answers": [("GET", "/api/v1/rounds/{round}/answers.csv?lang=en")],
     "api.openapi": [("GET", "/api/v1/openapi.json")],
+    # The inspector shows observations of public websites and the department's (non-personal) checklist.
+    "inspection.index": [("GET", "/inspection")],
+    "inspection.department": [("GET", "/departments/{d1}/inspection")],
+    "inspection.snapshot": [("GET", "/departments/{d1}/inspection/snapshots/1")],  # pages of public sites
+    "inspection.remove_target": [],  # stops inspecting a target: a redirect, no content (test_access_matrix)
 }
 PUBLIC_FILES = {"static"}
 # Routes that change state run last, in this order, so they do not disturb the others.

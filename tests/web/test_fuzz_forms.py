@@ -158,6 +158,7 @@ def _pages_to_read(ids) -> list[tuple[str, str]]:
               f"/admin/rounds/{ids['round']}", f"/admin/rounds/{ids['round']}/participation",
               f"/admin/reports/jobs/{ids['job']}", "/admin/users/import", "/admin/organisations/import",
               f"/admin/rounds/{ids['round']}/invitations")]  # fmt: skip
+    pages += [("coordinator", f"/departments/{ids['d1']}/inspection")]
     for role, key in (("staff", "staff_response"), ("coordinator", "checklist_response")):
         response_id = ids[key]
         pages += [(role, f"/responses/{response_id}/page/{n}") for n in range(ids["pages"][response_id])]
@@ -193,6 +194,8 @@ ROUTES = [
     ("lifecycle.reminders", "admin", "/admin/rounds/{round}/reminders"),
     ("admin.round_close", "admin", "/admin/rounds/{round}/close"),
     ("lifecycle.reopen", "admin", "/admin/rounds/{round}/reopen"),
+    ("inspection.department", "coordinator", "/departments/{d1}/inspection"),
+    ("inspection.remove_target", "coordinator", "/departments/{d1}/inspection/targets/999/remove"),
     ("auth.logout", "staff", "/logout"),
 ]
 

@@ -1,0 +1,109 @@
+"""The inspector's findings in words, in the reader's language: check names, statuses, thresholds, details
+and entrance names. The domain writes thresholds and details in fixed English forms (CLI and JSON keep
+them); pages show them translated through the forms below."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+CHECK_WORDS = {
+    "home_page_freshness": _l("Home page updated"),
+    "column_freshness": _l("Column updated"),
+    "overdue_columns": _l("Overdue columns"),
+    "blank_columns": _l("Blank columns"),
+    "feed_freshness": _l("Feed or account updated"),
+    "personal_data": _l("Personal data published"),
+    "broken_links": _l("Broken links"),
+    "https": _l("HTTPS"),
+    "required_entrances": _l("Required entrances"),
+    "availability": _l("Availability"),
+}
+STATUS_WORDS = {"pass": _l("pass"), "fail": _l("fail"), "unknown": _l("unknown")}
+KIND_WORDS = {"website": _l("Website"), "feed": _l("Feed"), "csv": _l("CSV export")}
+COLUMN_WORDS = {"news": _l("news"), "notices": _l("notices"), "policies": _l("policies"), "plans": _l("plans"),
+                "other": _l("other")}  # fmt: skip
+SOURCE_WORDS = {"metadata": _l("page metadata"), "list": _l("list dates"), "extractor": _l("date extractor")}
+ENTRANCE_WORDS = {
+    "disclosure_guide": _l("disclosure guide"),
+    "disclosure_catalogue": _l("disclosure catalogue"),
+    "annual_report": _l("annual report"),
+    "interaction": _l("message or interaction entrance"),
+}
+
+_AGE = re.compile(r"^(?:(?P<name>.*): )?(?P<days>\d+) days old \((?P<source>\w+)\)$")
+_COLUMN_THRESHOLD = re.compile(r"^≤ (?P<n>\d+) (?P<unit>days|months) \((?P<kind>\w+)\)$")
+
+
+def entrance_word(name: str) -> str:
+    return str(ENTRANCE_WORDS.get(name, name))
+
+
+def threshold_words(check: str, threshold: str | None) -> str:
+    """The threshold as the reader's language says it."""
+    threshold = threshold or ""
+    if check == "column_freshness":
+        m = _COLUMN_THRESHOLD.match(threshold)
+        if m:
+            kind = str(COLUMN_WORDS.get(m["kind"], m["kind"]))
+            if m["unit"] == "days":
+                return _("at most %(n)s days (%(kind)s)", n=m["n"], kind=kind)
+            return _("at most %(n)s months (%(kind)s)", n=m["n"], kind=kind)
+        return _("no update rule")
+    fixed = {
+        "home_page_freshness": _("at most %(n)s days", n=14),
+        "feed_freshness": _("at most %(n)s days", n=14),
+        "overdue_columns": _("fewer than %(n)s columns", n=5),
+        "blank_columns": _("fewer than %(n)s columns", n=5),
+        "personal_data": _("none"),
+        "broken_links": _("none"),
+        "https": "https",
+        "availability": _("fewer than %(share)s failed probes over 7 days (15 s timeout)", share="5%"),
+    }
+    if check == "required_entrances":
+        return "、".join(entrance_word(name.strip()) for name in threshold.split(",") if name.strip())
+    return fixed.get(check, threshold)
+
+
+def detail_words(check: str, detail: str | None) -> str:
+    """A finding's detail in the reader's language where its form is known; the text itself otherwise
+    (column names, masked numbers and URLs are data)."""
+    detail = detail or ""
+    m = _AGE.match(detail)
+    if m:
+        words = _("%(days)s days old (%(source)s)", days=m["days"], source=SOURCE_WORDS.get(m["source"], m["source"]))
+        return f"{m['name']}: {words}" if m["name"] else words
+    for suffix, word in (
+        (": blank", _("blank")),
+        (": no date found", _("no date found")),
+        (": not read", _("not read")),
+    ):
+        if detail.endswith(suffix):
+            return f"{detail[: -len(suffix)]}: {word}"
+    m = re.match(r"^(\d+) days old$", detail)
+    if m:
+        return _("%(days)s days old", days=m[1])
+    if detail == "no dated post":
+        return _("no dated post")
+    if detail == "no date found":
+        return _("no date found")
+    m = re.match(r"^(\d+) of (\d+) probes failed$", detail)
+    if m:
+        return _("%(failed)s of %(total)s probes failed", failed=m[1], total=m[2])
+    if detail == "no probe yet":
+        return _("no probe yet")
+    if detail.startswith("home page not read: "):
+        return _("home page not read: %(why)s", why=detail.split(": ", 1)[1])
+    return detail
+
+
+def observed_words(check: str, observed) -> str:
+    if observed is None:
+        return "—"
+    if check == "required_entrances" and isinstance(observed, list):
+        return "、".join(entrance_word(name) for name in observed) or "—"
+    if check == "availability" and isinstance(observed, int | float):
+        return f"{observed:.1%}"
+    return str(observed)

@@ -1,0 +1,188 @@
+"""Observed beside declared: each observable item of a round's questionnaire with the department's
+answer (its submitted checklist), the inspector's observation (its latest run) and the gap; red lines raised
+by observation (source "observed"); and the department result with observations combined as the setting
+``INSPECT_COMBINE`` says (``domain.inspection.COMBINE_MODES``).
+
+The item → check mapping is ``questionnaires/observations/<key>-<version>.yaml`` (``definitions/observations``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from surveyapp.definitions.observations import observation_map_for
+from surveyapp.domain import inspection as rules
+from surveyapp.domain.scoring import RedLineHit, grade_for, red_line_hits
+from surveyapp.domain.stats import DepartmentResult
+from surveyapp.extensions import db
+from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.services.answers import answers_of
+from surveyapp.services.inspection import latest_run
+from surveyapp.services.scores import department_result_for
+
+
+@dataclass(frozen=True)
+class ObservedRow:
+    """One observable item: declared answer, observed value (same unit), gap (observed − declared, numbers),
+    agreement, the check's status and veto, and whether the observation raises the item's red line."""
+
+    item: str
+    text: object  # a questionnaire Text: .get(lang)
+    dimension: str
+    answer: str
+    check: str
+    declared: object
+    observed: object
+    gap: float | None
+    agrees: bool | None
+    status: str
+    veto: bool
+    red_line: bool
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ObservedBeside:
+    mode: str
+    as_of: date | None
+    rows: tuple[ObservedRow, ...]
+    observed_red_lines: tuple[ObservedRow, ...]
+    declared_result: DepartmentResult | None = None
+    combined_result: DepartmentResult | None = None
+
+    @property
+    def observed_anything(self) -> bool:
+        return any(row.observed is not None for row in self.rows)
+
+
+def combine_mode() -> str:
+    mode = str(current_app.config.get("INSPECT_COMBINE", "observed"))
+    if mode not in rules.COMBINE_MODES:
+        raise ValueError(f"INSPECT_COMBINE must be one of {', '.join(rules.COMBINE_MODES)}, not {mode!r}")
+    return mode
+
+
+def _checklist_answers(round_: AssessmentRound, department: Organisation) -> dict:
+    part = round_.questionnaire.checklist_part
+    if part is None:
+        return {}
+    response = db.session.scalar(select(Response).where(
+        Response.round_id == round_.id, Response.organisation_id == department.id, Response.part == part.key,
+        Response.status == ResponseStatus.SUBMITTED))  # fmt: skip
+    return answers_of(response) if response is not None else {}
+
+
+def observed_beside_declared(
+    round_: AssessmentRound, department: Organisation, with_results: bool = True, declared: bool = True
+) -> ObservedBeside | None:
+    """The comparison for one department in a round; None when the round's questionnaire version has no
+    observable-item mapping. ``declared=False`` leaves the declared answers out (for readers who may not see
+    the department's checklist). ``with_results`` adds the department result declared and combined."""  # fmt: skip
+    questionnaire = round_.questionnaire
+    mapping = observation_map_for(questionnaire.key, questionnaire.version)
+    if mapping is None:
+        return None
+    mode = combine_mode()
+    run = latest_run(department)
+    findings = [rules.Finding(f.check, f.status, f.observed, f.threshold or "", f.url, None, f.detail or "", f.veto)
+                for f in (run.findings if run else [])]  # fmt: skip
+    answers = _checklist_answers(round_, department) if declared else {}
+    items = {item.key: item for item in questionnaire.items}
+    rows = []
+    for spec in mapping.items:
+        item = items.get(spec.item)
+        if item is None:
+            continue
+        observation = rules.observe_item(
+            spec.item, spec.check, spec.answer, findings, run.as_of if run else date.today()
+        )
+        value = answers.get(spec.item)
+        shown_declared = value if isinstance(value, int | float | str) else None
+        difference, agrees = rules.gap(shown_declared, observation.value, spec.answer)
+        raised = observation.value is not None and bool(red_line_hits([item], {item.key: observation.value}))
+        rows.append(ObservedRow(spec.item, item.text, item.dimension, spec.answer,
+                                spec.check, shown_declared, observation.value, difference, agrees, observation.status,
+                                observation.veto, raised, observation.url))  # fmt: skip
+    observed_red_lines = tuple(r for r in rows if r.red_line) if mode == "observed" else ()
+    declared_result = combined = None
+    if with_results:
+        minimum = current_app.config["MIN_GROUP_SIZE"]
+        declared_result = department_result_for(round_, department.id, minimum)
+        if mode == "observed" and any(r.observed is not None for r in rows):
+            observations = [rules.Observation(r.item, r.check, r.observed, r.status, r.veto) for r in rows]
+            combined = department_result_for(round_, department.id, minimum,
+                                             lambda declared_answers: rules.combined_answers(
+                                                 declared_answers, observations, mode))  # fmt: skip
+            # Without a submitted checklist the observation still raises its red line.
+            hits, present = list(combined.red_lines), {hit.item for hit in combined.red_lines}
+            hits += [RedLineHit(r.item, r.dimension, items[r.item].red_line.text)
+                     for r in observed_red_lines if r.item not in present]  # fmt: skip
+            combined = replace(combined, red_lines=tuple(hits),
+                               grade=grade_for(questionnaire, combined.overall, bool(hits)))  # fmt: skip
+    return ObservedBeside(mode, run.as_of if run else None, tuple(rows), observed_red_lines, declared_result, combined)
+
+
+def _grade_label(questionnaire, key: str | None, lang: str) -> str:
+    return next((g.label.get(lang) for g in questionnaire.grades if g.key == key), "")
+
+
+def observed_section(beside: ObservedBeside | None, questionnaire, lang: str) -> dict | None:
+    """Plain data for the scorecard's section *Observed beside declared* (reporting stays free of models):
+    rows with texts in ``lang``, the run's day, the setting, and the index and grade declared and combined."""
+    if beside is None or not beside.rows:
+        return None
+    declared, combined = beside.declared_result, beside.combined_result
+    return {
+        "mode": beside.mode,
+        "as_of": beside.as_of.isoformat() if beside.as_of else "",
+        "rows": [{"item": r.item, "text": r.text.get(lang), "check": r.check, "answer": r.answer,
+                  "declared": r.declared, "observed": r.observed, "gap": r.gap, "agrees": r.agrees,
+                  "status": r.status, "veto": r.veto, "red_line": r.red_line} for r in beside.rows],
+        "declared_overall": declared.overall if declared else None,
+        "declared_grade": _grade_label(questionnaire, declared.grade, lang) if declared else "",
+        "combined_overall": combined.overall if combined else None,
+        "combined_grade": _grade_label(questionnaire, combined.grade, lang) if combined else "",
+    }  # fmt: skip
+
+
+def explained_result(round_: AssessmentRound, department: Organisation, lang: str):
+    """(result, observed section, items whose red line observation raised) for the department explanation
+    page: the result combined with observations as the setting says (declared when nothing is observed)."""
+    beside = observed_beside_declared(round_, department)
+    if beside is None:
+        return department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"]), None, set()
+    result = beside.combined_result or beside.declared_result
+    return result, observed_section(beside, round_.questionnaire, lang), {r.item for r in beside.observed_red_lines}
+
+
+#: Departments shown in the comparison page's section, at most (the page's ranking is paged; this is not).
+COMPARISON_DEPARTMENTS = 200
+
+
+def observed_comparison(round_: AssessmentRound, user, lang: str) -> dict | None:
+    """The comparison page's section: for each of the round's departments in ``user``'s scope, each
+    observable item's declared answer (only where ``user`` may read the department's checklist:
+    ``permissions.can_view_department_results``), the observation and the gap. None when the round's
+    version has no mapping."""
+    from surveyapp.permissions import can_view_department_results, in_scope
+
+    mapping = observation_map_for(round_.questionnaire.key, round_.questionnaire.version)
+    if mapping is None:
+        return None
+    items = {item.key: item for item in round_.questionnaire.items}
+    departments = sorted((d for d in round_.departments if in_scope(user, d)), key=lambda d: d.code)
+    rows = []
+    for department in departments[:COMPARISON_DEPARTMENTS]:
+        beside = observed_beside_declared(round_, department, with_results=False,
+                                          declared=can_view_department_results(user, department))  # fmt: skip
+        rows.append({"department": department.name(lang), "code": department.code,
+                     "as_of": beside.as_of.isoformat() if beside.as_of else "",
+                     "cells": {r.item: r for r in beside.rows},
+                     "red_lines": sum(1 for r in beside.observed_red_lines)})  # fmt: skip
+    columns = [(m.item, items[m.item].text.get(lang), m.answer, m.check) for m in mapping.items if m.item in items]
+    more = max(0, len(departments) - COMPARISON_DEPARTMENTS)
+    return {"columns": columns, "rows": rows, "mode": combine_mode(), "more": more}

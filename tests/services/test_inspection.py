@@ -1,0 +1,174 @@
+"""Inspection use cases and ``flask inspect`` against a local fixture site: targets, runs, findings,
+WARC evidence reproducible from its snapshot, availability probes, the JSON document."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import AvailabilityProbe, InspectionRun, InspectionSnapshot, InspectionTarget, Organisation
+from surveyapp.services import inspection as service
+from tests.inspector.test_fixture_sites import AS_OF, build_site, serve
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_ALLOW_PRIVATE_HOSTS": True,
+                   "INSPECT_TIMEOUT_SECONDS": 3,
+                   "INSPECTIONS_DIR": str(tmp_path / "inspections")}  # fmt: skip
+    return app_config
+
+
+@pytest.fixture
+def department(create_org):
+    agency = create_org("AG", kind="agency")
+    return create_org("D1", parent=agency)
+
+
+def test_run_stores_findings_and_reproducible_warc_evidence(app_ctx, department, httpserver):
+    build_site(httpserver, columns={"/news/": ("工作动态", [1], True), "/tzgg/": ("通知公告", [300], True)},
+               extra_home="<p>咨询电话 13812345678</p>")  # fmt: skip
+    stale = AS_OF - timedelta(days=40)
+    serve(httpserver, "/feed.xml", f"<rss version='2.0'><channel><item><pubDate>{stale:%a, %d %b %Y}"
+          " 08:00:00 +0800</pubDate></item></channel></rss>", content_type="application/rss+xml")  # fmt: skip
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/"), "website")
+    service.add_target(d1, httpserver.url_for("/feed.xml"), "feed")
+    run = service.run_inspection(d1, AS_OF)
+    document = service.run_json(d1, run)
+    assert document["department"] == "D1" and document["as_of"] == AS_OF.isoformat()
+    by_check = {}
+    for f in document["findings"]:
+        assert set(f) == {"check", "status", "observed", "threshold", "url", "evidence"}
+        by_check.setdefault(f["check"], []).append(f)
+    assert by_check["feed_freshness"][0]["status"] == "fail"
+    assert by_check["personal_data"][0]["status"] == "fail"
+    assert by_check["availability"][0]["status"] == "unknown"  # no probe yet
+    assert {f["status"] for f in by_check["column_freshness"]} == {"pass", "fail"}
+    home = by_check["home_page_freshness"][0]
+    assert home["status"] == "pass" and home["evidence"]["sha256"]
+    snapshot = db.session.get(InspectionSnapshot, home["evidence"]["snapshot"])
+    body = service.snapshot_payload(snapshot)  # read back from the WARC record, SHA-256 checked
+    assert "首页" in body.decode("utf-8") and snapshot.url == httpserver.url_for("/")
+    assert run.pages >= 8 and run.bytes > 0
+    # The masked number is in the finding; the full one only in the evidence file, never in the JSON.
+    assert "13812345678" not in json.dumps(document, ensure_ascii=False)
+
+
+def test_tampered_warc_is_refused(app_ctx, department, httpserver, tmp_path):
+    build_site(httpserver)
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/"), "website")
+    run = service.run_inspection(d1, AS_OF)
+    snapshot = db.session.scalars(select(InspectionSnapshot).where(InspectionSnapshot.run_id == run.id)).first()
+    snapshot.sha256 = "0" * 64
+    with pytest.raises(service.InspectionError):
+        service.snapshot_payload(snapshot)
+
+
+def test_only_registered_hosts_and_valid_urls(app_ctx, department):
+    d1 = db.session.get(Organisation, department.id)
+    for url in ("ftp://example.org/", "javascript:alert(1)", "http://user:pw@example.org/", "not a url"):
+        with pytest.raises(service.InspectionError):
+            service.add_target(d1, url, "website")
+    with pytest.raises(service.InspectionError):
+        service.add_target(d1, "http://a.example/", "website", columns=[{"url": "http://b.example/x", "name": "x"}])
+    with pytest.raises(service.InspectionError):
+        service.add_target(d1, "http://a.example/", "podcast")
+    current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"] = False
+    with pytest.raises(service.InspectionError, match="private address 127.0.0.1"):
+        service.add_target(d1, "http://127.0.0.1:8080/", "website")
+    assert db.session.scalar(select(func.count(InspectionTarget.id))) == 0
+    assert service.parse_columns("http://a.example/n/ | 新闻 | news\n\nhttp://a.example/p/") == [
+        {"url": "http://a.example/n/", "name": "新闻", "type": "news"},
+        {"url": "http://a.example/p/", "name": "", "type": ""}]  # fmt: skip
+
+
+def test_probes_make_the_availability_finding(app_ctx, department, httpserver):
+    build_site(httpserver)
+    d1 = db.session.get(Organisation, department.id)
+    target = service.add_target(d1, httpserver.url_for("/"), "website")
+    probes = service.probe_all()
+    assert [p.ok for p in probes] == [True]
+    # 19 more failed probes earlier in the week: 19 of 20 failed, a veto.
+    now = datetime.combine(AS_OF, datetime.min.time())
+    db.session.add_all(AvailabilityProbe(target_id=target.id, ok=False, probed_at=now - timedelta(hours=h),
+                                         error="timeout") for h in range(1, 20))  # fmt: skip
+    db.session.commit()
+    finding = service.availability_finding(target, AS_OF)
+    assert finding.status == "fail" and finding.veto and finding.observed == pytest.approx(19 / 20, abs=1e-4)
+
+
+def test_cli_add_target_run_json_and_probe(app, department, httpserver, runner):
+    build_site(httpserver, columns={f"/b{i}/": (f"栏目{i}", [], True) for i in range(5)})
+    result = runner.invoke(args=["inspect", "add-target", "--department", "D1", "--url", httpserver.url_for("/"),
+                                 "--kind", "website"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["inspect", "probe"]).exit_code == 0
+    result = runner.invoke(args=["inspect", "run", "--department", "D1", "--as-of", AS_OF.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    blank = next(f for f in document["findings"] if f["check"] == "blank_columns")
+    assert blank == {"check": "blank_columns", "status": "fail", "observed": 5, "threshold": "< 5 columns",
+                     "url": None, "evidence": None}  # fmt: skip
+    assert next(f for f in document["findings"] if f["check"] == "availability")["status"] == "pass"
+    result = runner.invoke(args=["inspect", "run", "--all"])
+    assert result.exit_code == 0 and "D1 as of" in result.output
+    assert runner.invoke(args=["inspect", "run"]).exit_code != 0
+    assert runner.invoke(args=["inspect", "add-target", "--department", "NOPE", "--url", "http://x.example/",
+                               "--kind", "feed"]).exit_code != 0  # fmt: skip
+    with app.app_context():
+        assert db.session.scalar(select(func.count(InspectionRun.id))) == 2
+        assert date.fromisoformat(document["as_of"]) == AS_OF
+
+
+def test_schedule_on_rq_when_redis_is_set(app, runner):
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.RedisError:
+        pytest.skip("Redis not reachable")
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["RQ_QUEUE"] = "surveyapp-test-inspect"
+    result = runner.invoke(args=["inspect", "schedule"])
+    assert result.exit_code == 0, result.output
+    assert "surveyapp-inspect-run" in result.output and "surveyapp-inspect-probe" in result.output
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    queue = Queue("surveyapp-test-inspect", connection=redis.Redis.from_url("redis://127.0.0.1:6379/15"))
+    assert set(ScheduledJobRegistry(queue=queue).get_job_ids()) >= {"surveyapp-inspect-run", "surveyapp-inspect-probe"}
+    for job_id in ("surveyapp-inspect-run", "surveyapp-inspect-probe"):
+        queue.fetch_job(job_id).delete()
+    app.config["REDIS_URL"] = None
+    assert runner.invoke(args=["inspect", "schedule"]).exit_code != 0
+
+
+def test_a_probe_of_a_slow_or_failing_site_fails(app, app_ctx, department, httpserver):
+    import time
+
+    from werkzeug.wrappers import Response
+
+    serve(httpserver, "/robots.txt", "", status=404)
+
+    def slow(request):
+        time.sleep(1.2)
+        return Response("late")
+
+    httpserver.expect_request("/").respond_with_handler(slow)
+    serve(httpserver, "/down", "error", status=500)
+    app.config["INSPECT_TIMEOUT_SECONDS"] = 0.4
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/down"), "website")
+    service.add_target(d1, httpserver.url_for("/"), "website")  # last: the fixture server answers one at a time
+    probes = service.probe_all()
+    assert [(p.ok, p.error, p.status_code) for p in probes] == [(False, None, 500), (False, "timeout", None)]
+    finding = service.availability_finding(db.session.get(InspectionTarget, probes[1].target_id), date.today())
+    assert finding.status == "fail" and finding.veto
+    time.sleep(1.0)  # the fixture server (shared by the next test) finishes the slow answer first

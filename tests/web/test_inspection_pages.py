@@ -1,0 +1,126 @@
+"""The inspector's pages: registering targets (CSRF, scope), findings and history, in three languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from surveyapp.extensions import db
+from surveyapp.models import InspectionTarget, Organisation
+from surveyapp.services import inspection as service
+from tests.helpers import sign_in
+from tests.inspector.test_fixture_sites import AS_OF, build_site
+
+
+@pytest.fixture
+def backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    app_config |= {
+        "INSPECT_MIN_INTERVAL_SECONDS": 0,
+        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
+        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
+    }
+    return app_config
+
+
+@pytest.fixture
+def world(app, create_org, create_user):
+    agency = create_org("AG", kind="agency")
+    other_agency = create_org("BG", kind="agency")
+    d1, d2 = create_org("D1", parent=agency), create_org("D2", parent=other_agency)
+    create_user("coord@d1.example", "coordinator", organisation=d1)
+    create_user("coord@d2.example", "coordinator", organisation=d2)
+    create_user("admin@ag.example", "admin", organisation=agency)
+    create_user("admin@bg.example", "admin", organisation=other_agency)
+    create_user("staff@d1.example", "staff", organisation=d1)
+    return {"d1": d1.id, "d2": d2.id}
+
+
+def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver):
+    build_site(httpserver, columns={"/tzgg/": ("通知公告", [300], True)})
+    client = app.test_client()
+    sign_in(client, "coord@d1.example", lang="en")
+    url = f"/departments/{world['d1']}/inspection"
+    assert client.get("/inspection").headers["Location"].endswith(url)
+    page = client.get(url).get_data(as_text=True)
+    assert "No inspection yet" in page
+    bad = client.post(url, data={"kind": "website", "url": "ftp://nope/", "columns": ""})
+    assert bad.status_code == 400 and "Not an http or https address" in bad.get_data(as_text=True)
+    bad = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "list_item": "//li[",
+                                 "columns": ""})  # fmt: skip
+    assert bad.status_code == 400 and "Not an XPath expression" in bad.get_data(as_text=True)
+    ok = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "label": "<b>site</b>",
+                                "columns": f"{httpserver.url_for('/tzgg/')} | 通知公告 | notices"})  # fmt: skip
+    assert ok.status_code == 302
+    with app.app_context():
+        target = db.session.query(InspectionTarget).one()
+        target_id = target.id
+        assert target.columns == [{"url": httpserver.url_for("/tzgg/"), "name": "通知公告", "type": "notices"}]
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF)
+    for lang, words in (("en", ("Latest findings", "Column updated", "fail")),
+                        ("zh_Hans", ("最新发现", "栏目更新")), ("zh_Hant", ("最新發現", "欄目更新"))):  # fmt: skip
+        client.get(f"/language/{lang}")
+        html = client.get(url).get_data(as_text=True)
+        for word in words:
+            assert word in html, (lang, word)
+    assert "&lt;b&gt;site&lt;/b&gt;" in html and "<b>site</b>" not in html
+    with app.app_context():  # a second inspection a week later: the history shows both side by side
+        from datetime import timedelta
+
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF + timedelta(days=7))
+    client.get("/language/en")
+    html = client.get(url).get_data(as_text=True)
+    history = html.split('class="history"')[1].split("</table>")[0]
+    assert AS_OF.isoformat() in history and (AS_OF + timedelta(days=7)).isoformat() in history
+    assert "Column updated" in history and "fail" in history
+    assert re.search(r"[0-9a-f]{12}…", html)  # evidence SHA-256
+    link = re.search(r'href="(/departments/\d+/inspection/snapshots/(\d+))"', html)
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.mimetype == "application/octet-stream"
+    assert "attachment" in download.headers["Content-Disposition"]
+    import hashlib
+
+    assert hashlib.sha256(download.data).hexdigest() == download.headers["X-SHA256"]
+    other = app.test_client()
+    sign_in(other, "coord@d2.example", lang="en")
+    assert other.get(link.group(1)).status_code == 403
+    assert client.get(f"/departments/{world['d2']}/inspection/snapshots/{link.group(2)}").status_code == 403
+    removed = client.post(f"{url}/targets/{target_id}/remove")
+    assert removed.status_code == 302
+    with app.app_context():
+        assert db.session.get(InspectionTarget, target_id).active is False
+
+
+def test_scope(app, world):
+    cases = (("coord@d2.example", 403, 200), ("admin@bg.example", 403, 200), ("admin@ag.example", 200, 403),
+             ("staff@d1.example", 403, 403))  # fmt: skip
+    for email, d1, d2 in cases:
+        client = app.test_client()
+        sign_in(client, email, lang="en")
+        assert client.get(f"/departments/{world['d1']}/inspection").status_code == d1, email
+        assert client.get(f"/departments/{world['d2']}/inspection").status_code == d2, email
+        assert client.post(f"/departments/{world['d1']}/inspection", data={"kind": "website",
+                           "url": "http://x.example/"}).status_code == (d1 if d1 != 200 else 302)  # fmt: skip
+    with app.app_context():
+        assert db.session.query(InspectionTarget).count() == 1  # only the admin in scope registered one
+
+
+def test_forms_need_the_csrf_token(app_config, world, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    client.get("/language/en")
+    from tests.helpers import PASSWORD
+
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    client.post("/login", data={"email": "coord@d1.example", "password": PASSWORD, "csrf_token": token})
+    response = client.post(f"/departments/{world['d1']}/inspection", data={"kind": "website",
+                           "url": "http://x.example/"})  # fmt: skip
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.query(InspectionTarget).count() == 0
