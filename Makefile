@@ -12,7 +12,7 @@ export HOST PORT
 # Runtime: CJK fonts, fast font subsetting for WeasyPrint, Pango, fontconfig, pdftotext/pdftoppm.
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils
 # Tests only: a real browser for the end-to-end suite.
-APT_TEST_PACKAGES := chromium
+APT_TEST_PACKAGES := chromium libreoffice-writer-nogui
 
 CATALOGUES := $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
