@@ -25,7 +25,7 @@ from surveyapp.domain.clock import WorkingCalendar
 # -- sources ------------------------------------------------------------------------------------------
 
 RED_LINE = "red_line"
-DIMENSION_BELOW_PASS = "dimension_below_pass"
+DIMENSION_BELOW_PASS = "dimension_below_pass"  # noqa: S105 (a source name, not a secret)
 INSPECTOR_CHECK = "inspector_check"
 MANUAL = "manual"
 SOURCES = (RED_LINE, DIMENSION_BELOW_PASS, INSPECTOR_CHECK, MANUAL)

@@ -201,7 +201,8 @@ def open_item(
     """Open an item (or return the one still not done for the same department, source and reference).
 
     ``working_days`` defaults per source (``rules.DEFAULT_WORKING_DAYS``); the due date is counted in
-    Chinese working days from ``today`` (the agency's), unless ``due_on`` gives the day. Returns ``(item, created)``. Raises
+    Chinese working days from ``today`` (the agency's), unless ``due_on`` gives the day.
+    Returns ``(item, created)``. Raises
     ``RectificationError`` for a department outside the round, an unknown source, an empty title,
     an owner who is not an active coordinator of the department, or a due date the calendar cannot count."""
     if source not in rules.SOURCES:
@@ -454,7 +455,8 @@ def due_overdue_reminders(now: datetime | None = None) -> list[tuple[Rectificati
     history = {
         (item_id, user_id): (count, last)
         for item_id, user_id, count, last in db.session.execute(
-            select(ReminderSend.rectification_item_id, ReminderSend.user_id, func.count(), func.max(ReminderSend.sent_at))
+            select(ReminderSend.rectification_item_id, ReminderSend.user_id, func.count(),
+                   func.max(ReminderSend.sent_at))
             .where(ReminderSend.rectification_item_id.is_not(None))
             .group_by(ReminderSend.rectification_item_id, ReminderSend.user_id)
         )

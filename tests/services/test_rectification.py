@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from surveyapp.domain import rectification as rules
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, AuditEvent, Organisation, RectificationItem, User
+from surveyapp.models import AssessmentRound, AuditEvent, Organisation, User
 from surveyapp.services import rectification as service
 from surveyapp.services.rectification import RectificationError
 from surveyapp.services.rounds import open_round
