@@ -12,6 +12,7 @@ from surveyapp.cli.doctor import doctor_command
 from surveyapp.cli.invitations import invitations_cli
 from surveyapp.cli.org import org_cli
 from surveyapp.cli.questionnaire import questionnaire_cli
+from surveyapp.cli.rectification import rectification_cli
 from surveyapp.cli.report import report_cli
 from surveyapp.cli.rounds import rounds_cli
 from surveyapp.cli.scores import scores_cli
@@ -30,3 +31,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(api_cli)
     app.cli.add_command(clock_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(rectification_cli)

@@ -243,11 +243,16 @@ def open_item(
 
 
 def open_from_round_results(
-    round_: AssessmentRound, department: Organisation, actor=None, today: date | None = None
+    round_: AssessmentRound,
+    department: Organisation,
+    actor=None,
+    today: date | None = None,
+    due_on: date | None = None,
 ) -> list[RectificationItem]:
     """Open items for the department's declared red lines and its dimensions below the pass line in
     ``round_`` (its aggregate result, as on its scorecard); items still open for the same finding are
-    not duplicated. Returns the items created. One commit."""
+    not duplicated. Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or ``due_on`` for all. Returns the
+    items created. One commit (nothing is opened when one of them cannot be)."""
     from surveyapp.services.scores import department_result_for
 
     if department not in round_.departments:
@@ -256,21 +261,25 @@ def open_from_round_results(
     result = department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"])
     owner = default_owner(department)
     created = []
-    for hit in result.red_lines:
-        item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
-                              detail="", owner=owner, actor=actor, today=today, commit=False)  # fmt: skip
-        if new:
-            created.append(item)
-    mark = rules.pass_mark(questionnaire.grades)
-    for dimension in result.dimensions:
-        if mark is None or dimension.score is None or dimension.score >= mark:
-            continue
-        title = questionnaire.dimension(dimension.key).title.get("zh_Hans")
-        item, new = open_item(round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,
-                              detail=f"{dimension.score:.1f} < {mark:g}", owner=owner, actor=actor,
-                              today=today, commit=False)  # fmt: skip
-        if new:
-            created.append(item)
+    try:
+        for hit in result.red_lines:
+            item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
+                                  owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
+            if new:
+                created.append(item)
+        mark = rules.pass_mark(questionnaire.grades)
+        for dimension in result.dimensions:
+            if mark is None or dimension.score is None or dimension.score >= mark:
+                continue
+            title = questionnaire.dimension(dimension.key).title.get("zh_Hans")
+            item, new = open_item(round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,
+                                  detail=f"{dimension.score:.1f} < {mark:g}", owner=owner, actor=actor,
+                                  today=today, due_on=due_on, commit=False)  # fmt: skip
+            if new:
+                created.append(item)
+    except Exception:
+        db.session.rollback()  # all or nothing
+        raise
     db.session.commit()
     return created
 
@@ -419,6 +428,11 @@ def set_due(item, actor, working_days: int | None = None, due_on: date | None = 
     return item
 
 
+def effective_status(item: RectificationItem, today: date | None = None) -> str:
+    """The item's status, ``overdue`` where the due date has passed and no sweep has flagged it yet."""
+    return rules.OVERDUE if rules.is_overdue(item.status, item.due_on, today or local_today()) else item.status
+
+
 def item_by_id(item_id: int) -> RectificationItem | None:
     return db.session.get(RectificationItem, item_id)
 
@@ -565,7 +579,7 @@ def since_last_round(round_: AssessmentRound, department: Organisation, lang: st
     previous = previous_round(round_, department)
     if previous is None:
         return None
-    mark_overdue()
+    today = local_today()
     items = db.session.scalars(
         select(RectificationItem)
         .where(RectificationItem.round_id == previous.id, RectificationItem.organisation_id == department.id)
@@ -573,9 +587,12 @@ def since_last_round(round_: AssessmentRound, department: Organisation, lang: st
     ).all()
     if not items:
         return None
-    closed, still_open, overdue = rules.since_last_round_counts(i.status for i in items)
+    statuses = [effective_status(i, today) for i in items]
+    closed, still_open, overdue = rules.since_last_round_counts(statuses)
     with force_locale(lang):
-        rows = tuple((item_title(i, lang), i.status, status_name(i.status)) for i in items)
+        rows = tuple(
+            (item_title(i, lang), status, status_name(status)) for i, status in zip(items, statuses, strict=True)
+        )
     return rules.SinceLastRound(previous.name, closed, still_open, overdue, rows)
 
 
@@ -624,3 +641,54 @@ def export_rows(round_: AssessmentRound, lang: str, department: Organisation | N
 def record_export(round_: AssessmentRound, actor, what: str) -> None:
     record_event("rectification.export", actor=actor, obj=round_, what=what)
     db.session.commit()
+
+
+# -- the rectification report (GB/T 9704 layout, ``reporting.docx``) --------------------------------------------
+
+
+def report_data(round_: AssessmentRound, department: Organisation, lang: str, today: date | None = None):
+    """The plain data of the department's rectification report for ``round_`` in ``lang``: every item the
+    round shows (carried ones included) with the measures reported (submissions), results (accepted or
+    closed, with the day and the observation snapshot where there is one) and what is still open."""
+    from surveyapp.reporting.docx import RectificationReportData, ReportItem
+
+    today = today or local_today()
+    items = items_of_round(round_, department)
+    rows = []
+    with force_locale(lang):
+        for item in items:
+            status = effective_status(item, today)
+            measures = tuple(
+                (to_local(e.at).date().isoformat(), e.comment, e.evidence_url)
+                for e in item.events
+                if e.action == rules.SUBMIT
+            )
+            result = ""
+            if item.status in rules.DONE and item.done_at is not None:
+                last = item.events[-1] if item.events else None
+                result = _("%(status)s on %(date)s", status=status_name(item.status),
+                           date=to_local(item.done_at).date().isoformat())  # fmt: skip
+                if last is not None and last.evidence_ref:
+                    result += " · " + _("observation %(ref)s", ref=last.evidence_ref)
+            rows.append(ReportItem(
+                title=item_title(item, lang), source=source_name(item.source), detail=item.detail,
+                status=status_name(status), status_key=status, due=item.due_on.isoformat(), measures=measures,
+                result=result,
+            ))  # fmt: skip
+    closed, still_open, overdue = rules.since_last_round_counts(r.status_key for r in rows)
+    return RectificationReportData(
+        lang=lang, issuer=department.name(lang), addressee=round_.organisation.name(lang), round_name=round_.name,
+        issued_on=today, items=tuple(rows), counts={"closed": closed, "open": still_open, "overdue": overdue},
+    )  # fmt: skip
+
+
+def rectification_report(round_: AssessmentRound, department: Organisation, lang: str, actor) -> bytes:
+    """The department's rectification report as a .docx (GB/T 9704 layout), recorded in the audit log."""
+    from surveyapp.reporting.docx import rectification_report_docx
+
+    if department not in round_.departments:
+        raise RectificationError(_l("The department is not in this assessment round."))
+    content = rectification_report_docx(report_data(round_, department, lang))
+    record_event("rectification.report", actor=actor, obj=department, round=round_.id, lang=lang)
+    db.session.commit()
+    return content
