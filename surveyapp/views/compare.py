@@ -35,6 +35,7 @@ from surveyapp.services.exports import (
     xlsx_file,
 )
 from surveyapp.services.organisations import department_names, organisation_ids_in_scope, organisations_by_ids
+from surveyapp.services.rectification import since_last_round_by_department
 from surveyapp.services.rounds import rounds_newest_first
 from surveyapp.services.scores import ALL_GROUPS
 
@@ -108,6 +109,7 @@ def index():
         agencies=list(agencies), args=request.args, lang=_lang(),
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
         trend_crosses_versions=len(set(trend_versions(round_))) > 1,
+        since=since_last_round_by_department(round_),
     )  # fmt: skip
 
 
