@@ -194,7 +194,7 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     fingerprint (SHA-256 of the same canonical facts) in the footer and the appendix. Returns the .docx bytes."""
     gettext = gettext_for(data.lang)
 
-    def t(msgid: str, **values) -> str:
+    def _(msgid: str, **values) -> str:
         text = gettext(msgid)
         return text % values if values else text.replace("%%", "%")
 
@@ -212,7 +212,7 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     section.top_margin, section.bottom_margin = Mm(18), Mm(18)
     fingerprint = data.fingerprint()
     footer = section.footer.paragraphs[0]
-    footer.text = t("Generated %(time)s · data fingerprint (SHA-256) %(digest)s",
+    footer.text = _("Generated %(time)s · data fingerprint (SHA-256) %(digest)s",
                     time=generated_at.strftime("%Y-%m-%d %H:%M UTC"), digest=fingerprint)  # fmt: skip
     footer.runs[0].font.size = Pt(7)
 
@@ -221,23 +221,23 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     document.add_heading(data.department, level=0)
     document.add_paragraph(data.agency)
     document.add_paragraph(data.round_name)
-    _table(document, [t("Overall index"), t("Grade"), t("Staff n")],
+    _table(document, [_("Overall index"), _("Grade"), _("Staff n")],
            [[_num(data.overall), data.grade, str(data.respondents)]])  # fmt: skip
     if data.red_lines:
-        document.add_heading(t("Red lines hit"), level=2)
+        document.add_heading(_("Red lines hit"), level=2)
         for text in data.red_lines:
             document.add_paragraph(text, style="List Bullet")
-        document.add_paragraph(t('A red line makes the result "%(fail)s" whatever the number.',
+        document.add_paragraph(_('A red line makes the result "%(fail)s" whatever the number.',
                                  fail=data.grade_bands[-1][0]))  # fmt: skip
 
     # Summary.
-    document.add_heading(t("Summary"), level=1)
+    document.add_heading(_("Summary"), level=1)
     for name in ("radar", "bars"):
         if name in images:
             document.add_picture(io.BytesIO(images[name]), width=Mm(150))
-    header = [t("Dimension"), t("Weight"), t("Score"), t("Grade"), t("Maturity")]
+    header = [_("Dimension"), _("Weight"), _("Score"), _("Grade"), _("Maturity")]
     if data.peer_count:
-        header.append(t("Peer median"))
+        header.append(_("Peer median"))
     rows = []
     for s in data.dimensions:
         row = [s.title, _num(s.weight), _num(s.score), s.grade, s.maturity]
@@ -246,88 +246,88 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
         rows.append(row)
     _table(document, header, rows)
     if "spread" in images:
-        document.add_heading(t("Where you sit among %(n)d peers", n=data.peer_count), level=1)
+        document.add_heading(_("Where you sit among %(n)d peers", n=data.peer_count), level=1)
         document.add_picture(io.BytesIO(images["spread"]), width=Mm(160))
     if "trend" in images:
-        document.add_heading(t("Trend over rounds"), level=1)
+        document.add_heading(_("Trend over rounds"), level=1)
         document.add_picture(io.BytesIO(images["trend"]), width=Mm(160))
 
     # Since last round (rectification).
     since = data.extra.get("since_last_round")
     if since:
-        _since_last_round_section(document, since, t)
+        _since_last_round_section(document, since, _)
 
     # Dimensions.
     for s in data.dimensions:
         document.add_heading(s.title, level=1)
         if s.description:
             document.add_paragraph(s.description)
-        line = f"{t('Score')} {_num(s.score)} · {s.grade} · {s.maturity}"
+        line = f"{_('Score')} {_num(s.score)} · {s.grade} · {s.maturity}"
         if data.variant == "department":
             if s.staff_suppressed:
-                staff = t("suppressed (fewer than %(n)d respondents)", n=data.min_group_size)
+                staff = _("suppressed (fewer than %(n)d respondents)", n=data.min_group_size)
             else:
                 staff = f"{_num(s.staff_mean)} (n = {s.staff_n}"
                 if s.staff_ci:
-                    staff += f", {t('95%% CI')} {_num(s.staff_ci[0])}–{_num(s.staff_ci[1])}"
+                    staff += f", {_('95%% CI')} {_num(s.staff_ci[0])}–{_num(s.staff_ci[1])}"
                 staff += ")"
-            line += f" · {t('Staff mean')} {staff} · {t('Checklist')} {_num(s.checklist)}"
+            line += f" · {_('Staff mean')} {staff} · {_('Checklist')} {_num(s.checklist)}"
         document.add_paragraph(line)
         item_rows = []
         for item in s.items:
-            answer = t("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
+            answer = _("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
             if item.evidence_url:
-                answer = f"{answer} {t('Evidence')}: {item.evidence_url}".strip()
+                answer = f"{answer} {_('Evidence')}: {item.evidence_url}".strip()
             text = item.text + (f"\n{item.basis}" if item.basis else "")
             item_rows.append([str(item.number), text, answer, _num(item.score, 0)])
-        _table(document, ["#", t("Question"), t("Answer"), t("Points")], item_rows, [10, 95, 55, 14])
+        _table(document, ["#", _("Question"), _("Answer"), _("Points")], item_rows, [10, 95, 55, 14])
         if s.strengths:
-            document.add_heading(t("Strengths"), level=3)
+            document.add_heading(_("Strengths"), level=3)
             for text in s.strengths:
                 document.add_paragraph(text, style="List Bullet")
         if s.weaknesses:
-            document.add_heading(t("To improve"), level=3)
+            document.add_heading(_("To improve"), level=3)
             for text in s.weaknesses:
                 document.add_paragraph(text, style="List Bullet")
         if s.recommendation:
-            document.add_paragraph(f"{t('Recommendation')}: {s.recommendation}")
+            document.add_paragraph(f"{_('Recommendation')}: {s.recommendation}")
 
     if data.training:
-        document.add_heading(t("Training plan"), level=1)
+        document.add_heading(_("Training plan"), level=1)
         document.add_paragraph(
-            t("Modules for the weakest dimensions, with the staff levels and posts they are meant for.")
+            _("Modules for the weakest dimensions, with the staff levels and posts they are meant for.")
         )
-        _table(document, [t("Module"), t("Dimensions"), t("For")],
+        _table(document, [_("Module"), _("Dimensions"), _("For")],
                [[f"{r.title}\n{r.description}", r.dimensions, r.audience] for r in data.training])  # fmt: skip
 
     # Methodology and the fingerprint's text.
-    document.add_heading(t("Methodology"), level=1)
-    document.add_paragraph(t(
+    document.add_heading(_("Methodology"), level=1)
+    document.add_paragraph(_(
         "Scored against the questionnaire %(title)s, version %(version)s. Answers always score against the version "
         "they answered; a trend across versions compares dimensions, which map one to one.",
         title=data.questionnaire_title, version=data.questionnaire_version))  # fmt: skip
-    document.add_heading(t("How the score is computed"), level=2)
+    document.add_heading(_("How the score is computed"), level=2)
     for text in (
-        t("Each scored question gets 0 to 100 points. On a five-point scale, answer x scores (x − 1) ÷ 4 × 100; for a "
+        _("Each scored question gets 0 to 100 points. On a five-point scale, answer x scores (x − 1) ÷ 4 × 100; for a "
           "reverse-worded question (5 − x) ÷ 4 × 100. Yes scores 100 and no 0, the other way round for a "
           "reverse-worded question. A choice scores the points its option carries; several choices add up to at "
           "most 100. A number scores by the band it falls in."),
-        t("\"Not applicable\" and questions hidden by an earlier answer are left out of both the total and the count. "
+        _("\"Not applicable\" and questions hidden by an earlier answer are left out of both the total and the count. "
           "Unanswered questions count only in the share answered."),
-        t("A dimension's score is the weighted mean of its answered questions, shown only when at least %(share)d%% "
+        _("A dimension's score is the weighted mean of its answered questions, shown only when at least %(share)d%% "
           "of the applicable weight is answered; otherwise \"insufficient data\".",
           share=round(data.min_answered_share * 100)),
-        t("The overall index is the weighted mean of the dimension scores, with the dimension weights shown below."),
-        t("Grades: %(bands)s. Any red line that is hit makes the result \"%(fail)s\" whatever the number.",
+        _("The overall index is the weighted mean of the dimension scores, with the dimension weights shown below."),
+        _("Grades: %(bands)s. Any red line that is hit makes the result \"%(fail)s\" whatever the number.",
           bands=data.grade_bands_text, fail=data.grade_bands[-1][0]),
     ):  # fmt: skip
         document.add_paragraph(text, style="List Number")
     if data.variant == "department":
-        document.add_paragraph(t(
+        document.add_paragraph(_(
             "Staff groups smaller than %(n)d respondents are shown as suppressed, to everyone, and do not count in "
             "the department score.", n=data.min_group_size))  # fmt: skip
-    document.add_heading(t("Data fingerprint"), level=2)
-    document.add_paragraph(t(
+    document.add_heading(_("Data fingerprint"), level=2)
+    document.add_paragraph(_(
         "The data fingerprint in the footer is the SHA-256 of the text below, encoded as UTF-8: the scorecard's "
         "figures with codes instead of names (keys sorted, no spaces, numbers rounded to 6 decimals). It is the same "
         "in every language; the command \"flask report fingerprint\" prints the text and its SHA-256 from the "
@@ -338,14 +338,14 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     return _to_bytes(document)
 
 
-def _since_last_round_section(document, since: dict, t) -> None:
-    document.add_heading(t("Since last round"), level=1)
-    document.add_paragraph(t("Rectification items of %(round)s and their state now.", round=since["previous_round"]))
-    _table(document, [t("Closed"), t("Open"), t("Overdue")],
+def _since_last_round_section(document, since: dict, _) -> None:
+    document.add_heading(_("Since last round"), level=1)
+    document.add_paragraph(_("Rectification items of %(round)s and their state now.", round=since["previous_round"]))
+    _table(document, [_("Closed"), _("Open"), _("Overdue")],
            [[str(since["closed"]), str(since["open"]), str(since["overdue"])]])  # fmt: skip
     if since.get("items"):
         _table(
-            document, [t("Rectification item"), t("Status")], [[title, label] for title, _key, label in since["items"]]
+            document, [_("Rectification item"), _("Status")], [[title, label] for title, _key, label in since["items"]]
         )
 
 
@@ -390,14 +390,14 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     results, open items), the issuing unit and date, page numbers. Returns the .docx bytes."""
     gettext = gettext_for(data.lang)
 
-    def t(msgid: str, **values) -> str:
+    def _(msgid: str, **values) -> str:
         text = gettext(msgid)
         return text % values if values else text
 
     document = Document()
-    title = t("Report of %(department)s on the rectification after %(round)s", department=data.issuer,
+    title = _("Report of %(department)s on the rectification after %(round)s", department=data.issuer,
               round=data.round_name)  # fmt: skip
-    _core(document, title, data.lang, t("Rectification report"))
+    _core(document, title, data.lang, _("Rectification report"))
     _font_table_fallbacks(document)
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -442,47 +442,48 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     addressee.paragraph_format.first_line_indent = Pt(0)
 
     counts = data.counts or {}
-    document.add_paragraph(t(
+    document.add_paragraph(_(
         "Following the findings of %(round)s, %(department)s opened %(total)d rectification items. %(closed)d are "
         "closed, %(open)d are still open and %(overdue)d are overdue. The rectification is reported as follows.",
         round=data.round_name, department=data.issuer, total=len(data.items), closed=counts.get("closed", 0),
         open=counts.get("open", 0), overdue=counts.get("overdue", 0)))  # fmt: skip
 
-    numerals = t("一、|二、|三、|四、").split("|")
-    document.add_heading(f"{numerals[0]}{t('Findings')}", level=1)
+    numerals = _("1. |2. |3. |4. ").split("|")  # 一、二、三、四、 in Chinese (GB/T 9704 7.3.3)
+    headings = (_("Findings"), _("Measures taken"), _("Rectification results"), _("Open items and next steps"))
+    document.add_heading(numerals[0] + headings[0], level=1)
     for n, item in enumerate(data.items, start=1):
         detail = (
             f"（{item.detail}）" if item.detail and data.lang != "en" else (f" ({item.detail})" if item.detail else "")
         )
         document.add_paragraph(f"{n}. {item.title}{detail} — {item.source}")
     if not data.items:
-        document.add_paragraph(t("No rectification items."))
+        document.add_paragraph(_("No rectification items."))
 
-    document.add_heading(f"{numerals[1]}{t('Measures taken')}", level=1)
+    document.add_heading(numerals[1] + headings[1], level=1)
     reported = [item for item in data.items if item.measures]
     for n, item in enumerate(reported, start=1):
         document.add_heading(f"（{n}）{item.title}" if data.lang != "en" else f"({n}) {item.title}", level=2)
         for day, text, evidence in item.measures:
             line = f"{day}: {text}"
             if evidence:
-                line += f" {t('Evidence')}: {evidence}"
+                line += f" {_('Evidence')}: {evidence}"
             document.add_paragraph(line)
     if not reported:
-        document.add_paragraph(t("No measures have been reported yet."))
+        document.add_paragraph(_("No measures have been reported yet."))
 
-    document.add_heading(f"{numerals[2]}{t('Results')}", level=1)
+    document.add_heading(numerals[2] + headings[2], level=1)
     finished = [item for item in data.items if item.result]
     for n, item in enumerate(finished, start=1):
         document.add_paragraph(f"{n}. {item.title}: {item.result}")
     if not finished:
-        document.add_paragraph(t("No item is finished yet."))
+        document.add_paragraph(_("No item is finished yet."))
 
-    document.add_heading(f"{numerals[3]}{t('Open items and next steps')}", level=1)
+    document.add_heading(numerals[3] + headings[3], level=1)
     still_open = [item for item in data.items if not item.result]
     for n, item in enumerate(still_open, start=1):
-        document.add_paragraph(f"{n}. {item.title}: {item.status}; " + t("due %(date)s", date=item.due))
+        document.add_paragraph(f"{n}. {item.title}: {item.status}; " + _("due %(date)s", date=item.due))
     if not still_open:
-        document.add_paragraph(t("Every item is finished."))
+        document.add_paragraph(_("Every item is finished."))
 
     # Issuing unit and date: right-aligned, four characters from the right margin (7.3.5.1).
     document.add_paragraph().paragraph_format.first_line_indent = Pt(0)
