@@ -169,9 +169,12 @@ def _table(document, header: list[str], rows: list[list[str]], widths_mm: list[f
         for cell, text in zip(cells, row, strict=True):
             cell.text = str(text)
     if widths_mm:
+        table.autofit = False
+        for column, width in zip(table.columns, widths_mm, strict=True):
+            column.width = Mm(width)  # the grid (LibreOffice reads it)
         for row in table.rows:
             for cell, width in zip(row.cells, widths_mm, strict=True):
-                cell.width = Mm(width)
+                cell.width = Mm(width)  # each cell (Word reads it)
     return table
 
 
@@ -451,11 +454,11 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     numerals = _("1. |2. |3. |4. ").split("|")  # 一、二、三、四、 in Chinese (GB/T 9704 7.3.3)
     headings = (_("Findings"), _("Measures taken"), _("Rectification results"), _("Open items and next steps"))
     document.add_heading(numerals[0] + headings[0], level=1)
+    chinese = data.lang != "en"
+    colon, semicolon = ("：", "；") if chinese else (": ", "; ")
     for n, item in enumerate(data.items, start=1):
-        detail = (
-            f"（{item.detail}）" if item.detail and data.lang != "en" else (f" ({item.detail})" if item.detail else "")
-        )
-        document.add_paragraph(f"{n}. {item.title}{detail} — {item.source}")
+        notes = semicolon.join(x for x in (item.source, item.detail) if x)
+        document.add_paragraph(f"{n}. {item.title}" + (f"（{notes}）" if chinese else f" ({notes})"))
     if not data.items:
         document.add_paragraph(_("No rectification items."))
 
@@ -464,9 +467,9 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     for n, item in enumerate(reported, start=1):
         document.add_heading(f"（{n}）{item.title}" if data.lang != "en" else f"({n}) {item.title}", level=2)
         for day, text, evidence in item.measures:
-            line = f"{day}: {text}"
+            line = f"{day}{colon}{text}"
             if evidence:
-                line += f" {_('Evidence')}: {evidence}"
+                line += f" {_('Evidence')}{colon}{evidence}"
             document.add_paragraph(line)
     if not reported:
         document.add_paragraph(_("No measures have been reported yet."))
@@ -474,14 +477,14 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     document.add_heading(numerals[2] + headings[2], level=1)
     finished = [item for item in data.items if item.result]
     for n, item in enumerate(finished, start=1):
-        document.add_paragraph(f"{n}. {item.title}: {item.result}")
+        document.add_paragraph(f"{n}. {item.title}{colon}{item.result}")
     if not finished:
         document.add_paragraph(_("No item is finished yet."))
 
     document.add_heading(numerals[3] + headings[3], level=1)
     still_open = [item for item in data.items if not item.result]
     for n, item in enumerate(still_open, start=1):
-        document.add_paragraph(f"{n}. {item.title}: {item.status}; " + _("due %(date)s", date=item.due))
+        document.add_paragraph(f"{n}. {item.title}{colon}{item.status}{semicolon}" + _("due %(date)s", date=item.due))
     if not still_open:
         document.add_paragraph(_("Every item is finished."))
 
