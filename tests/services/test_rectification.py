@@ -172,3 +172,25 @@ def test_items_from_red_lines_and_dimensions_below_pass(app, assessment):
         assert {(i.source, i.reference) for i in created} == expected
         assert created and all(i.opened_on == date(2026, 3, 2) for i in created)
         assert service.open_from_round_results(round_, d1, users["admin"], today=date(2026, 3, 2)) == []  # not twice
+
+
+def test_inspector_item_submitted_returned_resubmitted_then_closed_by_observation(app_ctx, assessment):
+    """The inspector's loop with plain data (its observation code plugs in here): a stale column is observed,
+    the department reports, the reviewer returns, the department reports again, and the next observation of
+    the updated site closes the item with its snapshot as evidence."""
+    round_, d1, users = _objects(assessment)
+    stale = rules.Finding(rules.INSPECTOR_CHECK, "https://d01.example.gov.cn/tzgg#stale",
+                          "“通知公告”栏目超过 6 个月未更新", "last item 2026-01-05")  # fmt: skip
+    item = service.open_from_finding(round_, d1, stale, snapshot_ref="snapshot/41", today=date(2026, 7, 1))
+    service.submit_item(item, users["coordinator"], "已更新栏目", "https://d01.example.gov.cn/tzgg")
+    service.review_item(item, users["admin"], accept=False, comment="只更新了 1 条，仍不满足要求")
+    service.recheck_from_observation(item, False, "snapshot/42")  # still stale: recorded, still returned
+    assert item.status == rules.RETURNED
+    service.submit_item(item, users["coordinator"], "已补发 6 条公告", "https://d01.example.gov.cn/tzgg")
+    service.recheck_from_observation(item, True, "snapshot/43")
+    assert item.status == rules.CLOSED
+    assert [(e.action, e.to_status, e.evidence_ref) for e in item.events] == [
+        ("open", "open", "snapshot/41"), ("submit", "submitted", ""), ("return", "returned", ""),
+        ("observe", "returned", "snapshot/42"), ("submit", "submitted", ""), ("close", "closed", "snapshot/43"),
+    ]  # fmt: skip
+    assert item.events[-1].actor_id is None  # closed by the observation, not by a person
