@@ -369,10 +369,20 @@ def reopen_item(item, actor, comment: str, today: date | None = None) -> Rectifi
     if not (comment or "").strip():
         raise RectificationError(_l("Say why the item is closed or reopened."))
     transition(item, rules.REOPEN, actor, comment=comment, commit=False)
-    item.opened_on = today or local_today()
-    item.due_on = _due(item.source, item.opened_on, item.working_days)
+    _restart_clock(item, today or local_today())
     db.session.commit()
     return item
+
+
+def _restart_clock(item: RectificationItem, opened: date) -> None:
+    """A reopened item's working days count again from ``opened``. Where the calendar does not know the
+    year they reach, the old due date stays (the item shows as overdue until a reviewer sets a new one)."""
+    try:
+        due = _due(item.source, opened, item.working_days)
+    except RectificationError:
+        log.warning("item %s reopened: due date not recounted (holiday schedule unknown)", item.id)
+        return
+    item.opened_on, item.due_on = opened, due
 
 
 def recheck_from_observation(
@@ -394,8 +404,7 @@ def recheck_from_observation(
     if not passed and item.status in rules.DONE:
         transition(item, rules.REOPEN, actor, comment=comment, evidence_ref=snapshot_ref, now=observed_at,
                    commit=False)  # fmt: skip
-        item.opened_on = local_today(observed_at)
-        item.due_on = _due(item.source, item.opened_on, item.working_days)
+        _restart_clock(item, local_today(observed_at))
         db.session.commit()
         return item
     db.session.add(RectificationEvent(item=item, action="observe", from_status=item.status, to_status=item.status,
@@ -414,7 +423,10 @@ def set_due(item, actor, working_days: int | None = None, due_on: date | None = 
         if due_on < item.opened_on:
             raise RectificationError(_l("The due date cannot be before the day the item was opened."))
         item.due_on = due_on
-        item.working_days = max(1, _calendar().working_days_between(item.opened_on, due_on))
+        try:
+            item.working_days = max(1, _calendar().working_days_between(item.opened_on, due_on))
+        except UnknownYear:
+            item.working_days = max(1, (due_on - item.opened_on).days)  # calendar days: the year is unknown
     elif working_days is not None:
         item.due_on = _due(item.source, item.opened_on, working_days)
         item.working_days = working_days
