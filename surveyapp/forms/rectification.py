@@ -47,3 +47,7 @@ class DueForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=1, max=250)])  # fmt: skip
     due_on = DateField(_l("Or a due date"), validators=[Optional()])
     submit = SubmitField(_l("Change the due date"))
+
+
+class RemindForm(FlaskForm):
+    submit = SubmitField(_l("Remind the owners of overdue items"))

@@ -467,7 +467,9 @@ def mark_overdue(today: date | None = None, now: datetime | None = None) -> list
 # -- reminders (the round reminders' SMTP set-up, limits and ``ReminderSend`` records) ---------------------
 
 
-def due_overdue_reminders(now: datetime | None = None) -> list[tuple[RectificationItem, User, int]]:
+def due_overdue_reminders(
+    now: datetime | None = None, round_: AssessmentRound | None = None
+) -> list[tuple[RectificationItem, User, int]]:
     """Overdue items whose owner (or, without one, each coordinator) may be reminded now: fewer than
     ``REMINDER_MAX_PER_PERSON`` reminders about the item and the last at least ``REMINDER_MIN_HOURS`` ago."""
     from sqlalchemy import func
@@ -478,6 +480,9 @@ def due_overdue_reminders(now: datetime | None = None) -> list[tuple[Rectificati
     items = db.session.scalars(
         select(RectificationItem).where(RectificationItem.status == rules.OVERDUE).order_by(RectificationItem.id)
     ).all()
+    if round_ is not None:  # only the items the round shows (an administrator's round page)
+        shown = {item.id for item in items_of_round(round_)}
+        items = [item for item in items if item.id in shown]
     history = {
         (item_id, user_id): (count, last)
         for item_id, user_id, count, last in db.session.execute(
@@ -512,7 +517,9 @@ def _reminder_text(item: RectificationItem) -> tuple[str, str]:
     return subject, "\n\n----\n\n".join(dict.fromkeys(parts))
 
 
-def send_overdue_reminders(actor=None, now: datetime | None = None) -> list[tuple[RectificationItem, User]]:
+def send_overdue_reminders(
+    actor=None, now: datetime | None = None, round_: AssessmentRound | None = None
+) -> list[tuple[RectificationItem, User]]:
     """Flag overdue items, then e-mail each due reminder (``ReminderSend`` with the item, audit
     ``reminder.send``), committed per message. ``ReminderError`` without an SMTP server."""
     from flask_mailman import EmailMessage
@@ -525,7 +532,7 @@ def send_overdue_reminders(actor=None, now: datetime | None = None) -> list[tupl
     sent = []
     connection = current_app.extensions["mailman"].get_connection()
     with connection:
-        for item, user, count in due_overdue_reminders(now):
+        for item, user, count in due_overdue_reminders(now, round_):
             subject, body = _reminder_text(item)
             try:
                 EmailMessage(subject, body, to=[user.email], connection=connection).send()

@@ -16,6 +16,7 @@ from surveyapp.forms.rectification import (
     FromResultsForm,
     ItemStateForm,
     OpenItemForm,
+    RemindForm,
     ReviewItemForm,
     SubmitItemForm,
 )
@@ -25,6 +26,7 @@ from surveyapp.reporting.docx import DOCX_MIMETYPE
 from surveyapp.services import rectification as service
 from surveyapp.services.exports import csv_stream
 from surveyapp.services.rectification import RectificationError
+from surveyapp.services.reminders import ReminderError, mail_configured
 from surveyapp.views.guards import rectification_item_or_abort, round_department_or_abort, round_in_scope_or_abort
 
 bp = Blueprint("rectification", __name__)
@@ -217,7 +219,23 @@ def round_items(round_id: int):
     return render_template(
         "rectification/round.html", round=round_, items=service.items_of_round(round_), lang=_lang(),
         item_title=service.item_title, status_name=service.status_name, source_name=service.source_name,
+        remind_form=RemindForm(), mail=mail_configured(), due=service.due_overdue_reminders(round_=round_),
     )  # fmt: skip
+
+
+@bp.post("/admin/rounds/<int:round_id>/rectification/remind")
+@role_required(Role.ADMIN)
+def remind(round_id: int):
+    round_ = round_in_scope_or_abort(round_id)
+    form = RemindForm()
+    if form.validate_on_submit():
+        try:
+            sent = service.send_overdue_reminders(current_user, round_=round_)
+        except ReminderError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("%(n)d reminders sent.", n=len(sent)), "info")
+    return redirect(url_for("rectification.round_items", round_id=round_.id))
 
 
 @bp.get("/admin/rounds/<int:round_id>/rectification.csv")

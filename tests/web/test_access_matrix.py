@@ -222,6 +222,11 @@ MATRIX = {
         # schedule is not known yet (``domain.clock.UnknownYear``): either way past the permission check.
         expect("deny", anonymous="login", admin=("ok", BAD_INPUT), sysadmin=("ok", BAD_INPUT)),
     ),
+    "rectification.remind": (
+        "POST",
+        "/admin/rounds/{round}/rectification/remind",
+        expect("ok", admin_other="deny", **ADMINS),
+    ),
     "rectification.round_items": (
         "GET",
         "/admin/rounds/{round}/rectification",

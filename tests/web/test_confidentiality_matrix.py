@@ -133,6 +133,7 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "rectification.due": [("POST", "/rectification/{item}/due")],
     "rectification.open_item": [("POST", "/rounds/{round}/departments/{d1}/rectification/open")],
     "rectification.open_from_results": [("POST", "/rounds/{round}/departments/{d1}/rectification/from-results")],
+    "rectification.remind": [("POST", "/admin/rounds/{round}/rectification/remind")],
     "rectification.round_items": [("GET", "/admin/rounds/{round}/rectification")],
     "rectification.round_items_csv": [("GET", "/admin/rounds/{round}/rectification.csv")],
 }

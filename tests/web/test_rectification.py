@@ -209,6 +209,11 @@ def test_docx_files_open_with_python_docx_and_libreoffice(app, two_rounds, tmp_p
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", texts[-1])
     xml = report.element.xml + report.styles.element.xml
     assert 'w:eastAsia="方正小标宋简体"' in xml and 'w:eastAsia="仿宋_GB2312"' in xml and 'w:eastAsia="黑体"' in xml
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(files["report-zh_Hans.docx"])) as archive:
+        font_table = archive.read("word/fontTable.xml").decode("utf-8")
+    assert '<w:font w:name="方正小标宋简体"><w:altName w:val="Noto Serif CJK SC"/>' in font_table  # named fallback
     section = report.sections[0]
     assert (round(section.top_margin.mm), round(section.left_margin.mm), round(section.right_margin.mm)) == (37, 28, 26)
     scorecard = docx.Document(io.BytesIO(files["scorecard-en.docx"]))
@@ -282,3 +287,23 @@ def test_api_lists_items_for_administrators_tokens_only(app, two_rounds, assessm
     assert client.get(url, headers={"Authorization": f"Bearer {plain_token}"}).status_code == 403
     # An administrator of another department sees the round only where it is in scope: D01's items are not.
     assert client.get(url, headers={"Authorization": f"Bearer {other_token}"}).status_code == 404
+
+
+@pytest.fixture
+def mail(app_config, smtp_server):
+    app_config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="s@ag.example",
+                      REMINDER_MAX_PER_PERSON=1, REMINDER_MIN_HOURS=24)  # fmt: skip
+    return smtp_server
+
+
+def test_round_page_reminds_owners_of_overdue_items(mail, app, two_rounds):
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    url = f"/admin/rounds/{two_rounds['round1']}/rectification"
+    assert "1 reminders are due now." in admin.get(url).get_data(as_text=True)
+    assert admin.post(f"{url}/remind").status_code == 302
+    assert [m["X-Envelope-To"] for m in mail.messages] == ["coord@d01.example"]
+    assert "整改事项 overdue" in mail.messages[0]["Subject"]
+    assert admin.post(f"{url}/remind").status_code == 302 and len(mail.messages) == 1  # at most 1 per item
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "reminder.send"))
