@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import MetaData, Table, make_url, select
 
 from surveyapp.app import create_app
 from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_AVAILABLE, _base_config
@@ -38,7 +39,7 @@ def test_existing_responses_get_participation_and_anonymous_ones_are_sealed(empt
     from flask_migrate import upgrade
 
     from surveyapp.extensions import db
-    from surveyapp.models import AssessmentRound, AuditEvent, Organisation, Participation, Response, User
+    from surveyapp.models import AssessmentRound, AuditEvent, Organisation, Participation, Response
     from surveyapp.permissions import anonymous_owner_key
 
     app = create_app(_base_config(empty_database, tmp_path))
@@ -50,12 +51,17 @@ def test_existing_responses_get_participation_and_anonymous_ones_are_sealed(empt
                                   parent=agency)  # fmt: skip
         db.session.add_all([agency, department])
         db.session.flush()
+        # The users table as it was at BEFORE (later migrations add columns the model already has).
+        users = Table("users", MetaData(), autoload_with=db.session.connection())
         people = [
-            User(email=f"s{i}@d1.example", password_hash="x", role="staff", organisation_id=department.id,
-                 level="section", post="new_media" if i else "web")
+            SimpleNamespace(id=db.session.execute(
+                users.insert().values(email=f"s{i}@d1.example", display_name="", password_hash="x", role="staff",
+                                      organisation_id=department.id, level="section",
+                                      post="new_media" if i else "web", active=True, must_change_password=False,
+                                      session_version=1, created_at=moment)
+            ).inserted_primary_key[0])
             for i in range(3)
         ]  # fmt: skip
-        db.session.add_all(people)
         rounds = {
             kind: AssessmentRound(name=kind, organisation_id=agency.id, questionnaire_key="transparency",
                                   questionnaire_version=1, anonymous=kind == "anonymous")

@@ -92,9 +92,15 @@ _RELEVANT_PATTERNS = [
 _RELEVANT_HELP = "supported: ${q} = 'x', ${q} != 'x', ${q} > n, ${q} < n, selected(${q}, 'x')"
 _NUMBER_TERM = re.compile(r"^\(?\s*\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*\)?$")
 _LENGTH_TERM = re.compile(r"^\(?\s*string-length\(\s*\.\s*\)\s*(>=|<=|>|<|=)\s*(\d+)\s*\)?$")
+# "None of these" on a select_multiple: the option must be chosen alone (the constraint XLSForm authors
+# write for it, e.g. in KoboToolbox's and ODK's documentation); read as ``exclusive: true`` on that option.
+_EXCLUSIVE_TERM = re.compile(
+    r"not\(\s*selected\(\s*\.\s*,\s*'([^']+)'\s*\)\s+and\s+count-selected\(\s*\.\s*\)\s*>\s*1\s*\)"
+)
 _CONSTRAINT_HELP = {
     "value": "supported for numbers: . >= n, . <= n, . > n, . < n, joined with and",
     "length": "supported for text: string-length(.) <= n, >= n, < n, > n or = n, joined with and",
+    "exclusive": "supported for select_multiple: not(selected(., 'x') and count-selected(.) > 1), joined with and",
 }
 _RED_LINE = re.compile(r"^\.\s*(!=|=|>|<)\s*('([^']*)'|-?\d+(?:\.\d+)?)$")
 _RED_LINE_OPS = {"=": "equals", "!=": "not_equals", ">": "above", "<": "below"}
@@ -1030,6 +1036,9 @@ class _Form:
             return
         kind = item["kind"]
         rules = kind_of(kind)
+        if rules.multiple:
+            self._exclusive_constraint(item, where, str(constraint), message)
+            return
         family = "value" if rules.numeric else "length" if rules.has_length else None
         if family is None:
             reader.problem(*where, "constraint", f"a constraint on a {kind} question is not supported")
@@ -1065,6 +1074,24 @@ class _Form:
                     reader.problem(*where, field, "given both here and in constraint; keep one")
                 value = bounds[bound]
                 item[field] = int(value) if family == "length" else value
+        if message:
+            item["constraint_message"] = message
+
+    def _exclusive_constraint(self, item: dict[str, Any], where: tuple[str, int], constraint: str, message) -> None:
+        """``not(selected(., 'x') and count-selected(.) > 1)`` (joined with ``and``) marks option x exclusive."""
+        terms = _EXCLUSIVE_TERM.findall(constraint)
+        rest = re.sub(r"\s+and\s+", "", _EXCLUSIVE_TERM.sub("", constraint)).strip()
+        if not terms or rest:
+            self.reader.problem(
+                *where, "constraint", f"unsupported expression {constraint!r}; {_CONSTRAINT_HELP['exclusive']}"
+            )
+            return
+        options = {o["value"]: o for o in item.get("options", [])}
+        for value in terms:
+            if value not in options:
+                self.reader.problem(*where, "constraint", f"{value!r} is not one of the question's choices")
+                return
+            options[value]["exclusive"] = True
         if message:
             item["constraint_message"] = message
 
@@ -1318,6 +1345,7 @@ def _item_row(item, choices_sheet) -> tuple[dict[str, Any], dict[str, Text | Non
         for op, value in bounds
         if value is not None
     ]
+    terms += [f"not(selected(., '{o.value}') and count-selected(.) > 1)" for o in item.options if o.exclusive]
     if terms:
         row["constraint"] = " and ".join(terms)
     if item.default is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from surveyapp.definitions.loader import QuestionnaireError, load_file, parse_definition, read_yaml
-from surveyapp.domain.kinds import kind_of
+from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import ARTICLE_PROBLEMS, LANGUAGES, NA
 from surveyapp.domain.scoring import score_response
 
@@ -190,3 +190,15 @@ def test_version_2_round_trips_through_xlsform_with_observable_and_serves(tmp_pa
     back = import_xlsform(path)
     assert to_definition(back) == to_definition(V2)
     assert back.item("d3_c10").observable is True and back.item("d1_s01").serves == ("problem1",)
+
+
+def test_none_of_these_options_are_exclusive_and_score_nothing():
+    """Issue 19: d4_s04 and d4_c03 gain "none of these"; chosen with another option it is refused."""
+    multi = [item for item in V2.items if any(o.value == "none" for o in item.options)]
+    assert {"d4_s04", "d4_c03"} <= {item.key for item in multi}
+    for item in multi:
+        none = next(o for o in item.options if o.value == "none")
+        assert none.exclusive and none.score == 0, item.key
+        assert check_answer(item, ["none"]) is None
+        assert kind_of(item).combination_problem(item, ["none"]) is None
+        assert kind_of(item).combination_problem(item, ["none", item.options[0].value]) == "exclusive"

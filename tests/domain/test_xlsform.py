@@ -63,3 +63,38 @@ def test_not_a_workbook(tmp_path):
     with pytest.raises(QuestionnaireError) as caught:
         import_xlsform(path)
     assert str(caught.value).startswith(f"{path}: file: -: not a readable .xlsx workbook")
+
+
+def _v2_with_constraint_of(tmp_path, key: str, constraint: str) -> Path:
+    from openpyxl import load_workbook
+
+    v2 = BUILTIN.with_name("transparency-v2.yaml")
+    path = tmp_path / "v2.xlsx"
+    path.write_bytes(export_xlsform(load_file(v2)))
+    workbook = load_workbook(path)
+    survey = workbook["survey"]
+    header = [cell.value for cell in survey[1]]
+    row = next(r for r in survey.iter_rows(min_row=2) if r[header.index("name")].value == key)
+    row[header.index("constraint")].value = constraint
+    workbook.save(path)
+    return path
+
+
+def test_none_of_these_constraint_reads_as_an_exclusive_option(tmp_path):
+    path = _v2_with_constraint_of(tmp_path, "d4_s04", "not(selected(.,'online') and count-selected(.)>1)")
+    options = {o.value: o.exclusive for o in import_xlsform(path).item("d4_s04").options}
+    assert options["online"] and not options["none"] and not options["off_job"]
+
+
+@pytest.mark.parametrize(
+    "constraint, problem",
+    [
+        ("count-selected(.) <= 2", "unsupported expression"),
+        ("not(selected(., 'nothing') and count-selected(.) > 1)", "'nothing' is not one of the question's choices"),
+    ],
+)
+def test_other_constraints_on_a_select_multiple_are_refused_by_name(tmp_path, constraint, problem):
+    path = _v2_with_constraint_of(tmp_path, "d4_s04", constraint)
+    with pytest.raises(QuestionnaireError) as caught:
+        import_xlsform(path)
+    assert f"{path}: sheet survey, row" in str(caught.value) and f"constraint: {problem}" in str(caught.value)

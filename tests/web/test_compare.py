@@ -282,19 +282,25 @@ def test_filtered_group_with_tiny_complement_is_suppressed_against_differencing(
     code = _split_department_posts(app, compared, ["service_window"] * 4 + ["leadership"])
     client = client_for(app, "trainer@agency.example")
     base = f"/compare/export/departments.csv?round={compared['round']}"
-    whole = next(r for r in read_csv(client.get(base)) if r[0] == code)
-    assert whole[3] == "" and whole[4]  # the whole department (5) is shown
-    part = next(r for r in read_csv(client.get(base + "&post=service_window")) if r[0] == code)
-    assert part[3] == "yes" and part[4] == "" and all(v == "" for v in part[6:])
-    alone = next(r for r in read_csv(client.get(base + "&post=leadership")) if r[0] == code)
-    assert alone[3] == "yes" and alone[4] == ""
+
+    def row(query: str = "") -> dict[str, str]:
+        header, *rows = read_csv(client.get(base + query))
+        return next(dict(zip(header, r, strict=True)) for r in rows if r[header.index("Department code")] == code)
+
+    whole = row()
+    assert whole["Suppressed"] == "" and whole["Overall index"]  # the whole department (5) is shown
+    part = row("&post=service_window")
+    assert part["Suppressed"] == "Yes" and part["Overall index"] == "" and part["Grade"] == ""
+    assert all(v == "" for v in list(part.values())[10:])
+    alone = row("&post=leadership")
+    assert alone["Suppressed"] == "Yes" and alone["Overall index"] == ""
     # The level filter where everyone shares the level: no complement, shown.
-    level = next(r for r in read_csv(client.get(base + "&level=clerk")) if r[0] == code)
-    assert level[3] == "" and level[4] == whole[4]
+    level = row("&level=clerk")
+    assert level["Suppressed"] == "" and level["Overall index"] == whole["Overall index"]
     html = client.get(f"/compare?round={compared['round']}&post=service_window").get_data(as_text=True)
-    assert "suppressed" in html.split(whole[1])[1].split("</tr>")[0]
+    assert "suppressed" in html.split(whole["Department"])[1].split("</tr>")[0]
     api_like = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
-    assert "suppressed" not in api_like.split(whole[1])[1].split("</tr>")[0]
+    assert "suppressed" not in api_like.split(whole["Department"])[1].split("</tr>")[0]
 
 
 def test_training_matrix_suppresses_group_with_tiny_complement(app, compared):

@@ -146,8 +146,8 @@ def test_hostile_text_is_inert_in_every_export(app, runner, hostile, create_user
     with app.app_context():
         record_event(HOSTILE, actor=None)
         db.session.commit()
-    create_user("root@example.invalid", "sysadmin")
-    audit = _client(app, "root@example.invalid").get("/admin/audit.csv")
+    create_user("root@agency.example", "sysadmin")
+    audit = _client(app, "root@agency.example").get("/admin/audit.csv")
     assert audit.status_code == 200
     _assert_inert_csv(_csv_cells(audit), [HOSTILE])
     # Organisations export (CLI): BOM, inert.
