@@ -165,7 +165,8 @@ def _pages_to_read(ids) -> list[tuple[str, str]]:
               f"/admin/rounds/{ids['round']}", f"/admin/rounds/{ids['round']}/participation",
               f"/admin/reports/jobs/{ids['job']}", "/admin/users/import", "/admin/organisations/import",
               f"/admin/rounds/{ids['round']}/invitations", f"/admin/rounds/{ids['round']}/rectification",
-              f"/rounds/{ids['round']}/departments/{ids['d1']}/rectification", f"/rectification/{ids['item']}")]  # fmt: skip
+              f"/rounds/{ids['round']}/departments/{ids['d1']}/rectification",
+              f"/rectification/{ids['item']}")]  # fmt: skip
     pages += [("coordinator", f"/rectification/{ids['item']}")]
     for role, key in (("staff", "staff_response"), ("coordinator", "checklist_response")):
         response_id = ids[key]
