@@ -9,8 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-# Runtime: CJK fonts, fast font subsetting for WeasyPrint, Pango, fontconfig, pdftotext/pdftoppm.
-APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils
+# Runtime: CJK fonts, an emoji fallback font (emoji in names print instead of empty boxes), fast font
+# subsetting for WeasyPrint, Pango, fontconfig, pdftotext/pdftoppm.
+APT_PACKAGES := fonts-noto-cjk fonts-noto-color-emoji libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+	fontconfig poppler-utils
 # Tests only: a real browser for the end-to-end suite.
 APT_TEST_PACKAGES := chromium libreoffice-writer-nogui
 

@@ -76,3 +76,33 @@ def seed(runner, departments=4, respondents=5, seed_value=7):
     )
     assert result.exit_code == 0, result.output
     return int(result.output.strip().split("round_id=")[1])
+
+
+def overlapping_characters(pdf: bytes, share: float = 0.2) -> list[tuple[int, str, str, float, float]]:
+    """Pairs of printed characters whose boxes overlap by more than ``share`` of the smaller box, read with
+    pdfplumber: (page, first, second, x, top). Text printed over other text shows up here."""
+    import io
+    from collections import defaultdict
+
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for number, page in enumerate(document.pages, 1):
+            chars = [c for c in page.chars if c["text"].strip()]
+            grid = defaultdict(list)
+            for index, c in enumerate(chars):
+                for gx in range(int(c["x0"] // 20), int(c["x1"] // 20) + 1):
+                    for gy in range(int(c["top"] // 20), int(c["bottom"] // 20) + 1):
+                        grid[(gx, gy)].append(index)
+            pairs = set()
+            for cell in grid.values():
+                pairs.update((a, b) for i, a in enumerate(cell) for b in cell[i + 1 :])
+            for a, b in pairs:
+                p, q = chars[a], chars[b]
+                width = min(p["x1"], q["x1"]) - max(p["x0"], q["x0"])
+                height = min(p["bottom"], q["bottom"]) - max(p["top"], q["top"])
+                smaller = min((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in (p, q))
+                if width > 0.5 and height > 0.5 and width * height > share * smaller:
+                    found.append((number, p["text"], q["text"], p["x0"], p["top"]))
+    return found

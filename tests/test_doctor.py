@@ -1,4 +1,4 @@
-from surveyapp.services.diagnostics import check_cjk_fonts, check_harfbuzz_subset, run_diagnostics
+from surveyapp.services.diagnostics import check_cjk_fonts, check_emoji_font, check_harfbuzz_subset, run_diagnostics
 
 
 def test_doctor_passes_on_a_set_up_machine(runner):
@@ -43,3 +43,11 @@ def test_unmigrated_database_is_reported(app, tmp_path):
     checks = {check.name: check for check in run_diagnostics(fresh)}
     assert not checks["database"].ok
     assert "flask db upgrade" in checks["database"].message
+
+
+def test_emoji_font_is_checked_and_a_missing_one_is_named(app):
+    assert check_emoji_font().ok, "fonts-noto-color-emoji is in APT_PACKAGES: make run installs it"
+    assert "emoji font" in [check.name for check in run_diagnostics(app)]
+    missing = check_emoji_font(list_families=lambda: ["Noto Sans CJK SC", "DejaVu Sans"])
+    assert not missing.ok and "fonts-noto-color-emoji" in missing.message
+    assert not check_emoji_font(list_families=lambda: None).ok

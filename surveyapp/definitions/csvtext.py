@@ -8,6 +8,9 @@ charset-normalizer finds it among the most plausible readings; anything else is 
 
 from __future__ import annotations
 
+import csv
+import io
+
 HOW_TO_SAVE_CSV = (
     'save it as UTF-8 (Excel: File → Save As → "CSV UTF-8 (Comma delimited) (*.csv)"; '
     "WPS/LibreOffice: choose the character set UTF-8) or as GB18030/GBK"
@@ -24,6 +27,21 @@ CANDIDATES = ("gb18030", "big5", "shift_jis", "cp1252", "utf_16")
 
 
 def decode_csv(data: bytes) -> str:
+    """The text of a CSV file (see ``_decode``), refused with ``CsvEncodingError`` when the ``csv`` module
+    cannot read it (NUL characters, a field over its size limit, a broken quote at the end): such a file
+    is not a text CSV, whatever its encoding."""
+    text = _decode(data)
+    if "\x00" in text:
+        raise CsvEncodingError(f"not a text CSV file (it contains NUL characters); {HOW_TO_SAVE_CSV}")
+    try:
+        for _ in csv.reader(io.StringIO(text)):
+            pass
+    except csv.Error as error:
+        raise CsvEncodingError(f"not a text CSV file ({error}); {HOW_TO_SAVE_CSV}") from None
+    return text
+
+
+def _decode(data: bytes) -> str:
     """The text of a CSV file: UTF-8 with or without a BOM, else GB18030 (which includes GBK and GB2312,
     what Excel on Chinese Windows writes) when ``charset-normalizer`` finds GB18030 the most plausible
     reading among ``CANDIDATES`` or among its own least chaotic readings. Raises ``CsvEncodingError``

@@ -58,3 +58,17 @@ def training_dimensions(questionnaire: Questionnaire, scores: dict[str, float | 
     good = strength_threshold(questionnaire)
     weak = [k for v, k in ranked if good is not None and v < good]
     return weak or [k for _, k in ranked[:2]]
+
+
+def top_priorities(questionnaire: Questionnaire, scores: dict[str, float | None], count: int = 3) -> list[str]:
+    """The scorecard cover's "top priorities": up to ``count`` dimension keys, those scoring below the
+    strength threshold (the "good" band), ordered by what raising each to that threshold would add to
+    the overall index (weight × gap), largest first; ties by the lower score. Empty when every scored
+    dimension is at least "good". ``scores``: dimension key → 0–100 score or None (unscored: left out).
+    Rule of issue 18 (a cover line "from the data"), on the grade bands of ``strength_threshold``."""
+    good = strength_threshold(questionnaire)
+    if good is None:
+        return []
+    weights = {d.key: float(d.weight) for d in questionnaire.dimensions}
+    gaps = [((good - v) * weights.get(k, 1.0), -v, k) for k, v in scores.items() if v is not None and v < good]
+    return [k for _, _, k in sorted(gaps, reverse=True)[:count]]

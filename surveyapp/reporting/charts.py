@@ -11,6 +11,7 @@ import base64
 import contextvars
 import io
 import math
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -19,11 +20,18 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FONT_BY_LANGUAGE = {"zh_Hant": "Noto Sans CJK TC", "zh_Hans": "Noto Sans CJK SC", "en": "Noto Sans CJK SC"}
+# Emoji in user text (department names): matplotlib cannot read this colour-bitmap face, so the
+# charts name only the CJK face and WeasyPrint (Pango + fontconfig) falls back to this one for the
+# glyphs it lacks (Debian fonts-noto-color-emoji, installed by `make run`, checked by `flask doctor`).
+EMOJI_FONT = "Noto Color Emoji"
 INK = "#1b1f23"
-MUTED = "#6b737c"
+WHITE = "#ffffff"
+# Chart text is at least 4.5:1 against white and against every grade band colour (WCAG 1.4.3).
+MUTED = "#555d66"
 ACCENT = "#0b5cad"
 PEER = "#b7791f"
 GRID = "#d0d5db"
+LABEL_WIDTH = 24  # half-width units per line of an axis label (12 CJK characters)
 BAND_COLOURS = ("#f6d5d5", "#fbe9c8", "#e3efd9", "#cfe6d4")  # fail → excellent
 
 
@@ -82,12 +90,18 @@ def png_output(dpi: int = 200) -> Iterator[None]:
 
 
 def _svg(figure: Figure) -> bytes:
+    import warnings
+
     buffer = io.BytesIO()
     dpi = _PNG_DPI.get()
-    if dpi:
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    else:
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():
+        # Emoji are not in the CJK face matplotlib measures with; the SVG keeps them as text and the
+        # PDF renderer draws them with EMOJI_FONT, so matplotlib's "Glyph … missing" is expected.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        if dpi:
+            figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        else:
+            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
@@ -97,19 +111,106 @@ def data_uri(svg: bytes) -> str:
     return f"data:image/{kind};base64," + base64.b64encode(svg).decode("ascii")
 
 
-def _wrap(label: str, width: int = 8) -> str:
-    """Break long labels: CJK text by characters, other text at spaces."""
-    if " " not in label:
-        return "\n".join(label[i : i + width] for i in range(0, len(label), width))
-    words, lines, line = label.split(), [], ""
-    for word in words:
-        if len(line) + len(word) > width * 2 and line:
+# Closing punctuation never starts a line (Chinese line-breaking rule, kinsoku).
+_NO_LINE_START = set("、，。；：？！）》」』】〕,.;:?!)]}…")
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def text_width(text: str) -> int:
+    """Width of ``text`` in half-width units: a CJK (wide) character counts 2, any other 1."""
+    return sum(2 if _is_wide(c) else 1 for c in text)
+
+
+def _balanced(text: str, width: int) -> list[str]:
+    """``text`` (no spaces) cut between characters into the fewest lines of about ``width`` units,
+    all of nearly the same width, so no line is left with a single character."""
+    total = text_width(text)
+    if total <= width:
+        return [text]
+    count = -(-total // width)
+    target = -(-total // count)
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and text_width(line + char) > target and len(lines) < count - 1 and char not in _NO_LINE_START:
             lines.append(line)
-            line = word
+            line = char
         else:
-            line = f"{line} {word}".strip()
+            line += char
     lines.append(line)
-    return "\n".join(lines)
+    return lines
+
+
+def wrap_lines(label: str, width: int = 16) -> list[str]:
+    """A label cut into lines of at most about ``width`` half-width units, every character kept.
+
+    Text with spaces (English) breaks between words; a word longer than a line, and text without
+    spaces (Chinese), breaks between characters into lines of even width, so no line holds a lone
+    character ("网络公关与舆情回 / 应" becomes "网络公关 / 与舆情回应"). Returns at least one line.
+    """
+    label = " ".join(label.split())
+    if " " not in label:
+        return _balanced(label, width)
+    lines: list[str] = []
+    line = ""
+    for word in label.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        pieces = _balanced(word, width)
+        lines.extend(pieces[:-1])
+        line = pieces[-1]
+    lines.append(line)
+    if len(lines) > 1 and len(lines[-1]) == 1:  # a lone character: take a word from the line before
+        head, _, tail = lines[-2].rpartition(" ")
+        if head:
+            lines[-2:] = [head, f"{tail} {lines[-1]}"]
+    return lines
+
+
+def _wrap(label: str, width: int = 16) -> str:
+    return "\n".join(wrap_lines(label, width))
+
+
+def _label_inches(labels: Sequence[str], fontsize: float = 8) -> float:
+    """The width in inches that holds the longest line of ``labels`` (wrapped text) plus the ticks."""
+    widest = max((text_width(line) for label in labels for line in label.split("\n")), default=0)
+    return widest * fontsize * 0.56 / 72 + 0.25
+
+
+def _label_margin(labels: Sequence[str], figure_width: float, fontsize: float = 8) -> float:
+    """The left margin (figure fraction) that holds the longest line of ``labels``."""
+    return min(0.5, max(0.12, _label_inches(labels, fontsize) / figure_width))
+
+
+def _luminance(colour: str) -> float:
+    from matplotlib.colors import to_rgb
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 … 21)."""
+    first, second = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (first + 0.05) / (second + 0.05)
+
+
+def text_colour_on(background) -> str:
+    """The text colour for ``background`` (heatmap cells): ink where it reaches 4.5:1, else whichever
+    of white and black contrasts more (every colour has one of them at 4.58:1 or more)."""
+    if contrast_ratio(INK, background) >= 4.5:
+        return INK
+    return max((WHITE, "#000000"), key=lambda colour: contrast_ratio(colour, background))
 
 
 def radar_chart(
@@ -128,7 +229,7 @@ def radar_chart(
     angles = [2 * math.pi * i / count for i in range(count)]
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
-        figure = Figure(figsize=(5.2, 4.6))
+        figure = Figure(figsize=(5.2, 4.0))
         axes = figure.add_subplot(projection="polar")
         axes.set_theta_offset(math.pi / 2)
         axes.set_theta_direction(-1)
@@ -136,7 +237,12 @@ def radar_chart(
         axes.set_yticks([20, 40, 60, 80, 100])
         axes.set_yticklabels(["20", "40", "60", "80", "100"], color=MUTED, fontsize=7)
         axes.set_xticks(angles)
-        axes.set_xticklabels([_wrap(label) for label in labels], fontsize=8)
+        axes.set_xticklabels([_wrap(label) for label in labels], fontsize=9)
+        # Labels on the right start at the circle, those on the left end there: none runs into the plot.
+        for text, angle in zip(axes.get_xticklabels(), angles, strict=True):
+            side = math.sin(angle)
+            text.set_horizontalalignment("left" if side > 0.2 else "right" if side < -0.2 else "center")
+        axes.tick_params(axis="x", pad=6)
         axes.grid(color=GRID)
         if peer is not None:
             closed = [v or 0 for v in peer] + [peer[0] or 0]
@@ -146,7 +252,7 @@ def radar_chart(
         axes.fill(angles + angles[:1], closed, color=ACCENT, alpha=0.15)
         if value_label or peer_label:
             axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
-        figure.subplots_adjust(left=0.16, right=0.84, top=0.88, bottom=0.14)
+        figure.subplots_adjust(left=0.26, right=0.74, top=0.87, bottom=0.16)
         return _svg(figure)
 
 
@@ -163,7 +269,9 @@ def bar_chart(
         return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
-        figure = Figure(figsize=(6.4, 0.45 * len(labels) + 0.9))
+        wrapped = [_wrap(label, LABEL_WIDTH) for label in labels]
+        lines = max(label.count("\n") + 1 for label in wrapped)
+        figure = Figure(figsize=(6.4, max(0.34, 0.13 * lines + 0.1) * len(labels) + 0.7))
         axes = figure.add_subplot()
         edges = sorted({b[0] for b in bands} | {0.0, 100.0})
         for (low, high), colour in zip(zip(edges, edges[1:], strict=False), BAND_COLOURS, strict=False):
@@ -178,12 +286,57 @@ def bar_chart(
             text = f"{value:.1f}" if value is not None else missing_label
             axes.text((value or 0) + 1.5, position, text, va="center", fontsize=8, color=INK, zorder=3)
         axes.set_yticks(positions)
-        axes.set_yticklabels(labels, fontsize=8)
+        axes.set_yticklabels(wrapped, fontsize=8)
         axes.set_xlim(0, 108)
         axes.set_ylim(-0.6, len(labels) - 0.1)
         axes.spines[["top", "right"]].set_visible(False)
-        figure.subplots_adjust(left=0.34, right=0.97, top=0.93, bottom=0.1)
+        height = figure.get_figheight()
+        figure.subplots_adjust(left=_label_margin(wrapped, 6.4), right=0.97, top=1 - 0.25 / height,
+                               bottom=0.4 / height)  # fmt: skip
         return _svg(figure)
+
+
+def spread_figure(
+    labels: Sequence[str],
+    peers: Sequence[Sequence[float]],
+    mine: Sequence[float | None],
+    lang: str,
+    you_label: str = "",
+    target: float | None = None,
+) -> Figure:
+    """The spread chart's figure (see ``spread_chart``); call inside ``rc_context(_settings(lang))``.
+
+    The legend sits above the axes, outside the plotting area, so it never covers a box or a marker.
+    """
+    _, Figure = _matplotlib()
+    wrapped = [_wrap(label, LABEL_WIDTH) for label in labels]
+    lines = max(label.count("\n") + 1 for label in wrapped)
+    height = max(0.5, 0.16 * lines + 0.14) * len(labels) + 1.2
+    figure = Figure(figsize=(6.4, height))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    data = [list(values) if values else [math.nan] for values in peers]
+    axes.boxplot(
+        data, positions=positions, orientation="horizontal", widths=0.5, showfliers=False, whis=(0, 100),
+        patch_artist=True, boxprops={"facecolor": "#e8eaed", "edgecolor": MUTED},
+        medianprops={"color": PEER, "linewidth": 1.5}, whiskerprops={"color": MUTED}, capprops={"color": MUTED},
+    )  # fmt: skip
+    xs = [v for v in mine if v is not None]
+    ys = [p for p, v in zip(positions, mine, strict=True) if v is not None]
+    axes.scatter(xs, ys, color=ACCENT, marker="D", s=36, zorder=3, label=you_label, gid="you-are-here")
+    if target is not None:
+        axes.axvline(target, color="#1d6b35", linewidth=1, linestyle=":")
+    axes.set_yticks(positions)
+    axes.set_yticklabels(wrapped, fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_ylim(-0.6, len(labels) - 0.4)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.subplots_adjust(left=_label_margin(wrapped, 6.4), right=0.97, top=1 - 0.5 / height, bottom=0.4 / height)
+    if you_label:
+        # Above the axes (figure coordinates): outside the data area whatever the values.
+        axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), bbox_transform=axes.transAxes, borderaxespad=0.3,
+                    fontsize=8, frameon=False)  # fmt: skip
+    return figure
 
 
 def spread_chart(
@@ -195,33 +348,14 @@ def spread_chart(
     target: float | None = None,
     empty_label: str = "",
 ) -> bytes:
-    """Box plot of the peers' scores per dimension, with this department marked."""
+    """Box plot of the peers' scores per dimension (0–100: box from the lower to the upper quartile,
+    whiskers to the lowest and highest), with this department marked (◆); the
+    legend above the axes. Long labels wrap (``wrap_lines``); the empty state when no peer has a value."""
     if not labels or not any(peers):
         return empty_chart(empty_label, lang)
-    rc_context, Figure = _matplotlib()
+    rc_context, _ = _matplotlib()
     with rc_context(_settings(lang)):
-        figure = Figure(figsize=(6.4, 0.5 * len(labels) + 1.0))
-        axes = figure.add_subplot()
-        positions = list(range(len(labels)))[::-1]
-        data = [list(values) if values else [math.nan] for values in peers]
-        axes.boxplot(
-            data, positions=positions, orientation="horizontal", widths=0.5, showfliers=False,
-            patch_artist=True, boxprops={"facecolor": "#e8eaed", "edgecolor": MUTED},
-            medianprops={"color": PEER, "linewidth": 1.5}, whiskerprops={"color": MUTED}, capprops={"color": MUTED},
-        )  # fmt: skip
-        xs = [v for v in mine if v is not None]
-        ys = [p for p, v in zip(positions, mine, strict=True) if v is not None]
-        axes.scatter(xs, ys, color=ACCENT, marker="D", s=36, zorder=3, label=you_label)
-        if target is not None:
-            axes.axvline(target, color="#1d6b35", linewidth=1, linestyle=":")
-        axes.set_yticks(positions)
-        axes.set_yticklabels(labels, fontsize=8)
-        axes.set_xlim(0, 100)
-        axes.spines[["top", "right"]].set_visible(False)
-        if you_label:
-            axes.legend(loc="lower right", fontsize=8, frameon=False)
-        figure.subplots_adjust(left=0.34, right=0.97, top=0.95, bottom=0.1)
-        return _svg(figure)
+        return _svg(spread_figure(labels, peers, mine, lang, you_label, target))
 
 
 def trend_chart(
@@ -259,8 +393,9 @@ def trend_chart(
                 axes.text(x - 0.45, 97, versions[x], fontsize=8, color=MUTED, va="top", gid=f"version-label-{x}")
         axes.grid(axis="y", color=GRID)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(fontsize=8, frameon=False, loc="lower right")
-        figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.15)
+        axes.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2,
+                    borderaxespad=0.3)  # fmt: skip
+        figure.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.15)
         return _svg(figure)
 
 
@@ -280,20 +415,36 @@ def heatmap_chart(
     matrix = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
     rc_context, Figure = _matplotlib()
     with rc_context(_settings(lang)):
-        height = 1.9 + 0.32 * len(rows)
-        figure = Figure(figsize=(2.0 + 0.85 * len(columns), height))
+        from matplotlib import colormaps
+
+        colormap = colormaps["RdYlGn"]
+        # Long department names wrap (every character kept); a row grows with its lines.
+        wrapped = [_wrap(row, 28) for row in rows]
+        heights = [max(0.3, 0.13 * (label.count("\n") + 1) + 0.06) for label in wrapped]
+        edges = np.concatenate([[0.0], np.cumsum(heights)])
+        column_labels = [_wrap(column, 15) for column in columns]
+        header = 0.4 + 0.12 * max(label.count("\n") + 1 for label in column_labels)
+        height = header + float(edges[-1]) + 0.2
+        margin = _label_inches(wrapped, fontsize=7)
+        width = margin + 0.9 * len(columns) + 0.3
+        figure = Figure(figsize=(width, height))
         axes = figure.add_subplot()
         # Every cell carries its number, so no colour bar (matplotlib draws that as a raster image).
-        axes.pcolormesh(np.ma.masked_invalid(matrix), cmap="RdYlGn", vmin=0, vmax=100, edgecolors="white")
+        axes.pcolormesh(np.arange(len(columns) + 1), edges, np.ma.masked_invalid(matrix), cmap=colormap, vmin=0,
+                        vmax=100, edgecolors="white")  # fmt: skip
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
                 if not np.isnan(value):
-                    axes.text(j + 0.5, i + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=7, color=INK)
+                    # Ink or white by the cell's colour: at least 4.5:1 in every cell.
+                    colour = text_colour_on(colormap(value / 100))
+                    axes.text(j + 0.5, (edges[i] + edges[i + 1]) / 2, f"{value:.0f}", ha="center", va="center",
+                              fontsize=8, color=colour)  # fmt: skip
         axes.set_xticks([j + 0.5 for j in range(len(columns))])
-        axes.set_xticklabels(columns, fontsize=7, rotation=35, ha="left", rotation_mode="anchor")
-        axes.set_yticks([i + 0.5 for i in range(len(rows))])
-        axes.set_yticklabels(rows, fontsize=7)
-        axes.invert_yaxis()
+        axes.set_xticklabels(column_labels, fontsize=7)
+        axes.set_yticks([(edges[i] + edges[i + 1]) / 2 for i in range(len(rows))])
+        axes.set_yticklabels(wrapped, fontsize=7)
+        axes.set_ylim(float(edges[-1]), 0)
         axes.xaxis.tick_top()
-        figure.subplots_adjust(left=0.2, right=0.86, top=1 - 1.5 / height, bottom=0.2 / height)
+        figure.subplots_adjust(left=margin / width, right=1 - 0.3 / width, top=1 - header / height,
+                               bottom=0.2 / height)  # fmt: skip
         return _svg(figure)

@@ -17,7 +17,13 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from surveyapp.reporting.scorecard import ComparisonReportData, ScorecardData, canonical_json, data_fingerprint
+from surveyapp.reporting.scorecard import (
+    ComparisonReportData,
+    ScorecardData,
+    TrainingReportData,
+    canonical_json,
+    data_fingerprint,
+)
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates" / "reports"
@@ -96,8 +102,42 @@ def environment(lang: str) -> Environment:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)
         env.filters["num"] = lambda value, digits=1: "—" if value is None else f"{value:.{digits}f}"
+        env.globals["maturity_text"] = maturity_text
         _environments[lang] = env
     return _environments[lang]
+
+
+_layout_fingerprint: str | None = None
+
+
+def layout_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of what lays a scorecard out: its templates, the report stylesheet
+    and the chart and renderer code. Part of the cached PDF's name, so a new layout is never served
+    from a file rendered by the old one."""
+    global _layout_fingerprint
+    if _layout_fingerprint is None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        files = [*sorted(TEMPLATES.glob("*.html")), *sorted((PACKAGE / "templates" / "partials").glob("*.html")),
+                 STATIC / "css" / "report.css", Path(__file__), Path(__file__).with_name("charts.py")]  # fmt: skip
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _layout_fingerprint = digest.hexdigest()[:16]
+    return _layout_fingerprint
+
+
+def maturity_text(bands) -> str:
+    """Maturity levels with their bounds, lowest first, written as the grade bands are
+    (``scoring.grade_bands_text``): "Initial < 20 · Managed ≥ 20 · … · Optimising ≥ 80"."""
+    bands = list(bands)
+    parts = []
+    for index, (label, minimum) in enumerate(bands):
+        if index == 0 and len(bands) > 1:
+            parts.append(f"{label} < {bands[1][1]:g}")
+        else:
+            parts.append(f"{label} ≥ {minimum:g}")
+    return " · ".join(parts)
 
 
 def render_html(data: ScorecardData, charts: dict[str, str], generated_at: datetime) -> str:
@@ -230,4 +270,13 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
                            digest=data_fingerprint(data.facts))  # fmt: skip
+    return html_to_pdf(html, strict_fonts=strict_fonts)
+
+
+def render_training_pdf(data: TrainingReportData, generated_at: datetime, strict_fonts: bool = False) -> bytes:
+    """The training-needs matrix as a landscape A4 PDF: one table whose header repeats on every page,
+    rows never split across pages, long names wrapped inside their cells."""
+    template = environment(data.lang).get_template("training.html")
+    html = template.render(d=data, html_lang=data.lang.replace("_", "-"),
+                           generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)

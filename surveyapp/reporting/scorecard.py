@@ -91,9 +91,32 @@ class ScorecardData:
     min_group_size: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
     grade_bands_text: str = ""  # the bands with their inequalities (``scoring.grade_bands_text``)
+    maturity_bands: tuple[tuple[str, float], ...] = ()  # (label, minimum), lowest first
+    priorities: tuple[str, ...] = ()  # dimension keys, first priority first (``advice.top_priorities``)
     # The language-independent figures the scorecard reports (codes and keys, no labels): the
     # printed data fingerprint is computed from them, so it is the same in every language.
     facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def priority_dimensions(self) -> list[DimensionSection]:
+        by_key = {d.key: d for d in self.dimensions}
+        return [by_key[k] for k in self.priorities if k in by_key]
+
+    @property
+    def spread_rows(self) -> list[tuple[str, float | None, tuple[float, float, float, float, float] | None]]:
+        """The spread chart as a table: (dimension, this score, peers' min, Q1, median, Q3, max or None)."""
+        import statistics
+
+        rows = []
+        for section, values in zip(self.dimensions, self.peer_values, strict=False):
+            summary = None
+            if values:
+                quartiles = (
+                    statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else [values[0]] * 3
+                )
+                summary = (min(values), quartiles[0], statistics.median(values), quartiles[2], max(values))
+            rows.append((section.title, section.score, summary))
+        return rows
 
     def digest(self) -> str:
         """SHA-256 of everything shown (language included): names the cached PDF file."""
@@ -159,3 +182,18 @@ class ComparisonReportData:
     target_label: str = ""
     grade_bands_text: str = ""
     facts: dict[str, Any] = field(default_factory=dict)  # language-independent: codes, keys and figures
+
+
+@dataclass(frozen=True)
+class TrainingReportData:
+    """The training-needs matrix for trainers, in the reader's language (a landscape PDF)."""
+
+    lang: str
+    round_name: str
+    grouping: str  # the grouping shown, in words
+    choices: tuple[tuple[str, int, int, bool], ...]  # (grouping in words, groups shown, groups, chosen)
+    header: tuple[str, ...]  # department, grade, level, post, staff n, weakest dimensions, modules
+    # One row per department and staff group; staff n is "" for a suppressed group, whose last two
+    # cells then say why. The last two cells list their entries joined by "; ".
+    rows: tuple[tuple[Any, ...], ...]
+    min_group_size: int = 3

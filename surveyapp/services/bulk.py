@@ -52,8 +52,40 @@ def job_directory(job: ReportJob) -> Path:
 
 
 def file_name(department: Organisation) -> str:
+    """The rendered file's name in the job directory (by code: stable while a job is retried)."""
     safe = "".join(c for c in department.code if c.isalnum() or c in "-_") or str(department.id)
     return f"{safe}.pdf"
+
+
+MEMBER_NAME_CHARS = 60
+
+
+def member_name(code: str, name: str) -> str:
+    """A ZIP member's name: ``<code>-<department name>.pdf`` with only letters (any script), digits,
+    ``-`` and ``_``; anything else (spaces, ``/``, ``$``, ``<``, emoji, control characters) becomes one
+    ``_``; the name part is cut to ``MEMBER_NAME_CHARS`` characters. Never a path, never hidden."""
+    import re
+    import unicodedata
+
+    def safe(text: str) -> str:
+        text = unicodedata.normalize("NFC", text)
+        kept = "".join(c if (c.isalnum() and unicodedata.category(c)[0] in "LN") or c in "-_" else "_" for c in text)
+        return re.sub(r"_+", "_", kept).strip("_-")
+
+    code_part = safe(code) or "department"
+    name_part = safe(name)[:MEMBER_NAME_CHARS].strip("_-")
+    return f"{code_part}-{name_part}.pdf" if name_part else f"{code_part}.pdf"
+
+
+def _write_summary(directory: Path, department: Organisation, data) -> None:
+    """The index figures of a department's scorecard beside its file (read by ``assemble``)."""
+    import json
+
+    summary = {"code": department.code, "name": data.department, "index": data.overall, "grade": data.grade,
+               "red_lines": len(data.red_lines)}  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    _write_atomically(directory / (file_name(department)[: -len(".pdf")] + ".json"),
+                      json.dumps(summary, ensure_ascii=False).encode("utf-8"))  # fmt: skip
 
 
 def start_bulk_export(round_: AssessmentRound, lang: str, actor, merged: bool = False) -> ReportJob:
@@ -272,6 +304,7 @@ def _prepare(job, context, departments, failures, progress):
             failures[department.code] = f"{type(exc).__name__}: {exc}"
             _advance(job, progress)
             continue
+        _write_summary(directory, department, data)
         cached = cached_pdf_path(data, job.archival)
         if cached.exists():
             _copy_atomically(cached, directory / file_name(department))
@@ -313,23 +346,56 @@ def _copy_atomically(source: Path, target: Path) -> None:
     temporary.replace(target)
 
 
+INDEX_HEADER = ("code", "name", "index", "grade", "red_lines", "pages", "file")
+
+
 def assemble(job: ReportJob) -> None:
-    """ZIP the rendered department files (and merge them into one PDF when asked)."""
+    """ZIP the rendered department files under ``member_name`` with an ``index.csv`` (code, name,
+    index, grade, red lines, pages, file; cells written by ``definitions.spreadsheet``, so no cell is
+    read as a formula), and when asked merge them into one PDF with one bookmark per department."""
+    import json
+
+    import pikepdf
+
+    from surveyapp.definitions.spreadsheet import csv_chunks
+
     directory = job_directory(job)
     files = sorted(directory.glob("*.pdf"))
+    codes = {file_name(d)[: -len(".pdf")]: d for d in db.session.get(AssessmentRound, job.round_id).departments}
+    entries = []  # (path, member, summary, pages)
+    used: set[str] = set()
+    for path in files:
+        department = codes.get(path.stem)
+        summary_path = path.with_suffix(".json")
+        summary = json.loads(summary_path.read_text("utf-8")) if summary_path.is_file() else {}
+        code = department.code if department else path.stem
+        name = summary.get("name") or (department.name(job.lang) if department else "")
+        member = member_name(code, name)
+        if member in used:  # two codes that differ only in unsafe characters
+            member = f"{member[: -len('.pdf')]}_{len(used)}.pdf"
+        used.add(member)
+        with pikepdf.open(path) as pdf:
+            pages = len(pdf.pages)
+        entries.append((path, member, {**summary, "code": code, "name": name}, pages))
+    rows = [INDEX_HEADER]
+    rows += [(s["code"], s["name"], s.get("index"), s.get("grade", ""), s.get("red_lines"), pages, member)
+             for _, member, s, pages in entries]  # fmt: skip
     archive = directory.parent / f"{job.id}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for path in files:
-            bundle.write(path, arcname=path.name)
+        for path, member, _, _ in entries:
+            bundle.write(path, arcname=member)
+        bundle.writestr("index.csv", "".join(csv_chunks(rows)))
         if job.failures:
             bundle.writestr("FAILED.txt", "".join(f"{code}: {error}\n" for code, error in sorted(job.failures.items())))
-    if job.merged and files:
-        import pikepdf
-
+    if job.merged and entries:
         merged = pikepdf.Pdf.new()
-        for path in files:
+        starts = []
+        for path, _, summary, _ in entries:
+            starts.append((summary["name"] or summary["code"], len(merged.pages)))
             with pikepdf.open(path) as part:
                 merged.pages.extend(part.pages)
+        with merged.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in starts)
         merged.save(directory.parent / f"{job.id}.pdf")
     job.result_path = str(archive)
     job.status = JobStatus.DONE
@@ -424,6 +490,7 @@ def render_one_department(job_id: int, department_id: int, attempt: int | None =
             if key not in _contexts:
                 _contexts[key] = round_context(db.session.get(AssessmentRound, job.round_id))
             data = department_scorecard_data(_contexts[key], department, job.lang)
+            _write_summary(directory, department, data)
             cached = cached_pdf_path(data, job.archival)
             if not cached.exists():
                 pdf, _ = render_in_worker(data, job.archival, current_app.config["STRICT_FONTS"])

@@ -366,7 +366,15 @@ def training_needs(
     for org, _level, _post, dimension, n, _total in rows:
         whole[(org, dimension)] += n
     needs = []
-    for (org, level, post), by_dimension in sorted(groups.items()):
+    # Staff levels in rank order and posts in the order the questionnaire lists them (not alphabetically).
+    level_rank = {key: index for index, key in enumerate(questionnaire.staff_levels)}
+    post_rank = {key: index for index, key in enumerate(questionnaire.staff_posts)}
+
+    def order(item):
+        (org, level, post), _ = item
+        return (org, level_rank.get(level, len(level_rank)), level, post_rank.get(post, len(post_rank)), post)
+
+    for (org, level, post), by_dimension in sorted(groups.items(), key=order):
         staff = max(n for n, _ in by_dimension.values())
         if any(is_suppressed(n, min_group_size, whole[(org, dimension)]) for dimension, (n, _) in by_dimension.items()):
             needs.append(TrainingNeed(org, level, post, staff, True, [], []))
@@ -381,6 +389,39 @@ def training_needs(
         ]
         needs.append(TrainingNeed(org, level, post, staff, False, [(d, mean) for mean, d in means], modules))
     return needs
+
+
+@dataclass(frozen=True)
+class GroupingChoice:
+    by: str  # one of TRAINING_GROUPINGS
+    shown: int  # groups with figures
+    total: int  # groups listed (shown + suppressed)
+
+
+def training_grouping_choices(
+    round_: AssessmentRound, organisation_ids: list[int], min_group_size: int
+) -> list[GroupingChoice]:
+    """For each grouping of ``TRAINING_GROUPINGS`` (finest first): how many of its groups are shown."""
+
+    def count():
+        choices = []
+        for by in TRAINING_GROUPINGS:
+            needs = training_needs(round_, organisation_ids, min_group_size, by=by)
+            choices.append(GroupingChoice(by, sum(1 for n in needs if not n.suppressed), len(needs)))
+        return choices
+
+    return cached(round_.id, ("training_groupings", tuple(organisation_ids), min_group_size), count)
+
+
+def default_training_grouping(choices: list[GroupingChoice]) -> str:
+    """The finest grouping in which most groups (more than half) are shown; where none shows most,
+    the one that shows the largest share (the finer on a tie). Rule of issue 18: the matrix must not
+    open on a grouping that hides nearly every row."""
+    for choice in choices:
+        if choice.total and choice.shown * 2 > choice.total:
+            return choice.by
+    best = max(choices, key=lambda c: (c.shown / c.total if c.total else 0.0, -TRAINING_GROUPINGS.index(c.by)))
+    return best.by
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -413,8 +454,21 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
     return render_comparison_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
 
 
-def html_pdf(html: str, strict_fonts: bool = False) -> bytes:
-    """A PDF of an HTML page rendered by the caller (the training matrix), with the report fonts."""
-    from surveyapp.reporting.report import html_to_pdf
+def training_pdf(round_: AssessmentRound, header: list[str], rows: list[list], grouping: str,
+                 choices: list[tuple[str, int, int, bool]], lang: str, min_group_size: int,
+                 strict_fonts: bool = False) -> bytes:  # fmt: skip
+    """The training-needs matrix as a landscape A4 PDF. ``header`` and ``rows``: the matrix's table in
+    ``lang`` (the XLSX export's rows: department, grade, level, post, staff n ("" when suppressed),
+    weakest dimensions and modules, each joined by "; "); ``grouping``: the grouping's label;
+    ``choices``: (label, groups shown, groups, chosen) of every grouping."""
+    from datetime import UTC, datetime
 
-    return html_to_pdf(html, strict_fonts=strict_fonts)
+    from surveyapp.reporting.report import render_training_pdf
+    from surveyapp.reporting.scorecard import TrainingReportData
+
+    data = TrainingReportData(
+        lang=lang, round_name=round_.name, grouping=grouping, choices=tuple(tuple(c) for c in choices),
+        header=tuple(header), rows=tuple(tuple("" if v is None else v for v in row) for row in rows),
+        min_group_size=min_group_size,
+    )  # fmt: skip
+    return render_training_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)

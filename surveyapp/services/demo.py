@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from surveyapp.domain.kinds import kind_of
 from surveyapp.domain.questionnaire import NA, Item, Questionnaire, visible_items
-from surveyapp.domain.scoring import score_response
+from surveyapp.domain.scoring import red_line_hits, score_response
 from surveyapp.extensions import db
 from surveyapp.models import (
     Answer,
@@ -57,10 +57,16 @@ def _answer(item: Item, strength: float, rng: random.Random):
     return kind_of(item).demo_value(item, strength, rng)
 
 
-def _answers(part, profile: dict[str, float], rng: random.Random) -> dict:
+def _answers(part, profile: dict[str, float], rng: random.Random, red_lines: bool = True) -> dict:
+    """Answers to ``part``; with ``red_lines`` False, an answer that would cross a red line is drawn again
+    (up to five times), so that only some departments hit red lines however many the instrument has."""
     answers = {}
     for item in part.items:
         value = _answer(item, profile[item.dimension], rng)
+        for _ in range(5 if item.red_line and not red_lines else 0):
+            if not red_line_hits([item], {item.key: value}):
+                break
+            value = _answer(item, profile[item.dimension], rng)
         if value is not None:
             answers[item.key] = value
     shown = {item.key for item in visible_items(part.items, answers)}
@@ -135,6 +141,8 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
         # Each department: a general strength, plus its own strong and weak dimensions.
         base = rng.uniform(0.25, 0.85)
         profile = {d.key: min(0.98, max(0.02, base + rng.gauss(0, 0.15))) for d in questionnaire.dimensions}
+        # About one department in three may cross red lines (weaker ones more often).
+        red_lines = rng.random() < 0.6 - 0.5 * base
         for n in range(respondents):
             level, post = rng.choice(levels), rng.choice(posts)
             user_rows.append({"email": f"staff{n:03d}.{org_id}@{prefix.lower()}.demo", "display_name": "",
@@ -142,12 +150,12 @@ def _seed_departments(questionnaire: Questionnaire, round_, org_ids, respondents
                               "organisation_id": org_id, "level": level, "post": post, "active": False,
                               "must_change_password": False, "session_version": 1,
                               "created_at": now})  # fmt: skip
-            answers = _answers(staff_part, profile, rng)
+            answers = _answers(staff_part, profile, rng, red_lines)
             response_rows.append((org_id, staff_part.key, "user:", level, post))
             answer_sets.append(answers)
             cards.append(score_response(questionnaire, staff_part.key, answers))
         if checklist_part is not None:
-            answers = _answers(checklist_part, profile, rng)
+            answers = _answers(checklist_part, profile, rng, red_lines)
             response_rows.append((org_id, checklist_part.key, "department", None, None))
             answer_sets.append(answers)
             cards.append(score_response(questionnaire, checklist_part.key, answers))

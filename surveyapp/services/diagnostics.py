@@ -82,6 +82,32 @@ def check_cjk_fonts(list_families=None) -> Check:
     return Check("CJK fonts", True, ", ".join(REQUIRED_FONT_FAMILIES.values()) + " found")
 
 
+EMOJI_FONT_FAMILY = "Noto Color Emoji"
+
+
+def list_all_font_families() -> list[str] | None:
+    """Every font family fontconfig offers, or None when fc-list is not installed."""
+    if shutil.which("fc-list") is None:
+        return None
+    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
+    return [family.strip() for line in out.splitlines() for family in line.split(",")]
+
+
+def check_emoji_font(list_families=None) -> Check:
+    """The emoji fallback face of PDFs and charts (emoji in department or file names)."""
+    families = (list_families or list_all_font_families)()
+    if families is None:
+        return Check("emoji font", False, "fc-list not found: install the Debian package fontconfig.")
+    if EMOJI_FONT_FAMILY not in families:
+        return Check(
+            "emoji font",
+            False,
+            f"fontconfig does not see {EMOJI_FONT_FAMILY}: install the Debian package fonts-noto-color-emoji. "
+            "Without it emoji in names print as empty boxes in PDFs and charts.",
+        )
+    return Check("emoji font", True, f"{EMOJI_FONT_FAMILY} found")
+
+
 def find_shared_library(name: str) -> str | None:
     return ctypes.util.find_library(name)
 
@@ -136,6 +162,7 @@ def run_diagnostics(app) -> list[Check]:
         return [
             check_python_modules(),
             check_cjk_fonts(),
+            check_emoji_font(),
             check_harfbuzz_subset(),
             check_database(db.engine, app.extensions["migrate"].directory),
             check_writable("reports directory", app.config["REPORTS_DIR"]),

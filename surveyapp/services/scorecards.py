@@ -11,14 +11,14 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from surveyapp.domain.advice import strengths_and_weaknesses, training_dimensions
+from surveyapp.domain.advice import strengths_and_weaknesses, top_priorities, training_dimensions
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
-from surveyapp.reporting.report import gettext_for, render_pdf
+from surveyapp.reporting.report import gettext_for, layout_fingerprint, render_pdf
 from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
@@ -236,6 +236,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         grade=_grade_label(questionnaire, grade_key, lang, gettext), grade_key=grade_key,
         grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
         grade_bands_text=grade_bands_text(questionnaire, lang),
+        maturity_bands=tuple((m.label.get(lang), float(m.min)) for m in questionnaire.maturity_levels),
+        priorities=tuple(top_priorities(questionnaire, {s.key: s.score for s in sections})),
         facts=scorecard_facts(
             questionnaire, "department", round_.id, department.code, result.overall, grade_key,
             [hit.item for hit in result.red_lines], {s.key: s.score for s in sections}, result.respondents,
@@ -315,6 +317,8 @@ def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
         grade=_grade_label(questionnaire, card.grade, lang, gettext), grade_key=card.grade,
         grade_bands=tuple((g.label.get(lang), g.min) for g in questionnaire.grades),
         grade_bands_text=grade_bands_text(questionnaire, lang),
+        maturity_bands=tuple((m.label.get(lang), float(m.min)) for m in questionnaire.maturity_levels),
+        priorities=tuple(top_priorities(questionnaire, {s.key: s.score for s in sections})),
         facts=scorecard_facts(
             questionnaire, "respondent", response.round.id, response.organisation.code, card.overall, card.grade,
             [hit.item for hit in card.red_lines], {s.key: s.score for s in sections}, 1,
@@ -329,9 +333,11 @@ def respondent_scorecard_data(response: Response, lang: str) -> ScorecardData:
 
 
 def cached_pdf_path(data: ScorecardData, archival: bool = False) -> Path:
-    """Where the PDF for ``data`` is kept: named by the data digest, so unchanged data reuses it."""
+    """Where the PDF for ``data`` is kept: named by the data digest and the layout's fingerprint
+    (``report.layout_fingerprint``), so unchanged data in an unchanged layout reuses it."""
     directory = Path(current_app.config["REPORTS_DIR"])
-    return directory / f"{data.variant}-{data.digest()}{'-a3u' if archival else ''}.pdf"
+    name = f"{data.variant}-{data.digest()}-{layout_fingerprint()}{'-a3u' if archival else ''}.pdf"
+    return directory / name
 
 
 def cached_pdf(data: ScorecardData, archival: bool = False) -> Path:

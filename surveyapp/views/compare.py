@@ -12,7 +12,6 @@ from flask_login import current_user
 from surveyapp.definitions.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
 from surveyapp.domain.scoring import grade_label
 from surveyapp.extensions import db
-from surveyapp.i18n import html_lang
 from surveyapp.models import AssessmentRound, Organisation
 from surveyapp.permissions import Role, has_role, in_scope, role_required
 from surveyapp.reporting import charts
@@ -22,9 +21,11 @@ from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
     compare_departments,
     comparison_pdf,
-    html_pdf,
+    default_training_grouping,
     median_overall_trend,
+    training_grouping_choices,
     training_needs,
+    training_pdf,
     trend_versions,
 )
 from surveyapp.services.exports import (
@@ -169,7 +170,7 @@ def training():
     departments = [d for d in round_.departments if _visible(d)]
     page = max(1, request.args.get("page", 1, type=query_id))
     chunk = departments[(page - 1) * TRAINING_PAGE : page * TRAINING_PAGE]
-    by = _training_grouping()
+    by = _training_grouping(round_)
     needs = training_needs(round_, [d.id for d in chunk], current_app.config["MIN_GROUP_SIZE"], by=by)
     return render_template(
         "compare/training.html", round=round_, questionnaire=questionnaire, needs=needs, names=_names(round_),
@@ -180,10 +181,18 @@ def training():
     )  # fmt: skip
 
 
-def _training_grouping() -> str:
-    """The matrix's staff grouping from ``?by=``; anything else is the finest, level and post."""
-    by = request.args.get("by", "level_post")
-    return by if by in TRAINING_GROUPINGS else "level_post"
+def _training_grouping(round_: AssessmentRound) -> str:
+    """The matrix's staff grouping from ``?by=``; without one (or an unknown one) the default chosen
+    from the data (``comparison.default_training_grouping``)."""
+    by = request.args.get("by")
+    if by in TRAINING_GROUPINGS:
+        return by
+    return default_training_grouping(_grouping_choices(round_))
+
+
+def _grouping_choices(round_: AssessmentRound):
+    departments = [d.id for d in round_.departments if _visible(d)]
+    return training_grouping_choices(round_, departments, current_app.config["MIN_GROUP_SIZE"])
 
 
 def _groupings() -> list[tuple[str, str]]:
@@ -214,7 +223,7 @@ def _training_rows(round_: AssessmentRound):
     yield [_("Department"), _("Grade"), _("Staff level"), _("Post"), _("Staff n"), _("Weakest dimensions"),
            _("Training modules")]  # fmt: skip
     level_name, post_name = _group_namers(questionnaire, lang)
-    by = _training_grouping()
+    by = _training_grouping(round_)
     grades = _department_grades(round_, lang)
     for need in training_needs(round_, departments, current_app.config["MIN_GROUP_SIZE"], by=by):
         if need.suppressed:
@@ -253,11 +262,13 @@ def training_export(fmt: str):
     if fmt == "xlsx":
         return _send_xlsx(_training_rows(round_), f"training-{round_.id}.xlsx", "training")
     if fmt == "pdf":
-        lang = _lang()
         rows = list(_training_rows(round_))
-        environment_html = render_template("compare/training_pdf.html", round=round_, header=rows[0], rows=rows[1:],
-                                           html_lang=html_lang(lang))  # fmt: skip
-        pdf = html_pdf(environment_html, strict_fonts=current_app.config["STRICT_FONTS"])
+        by = _training_grouping(round_)
+        labels = dict(_groupings())
+        choices = [(labels[c.by], c.shown, c.total, c.by == by) for c in _grouping_choices(round_)]
+        pdf = training_pdf(round_, rows[0], rows[1:], labels[by], choices, _lang(),
+                           min_group_size=current_app.config["MIN_GROUP_SIZE"],
+                           strict_fonts=current_app.config["STRICT_FONTS"])  # fmt: skip
         return Response(
             pdf,
             mimetype="application/pdf",

@@ -47,3 +47,83 @@ def test_data_uri_embeds_nothing_external():
     uri = charts.data_uri(charts.trend_chart(["a", "b"], {"x": [1, 2]}, "en"))
     assert uri.startswith("data:image/svg+xml;base64,")
     assert not re.search(r"https?://(?!www\.w3\.org)", uri)
+
+
+# -- issue 18: labels, legends, contrast -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["网络公关与舆情回应", "主动公开、依申请公开与数据开放", "新媒体融合与平台运维", "工作人員形象意識", "市" * 61],
+)
+def test_chinese_labels_wrap_by_characters_without_an_orphan(label):
+    lines = charts.wrap_lines(label, 16)
+    assert "".join(lines) == label, "every character kept, in order"
+    assert all(charts.text_width(line) <= 18 for line in lines)
+    if len(lines) > 1:
+        assert min(len(line) for line in lines) >= 2, lines
+        assert not any(line[0] in "、，。" for line in lines[1:])
+    assert charts.wrap_lines("网络公关与舆情回应", 16) == ["网络公关", "与舆情回应"]
+
+
+def test_english_labels_wrap_between_words_and_long_words_break():
+    lines = charts.wrap_lines("New-media integration and platform operations", 24)
+    assert lines == ["New-media integration", "and platform operations"]
+    word = "Supercalifragilisticexpialidocious" * 2
+    lines = charts.wrap_lines(f"a {word} b", 24)
+    assert "".join(lines).replace(" ", "") == f"a{word}b" and all(len(line) <= 26 for line in lines)
+    assert charts.wrap_lines("Online governance and a", 21)[-1] != "a", "no lone character on the last line"
+
+
+@pytest.mark.parametrize("values", [[50.0, 68.6, None, 61.1, 29.6, 65.7, 99.0], [100.0] * 7, [0.0] * 7])
+@pytest.mark.parametrize("lang", ["en", "zh_Hant"])
+def test_spread_legend_never_covers_a_box_or_a_marker(values, lang):
+    """The legend's box intersects no data point: markers, boxes, whiskers and caps (issue 18)."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    labels = LABELS if lang != "en" else [f"Dimension number {i} with a long English title" for i in range(7)]
+    peers = [[0.0, 40.0, 50.0, 60.0, 100.0]] * 7
+    with rc_context(charts._settings(lang)):
+        figure = charts.spread_figure(labels, peers, values, lang, you_label="You are here")
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+        axes = figure.axes[0]
+        legend = axes.get_legend().get_window_extent(renderer)
+        points = []
+        for collection in axes.collections:  # the markers
+            points.extend(axes.transData.transform(collection.get_offsets()))
+        for line in axes.lines:  # medians, whiskers, caps
+            points.extend(axes.transData.transform(line.get_xydata()))
+        for patch in axes.patches:  # the boxes
+            points.extend(patch.get_window_extent(renderer).get_points())
+        assert len(points) > 7 * 4
+        for x, y in points:
+            assert not legend.contains(x, y), (x, y, legend)
+        # and the legend is wholly outside the axes
+        assert not legend.overlaps(axes.get_window_extent(renderer))
+
+
+def test_heatmap_cell_text_and_muted_text_reach_4_5_to_1():
+    from matplotlib import colormaps
+
+    colormap = colormaps["RdYlGn"]
+    for value in range(0, 101):
+        background = colormap(value / 100)
+        assert charts.contrast_ratio(charts.text_colour_on(background), background) >= 4.5, value
+    for band in (*charts.BAND_COLOURS, "#ffffff"):
+        assert charts.contrast_ratio(charts.MUTED, band) >= 4.5, band
+    assert charts.contrast_ratio(charts.INK, "#ffffff") >= 4.5
+
+
+def test_user_text_in_charts_is_literal_and_whole():
+    """A 60+ character name with ``$``, ``<`` and an emoji: wrapped into lines, every character kept."""
+    import html
+
+    name = "市$x$ <b>🙂应急管理局网络安全与信息化综合执法支队新媒体融合平台运维中心第三科室ABCDEFGHIJKLMNOPQ"
+    assert len(name) >= 60
+    svg = charts.heatmap_chart([name], ["D1"], [[50.0]], "zh_Hans").decode("utf-8")
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
+    label = [t for t in texts if t not in ("D1", "50")]
+    assert len(label) > 1, "wrapped"
+    assert label[0] == "市$x$" and "".join(label[1:]) == name.split(" ", 1)[1]

@@ -87,3 +87,16 @@ def test_csv_in_utf8_or_gbk_is_read(encoding):
 def test_other_encodings_are_refused_with_how_to_save(encoding, name):
     with pytest.raises(CsvEncodingError, match="UTF-8"):
         decode_csv(f"code,kind,name_zh_hans\nD1,department,{name}\n".encode(encoding))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"email,role\nx@agency.example,staff\x00\n",  # a NUL character: a binary file
+        b'email,role\n"' + b"a" * 200_000 + b'",staff\n',  # a field over the csv module's limit
+    ],
+)
+def test_a_file_the_csv_reader_cannot_read_is_refused_with_how_to_save_it(data):
+    """The fuzz test found a 500 (``_csv.Error``) on the account import: every CSV upload is read here."""
+    with pytest.raises(CsvEncodingError, match="not a text CSV file"):
+        decode_csv(data)

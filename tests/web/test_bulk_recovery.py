@@ -91,7 +91,7 @@ def check_completed(app, job, before: dict) -> None:
     assert job.status == JobStatus.DONE and job.failures == {} and job.done == job.total == 4
     assert job.attempt == 1
     names = zipfile.ZipFile(job.result_path).namelist()
-    assert len(names) == 4 and all(n.endswith(".pdf") for n in names)
+    assert len(names) == 5 and sum(n.endswith(".pdf") for n in names) == 4 and "index.csv" in names
     directory = Path(app.config["REPORTS_DIR"]) / "jobs" / str(job.id)
     after = {p.name: p.stat().st_mtime_ns for p in directory.glob("*.pdf")}
     assert {name: after[name] for name in before} == before, "departments already rendered are not rendered again"

@@ -1,5 +1,6 @@
 """PDF scorecards: content, fonts, safety, caching, downloads and bulk exports."""
 
+import csv
 import io
 import subprocess
 import time
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, JobStatus, Organisation, ReportJob
 from surveyapp.reporting import report
+from surveyapp.services.bulk import member_name
 from tests.helpers import seed, sign_in
 
 # Rendering PDFs (and bulk exports on worker processes) takes seconds per test.
@@ -227,11 +229,28 @@ def test_bulk_export_in_process_with_progress(app, seeded):
     status = client.get(f"/admin/reports/jobs/{job_id}/status").get_json()
     assert status["finished"] and status["done"] == status["total"] == 4
     archive = client.get(f"/admin/reports/jobs/{job_id}/download")
-    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
-    assert sorted(names) == sorted(f"{code}.pdf" for _, code, _ in seeded["departments"])
+    bundle = zipfile.ZipFile(io.BytesIO(archive.data))
+    names = bundle.namelist()
+    # Members named by code and department name (issue 18), with an index.
+    expected = {member_name(code, name) for _, code, name in seeded["departments"]}
+    assert set(names) == expected | {"index.csv"}
+    index = list(csv.reader(io.StringIO(bundle.read("index.csv").decode("utf-8-sig"))))
+    assert index[0] == ["code", "name", "index", "grade", "red_lines", "pages", "file"]
+    assert sorted(row[0] for row in index[1:]) == sorted(code for _, code, _ in seeded["departments"])
+    for row in index[1:]:
+        assert float(row[2]) >= 0 and row[3] and int(row[4]) >= 0 and row[6] in expected
+        with pikepdf.open(io.BytesIO(bundle.read(row[6]))) as part:
+            assert int(row[5]) == len(part.pages)
     merged = client.get(f"/admin/reports/jobs/{job_id}/download?merged=1")
     with pikepdf.open(io.BytesIO(merged.data)) as pdf:
         assert len(pdf.pages) >= 4 * 5
+        # One bookmark per department, titled with its name, at its first page.
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            starts = [pdf.pages.index(item.destination[0]) if isinstance(item.destination, pikepdf.Array)
+                      else item.destination for item in outline.root]  # fmt: skip
+    assert sorted(titles) == sorted(name for _, _, name in seeded["departments"])
+    assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == 4
     with app.app_context():
         actions = {e.action for e in db.session.scalars(select(AuditEvent))}
     assert {"report.bulk_start", "report.export"} <= actions
@@ -314,7 +333,7 @@ def test_bulk_export_on_rq_workers(app, seeded, monkeypatch):
     job = wait_for(app, job_id, timeout=10)
     assert job.backend == "rq" and job.status == JobStatus.DONE and job.done == 4
     assert job.failures == {}
-    assert len(zipfile.ZipFile(job.result_path).namelist()) == 4
+    assert len(zipfile.ZipFile(job.result_path).namelist()) == 5  # four scorecards and index.csv
     queue.delete(delete_jobs=True)
 
 
@@ -337,7 +356,7 @@ def test_cli_writes_one_scorecard_and_a_whole_round(app, runner, seeded, tmp_pat
     peak_mib = int(result.output.split("peak memory of a render worker: ")[1].split(" MiB")[0])
     assert 0 < peak_mib < 400
     names = zipfile.ZipFile(bundle).namelist()
-    assert sorted(names) == sorted(f"{c}.pdf" for _, c, _ in seeded["departments"])
+    assert sorted(names) == sorted([member_name(c, n) for _, c, n in seeded["departments"]] + ["index.csv"])
     with pikepdf.open(bundle.with_suffix(".pdf")) as merged:
         assert len(merged.pages) >= 4 * 5
     unknown = runner.invoke(args=["report", "bulk", "--round", "999", "--out", str(tmp_path / "x.zip")])

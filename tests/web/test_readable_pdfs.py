@@ -1,0 +1,150 @@
+"""Issue 18: PDFs people can read — the training-needs matrix, the heatmap, the scorecard's page plan."""
+
+import io
+import subprocess
+
+import pdfplumber
+import pytest
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import Organisation
+from surveyapp.reporting.charts import wrap_lines
+from tests.helpers import overlapping_characters, seed, sign_in
+
+pytestmark = pytest.mark.slow
+
+LANGS = ("zh_Hans", "zh_Hant", "en")
+# A 60+ character department name with characters that mean something to HTML, mathtext and spreadsheets.
+LONG_NAME = "市🙂$x$ <b>应急管理局网络安全与信息化综合执法支队新媒体融合平台运维中心第三科室ABCDEFGHIJKLMNOPQRST"
+
+
+@pytest.fixture
+def seeded(app, runner, create_user):
+    round_id = seed(runner, departments=6, respondents=6)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        departments = db.session.scalars(
+            select(Organisation).where(Organisation.kind == "department").order_by(Organisation.code)
+        ).all()
+        first = departments[0]
+        first.name_zh_hans = first.name_zh_hant = first.name_en = LONG_NAME
+        db.session.commit()
+        return {"round_id": round_id, "ids": [d.id for d in departments]}
+
+
+def _client(app, lang):
+    client = app.test_client()
+    sign_in(client, "root@agency.example", lang=lang)
+    return client
+
+
+def _text(pdf: bytes) -> str:
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_training_matrix_pdf_is_landscape_with_no_text_over_text(app, seeded, lang):
+    client = _client(app, lang)
+    response = client.get(f"/compare/training.pdf?round={seeded['round_id']}")
+    assert response.status_code == 200
+    pdf = response.data
+    assert overlapping_characters(pdf) == [], "text printed over other text"
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        pages = document.pages
+        assert all(page.width > page.height for page in pages), "landscape A4"
+        header_word = {"zh_Hans": "部门", "zh_Hant": "部門", "en": "Department"}[lang]
+        for page in pages:  # the table's header repeats on every page
+            assert header_word in (page.extract_text() or ""), page.page_number
+        # Every character of every cell is on the page (nothing cut at an edge).
+        for page in pages:
+            for char in page.chars:
+                assert 0 <= char["x0"] and char["x1"] <= page.width + 0.5
+        # The long name is wrapped inside the department column, whole: read that column alone.
+        first = pages[0]
+        grade = {"zh_Hans": "等级", "zh_Hant": "等級", "en": "Grade"}[lang]
+        column_end = min(w["x0"] for w in first.extract_words() if w["text"] == grade)
+        column = first.crop((0, 0, column_end - 1, first.height)).extract_text()
+    assert "".join(LONG_NAME.split()) in "".join(column.split()), "a long name is wrapped in its cell, never cut"
+
+
+def test_training_matrix_defaults_to_the_finest_grouping_that_shows_most_groups(app, seeded):
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.comparison import (
+        GroupingChoice,
+        default_training_grouping,
+        training_grouping_choices,
+        training_needs,
+    )
+
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, seeded["round_id"])
+        choices = training_grouping_choices(round_, seeded["ids"], 3)
+        chosen = default_training_grouping(choices)
+        shares = {c.by: c.shown / c.total for c in choices}
+        # The rule on these data: the first (finest) with more than half shown, else the best share.
+        majority = [c.by for c in choices if c.shown * 2 > c.total]
+        assert chosen == (majority[0] if majority else max(shares, key=shares.get))
+        # Staff levels in rank order (clerk < section < division), not alphabetical.
+        ranks = list(round_.questionnaire.staff_levels)
+        for org in seeded["ids"]:
+            levels = [n.level for n in training_needs(round_, [org], 3, by="level")]
+            assert levels == sorted(levels, key=ranks.index)
+    # The rule itself, on made-up counts.
+    assert default_training_grouping([GroupingChoice("level_post", 1, 44), GroupingChoice("level", 15, 21),
+                                      GroupingChoice("post", 30, 34)]) == "level"  # fmt: skip
+    assert default_training_grouping([GroupingChoice("level_post", 30, 44), GroupingChoice("level", 20, 21),
+                                      GroupingChoice("post", 30, 34)]) == "level_post"  # fmt: skip
+    assert default_training_grouping([GroupingChoice("level_post", 1, 44), GroupingChoice("level", 4, 21),
+                                      GroupingChoice("post", 5, 34)]) == "level"  # fmt: skip
+    # The page and the PDF open on the chosen grouping, and say which.
+    client = _client(app, "en")
+    page = client.get(f"/compare/training?round={seeded['round_id']}").get_data(as_text=True)
+    labels = {"level_post": "Staff level and post", "level": "Staff level only", "post": "Post only"}
+    assert f'value="{chosen}" selected' in page
+    pdf = client.get(f"/compare/training.pdf?round={seeded['round_id']}").data
+    assert f"Staffgroupedby:{labels[chosen]}".replace(" ", "") in "".join(_text(pdf).split())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_label_of_a_long_department_name_is_complete_in_the_heatmap(app, seeded, lang):
+    client = _client(app, lang)
+    pdf = client.get(f"/compare/report.pdf?round={seeded['round_id']}&lang={lang}").data
+    assert pdf.startswith(b"%PDF")
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        lines = [line["text"] for page in document.pages for line in page.extract_text_lines()]
+    # The heatmap wraps the name into lines of its own (28 half-width units): each line is printed whole.
+    for line in wrap_lines(LONG_NAME, 28):
+        assert any(line in printed for printed in lines), (line, lines[:40])
+    assert len(LONG_NAME) >= 60
+
+
+def test_summary_table_stays_with_its_charts_in_every_language(app, seeded):
+    """Same page plan in every language: cover, then the summary (charts and their table), then peers."""
+    plans = {}
+    for lang in LANGS:
+        client = _client(app, lang)
+        # The department with the long, hostile name: printed literally on the cover.
+        pdf = client.get(f"/rounds/{seeded['round_id']}/departments/{seeded['ids'][0]}/scorecard.pdf?lang={lang}").data
+        pages = [page for page in _text(pdf).split("\f") if page.strip()]
+        assert "".join(LONG_NAME.split()) in "".join(pages[0].split())
+        # The cover names the top priorities; the methodology explains the terms (glossary).
+        priorities = {"zh_Hans": "优先改进事项", "zh_Hant": "優先改進事項", "en": "Top priorities"}[lang]
+        assert priorities.replace(" ", "") in "".join(pages[0].split())
+        glossary = {"zh_Hans": "术语表", "zh_Hant": "術語表", "en": "Glossary"}[lang]
+        tail = "".join("".join(pages[-3:]).split())
+        assert glossary in tail and "α" in tail and "SD" in tail and "CI" in tail
+        # Nothing runs past the margins (16 mm left and right): long words break inside their cells.
+        margin = 16 / 25.4 * 72
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            outside = [(page.page_number, c["text"]) for page in document.pages for c in page.chars
+                       if c["x0"] < margin - 1 or c["x1"] > page.width - margin + 1]  # fmt: skip
+        assert outside == [], outside[:10]
+        summary = {"zh_Hans": "概览", "zh_Hant": "概覽", "en": "Summary"}[lang]
+        aid = {"zh_Hans": "如何阅读", "zh_Hant": "如何閱讀", "en": "How to read"}[lang]
+        page_of = {key: next(i for i, p in enumerate(pages) if key.replace(" ", "") in "".join(p.split()))
+                   for key in (summary, aid)}  # fmt: skip
+        plans[lang] = page_of[summary], page_of[aid]
+        assert page_of[summary] == page_of[aid] == 1, (lang, page_of)
+    assert len(set(plans.values())) == 1
