@@ -14,7 +14,7 @@ export HOST PORT
 APT_PACKAGES := fonts-noto-cjk fonts-noto-color-emoji libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
 	fontconfig poppler-utils
 # Tests only: a real browser for the end-to-end suite.
-APT_TEST_PACKAGES := chromium
+APT_TEST_PACKAGES := chromium libreoffice-writer-nogui
 
 CATALOGUES := $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)

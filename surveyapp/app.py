@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         invitations,
         main,
         participation,
+        rectification,
         reports,
         respond,
         results,
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(round_lifecycle.bp)
     app.register_blueprint(inspection.bp)
+    app.register_blueprint(rectification.bp)
     errors.register(app)
 
     from surveyapp.views.context import register_template_helpers

@@ -161,6 +161,27 @@ def can_manage_user(actor, user) -> bool:
     return in_scope(actor, user.organisation)
 
 
+def can_view_rectification(user, department) -> bool:
+    """Rectification items of a department (they are about the department, never a person's answers):
+    its coordinators and administrators whose scope covers it, as its results."""
+    return can_view_department_results(user, department)
+
+
+def can_submit_rectification(user, department) -> bool:
+    """Reporting what was done about an item, with evidence: the department's coordinators."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.COORDINATOR
+        and user.organisation_id == department.id
+    )
+
+
+def can_review_rectification(user, department) -> bool:
+    """Opening, accepting, returning, closing and reopening items, editing due dates: administrators
+    whose scope covers the department."""
+    return has_role(user, Role.ADMIN) and in_scope(user, department)
+
+
 def can_administer(user) -> bool:
     return has_role(user, Role.ADMIN)
 

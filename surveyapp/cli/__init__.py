@@ -13,6 +13,7 @@ from surveyapp.cli.inspect import inspect_cli
 from surveyapp.cli.invitations import invitations_cli
 from surveyapp.cli.org import org_cli
 from surveyapp.cli.questionnaire import questionnaire_cli
+from surveyapp.cli.rectification import rectification_cli
 from surveyapp.cli.report import report_cli
 from surveyapp.cli.rounds import rounds_cli
 from surveyapp.cli.scores import scores_cli
@@ -32,3 +33,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(clock_cli)
     app.cli.add_command(invitations_cli)
     app.cli.add_command(inspect_cli)
+    app.cli.add_command(rectification_cli)

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from surveyapp.cli._common import language_option, organisation_by_code
 
-report_cli = AppGroup("report", help="PDF scorecards.")
+report_cli = AppGroup("report", help="Scorecards (PDF, Word).")
 
 
 @report_cli.command("scorecard")
@@ -16,12 +16,21 @@ report_cli = AppGroup("report", help="PDF scorecards.")
 @click.option("--lang", default="zh_Hans", show_default=True, help="zh-Hans, zh-Hant or en")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @click.option("--archive", is_flag=True, help="PDF/A-3u for archiving.")
-def report_scorecard(department_code, round_id, lang, out, archive):
-    """Write one department's scorecard PDF."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "docx"]),
+    default="pdf",
+    show_default=True,
+    help="docx: a Word document with the same content and data fingerprint.",
+)
+def report_scorecard(department_code, round_id, lang, out, archive, fmt):
+    """Write one department's scorecard (PDF, or Word with --format docx)."""
     import shutil
+    from pathlib import Path
 
     from surveyapp.services.rounds import round_by_id
-    from surveyapp.services.scorecards import department_scorecard
+    from surveyapp.services.scorecards import department_scorecard, department_scorecard_docx
 
     round_ = round_by_id(round_id)
     if round_ is None:
@@ -29,6 +38,12 @@ def report_scorecard(department_code, round_id, lang, out, archive):
     department = organisation_by_code(department_code)
     if department not in round_.departments:
         raise click.ClickException(f"{department_code} is not in round {round_id}")
+    if fmt == "docx":
+        if archive:
+            raise click.UsageError("--archive is for PDF only")
+        Path(out).write_bytes(department_scorecard_docx(round_, department, language_option(lang), None))
+        click.echo(f"Wrote {out}")
+        return
     path = department_scorecard(round_, department, language_option(lang), None, archival=archive)
     shutil.copyfile(path, out)
     click.echo(f"Wrote {out}")

@@ -14,6 +14,7 @@ from surveyapp.models.invitation import Invitation
 from surveyapp.models.organisation import Organisation, OrgKind
 from surveyapp.models.participation import Participation
 from surveyapp.models.questionnaire import QuestionnaireVersion
+from surveyapp.models.rectification import RectificationEvent, RectificationItem
 from surveyapp.models.reminder import ReminderSend
 from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import (
@@ -46,6 +47,8 @@ __all__ = [
     "Organisation",
     "Participation",
     "QuestionnaireVersion",
+    "RectificationEvent",
+    "RectificationItem",
     "ReliabilityAggregate",
     "ReminderSend",
     "ReportJob",

@@ -22,3 +22,8 @@ class ReminderSend(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(20), default="email")
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set for a reminder about an overdue rectification item (owner of the item); such sends do not
+    # count towards the round's questionnaire reminders.
+    rectification_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rectification_items.id", ondelete="CASCADE"), index=True
+    )

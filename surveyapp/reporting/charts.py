@@ -8,10 +8,12 @@ the Noto Sans CJK face of the reader's language. The web pages and the PDF use t
 from __future__ import annotations
 
 import base64
+import contextvars
 import io
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -72,21 +74,41 @@ def empty_chart(message: str, lang: str) -> bytes:
         return _svg(figure)
 
 
+# Resolution (dots per inch) of PNG output while ``png_output`` is active; 0: SVG (the default).
+_PNG_DPI: contextvars.ContextVar[int] = contextvars.ContextVar("chart_png_dpi", default=0)
+
+
+@contextmanager
+def png_output(dpi: int = 200) -> Iterator[None]:
+    """Within the block every chart function returns PNG bytes at ``dpi`` instead of SVG (for Word
+    documents, which show no SVG). The same figures, labels and fonts."""
+    token = _PNG_DPI.set(dpi)
+    try:
+        yield
+    finally:
+        _PNG_DPI.reset(token)
+
+
 def _svg(figure: Figure) -> bytes:
     import warnings
 
     buffer = io.BytesIO()
+    dpi = _PNG_DPI.get()
     with warnings.catch_warnings():
         # Emoji are not in the CJK face matplotlib measures with; the SVG keeps them as text and the
         # PDF renderer draws them with EMOJI_FONT, so matplotlib's "Glyph … missing" is expected.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        if dpi:
+            figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        else:
+            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
 def data_uri(svg: bytes) -> str:
-    """An ``<img src>`` for an SVG chart: nothing is fetched from anywhere."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    """An ``<img src>`` for a chart (SVG, or PNG inside ``png_output``): nothing is fetched from anywhere."""
+    kind = "png" if svg.startswith(b"\x89PNG") else "svg+xml"
+    return f"data:image/{kind};base64," + base64.b64encode(svg).decode("ascii")
 
 
 # Closing punctuation never starts a line (Chinese line-breaking rule, kinsoku).

@@ -13,7 +13,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.permissions import Role, has_role
 from surveyapp.services.audit import record_event
 
-SCOPES = ("read:rounds", "read:scores", "read:exports")
+SCOPES = ("read:rounds", "read:scores", "read:exports", "read:rectification")
 
 
 class TokenError(ValueError):

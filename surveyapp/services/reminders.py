@@ -100,7 +100,7 @@ def mail_configured() -> bool:
 def _history(round_: AssessmentRound) -> dict[int, tuple[int, datetime]]:
     rows = db.session.execute(
         select(ReminderSend.user_id, func.count(), func.max(ReminderSend.sent_at))
-        .where(ReminderSend.round_id == round_.id)
+        .where(ReminderSend.round_id == round_.id, ReminderSend.rectification_item_id.is_(None))
         .group_by(ReminderSend.user_id)
     )
     return {user_id: (count, last) for user_id, count, last in rows}

@@ -115,12 +115,35 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
     round_ = db.session.get(AssessmentRound, context.round_id)
     min_group = current_app.config["MIN_GROUP_SIZE"]
     if not context.state or context.state != _context_state(round_, trend_rounds(round_)):
-        return _department_scorecard_data(context, department, lang)  # built before a change: do not keep
-    run = latest_run(department)  # a new inspection changes the observed section
-    key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
-           round_.organisation.name(lang), lang, min_group, run.id if run else None,
-           current_app.config.get("INSPECT_COMBINE"))  # fmt: skip
-    return cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
+        data = _department_scorecard_data(context, department, lang)  # built before a change: do not keep
+    else:
+        run = latest_run(department)  # a new inspection changes the observed section
+        key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
+               round_.organisation.name(lang), lang, min_group, run.id if run else None,
+               current_app.config.get("INSPECT_COMBINE"))  # fmt: skip
+        data = cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
+    return with_since_last_round(data, round_, department, lang)
+
+
+def with_since_last_round(data: ScorecardData, round_: AssessmentRound, department: Organisation,
+                          lang: str) -> ScorecardData:  # fmt: skip
+    """The scorecard with its section "since last round": the previous round's rectification items and
+    their state now (``services.rectification.since_last_round``), read fresh (items change without a
+    new round data version). Their counts and states go into the facts, so the data fingerprint (PDF
+    and DOCX alike) covers them."""
+    from dataclasses import replace
+
+    from surveyapp.services.rectification import since_last_round
+
+    summary = since_last_round(round_, department, lang)
+    if summary is None:
+        return data
+    section = {"previous_round": summary.previous_round, "closed": summary.closed, "open": summary.open,
+               "overdue": summary.overdue, "items": [list(row) for row in summary.items]}  # fmt: skip
+    facts = {**data.facts, "since_last_round": {"closed": summary.closed, "open": summary.open,
+                                                "overdue": summary.overdue,
+                                                "statuses": [row[1] for row in summary.items]}}  # fmt: skip
+    return replace(data, extra={**data.extra, "since_last_round": section}, facts=facts)
 
 
 def _department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
@@ -345,6 +368,19 @@ def department_scorecard(round_: AssessmentRound, department: Organisation, lang
     record_event("report.download", actor=actor, obj=department, round=round_.id, lang=lang, file=path.name)
     db.session.commit()
     return path
+
+
+def department_scorecard_docx(round_: AssessmentRound, department: Organisation, lang: str, actor) -> bytes:
+    """A department's scorecard as a Word document (``reporting.docx.scorecard_docx``): the PDF's content
+    and data fingerprint, charts as images, headings as Word styles. Recorded in the audit log."""
+    from surveyapp.reporting.docx import scorecard_docx
+
+    data = department_scorecard_data(round_context(round_), department, lang)
+    content = scorecard_docx(data, local_now())
+    record_event("report.download", actor=actor, obj=department, round=round_.id, lang=lang, format="docx",
+                 fingerprint=data.fingerprint())  # fmt: skip
+    db.session.commit()
+    return content
 
 
 def respondent_scorecard(response: Response, lang: str, actor) -> Path:

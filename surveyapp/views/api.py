@@ -20,6 +20,7 @@ from surveyapp.services.api_tokens import _Authenticated, token_for
 from surveyapp.services.comparison import compare_departments
 from surveyapp.services.exports import answer_rows, csv_stream
 from surveyapp.services.organisations import organisation_ids_in_scope
+from surveyapp.services.rectification import item_dict, items_of_round
 from surveyapp.services.rounds import rounds_by_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -113,6 +114,19 @@ def answers(round_id: int):
     return Response(stream_with_context(csv_stream(rows)), content_type=CSV_MIMETYPE)
 
 
+@bp.get("/rounds/<int:round_id>/rectification")
+@token_required("read:rectification")
+def rectification(round_id: int):
+    """Rectification items the round shows (carried ones included), for administrators' tokens only:
+    they name departments' findings and owners, which trainers do not see on the web either."""
+    round_ = _round(round_id)
+    if not has_role(g.api_user, Role.ADMIN):
+        return jsonify(error="forbidden", message="rectification items are for administrators"), 403
+    lang = catalogue(request.args.get("lang")) or "zh_Hans"
+    items = [i for i in items_of_round(round_) if in_scope(g.api_user, i.organisation)]
+    return jsonify(round=round_.id, items=[item_dict(i, lang) for i in items])
+
+
 @bp.get("/openapi.json")
 def openapi():
     bearer = [{"bearer": []}]
@@ -157,6 +171,10 @@ def openapi():
             "/rounds": {"get": op("Assessment rounds in the token's scope", "read:rounds")},
             "/rounds/{round_id}/departments": {"get": op("Departments of a round", "read:rounds", [round_id])},
             "/rounds/{round_id}/scores": {"get": scores_op},
+            "/rounds/{round_id}/rectification": {"get": op(
+                "Rectification items of a round (carried ones included) with their history; administrators' "
+                "tokens only", "read:rectification",
+                [round_id, {"name": "lang", "in": "query", "schema": {"type": "string"}}])},
             "/rounds/{round_id}/answers.csv": {"get": op(
                 "Raw answers as CSV (anonymised for trainers)", "read:exports",
                 [round_id, {"name": "lang", "in": "query", "schema": {"type": "string"}}], "text/csv")},

@@ -40,6 +40,7 @@ from surveyapp.services.exports import (
 )
 from surveyapp.services.observations import observed_comparison
 from surveyapp.services.organisations import department_names, organisation_ids_in_scope, organisations_by_ids
+from surveyapp.services.rectification import since_last_round_by_department
 from surveyapp.services.rounds import rounds_newest_first
 from surveyapp.services.scores import ALL_GROUPS
 
@@ -119,6 +120,7 @@ def index():
         trend=list(zip(trend_names, trend_medians, trend_versions(round_), strict=True)),
         sort=request.args.get("sort", "overall"),
         observed=observed_comparison(round_, current_user, _lang()),
+        since=since_last_round_by_department(round_),
     )  # fmt: skip
 
 

@@ -11,8 +11,14 @@ from flask import abort, session
 from flask_login import current_user
 
 from surveyapp.extensions import db, login_manager
-from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
-from surveyapp.permissions import can_see_participation, can_view_department_results, can_view_response, in_scope
+from surveyapp.models import AssessmentRound, Organisation, RectificationItem, Response, ResponseStatus
+from surveyapp.permissions import (
+    can_see_participation,
+    can_view_department_results,
+    can_view_rectification,
+    can_view_response,
+    in_scope,
+)
 
 # Browser-session keys of invitees (who have no account): the responses opened here through an
 # invitation or resume link, and those of them submitted from this very session.
@@ -95,3 +101,12 @@ def safe_next(target: str | None, fallback: str) -> str:
     if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return fallback
     return target
+
+
+def rectification_item_or_abort(item_id: int):
+    """A rectification item the current user may see (its department's coordinators, administrators in
+    scope: ``permissions.can_view_rectification``): 404 when it does not exist, 403 otherwise."""
+    item = db.session.get(RectificationItem, item_id) or abort(404)
+    if not can_view_rectification(current_user, item.organisation):
+        abort(403)
+    return item

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -29,6 +30,7 @@ from surveyapp.permissions import (
     in_scope,
     role_required,
 )
+from surveyapp.reporting.docx import DOCX_MIMETYPE
 from surveyapp.services.audit import log_access
 from surveyapp.services.bulk import (
     can_retry,
@@ -38,7 +40,7 @@ from surveyapp.services.bulk import (
     start_bulk_export,
 )
 from surveyapp.services.jobs_health import effective_status
-from surveyapp.services.scorecards import department_scorecard, respondent_scorecard
+from surveyapp.services.scorecards import department_scorecard, department_scorecard_docx, respondent_scorecard
 from surveyapp.views.guards import (
     own_response_or_abort,
     respondent_required,
@@ -72,6 +74,16 @@ def department_pdf(round_id: int, organisation_id: int):
     lang = _requested_language()
     path = department_scorecard(round_, department, lang, current_user, archival=request.args.get("archive") == "1")
     return _send_pdf(path, f"{department.code}-{round_.id}-{lang}.pdf")
+
+
+@bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/scorecard.docx")
+@login_required
+def department_docx(round_id: int, organisation_id: int):
+    round_, department = round_department_or_abort(round_id, organisation_id)
+    lang = _requested_language()
+    content = department_scorecard_docx(round_, department, lang, current_user)
+    name = f"{department.code}-{round_.id}-{lang}.docx"
+    return Response(content, mimetype=DOCX_MIMETYPE, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/responses/<int:response_id>/scorecard.pdf")

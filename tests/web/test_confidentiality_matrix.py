@@ -16,6 +16,7 @@ import re
 import subprocess
 import threading
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,22 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "inspection.department": [("GET", "/departments/{d1}/inspection")],
     "inspection.snapshot": [("GET", "/departments/{d1}/inspection/snapshots/1")],  # pages of public sites
     "inspection.remove_target": [],  # stops inspecting a target: a redirect, no content (test_access_matrix)
+    # Rectification items are about departments (red lines, dimensions, inspector checks, by hand): their
+    # pages, Word documents, CSV and API answer must carry no staff answer either.
+    "api.rectification": [("GET", "/api/v1/rounds/{round}/rectification?lang=en")],
+    "reports.department_docx": [("GET", "/rounds/{round}/departments/{d1}/scorecard.docx?lang=en")],
+    "rectification.department_items": [("GET", "/rounds/{round}/departments/{d1}/rectification")],
+    "rectification.report_docx": [("GET", "/rounds/{round}/departments/{d1}/rectification-report.docx?lang=en")],
+    "rectification.item": [("GET", "/rectification/{item}")],
+    "rectification.submit": [("POST", "/rectification/{item}/submit")],
+    "rectification.review": [("POST", "/rectification/{item}/review")],
+    "rectification.state": [("POST", "/rectification/{item}/state")],
+    "rectification.due": [("POST", "/rectification/{item}/due")],
+    "rectification.open_item": [("POST", "/rounds/{round}/departments/{d1}/rectification/open")],
+    "rectification.open_from_results": [("POST", "/rounds/{round}/departments/{d1}/rectification/from-results")],
+    "rectification.remind": [("POST", "/admin/rounds/{round}/rectification/remind")],
+    "rectification.round_items": [("GET", "/admin/rounds/{round}/rectification")],
+    "rectification.round_items_csv": [("GET", "/admin/rounds/{round}/rectification.csv")],
 }
 PUBLIC_FILES = {"static"}
 # Routes that change state run last, in this order, so they do not disturb the others.
@@ -224,13 +241,22 @@ def world(app, create_org, create_user, monkeypatch):
                            db.session.get(User, users["admin"].id))  # fmt: skip
         invitation = db.session.scalar(select(Invitation.id))
         tokens = {
-            p: create_token(db.session.get(User, users[p].id), ["read:rounds", "read:scores", "read:exports"])
+            p: create_token(
+                db.session.get(User, users[p].id), ["read:rounds", "read:scores", "read:exports", "read:rectification"]
+            )  # fmt: skip
             for p in ("admin", "admin_other", "trainer", "sysadmin")
         }
+        # A rectification item of D1, opened from the named round's results (a red line or a weak dimension).
+        from surveyapp.services.rectification import open_from_round_results
+
+        named = db.session.get(AssessmentRound, rounds["named"])
+        items = open_from_round_results(named, db.session.get(Organisation, d1.id), today=date(2026, 3, 2))
+        item = items[0].id
     monkeypatch.setattr(threading.Thread, "start", lambda self: None)  # no background rendering
     return {
         "app": app, "clients": clients, "rounds": rounds, "responses": responses, "checklist": checklist,
-        "job": job_id, "invitation": invitation, "d1": d1.id, "staff_user": users["staff_a"].id, "tokens": tokens,
+        "job": job_id, "invitation": invitation, "item": item, "d1": d1.id, "staff_user": users["staff_a"].id,
+        "tokens": tokens,
     }  # fmt: skip
 
 
@@ -242,6 +268,14 @@ def body_text(response) -> str:
         result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=False)
         if result.returncode == 0:
             return result.stdout.decode("utf-8")
+    if mimetype.endswith("wordprocessingml.document"):
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        parts = [p.text for p in document.paragraphs]
+        parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+        parts += [p.text for s in document.sections for p in s.footer.paragraphs]
+        return "\n".join(parts)
     if mimetype.endswith("spreadsheetml.sheet"):
         workbook = load_workbook(io.BytesIO(data), read_only=True)
         return "\n".join(

@@ -145,6 +145,13 @@ def world(app, assessment, create_org):
             r.id: len(__import__("surveyapp.services.responses", fromlist=["x"]).part_of(r).sections)
             for r in db.session.scalars(select(Response))
         }
+        from datetime import date, timedelta
+
+        from surveyapp.services.rectification import open_item
+
+        item, _created = open_item(round_, db.session.get(Organisation, assessment["d1"].id), "manual", "", "Fix",
+                                   due_on=date.today() + timedelta(days=30))  # fmt: skip
+        ids["item"] = item.id
         del round_
     ids["pages"] = pages
     ids["token"] = token
@@ -157,8 +164,10 @@ def _pages_to_read(ids) -> list[tuple[str, str]]:
               "/admin/organisations/new", f"/admin/organisations/{ids['spare_org']}", "/admin/rounds/new",
               f"/admin/rounds/{ids['round']}", f"/admin/rounds/{ids['round']}/participation",
               f"/admin/reports/jobs/{ids['job']}", "/admin/users/import", "/admin/organisations/import",
-              f"/admin/rounds/{ids['round']}/invitations")]  # fmt: skip
-    pages += [("coordinator", f"/departments/{ids['d1']}/inspection")]
+              f"/admin/rounds/{ids['round']}/invitations", f"/admin/rounds/{ids['round']}/rectification",
+              f"/rounds/{ids['round']}/departments/{ids['d1']}/rectification",
+              f"/rectification/{ids['item']}")]  # fmt: skip
+    pages += [("coordinator", f"/departments/{ids['d1']}/inspection"), ("coordinator", f"/rectification/{ids['item']}")]
     for role, key in (("staff", "staff_response"), ("coordinator", "checklist_response")):
         response_id = ids[key]
         pages += [(role, f"/responses/{response_id}/page/{n}") for n in range(ids["pages"][response_id])]
@@ -190,6 +199,13 @@ ROUTES = [
     ("reports.bulk_start", "admin", "/admin/rounds/{round}/reports/bulk"),
     ("reports.bulk_cancel", "admin", "/admin/reports/jobs/{job}/cancel"),
     ("reports.bulk_retry", "admin", "/admin/reports/jobs/{job}/retry"),
+    ("rectification.open_item", "admin", "/rounds/{round}/departments/{d1}/rectification/open"),
+    ("rectification.open_from_results", "admin", "/rounds/{round}/departments/{d1}/rectification/from-results"),
+    ("rectification.submit", "coordinator", "/rectification/{item}/submit"),
+    ("rectification.review", "admin", "/rectification/{item}/review"),
+    ("rectification.state", "admin", "/rectification/{item}/state"),
+    ("rectification.due", "admin", "/rectification/{item}/due"),
+    ("rectification.remind", "admin", "/admin/rounds/{round}/rectification/remind"),
     ("lifecycle.edit", "admin", "/admin/rounds/{round}/edit"),
     ("lifecycle.reminders", "admin", "/admin/rounds/{round}/reminders"),
     ("admin.round_close", "admin", "/admin/rounds/{round}/close"),
