@@ -291,5 +291,5 @@ def render_training_pdf(data: TrainingReportData, generated_at: datetime, strict
     rows never split across pages, long names wrapped inside their cells."""
     template = environment(data.lang).get_template("training.html")
     html = template.render(d=data, html_lang=data.lang.replace("_", "-"),
-                           generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
+                           generated_at=stamp(generated_at))  # fmt: skip
     return html_to_pdf(html, strict_fonts=strict_fonts)

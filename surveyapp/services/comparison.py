@@ -514,7 +514,6 @@ def training_pdf(round_: AssessmentRound, header: list[str], rows: list[list], g
     ``lang`` (the XLSX export's rows: department, grade, level, post, staff n ("" when suppressed),
     weakest dimensions and modules, each joined by "; "); ``grouping``: the grouping's label;
     ``choices``: (label, groups shown, groups, chosen) of every grouping."""
-    from datetime import UTC, datetime
 
     from surveyapp.reporting.report import render_training_pdf
     from surveyapp.reporting.scorecard import TrainingReportData
@@ -524,4 +523,4 @@ def training_pdf(round_: AssessmentRound, header: list[str], rows: list[list], g
         header=tuple(header), rows=tuple(tuple("" if v is None else v for v in row) for row in rows),
         min_group_size=min_group_size,
     )  # fmt: skip
-    return render_training_pdf(data, datetime.now(UTC), strict_fonts=strict_fonts)
+    return render_training_pdf(data, local_now(), strict_fonts=strict_fonts)
