@@ -23,6 +23,7 @@ from surveyapp.domain.stats import (
     withheld_if_suppressed,
 )
 from surveyapp.extensions import db
+from surveyapp.localtime import local_now
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
 from surveyapp.services.round_cache import cached
@@ -486,7 +487,6 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
     """The ranking as a PDF: ``names`` by organisation id, ``title`` already in ``lang``. Suppressed rows
     carry no figures (the comparison decided which)."""
     from surveyapp.domain.scoring import grade_bands_text, grade_label
-    from surveyapp.localtime import local_now
     from surveyapp.reporting.report import ComparisonReportData, render_comparison_pdf
 
     questionnaire = comparison.questionnaire
