@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from surveyapp.definitions.spreadsheet import CSV_MIMETYPE
 from surveyapp.domain import rectification as rules
 from surveyapp.forms.admin import options
 from surveyapp.forms.rectification import (
@@ -245,4 +246,4 @@ def round_items_csv(round_id: int):
     rows = list(service.export_rows(round_, _lang()))
     service.record_export(round_, current_user, "csv")
     disposition = f"attachment; filename=round-{round_.id}-rectification.csv"
-    return Response(csv_stream(rows), mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+    return Response(csv_stream(rows), content_type=CSV_MIMETYPE, headers={"Content-Disposition": disposition})
