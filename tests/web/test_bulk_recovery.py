@@ -207,13 +207,13 @@ def test_a_dead_render_process_fails_only_its_department_after_one_retry(app, se
         assert len([n for n in names if n.endswith(".pdf")]) == 3 and "FAILED.txt" in names
 
 
-def _render_or_die(data, archival, strict):
+def _render_or_die(data, archival, strict, zone="UTC"):
     """The real renderer, except that the process rendering one chosen department dies."""
     from surveyapp.reporting.worker import render_in_worker
 
     if data.department == os.environ.get("SURVEYAPP_TEST_KILL_DEPARTMENT"):
         os.kill(os.getpid(), signal.SIGKILL)
-    return render_in_worker(data, archival, strict)
+    return render_in_worker(data, archival, strict, zone)
 
 
 @pytest.mark.skipif(not redis_available(), reason="Redis not reachable at 127.0.0.1:6379")

@@ -263,7 +263,8 @@ def test_reading_draft_pages_writes_nothing_also_in_a_closed_round(app, assessme
                     db.session.commit()
                 writes.clear()
             for page in range(len(part.sections)):
-                assert client.get(f"/responses/{response_id}/page/{page}").status_code == 200
+                # A closed round's draft opens read-only: its pages redirect to the read-only view.
+                assert client.get(f"/responses/{response_id}/page/{page}").status_code == (303 if closed else 200)
             client.get(f"/responses/{response_id}/review")
             client.get(f"/responses/{response_id}")
             assert writes == [], f"GET wrote: {writes}"
