@@ -56,7 +56,7 @@ def test_questionnaire_page_is_accessible_and_usable_by_keyboard(live_server, ne
     assert report("questionnaire page", axe_violations(page)) == []
     # Keyboard only: tab to the first choice, choose it with the space bar.
     page.locator("body").focus()
-    first_radio = page.get_by_role("group").first.get_by_role("radio").first
+    first_radio = page.locator("fieldset").first.get_by_role("radio").first
     for _ in range(30):
         page.keyboard.press("Tab")
         if page.evaluate("el => document.activeElement === el", first_radio.element_handle()):

@@ -36,8 +36,11 @@ def test_invitation_list_shows_states_and_the_qr_sheet_decodes_to_the_links(live
 
     page.reload()
     row = page.locator("tr[data-state]").filter(has=page.locator(f"code.link:text-is('{links[2]}')"))
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     row.get_by_role("button", name="Revoke").click()
     page.get_by_text("The link is revoked").wait_for()
+    assert questions and "cannot be undone" in questions[0], "revoking asks first"
     states = {link: None for link in links}
     for row in page.locator("tr[data-state]").all():
         code = row.locator("code.link")

@@ -15,7 +15,7 @@ HANT = ("電子郵件", "密碼", "登入")
 
 def answer_visible_page(page) -> None:
     """Answer every question on the page as a person would: the fourth choice, or a number."""
-    for group in page.get_by_role("group").all():
+    for group in page.locator("fieldset").all():
         if group.is_visible():
             radios = group.get_by_role("radio")
             if radios.count():
@@ -43,7 +43,7 @@ def test_staff_answers_on_a_phone_in_zh_hant_stops_and_resumes(live_server, new_
         answer_visible_page(page)
         page.get_by_role("button", name="儲存並前往下一頁").click()
     screenshot(page, "staff-phone-zh-Hant-page-4")
-    page.get_by_role("group").first.get_by_role("radio").nth(4).check()
+    page.locator("fieldset").first.get_by_role("radio").nth(4).check()
     page.get_by_role("button", name="儲存草稿").click()
     page.get_by_text("答案已儲存為草稿。").wait_for()
     page.context.close()
@@ -53,7 +53,7 @@ def test_staff_answers_on_a_phone_in_zh_hant_stops_and_resumes(live_server, new_
     other_device.goto(f"{live_server}/my")
     other_device.get_by_role("button", name="繼續").click()
     other_device.get_by_role("heading", level=1).filter(has_text="第 4 頁").wait_for()
-    assert other_device.get_by_role("group").first.get_by_role("radio").nth(4).is_checked()
+    assert other_device.locator("fieldset").first.get_by_role("radio").nth(4).is_checked()
     for _ in range(4):
         answer_visible_page(other_device)
         other_device.get_by_role("button", name=re.compile("儲存並(前往下一頁|檢查)")).click()

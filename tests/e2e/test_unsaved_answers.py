@@ -43,7 +43,7 @@ def start_staff_part(page, base):
 
 
 def radio(page, question: int, choice: int):
-    return page.get_by_role("group").nth(question).get_by_role("radio").nth(choice)
+    return page.locator("fieldset").nth(question).get_by_role("radio").nth(choice)
 
 
 def stored_keys(page) -> list[str]:
@@ -156,7 +156,7 @@ def test_a_refused_page_on_a_phone_focuses_the_first_marked_question(live_server
     page = new_page(viewport=PHONE)
     sign_in(page, live_server, people["phone"])
     start_staff_part(page, live_server)
-    groups = page.get_by_role("group")
+    groups = page.locator("fieldset")
     for index in range(groups.count() - 1):  # the last question, screens below, stays unanswered
         radio(page, index, 0).check()
     page.evaluate("() => window.scrollTo(0, 0)")
