@@ -21,7 +21,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 LANGUAGES = {"zh_Hans": ("zh-CN", ("电子邮箱", "密码", "登录")), "en": ("en-GB", ("E-mail", "Password", "Sign in"))}
 # Downloads, the language switch (a redirect), sign-out and the API are not pages.
-NOT_A_PAGE = re.compile(r"\.(pdf|csv|xlsx|svg|json|zip)(\?|$)|/language/|/logout|/static/|/api/|/evidence/|/download")
+NOT_A_PAGE = re.compile(
+    r"\.(pdf|csv|xlsx|docx|svg|json|zip|warc)(\?|$)|/language/|/logout|/static/|/api/|/evidence/|/snapshots/|/download"
+)
 MAX_PAGES = 80
 
 
@@ -121,7 +123,13 @@ def _scan(page) -> list[dict]:
 PHONE_LAYOUT = """() => {
   const problems = [];
   if (document.documentElement.scrollWidth > window.innerWidth) {
-    problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px');
+    // Name the outermost element that reaches past the screen (outside a scrolling region), to fix it.
+    const wide = [...document.querySelectorAll('body *')].find(
+      e => e.getBoundingClientRect().right > window.innerWidth + 1
+        && !e.closest('.table-scroll') && !e.closest('.visually-hidden'));
+    problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px'
+      + (wide ? ' (' + wide.tagName.toLowerCase() + (wide.className ? '.' + wide.className : '') + ': '
+         + (wide.textContent || wide.value || '').trim().slice(0, 40) + ')' : ''));
   }
   for (const th of document.querySelectorAll('th, .table-scroll td')) {
     const style = getComputedStyle(th), text = th.textContent.trim();
