@@ -552,7 +552,12 @@ def send_overdue_reminders(
 
 def previous_round(round_: AssessmentRound, department: Organisation) -> AssessmentRound | None:
     """The department's last round of the same agency before ``round_`` (by opening time)."""
-    earlier = db.session.scalars(
+    return next((r for r in _earlier_rounds(round_) if department in r.departments), None)
+
+
+def _earlier_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
+    """The agency's rounds opened before ``round_``, newest first (ties broken by id)."""
+    return db.session.scalars(
         select(AssessmentRound)
         .where(
             AssessmentRound.organisation_id == round_.organisation_id,
@@ -563,8 +568,7 @@ def previous_round(round_: AssessmentRound, department: Organisation) -> Assessm
             ),
         )
         .order_by(AssessmentRound.created_at.desc(), AssessmentRound.id.desc())
-    )
-    return next((r for r in earlier if department in r.departments), None)
+    ).all()
 
 
 def items_of_round(round_: AssessmentRound, department: Organisation | None = None) -> list[RectificationItem]:
@@ -618,18 +622,7 @@ def since_last_round(round_: AssessmentRound, department: Organisation, lang: st
 def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.SinceLastRound]:
     """``since_last_round`` for every department of the round that has one (comparison column), in a
     fixed number of queries: the agency's earlier rounds, then their items of these departments."""
-    earlier = db.session.scalars(
-        select(AssessmentRound)
-        .where(
-            AssessmentRound.organisation_id == round_.organisation_id,
-            AssessmentRound.id != round_.id,
-            or_(
-                AssessmentRound.created_at < round_.created_at,
-                (AssessmentRound.created_at == round_.created_at) & (AssessmentRound.id < round_.id),
-            ),
-        )
-        .order_by(AssessmentRound.created_at.desc(), AssessmentRound.id.desc())
-    ).all()
+    earlier = _earlier_rounds(round_)
     previous: dict[int, AssessmentRound] = {}
     wanted = {d.id for d in round_.departments}
     for earlier_round in earlier:
