@@ -12,7 +12,7 @@ Pure: no Flask, no database. Read from a file by ``definitions.crosswalk``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 STATUSES = ("same", "changed", "new", "retired")
@@ -71,3 +71,51 @@ class Crosswalk:
             how = f" ({', '.join(row.changes)})" if row.changes else ""
             out.append(f"  {row.status:<8} {source:<10} → {target}{how}")
         return out
+
+
+# -- tracing a newer key back through a chain of crosswalks ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How one item of the newer version reads in an older one: ``key`` there when every step of the chain
+    maps it as ``same`` (its results compare), else ``None`` with the ``status`` of the step that breaks it
+    (``changed`` or ``new``) and, for a changed item, its ``changes``. ``status`` is ``same`` when it compares
+    and ``unknown`` when a crosswalk of the chain is missing."""
+
+    key: str | None
+    status: str
+    changes: tuple[str, ...] = ()
+    version: int | None = None  # the version where it changed or was new (None when it compares)
+
+    @property
+    def comparable(self) -> bool:
+        return self.key is not None
+
+
+def trace_item(chain: Sequence[Crosswalk] | None, key: str) -> Trace:
+    """``key`` (an item of the newest version of ``chain``) in the oldest version of ``chain``. ``chain``: the
+    crosswalks from the older version to the newer, oldest first, one per step (empty: the same version,
+    so the item compares as itself); ``None`` when a step has no crosswalk (nothing compares)."""
+    if chain is None:
+        return Trace(None, "unknown")
+    for crosswalk in reversed(chain):
+        row = next((r for r in crosswalk.items if key in r.target), None)
+        if row is None or row.status != "same":
+            return Trace(None, row.status if row else "new", row.changes if row else (), crosswalk.to_version)
+        key = row.source[0]
+    return Trace(key, "same")
+
+
+def trace_dimension(chain: Sequence[Crosswalk] | None, key: str) -> str | None:
+    """``key`` (a dimension of the newest version of ``chain``) in its oldest version, through each step's one
+    to one dimension mapping; ``None`` when a step does not map it or has no crosswalk (``chain`` as in
+    ``trace_item``)."""
+    if chain is None:
+        return None
+    for crosswalk in reversed(chain):
+        back = {newer: older for older, newer in crosswalk.dimensions.items()}
+        if key not in back:
+            return None
+        key = back[key]
+    return key

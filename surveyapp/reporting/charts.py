@@ -399,6 +399,67 @@ def trend_chart(
         return _svg(figure)
 
 
+VERSION_MARKERS = ("o", "s", "^", "D", "v")  # one marker per questionnaire version within a trend
+
+
+def dimension_trend_chart(
+    rounds: Sequence[str],
+    dimensions: dict[str, Sequence[float | None]],
+    lang: str,
+    versions: Sequence[str],
+    empty_label: str = "",
+) -> bytes:
+    """One small panel per dimension (title → score per round, oldest first; None: no value or not
+    comparable, not drawn), three to a row, 0–100 each. Each point's marker names its round's version
+    (``versions``, labels in ``lang``; the legend in a spare panel or below); a change of version is a dashed
+    vertical line in every panel (SVG ids ``version-change-<panel>-<x>``), as in ``trend_chart``."""
+    if not rounds or all(v is None for values in dimensions.values() for v in values):
+        return empty_chart(empty_label, lang)
+    rc_context, Figure = _matplotlib()
+    versions = list(versions) or [""] * len(rounds)
+    columns = 3
+    rows = -(-len(dimensions) // columns)
+    distinct = list(dict.fromkeys(versions))
+    marker = {label: VERSION_MARKERS[i % len(VERSION_MARKERS)] for i, label in enumerate(distinct)}
+    ticks = [_wrap(name, 10) for name in rounds]
+    with rc_context(_settings(lang)):
+        figure = Figure(figsize=(6.4, 1.55 * rows + 0.5))
+        grid = figure.subplots(rows, columns, squeeze=False, sharey=True)
+        xs = list(range(len(rounds)))
+        for index, (title, values) in enumerate(dimensions.items()):
+            axes = grid[index // columns][index % columns]
+            points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
+            # The line joins points of one version only: across a change it is the crosswalk that compares.
+            for label in distinct:
+                run = [(x, v) for x, v in points if versions[x] == label]
+                if run:
+                    axes.plot([p[0] for p in run], [p[1] for p in run], color=ACCENT, marker=marker[label],
+                              markersize=4, linewidth=1.2)  # fmt: skip
+            for x in range(1, len(versions)):
+                if versions[x] != versions[x - 1]:
+                    axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=0.8,
+                                 gid=f"version-change-{index}-{x}")  # fmt: skip
+            axes.set_title(_wrap(title, 22), fontsize=7, loc="left")
+            axes.set_ylim(0, 100)
+            axes.set_yticks([0, 50, 100])
+            axes.tick_params(labelsize=6)
+            axes.set_xlim(-0.5, len(rounds) - 0.5)
+            axes.set_xticks(xs)
+            last_row = index + columns >= len(dimensions)
+            axes.set_xticklabels(ticks if last_row else [""] * len(xs), fontsize=6)
+            axes.grid(axis="y", color=GRID, linewidth=0.5)
+            axes.spines[["top", "right"]].set_visible(False)
+        for index in range(len(dimensions), rows * columns):
+            grid[index // columns][index % columns].set_visible(False)
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=ACCENT, marker=marker[label], linewidth=0, label=label) for label in distinct]
+        figure.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=7, frameon=False)
+        figure.subplots_adjust(left=0.07, right=0.98, top=1 - 0.45 / (1.55 * rows + 0.5), bottom=0.6 / (1.55 * rows
+                               + 0.5), hspace=0.75, wspace=0.12)  # fmt: skip
+        return _svg(figure)
+
+
 def heatmap_chart(
     rows: Sequence[str],
     columns: Sequence[str],

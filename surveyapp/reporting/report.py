@@ -203,6 +203,11 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
             series[gettext("Peer median")] = list(data.trend_peer)
         versions = [gettext("Version %(version)s") % {"version": v} for v in data.trend_versions] or None
         result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang, versions))
+        if data.trend_dimensions:
+            result["trend_dimensions"] = charts.data_uri(charts.dimension_trend_chart(
+                list(data.trend_rounds), {title: values for title, values, _ in data.trend_dimensions}, data.lang,
+                [gettext("Version %(version)s") % {"version": v} for v in data.trend_versions],
+            ))  # fmt: skip
     return result
 
 

@@ -49,6 +49,19 @@ class DimensionSection:
 
 
 @dataclass(frozen=True)
+class TrendItemRow:
+    """One of the department's red-line or weak questions across the trend rounds (issue 19)."""
+
+    number: int
+    text: str
+    comparability: str  # whether and why earlier rounds are compared, in words
+    values: tuple[float | None, ...]  # per trend round, oldest first (None: not comparable, no data or withheld)
+    comparable: tuple[bool, ...]  # per trend round: the version crosswalk maps it as the same question
+    red_line: bool = False
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class TrainingRow:
     title: str
     description: str
@@ -79,6 +92,12 @@ class ScorecardData:
     trend_values: tuple[float | None, ...] = ()
     trend_peer: tuple[float | None, ...] = ()
     trend_versions: tuple[int, ...] = ()  # questionnaire version per trend round; a change is marked
+    # Per dimension of the scored version: (title, score per trend round, whether it maps into that round's
+    # version through the crosswalk); the department's red-line and weak questions likewise; the crosswalk's
+    # counts in words.
+    trend_dimensions: tuple[tuple[str, tuple[float | None, ...], tuple[bool, ...]], ...] = ()
+    trend_items: tuple[TrendItemRow, ...] = ()
+    trend_note: str = ""
 
     @property
     def trend_crosses_versions(self) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
+from surveyapp.domain.crosswalk import Crosswalk, trace_dimension
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
@@ -26,6 +28,7 @@ from surveyapp.extensions import db
 from surveyapp.localtime import local_now
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
+from surveyapp.services.questionnaires import version_crosswalk
 from surveyapp.services.round_cache import cached
 from surveyapp.services.scores import ALL_GROUPS
 
@@ -214,6 +217,74 @@ def median_overall_trend(round_: AssessmentRound, min_group_size: int = 1) -> tu
         names.append(earlier.name)
         medians.append(statistics.median(overall) if overall else None)
     return names, medians
+
+
+# -- trend across versions ------------------------------------------------------------------------
+
+
+def version_chain(key: str, older: int, newer: int) -> tuple[Crosswalk, ...] | None:
+    """The shipped crosswalks from version ``older`` of questionnaire ``key`` to ``newer``, one per step, oldest
+    first (empty for the same version); ``None`` when a step has none or ``older`` is the newer version, so
+    nothing of it compares item by item or dimension by dimension (``domain.crosswalk.trace_item``)."""
+    if older > newer:
+        return None
+    try:
+        return tuple(version_crosswalk(key, v, v + 1) for v in range(older, newer))
+    except KeyError:
+        return None
+
+
+def trend_chains(round_: AssessmentRound) -> tuple[tuple[Crosswalk, ...] | None, ...]:
+    """Per round of ``trend_rounds(round_)``, oldest first: ``version_chain`` from its version to ``round_``'s."""
+    versions = tuple(trend_versions(round_))
+    key, newest = round_.questionnaire_key, round_.questionnaire_version
+    return cached(
+        round_.id, ("version_chains", versions), lambda: tuple(version_chain(key, v, newest) for v in versions)
+    )
+
+
+@dataclass(frozen=True)
+class DimensionTrend:
+    """One dimension of the current round's version across the trend rounds, oldest first: ``values`` of the
+    dimension it maps to in each round's version (None: no value there or it does not map) and whether it maps
+    (``comparable``; False only when the versions have no crosswalk or it leaves the dimension out)."""
+
+    key: str
+    values: tuple[float | None, ...]
+    comparable: tuple[bool, ...]
+
+
+def dimension_trends(
+    questionnaire: Questionnaire,
+    chains: Sequence[tuple[Crosswalk, ...] | None],
+    scores: Sequence[dict[str, float | None]],
+) -> list[DimensionTrend]:
+    """Per dimension of ``questionnaire`` (the current round's version): its scores across rounds, each read
+    from ``scores[i]`` (dimension key of round *i*'s version → score) through ``chains[i]`` (``trend_chains``)."""
+    trends = []
+    for dimension in questionnaire.dimensions:
+        keys = [trace_dimension(chain, dimension.key) for chain in chains]
+        trends.append(DimensionTrend(
+            dimension.key,
+            tuple(None if k is None else by_key.get(k) for k, by_key in zip(keys, scores, strict=True)),
+            tuple(k is not None for k in keys),
+        ))  # fmt: skip
+    return trends
+
+
+def median_dimension_trend(round_: AssessmentRound, min_group_size: int = 1) -> list[DimensionTrend]:
+    """Per dimension, the median department score of each of ``trend_rounds`` through the version crosswalk
+    (the same department scores as ``median_overall_trend``: a staff group below ``min_group_size`` counts
+    for nothing, CONFIDENTIALITY_RULE 2)."""
+    medians = []
+    for earlier in trend_rounds(round_):
+        scores = round_department_scores(earlier, min_group_size).values()
+        by_key = {}
+        for dimension in earlier.questionnaire.dimensions:
+            values = [s.dimensions.get(dimension.key) for s in scores if s.dimensions.get(dimension.key) is not None]
+            by_key[dimension.key] = statistics.median(values) if values else None
+        medians.append(by_key)
+    return dimension_trends(round_.questionnaire, trend_chains(round_), medians)
 
 
 # -- the comparison page ----------------------------------------------------------------------

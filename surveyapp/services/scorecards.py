@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from surveyapp.domain.advice import strengths_and_weaknesses, top_priorities, training_dimensions
+from surveyapp.domain.crosswalk import Crosswalk, Trace, trace_item
 from surveyapp.domain.kinds import answer_text, kind_of
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
@@ -19,13 +20,15 @@ from surveyapp.extensions import db
 from surveyapp.localtime import local_now
 from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for, layout_fingerprint, render_pdf
-from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow
+from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow, TrendItemRow
 from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (
     DepartmentScores,
+    dimension_trends,
     round_department_scores,
     staff_and_checklist_parts,
+    trend_chains,
     trend_rounds,
 )
 from surveyapp.services.inspection import latest_run
@@ -49,6 +52,9 @@ class RoundContext:
     trend: list[tuple[str, dict[int, DepartmentScores]]]  # (round name, department scores), oldest first
     state: tuple = ()  # the data it was built from (``_context_state``)
     trend_versions: tuple[int, ...] = ()  # the questionnaire version of each trend round
+    trend_ids: tuple[int, ...] = ()  # the trend rounds' ids, oldest first
+    # Per trend round, the crosswalks from its version to the round's (``comparison.trend_chains``).
+    trend_chains: tuple[tuple[Crosswalk, ...] | None, ...] = ()
 
 
 def _context_state(round_: AssessmentRound, trend: list[AssessmentRound]) -> tuple:
@@ -73,6 +79,8 @@ def round_context(round_: AssessmentRound) -> RoundContext:
         trend,
         state,
         tuple(r.questionnaire_version for r in trend_window),
+        tuple(r.id for r in trend_window),
+        trend_chains(round_),
     )
 
 
@@ -146,6 +154,96 @@ def with_since_last_round(data: ScorecardData, round_: AssessmentRound, departme
     return replace(data, extra={**data.extra, "since_last_round": section}, facts=facts)
 
 
+def staff_item_means(round_: AssessmentRound, department_id: int, staff_part: str | None) -> dict[str, tuple]:
+    """Question key → (mean score, staff who answered it) over the department's submitted staff responses. Not
+    yet suppressed: whoever shows a mean applies ``is_suppressed`` to its n (CONFIDENTIALITY_RULE)."""
+    return {
+        key: (mean, int(n or 0))
+        for key, mean, n in db.session.execute(
+            select(Answer.question_key, func.avg(Answer.score), func.count(Answer.score))
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_.id, Response.organisation_id == department_id,
+                   Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED,
+                   Answer.score.is_not(None))
+            .group_by(Answer.question_key)
+        )
+    }  # fmt: skip
+
+
+def _checklist_response(round_: AssessmentRound, department_id: int, checklist_part: str | None) -> Response | None:
+    return db.session.scalar(
+        select(Response).where(Response.round_id == round_.id, Response.organisation_id == department_id,
+                               Response.part == checklist_part, Response.status == ResponseStatus.SUBMITTED)
+    )  # fmt: skip
+
+
+def department_item_scores(round_: AssessmentRound, department_id: int, min_group: int) -> dict[str, float | None]:
+    """Question key → the department's result in ``round_``, as its scorecard shows it: the staff mean (None
+    when fewer than ``min_group`` answered it: CONFIDENTIALITY_RULE) or the checklist item's score."""
+    staff_part, checklist_part = staff_and_checklist_parts(round_.questionnaire)
+    scores = {key: None if is_suppressed(n, min_group) else mean
+              for key, (mean, n) in staff_item_means(round_, department_id, staff_part).items()}  # fmt: skip
+    response = _checklist_response(round_, department_id, checklist_part)
+    if response is not None:
+        scores.update({item.key: item.score for item in scorecard_of(response).items})
+    return scores
+
+
+def _change_words(change: str, gettext) -> str:
+    return {
+        "wording": gettext("wording"), "not_applicable": gettext("“not applicable” added"),
+        "options": gettext("options"), "scoring": gettext("scoring"), "red_line": gettext("red line"),
+        "kind": gettext("answer type"), "split": gettext("split into several questions"),
+    }.get(change, change)  # fmt: skip
+
+
+def comparability_words(trace: Trace, gettext, lang: str) -> str:
+    """Why an item's earlier results are or are not shown beside its current one, in the reader's language."""
+    if trace.comparable:
+        return gettext("Same question in every round of the trend")
+    if trace.status == "new":
+        return gettext("New in version %(version)s: no earlier result") % {"version": trace.version}
+    if trace.status == "changed":
+        how = ("、" if lang.startswith("zh") else ", ").join(_change_words(c, gettext) for c in trace.changes)
+        return gettext("Changed in version %(version)s (%(changes)s): earlier rounds not compared") % {
+            "version": trace.version,
+            "changes": how,
+        }
+    return gettext("No version crosswalk: earlier rounds not compared")
+
+
+def crosswalk_note(chains, gettext) -> str:
+    """The crosswalks a trend crosses, as one sentence per change of version (counts per status)."""
+    steps = {c.from_version: c for chain in chains if chain for c in chain}
+    return " ".join(
+        gettext("Version %(a)s to %(b)s: %(same)d questions the same, %(changed)d changed, %(new)d new, "
+                "%(retired)d retired.") % {"a": c.from_version, "b": c.to_version, **c.counts()}
+        for _, c in sorted(steps.items())
+    )  # fmt: skip
+
+
+def _item_trend(context: RoundContext, department_id: int, keys: list[str], numbers: dict[str, int],
+                texts: dict[str, str], red: set[str], lang: str,
+                min_group: int) -> tuple[TrendItemRow, ...]:  # fmt: skip
+    """The department's red-line and weak questions (``keys``) across the trend rounds: a round's result where
+    the crosswalk maps the question as ``same`` into that round's version, else nothing, and why."""
+    if len(context.trend_ids) < 2 or not keys:
+        return ()
+    gettext = gettext_for(lang)
+    results = [department_item_scores(db.session.get(AssessmentRound, rid), department_id, min_group)
+               for rid in context.trend_ids]  # fmt: skip
+    rows = []
+    for key in keys:
+        traces = [trace_item(chain, key) for chain in context.trend_chains]
+        broken = next((t for t in reversed(traces) if not t.comparable), None)
+        rows.append(TrendItemRow(
+            numbers[key], texts[key], comparability_words(broken or traces[-1], gettext, lang),
+            tuple(r.get(t.key) if t.comparable else None for t, r in zip(traces, results, strict=True)),
+            tuple(t.comparable for t in traces), key in red, key,
+        ))  # fmt: skip
+    return tuple(rows)
+
+
 def _department_scorecard_data(context: RoundContext, department: Organisation, lang: str) -> ScorecardData:
     questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
@@ -157,21 +255,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
     observed_red = {row.item for row in beside.observed_red_lines} if beside else set()
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
 
-    item_means = dict(
-        (key, (mean, n))
-        for key, mean, n in db.session.execute(
-            select(Answer.question_key, func.avg(Answer.score), func.count(Answer.score))
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.round_id == round_.id, Response.organisation_id == department.id,
-                   Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED,
-                   Answer.score.is_not(None))
-            .group_by(Answer.question_key)
-        )
-    )  # fmt: skip
-    checklist_response = db.session.scalar(
-        select(Response).where(Response.round_id == round_.id, Response.organisation_id == department.id,
-                               Response.part == checklist_part, Response.status == ResponseStatus.SUBMITTED)
-    )  # fmt: skip
+    item_means = staff_item_means(round_, department.id, staff_part)
+    checklist_response = _checklist_response(round_, department.id, checklist_part)
     checklist_answers = answers_of(checklist_response) if checklist_response else {}
     checklist_card = scorecard_of(checklist_response) if checklist_response else None
     checklist_scores = {i.key: i.score for i in checklist_card.items} if checklist_card else {}
@@ -179,10 +264,10 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
 
     others = [s for org, s in context.peers.items() if org != department.id]
     numbers = {item.key: n for n, item in enumerate(questionnaire.items, start=1)}
-    sections = []
+    sections, weak_keys = [], set()
     for dimension in questionnaire.dimensions:
         res = result.dimension(dimension.key)
-        rows = []
+        rows, scored_keys = [], []
         for part in questionnaire.parts:
             for item in part.items:
                 if item.dimension != dimension.key:
@@ -193,6 +278,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                         mean = None  # one or two people's answers: withheld (CONFIDENTIALITY_RULE)
                     if not item.scored:
                         continue
+                    scored_keys.append((item.key, mean))
                     rows.append(
                         ItemRow(
                             numbers[item.key],
@@ -207,12 +293,14 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                     value = checklist_answers.get(item.key)
                     evidence = value if kind_of(item).link == "url" and isinstance(value, str) else ""
                     words = "" if evidence else answer_text(item, value, questionnaire, lang, gettext)
+                    scored_keys.append((item.key, checklist_scores.get(item.key)))
                     rows.append(ItemRow(numbers[item.key], item.text.get(lang), "checklist",
                                         checklist_scores.get(item.key), 0, answer=words,
                                         evidence_url=evidence, basis=item.basis.get(lang),
                                         red_line=item.key in hit_items))  # fmt: skip
         grade_key = grade_for(questionnaire, res.score, False)
         strengths, weaknesses = strengths_and_weaknesses(questionnaire, ((r.text, r.score) for r in rows))
+        weak_keys.update(strengths_and_weaknesses(questionnaire, scored_keys)[1])
         peer_values = [s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None]
         reliability = context.reliability.get(dimension.key)
         sections.append(DimensionSection(
@@ -236,6 +324,24 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         trend_values.append(scores[department.id].overall if department.id in scores else None)
         overall = [s.overall for s in scores.values() if s.overall is not None]
         trend_peer.append(statistics.median(overall) if overall else None)
+    # Per dimension across the trend's rounds, through the version crosswalk (issue 19); the department's
+    # scores there are the peers' (``round_department_scores``: small staff groups count for nothing).
+    by_dimension = dimension_trends(questionnaire, context.trend_chains, [
+        dict(scores[department.id].dimensions) if department.id in scores else {} for _, scores in context.trend
+    ]) if len(context.trend) >= 2 else []  # fmt: skip
+    listed = [item.key for item in questionnaire.items if item.key in hit_items or item.key in weak_keys]
+    trend_items = _item_trend(context, department.id, listed, numbers,
+                              {item.key: item.text.get(lang) for item in questionnaire.items}, hit_items, lang,
+                              min_group)  # fmt: skip
+    trend_facts = {
+        "trend_versions": list(context.trend_versions),
+        "trend_dimensions": {t.key: [v if ok else "not comparable" for v, ok in zip(t.values, t.comparable,
+                                                                                   strict=True)]
+                             for t in by_dimension},
+        "trend_items": [[row.key, [v if ok else "not comparable" for v, ok in zip(row.values, row.comparable,
+                                                                                  strict=True)]]
+                        for row in trend_items],
+    }  # fmt: skip
     grade_key = result.grade
     return ScorecardData(
         lang=lang, variant="department", questionnaire_title=questionnaire.title.get(lang),
@@ -249,12 +355,15 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         facts=scorecard_facts(
             questionnaire, "department", round_.id, department.code, result.overall, grade_key,
             [hit.item for hit in result.red_lines], {s.key: s.score for s in sections}, result.respondents,
-            {"peer_count": len(others), "trend": list(trend_values)},
+            {"peer_count": len(others), "trend": list(trend_values), **trend_facts},
         ),
         red_lines=tuple(hit.text.get(lang) + (f" ({gettext('source: observed')})" if hit.item in observed_red else "")
                         for hit in result.red_lines), dimensions=tuple(sections),
         peer_count=len(others), trend_rounds=tuple(trend_rounds), trend_values=tuple(trend_values),
         trend_peer=tuple(trend_peer), trend_versions=context.trend_versions,
+        trend_dimensions=tuple((questionnaire.dimension(t.key).title.get(lang), t.values, t.comparable)
+                               for t in by_dimension),
+        trend_items=trend_items, trend_note=crosswalk_note(context.trend_chains, gettext),
         peer_values=tuple(
             tuple(sorted(s.dimensions[d.key] for s in others if s.dimensions.get(d.key) is not None))
             for d in questionnaire.dimensions
