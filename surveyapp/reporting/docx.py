@@ -190,6 +190,35 @@ def chart_images(data: ScorecardData, dpi: int = 200) -> dict[str, bytes]:
     return {name: base64.b64decode(uri.split(",", 1)[1]) for name, uri in uris.items()}
 
 
+def _version_trend_section(document, data: ScorecardData, images: dict[str, bytes], _) -> None:
+    """The PDF's trend across versions: the change-of-version note, each dimension over rounds (chart and
+    table) and the red-line and weak questions with whether each compares (issue 19)."""
+    if data.trend_crosses_versions:
+        note = _("The questionnaire changed version within this trend (dashed line). Its dimensions map one to one, "
+                 "so the trend compares dimension scores and the overall index; individual questions changed, see "
+                 "the version crosswalk.")  # fmt: skip
+        document.add_paragraph(f"{note} {data.trend_note}".strip())
+    heads = [f"{name}\n{_('Version %(version)s', version=v)}"
+             for name, v in zip(data.trend_rounds, data.trend_versions, strict=False)]  # fmt: skip
+    if data.trend_dimensions:
+        document.add_heading(_("Dimensions over rounds"), level=2)
+        if "trend_dimensions" in images:
+            document.add_picture(io.BytesIO(images["trend_dimensions"]), width=Mm(160))
+        _table(document, [_("Dimension"), *heads],
+               [[title, *(_num(v) if ok else _("not comparable") for v, ok in zip(values, comparable, strict=True))]
+                for title, values, comparable in data.trend_dimensions])  # fmt: skip
+    if data.trend_items:
+        document.add_heading(_("Red-line and weak questions over rounds"), level=2)
+        _table(document, ["#", _("Question"), *heads],
+               [[str(row.number), f"{row.text}\n{row.comparability}",
+                 *(_num(v, 0) if ok else "×" for v, ok in zip(row.values, row.comparable, strict=True))]
+                for row in data.trend_items])  # fmt: skip
+        document.add_paragraph(_(
+            "A question's earlier results are shown only where the version crosswalk keeps it the same question; × "
+            "marks a round whose version asked it differently or not at all. — means no result, or a staff mean "
+            "withheld because fewer than %(n)d answered.", n=data.min_group_size))  # fmt: skip
+
+
 def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str, bytes] | None = None) -> bytes:
     """The scorecard as a Word document with the PDF's content: cover facts, summary charts and table,
     peers and trend, one ``Heading 1`` section per dimension with its questions, the rectification section
@@ -254,6 +283,7 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     if "trend" in images:
         document.add_heading(_("Trend over rounds"), level=1)
         document.add_picture(io.BytesIO(images["trend"]), width=Mm(160))
+        _version_trend_section(document, data, images, _)
 
     # Since last round (rectification).
     since = data.extra.get("since_last_round")

@@ -22,6 +22,7 @@ from surveyapp.services.comparison import (
     compare_departments,
     comparison_pdf,
     default_training_grouping,
+    median_dimension_trend,
     median_overall_trend,
     spread_of,
     spread_peers,
@@ -118,6 +119,7 @@ def index():
         rows=shown, first=(page - 1) * RANKING_PAGE, page=page, pages=-(-len(comparison.rows) // RANKING_PAGE),
         trend_crosses_versions=len(set(trend_versions(round_))) > 1, marked=marked, spread=spread,
         trend=list(zip(trend_names, trend_medians, trend_versions(round_), strict=True)),
+        dimension_trend=median_dimension_trend(round_, current_app.config["MIN_GROUP_SIZE"]),
         sort=request.args.get("sort", "overall"),
         observed=observed_comparison(round_, current_user, _lang()),
         since=since_last_round_by_department(round_),
@@ -150,6 +152,12 @@ def chart(kind: str):
         names, medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
         versions = [_("Version %(version)s", version=v) for v in trend_versions(round_)]
         svg = charts.trend_chart(names, {_("Median overall index"): medians}, lang, versions, empty_label=empty)
+    elif kind == "trend-dimensions":
+        names, _medians = median_overall_trend(round_, current_app.config["MIN_GROUP_SIZE"])
+        versions = [_("Version %(version)s", version=v) for v in trend_versions(round_)]
+        trends = median_dimension_trend(round_, current_app.config["MIN_GROUP_SIZE"])
+        svg = charts.dimension_trend_chart(names, dict(zip(titles, [t.values for t in trends], strict=True)), lang,
+                                           versions, empty_label=empty)  # fmt: skip
     else:
         abort(404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})

@@ -123,3 +123,143 @@ def test_natural_key_orders_numbers_by_value():
             ItemMapping(("d3_c08",), ("d3_c08",), "same"))  # fmt: skip
     ordered = Crosswalk("k", 1, 2, {}, rows).in_key_order()
     assert [(row.source or row.target)[0] for row in ordered.items] == ["d3_c08", "d3_c09", "d3_c10"]
+
+
+# -- dimensions and questions across the change of version (issue 19, build item 2) ----------------------------
+
+
+def _scorecard(app, two_versions, lang="en", context_change=None):
+    from dataclasses import replace
+
+    from surveyapp.services.scorecards import _department_scorecard_data
+
+    round_ = db.session.get(AssessmentRound, two_versions["second_id"])
+    d1 = db.session.get(Organisation, two_versions["d1"].id)
+    context = round_context(round_)
+    if context_change:
+        return _department_scorecard_data(replace(context, **context_change(context)), d1, lang)
+    return department_scorecard_data(context, d1, lang)
+
+
+def test_dimension_trend_reads_each_round_through_the_crosswalk(app, two_versions):
+    from dataclasses import replace
+
+    from surveyapp.services.comparison import round_department_scores
+
+    with app.app_context():
+        first = db.session.get(AssessmentRound, two_versions["round_id"])
+        second = db.session.get(AssessmentRound, two_versions["second_id"])
+        d1, k = two_versions["d1"].id, app.config["MIN_GROUP_SIZE"]
+        before, now = round_department_scores(first, k)[d1], round_department_scores(second, k)[d1]
+        data = _scorecard(app, two_versions)
+        v2 = get_questionnaire("transparency", 2)
+        assert [title for title, _, _ in data.trend_dimensions] == [d.title.get("en") for d in v2.dimensions]
+        for dimension, (_, values, comparable) in zip(v2.dimensions, data.trend_dimensions, strict=True):
+            assert comparable == (True, True)
+            assert values == (before.dimensions[dimension.key], now.dimensions[dimension.key])
+        assert data.facts["trend_dimensions"]["D1"] == [before.dimensions["D1"], now.dimensions["D1"]]
+        # A crosswalk that maps v1's D2 to v2's D1 (and D1 to D2): the trend follows it, and so does the fingerprint.
+        crosswalk = version_crosswalk("transparency", 1, 2)
+        swapped = replace(crosswalk, dimensions={**crosswalk.dimensions, "D1": "D2", "D2": "D1"})
+        assert before.dimensions["D1"] != before.dimensions["D2"]
+        moved = _scorecard(app, two_versions, context_change=lambda c: {"trend_chains": ((swapped,), ())})
+        assert moved.trend_dimensions[0][1] == (before.dimensions["D2"], now.dimensions["D1"])
+        assert moved.fingerprint() != data.fingerprint()
+        # Without a crosswalk between the versions nothing of version 1 is compared, and the scorecard says so.
+        lost = _scorecard(app, two_versions, context_change=lambda c: {"trend_chains": (None, ())})
+        assert all(comparable == (False, True) for _, _, comparable in lost.trend_dimensions)
+        assert all(row.comparable == (False, True) and "No version crosswalk" in row.comparability
+                   for row in lost.trend_items)  # fmt: skip
+        charts = scorecard_charts(lost)
+        html = render_html(lost, charts, second.created_at)
+    assert html.count("not comparable") >= len(lost.trend_dimensions)
+
+
+def test_red_line_and_weak_questions_say_whether_they_compare(app, two_versions):
+    from surveyapp.services.scorecards import department_item_scores
+
+    with app.app_context():
+        first = db.session.get(AssessmentRound, two_versions["round_id"])
+        crosswalk = version_crosswalk("transparency", 1, 2)
+        by_target = {key: row for row in crosswalk.items for key in row.target}
+        data = _scorecard(app, two_versions)
+        earlier = department_item_scores(first, two_versions["d1"].id, app.config["MIN_GROUP_SIZE"])
+        v2 = get_questionnaire("transparency", 2)
+        html = render_html(data, scorecard_charts(data), first.created_at)
+    listed = {row.key for row in data.trend_items}
+    assert data.facts["red_lines"] and set(data.facts["red_lines"]) <= listed  # every red line hit is listed
+    assert all(row.red_line == (row.key in data.facts["red_lines"]) for row in data.trend_items)
+    statuses = set()
+    for row in data.trend_items:
+        mapping = by_target[row.key]
+        statuses.add(mapping.status)
+        assert row.comparable == (mapping.status == "same", True)
+        if mapping.status == "same":
+            assert row.values[0] == earlier.get(mapping.source[0])
+            assert row.comparability == "Same question in every round of the trend"
+        elif mapping.status == "new":
+            assert row.values[0] is None and row.comparability == "New in version 2: no earlier result"
+        else:
+            assert row.values[0] is None and row.comparability.startswith("Changed in version 2 (")
+        assert row.text == v2.item(row.key).text.get("en")
+    assert {"same", "changed", "new"} <= statuses  # the fixture's answers list all three kinds
+    assert data.facts["trend_items"] == [
+        [row.key, [v if ok else "not comparable" for v, ok in zip(row.values, row.comparable, strict=True)]]
+        for row in data.trend_items
+    ]
+    assert "Version 1 to 2: 35 questions the same, 29 changed, 31 new, 0 retired." in html
+    assert 'class="dims trend-items"' in html and "×" in html
+
+
+def test_suppressed_staff_results_stay_suppressed_across_versions(app, two_versions):
+    """One staff member answered each round: below the minimum group size no staff mean of theirs is shown in the
+    question trend, and the dimension trend counts their part for nothing (the peers' rule)."""
+    from surveyapp.services.comparison import round_department_scores
+    from surveyapp.services.scorecards import department_item_scores
+
+    with app.app_context():
+        first = db.session.get(AssessmentRound, two_versions["round_id"])
+        d1 = two_versions["d1"].id
+        staff_keys = {i.key for v in (1, 2) for i in get_questionnaire("transparency", v).staff_part.items}
+        assert app.config["MIN_GROUP_SIZE"] > 1
+        hidden = department_item_scores(first, d1, app.config["MIN_GROUP_SIZE"])
+        assert staff_keys & set(hidden) and all(hidden[k] is None for k in staff_keys & set(hidden))
+        data = _scorecard(app, two_versions)
+        assert all(v is None for row in data.trend_items if row.key in staff_keys for v in row.values)
+        checklist_only = round_department_scores(first, app.config["MIN_GROUP_SIZE"])[d1]
+        assert [values[0] for _, values, _ in data.trend_dimensions] == [
+            checklist_only.dimensions[d.key] for d in first.questionnaire.dimensions
+        ]
+        # The same staff member's answers are shown once a group of one may be (k = 1): the rule, not the data,
+        # hid them.
+        app.config["MIN_GROUP_SIZE"] = 1
+        shown = department_item_scores(first, d1, 1)
+        assert any(shown[k] is not None for k in staff_keys & set(shown))
+        opened = _scorecard(app, two_versions)
+        assert any(v is not None for row in opened.trend_items if row.key in staff_keys for v in row.values)
+
+
+def test_the_comparison_page_shows_each_dimension_across_versions(app, two_versions):
+    from surveyapp.services.comparison import median_dimension_trend
+
+    admin = app.test_client()
+    sign_in(admin, two_versions["users"]["admin"].email, lang="en")
+    query = f"?round={two_versions['second_id']}"
+    svg = admin.get(f"/compare/chart/trend-dimensions.svg{query}").get_data(as_text=True)
+    assert 'id="version-change-0-1"' in svg and "Version 1" in svg and "Version 2" in svg
+    page = admin.get(f"/compare{query}").get_data(as_text=True)
+    assert "The dimension trend in numbers" in page and "trend-dimensions.svg" in page
+    with app.app_context():
+        trends = median_dimension_trend(db.session.get(AssessmentRound, two_versions["second_id"]),
+                                        app.config["MIN_GROUP_SIZE"])  # fmt: skip
+    assert len(trends) == 7 and all(t.comparable == (True, True) for t in trends)
+    for t in trends:
+        cells = "".join(f"<td>{v:.1f}</td>" if v is not None else "<td>—</td>" for v in t.values)
+        assert cells in page
+
+
+def test_one_round_shows_no_dimension_trend(app, assessment):
+    admin = app.test_client()
+    sign_in(admin, assessment["users"]["admin"].email, lang="en")
+    page = admin.get(f"/compare?round={assessment['round_id']}").get_data(as_text=True)
+    assert "trend-dimensions.svg" not in page
