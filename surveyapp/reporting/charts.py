@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import io
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -411,8 +412,9 @@ def dimension_trend_chart(
 ) -> bytes:
     """One small panel per dimension (title → score per round, oldest first; None: no value or not
     comparable, not drawn), three to a row, 0–100 each. Each point's marker names its round's version
-    (``versions``, labels in ``lang``; the legend in a spare panel or below); a change of version is a dashed
-    vertical line in every panel (SVG ids ``version-change-<panel>-<x>``), as in ``trend_chart``."""
+    (``versions``, labels in ``lang``; the legend in a spare panel, else above); the line is solid between rounds of one
+    version and dotted across a change, which is a dashed vertical line in every panel (SVG ids
+    ``version-change-<panel>-<x>``), as in ``trend_chart``."""
     if not rounds or all(v is None for values in dimensions.values() for v in values):
         return empty_chart(empty_label, lang)
     rc_context, Figure = _matplotlib()
@@ -429,12 +431,15 @@ def dimension_trend_chart(
         for index, (title, values) in enumerate(dimensions.items()):
             axes = grid[index // columns][index % columns]
             points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
-            # The line joins points of one version only: across a change it is the crosswalk that compares.
+            # Solid between rounds of one version, dotted across a change (compared through the crosswalk).
+            for (x0, v0), (x1, v1) in itertools.pairwise(points):
+                axes.plot([x0, x1], [v0, v1], color=ACCENT, linewidth=1.2,
+                          linestyle="-" if versions[x0] == versions[x1] else ":")  # fmt: skip
             for label in distinct:
                 run = [(x, v) for x, v in points if versions[x] == label]
                 if run:
                     axes.plot([p[0] for p in run], [p[1] for p in run], color=ACCENT, marker=marker[label],
-                              markersize=4, linewidth=1.2)  # fmt: skip
+                              markersize=4, linewidth=0, clip_on=False)  # fmt: skip
             for x in range(1, len(versions)):
                 if versions[x] != versions[x - 1]:
                     axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=0.8,
@@ -449,12 +454,18 @@ def dimension_trend_chart(
             axes.set_xticklabels(ticks if last_row else [""] * len(xs), fontsize=6)
             axes.grid(axis="y", color=GRID, linewidth=0.5)
             axes.spines[["top", "right"]].set_visible(False)
-        for index in range(len(dimensions), rows * columns):
-            grid[index // columns][index % columns].set_visible(False)
+        spare = [grid[i // columns][i % columns] for i in range(len(dimensions), rows * columns)]
+        for axes in spare:
+            axes.set_visible(False)
         from matplotlib.lines import Line2D
 
         handles = [Line2D([], [], color=ACCENT, marker=marker[label], linewidth=0, label=label) for label in distinct]
-        figure.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=7, frameon=False)
+        if spare:  # in the first spare panel, clear of every title
+            spare[0].set_visible(True)
+            spare[0].axis("off")
+            spare[0].legend(handles=handles, loc="center left", fontsize=7, frameon=False)
+        else:
+            figure.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=7, frameon=False)
         figure.subplots_adjust(left=0.07, right=0.98, top=1 - 0.45 / (1.55 * rows + 0.5), bottom=0.6 / (1.55 * rows
                                + 0.5), hspace=0.75, wspace=0.12)  # fmt: skip
         return _svg(figure)

@@ -337,7 +337,8 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     document.add_heading(_("Methodology"), level=1)
     document.add_paragraph(_(
         "Scored against the questionnaire %(title)s, version %(version)s. Answers always score against the version "
-        "they answered; a trend across versions compares dimensions, which map one to one.",
+        "they answered; a trend across versions compares each dimension through the version crosswalk, which maps "
+        "them one to one, and a question's results only where the crosswalk keeps it the same question.",
         title=data.questionnaire_title, version=data.questionnaire_version))  # fmt: skip
     document.add_heading(_("How the score is computed"), level=2)
     for text in (

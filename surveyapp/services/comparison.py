@@ -243,6 +243,16 @@ def trend_chains(round_: AssessmentRound) -> tuple[tuple[Crosswalk, ...] | None,
     )
 
 
+def crosswalk_note(chains, gettext) -> str:
+    """The crosswalks a trend crosses, as one sentence per change of version (counts per status)."""
+    steps = {c.from_version: c for chain in chains if chain for c in chain}
+    return " ".join(
+        gettext("Version %(a)s to %(b)s: %(same)d questions the same, %(changed)d changed, %(new)d new, "
+                "%(retired)d retired.") % {"a": c.from_version, "b": c.to_version, **c.counts()}
+        for _, c in sorted(steps.items())
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DimensionTrend:
     """One dimension of the current round's version across the trend rounds, oldest first: ``values`` of the

@@ -25,6 +25,7 @@ from surveyapp.services.answers import answers_of
 from surveyapp.services.audit import record_event
 from surveyapp.services.comparison import (
     DepartmentScores,
+    crosswalk_note,
     dimension_trends,
     round_department_scores,
     staff_and_checklist_parts,
@@ -210,16 +211,6 @@ def comparability_words(trace: Trace, gettext, lang: str) -> str:
             "changes": how,
         }
     return gettext("No version crosswalk: earlier rounds not compared")
-
-
-def crosswalk_note(chains, gettext) -> str:
-    """The crosswalks a trend crosses, as one sentence per change of version (counts per status)."""
-    steps = {c.from_version: c for chain in chains if chain for c in chain}
-    return " ".join(
-        gettext("Version %(a)s to %(b)s: %(same)d questions the same, %(changed)d changed, %(new)d new, "
-                "%(retired)d retired.") % {"a": c.from_version, "b": c.to_version, **c.counts()}
-        for _, c in sorted(steps.items())
-    )  # fmt: skip
 
 
 def _item_trend(context: RoundContext, department_id: int, keys: list[str], numbers: dict[str, int],

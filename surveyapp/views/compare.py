@@ -21,6 +21,7 @@ from surveyapp.services.comparison import (
     TRAINING_GROUPINGS,
     compare_departments,
     comparison_pdf,
+    crosswalk_note,
     default_training_grouping,
     median_dimension_trend,
     median_overall_trend,
@@ -30,6 +31,7 @@ from surveyapp.services.comparison import (
     training_grouping_choices,
     training_needs,
     training_pdf,
+    trend_chains,
     trend_versions,
 )
 from surveyapp.services.exports import (
@@ -120,6 +122,7 @@ def index():
         trend_crosses_versions=len(set(trend_versions(round_))) > 1, marked=marked, spread=spread,
         trend=list(zip(trend_names, trend_medians, trend_versions(round_), strict=True)),
         dimension_trend=median_dimension_trend(round_, current_app.config["MIN_GROUP_SIZE"]),
+        trend_note=crosswalk_note(trend_chains(round_), _),
         sort=request.args.get("sort", "overall"),
         observed=observed_comparison(round_, current_user, _lang()),
         since=since_last_round_by_department(round_),
