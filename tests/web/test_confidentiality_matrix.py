@@ -103,7 +103,10 @@ PROBES: dict[str, list[tuple[str, str]]] = {
     "participation.round_participation": [("GET", "/admin/rounds/{round}/participation")],
     "participation.reopen": [("POST", "/admin/rounds/{round}/participation/{staff_user}/reopen")],
     "compare.index": [("GET", "/compare?round={round}")],
-    "compare.chart": [("GET", f"/compare/chart/{kind}.svg?round={{round}}") for kind in ("heatmap", "spread", "trend", "trend-dimensions")],
+    "compare.chart": [
+        ("GET", f"/compare/chart/{kind}.svg?round={{round}}")
+        for kind in ("heatmap", "spread", "trend", "trend-dimensions")
+    ],
     "compare.report_pdf": [("GET", "/compare/report.pdf?round={round}")],
     "compare.training": [("GET", "/compare/training?round={round}")],
     "compare.training_export": [
