@@ -444,7 +444,7 @@ def dimension_trend_chart(
                 if versions[x] != versions[x - 1]:
                     axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=0.8,
                                  gid=f"version-change-{index}-{x}")  # fmt: skip
-            axes.set_title(_wrap(title, 22), fontsize=7, loc="left")
+            axes.set_title(_wrap(title, 34), fontsize=7, loc="left")
             axes.set_ylim(0, 100)
             axes.set_yticks([0, 50, 100])
             axes.tick_params(labelsize=6)

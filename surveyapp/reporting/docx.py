@@ -197,7 +197,8 @@ def _version_trend_section(document, data: ScorecardData, images: dict[str, byte
         note = _("The questionnaire changed version within this trend (dashed line). Its dimensions map one to one, "
                  "so the trend compares dimension scores and the overall index; individual questions changed, see "
                  "the version crosswalk.")  # fmt: skip
-        document.add_paragraph(f"{note} {data.trend_note}".strip())
+        space = "" if data.lang.startswith("zh") else " "
+        document.add_paragraph(f"{note}{space}{data.trend_note}".strip())
     heads = [f"{name}\n{_('Version %(version)s', version=v)}"
              for name, v in zip(data.trend_rounds, data.trend_versions, strict=False)]  # fmt: skip
     if data.trend_dimensions:
