@@ -214,14 +214,16 @@ def comparability_words(trace: Trace, gettext, lang: str) -> str:
 
 
 def _item_trend(context: RoundContext, department_id: int, keys: list[str], numbers: dict[str, int],
-                texts: dict[str, str], red: set[str], lang: str,
-                min_group: int) -> tuple[TrendItemRow, ...]:  # fmt: skip
+                texts: dict[str, str], red: set[str], lang: str, min_group: int,
+                current: dict[str, float | None]) -> tuple[TrendItemRow, ...]:  # fmt: skip
     """The department's red-line and weak questions (``keys``) across the trend rounds: a round's result where
-    the crosswalk maps the question as ``same`` into that round's version, else nothing, and why."""
+    the crosswalk maps the question as ``same`` into that round's version, else nothing, and why. ``current``:
+    the results this scorecard shows (its own round is not read again)."""
     if len(context.trend_ids) < 2 or not keys:
         return ()
     gettext = gettext_for(lang)
-    results = [department_item_scores(db.session.get(AssessmentRound, rid), department_id, min_group)
+    results = [current if rid == context.round_id else
+               department_item_scores(db.session.get(AssessmentRound, rid), department_id, min_group)
                for rid in context.trend_ids]  # fmt: skip
     rows = []
     for key in keys:
@@ -255,7 +257,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
 
     others = [s for org, s in context.peers.items() if org != department.id]
     numbers = {item.key: n for n, item in enumerate(questionnaire.items, start=1)}
-    sections, weak_keys = [], set()
+    sections, weak_keys, shown = [], set(), {}
     for dimension in questionnaire.dimensions:
         res = result.dimension(dimension.key)
         rows, scored_keys = [], []
@@ -292,6 +294,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
         grade_key = grade_for(questionnaire, res.score, False)
         strengths, weaknesses = strengths_and_weaknesses(questionnaire, ((r.text, r.score) for r in rows))
         weak_keys.update(strengths_and_weaknesses(questionnaire, scored_keys)[1])
+        shown.update(scored_keys)
         peer_values = [s.dimensions.get(dimension.key) for s in others if s.dimensions.get(dimension.key) is not None]
         reliability = context.reliability.get(dimension.key)
         sections.append(DimensionSection(
@@ -323,7 +326,7 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
     listed = [item.key for item in questionnaire.items if item.key in hit_items or item.key in weak_keys]
     trend_items = _item_trend(context, department.id, listed, numbers,
                               {item.key: item.text.get(lang) for item in questionnaire.items}, hit_items, lang,
-                              min_group)  # fmt: skip
+                              min_group, shown)  # fmt: skip
     trend_facts = {
         "trend_versions": list(context.trend_versions),
         "trend_dimensions": {t.key: [v if ok else "not comparable" for v, ok in zip(t.values, t.comparable,

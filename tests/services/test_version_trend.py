@@ -184,6 +184,10 @@ def test_red_line_and_weak_questions_say_whether_they_compare(app, two_versions)
         by_target = {key: row for row in crosswalk.items for key in row.target}
         data = _scorecard(app, two_versions)
         earlier = department_item_scores(first, two_versions["d1"].id, app.config["MIN_GROUP_SIZE"])
+        now = department_item_scores(
+            db.session.get(AssessmentRound, two_versions["second_id"]), two_versions["d1"].id,
+            app.config["MIN_GROUP_SIZE"],
+        )  # fmt: skip
         v2 = get_questionnaire("transparency", 2)
         html = render_html(data, scorecard_charts(data), first.created_at)
     listed = {row.key for row in data.trend_items}
@@ -194,6 +198,7 @@ def test_red_line_and_weak_questions_say_whether_they_compare(app, two_versions)
         mapping = by_target[row.key]
         statuses.add(mapping.status)
         assert row.comparable == (mapping.status == "same", True)
+        assert row.values[1] == now[row.key]  # the scorecard's own figure, as department_item_scores reads it
         if mapping.status == "same":
             assert row.values[0] == earlier.get(mapping.source[0])
             assert row.comparability == "Same question in every round of the trend"
@@ -264,3 +269,26 @@ def test_one_round_shows_no_dimension_trend(app, assessment):
     sign_in(admin, assessment["users"]["admin"].email, lang="en")
     page = admin.get(f"/compare?round={assessment['round_id']}").get_data(as_text=True)
     assert "trend-dimensions.svg" not in page
+
+
+def test_tracing_through_a_chain_of_crosswalks():
+    from surveyapp.domain.crosswalk import Crosswalk, ItemMapping, trace_dimension, trace_item
+
+    one_two = Crosswalk("k", 1, 2, {"A": "A2", "B": "B"}, (
+        ItemMapping(("a",), ("a",), "same"), ItemMapping(("b",), ("b",), "changed", ("wording",)),
+        ItemMapping((), ("c",), "new"), ItemMapping(("r",), (), "retired"),
+    ))  # fmt: skip
+    two_three = Crosswalk("k", 2, 3, {"A2": "A3", "B": "B"}, (
+        ItemMapping(("a",), ("a",), "same"), ItemMapping(("b",), ("b",), "same"),
+        ItemMapping(("c",), ("c3",), "changed", ("options",)),
+    ))  # fmt: skip
+    chain = (one_two, two_three)
+    assert trace_item(chain, "a").key == "a" and trace_item(chain, "a").comparable
+    assert (trace_item(chain, "b").status, trace_item(chain, "b").version) == ("changed", 2)
+    assert trace_item((two_three,), "b").key == "b"  # the same from version 2 on
+    assert (trace_item(chain, "c3").status, trace_item(chain, "c3").changes) == ("changed", ("options",))
+    assert (trace_item((one_two,), "c").status, trace_item((one_two,), "c").version) == ("new", 2)
+    assert trace_item((), "x").key == "x"  # the same version: itself
+    assert trace_item(None, "a").status == "unknown" and not trace_item(None, "a").comparable
+    assert trace_dimension(chain, "A3") == "A" and trace_dimension(chain, "B") == "B"
+    assert trace_dimension(chain, "Z") is None and trace_dimension(None, "A3") is None
