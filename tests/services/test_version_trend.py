@@ -53,6 +53,9 @@ def test_v2_round_scores_and_the_scorecard_trend_marks_the_version_change(app, t
         html = render_html(data, charts, round_.created_at)
     svg = base64.b64decode(charts["trend"].split(",", 1)[1]).decode("utf-8")
     assert 'id="version-change-1"' in svg and "第2版" in svg
+    dims = base64.b64decode(charts["trend_dimensions"].split(",", 1)[1]).decode("utf-8")
+    assert 'id="version-change-0-1"' in dims and "第1版" in dims and "第2版" in dims  # each point's version
+    assert 'class="dims trend-dimensions"' in html and "各维度历次得分" in html
     assert 'class="muted version-change"' in html
     assert "政务公开与新媒体融合自评》第2版" in html  # the methodology names the version scored against
 
