@@ -431,10 +431,13 @@ def dimension_trend_chart(
         for index, (title, values) in enumerate(dimensions.items()):
             axes = grid[index // columns][index % columns]
             points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
-            # Solid between rounds of one version, dotted across a change (compared through the crosswalk).
+            # Solid between rounds of one version, dotted across a change (compared through the crosswalk); no
+            # line over a round without a value.
             for (x0, v0), (x1, v1) in itertools.pairwise(points):
-                axes.plot([x0, x1], [v0, v1], color=ACCENT, linewidth=1.2,
-                          linestyle="-" if versions[x0] == versions[x1] else ":")  # fmt: skip
+                if x1 != x0 + 1:
+                    continue
+                style = "-" if versions[x0] == versions[x1] else ":"
+                axes.plot([x0, x1], [v0, v1], color=ACCENT, linewidth=1.2, linestyle=style, gid=f"segment-{index}-{x0}")
             for label in distinct:
                 run = [(x, v) for x, v in points if versions[x] == label]
                 if run:

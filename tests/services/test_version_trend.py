@@ -295,3 +295,13 @@ def test_tracing_through_a_chain_of_crosswalks():
     assert trace_item(None, "a").status == "unknown" and not trace_item(None, "a").comparable
     assert trace_dimension(chain, "A3") == "A" and trace_dimension(chain, "B") == "B"
     assert trace_dimension(chain, "Z") is None and trace_dimension(None, "A3") is None
+
+
+def test_the_dimension_chart_joins_neighbouring_rounds_only():
+    from surveyapp.reporting.charts import dimension_trend_chart
+
+    svg = dimension_trend_chart(["a", "b", "c", "d"], {"D": [40, None, 60, 70]}, "en", ["V1", "V1", "V2", "V2"])
+    text = svg.decode("utf-8")
+    assert 'id="segment-0-2"' in text  # c → d
+    assert 'id="segment-0-0"' not in text  # a and c are not joined over b, which has no value
+    assert 'id="version-change-0-2"' in text  # V1 → V2 between b and c
