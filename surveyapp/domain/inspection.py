@@ -13,7 +13,8 @@ Dates come from the page's own metadata first (GB/T 42147-2022 *政府网站网�
 name="PubDate">``, ``ColumnName``, ``ColumnType`` … on government pages), then from the dates printed in a list,
 then from a general extractor (htmldate, in ``definitions/webpages``). ``choose_date`` says which one won.
 
-Pure: standard library only. Days are calendar days; ``as_of`` is the day of the check.
+Pure: standard library and the scoring rules (``domain.scoring``). Days are calendar days; ``as_of`` is the
+day of the check.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from surveyapp.domain.scoring import RedLineHit, ScoreCard, red_line_hits, score_response
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 STATUSES = (PASS, FAIL, UNKNOWN)
@@ -514,3 +517,38 @@ def combined_answers(declared: dict, observations: Sequence[Observation], mode: 
     if mode == "observed":
         answers.update({o.item: o.value for o in observations if o.value is not None})
     return answers
+
+
+def observation_raises_red_line(item, value) -> bool:
+    """Whether ``value`` observed for ``item`` (a questionnaire Item) meets the item's red-line condition."""
+    return value is not None and bool(red_line_hits([item], {item.key: value}))
+
+
+def combined_checklist(questionnaire, part_key: str, declared: dict | None, observations: Sequence[Observation],
+                       mode: str) -> tuple[ScoreCard | None, tuple[RedLineHit, ...]]:  # fmt: skip
+    """The one rule for a department's checklist under ``INSPECT_COMBINE``: (its scorecard, its red lines).
+
+    ``declared``: the submitted checklist's answers (None when no checklist is submitted: no card). Mode
+    "observed": the card scores the observation where one exists (``combined_answers``) and every observation
+    that meets an item's red-line condition raises that red line, a checklist submitted or not. Mode
+    "declared": the declared checklist alone. Pages, PDFs, exports, the API and the ranking all take a
+    department's checklist figures and red lines from here (through ``services.scores.department_result_for``)."""
+    if mode not in COMBINE_MODES:
+        raise ValueError(f"unknown combine mode {mode!r} (one of {', '.join(COMBINE_MODES)})")
+    card = None
+    hits: list[RedLineHit] = []
+    if declared is not None:
+        card = score_response(questionnaire, part_key, combined_answers(declared, observations, mode))
+        hits = list(card.red_lines)
+    if mode == "observed":
+        items = {item.key: item for item in questionnaire.items}
+        present = {hit.item for hit in hits}
+        for observation in observations:
+            item = items.get(observation.item)
+            if item is None or observation.item in present:
+                continue
+            if observation_raises_red_line(item, observation.value):
+                hits += red_line_hits([item], {item.key: observation.value})
+                present.add(item.key)
+    return card, tuple(hits)
+

@@ -26,8 +26,9 @@ from surveyapp.extensions import db
 from surveyapp.localtime import local_now
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
+from surveyapp.services.observed import combine_mode, department_observations, observation_state
 from surveyapp.services.round_cache import cached
-from surveyapp.services.scores import ALL_GROUPS
+from surveyapp.services.scores import ALL_GROUPS, department_result_for
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,16 @@ def round_department_scores(
     """Every department's dimension scores and overall index in a round, from the aggregates.
 
     Reads the rows that total all staff groups, or with ``level``/``post`` only the staff of that
-    level and post (the checklist part always counts whole). Computed once per round data version
-    and arguments in each process (``round_cache``); the result is shared: do not change it.
+    level and post (the checklist part always counts whole). A department the inspector observed takes its
+    checklist figures and red lines from ``scores.department_result_for`` (observations combined as
+    ``INSPECT_COMBINE`` says), so the ranking, its exports, PDF and API agree with its scorecard. Computed
+    once per round data version, inspection state and arguments in each process (``round_cache``); the
+    result is shared: do not change it.
     """
     ids = None if organisation_ids is None else tuple(organisation_ids)
     return cached(
         round_.id,
-        ("department_scores", min_group_size, ids, level, post),
+        ("department_scores", min_group_size, ids, level, post, observation_state()),
         lambda: _round_department_scores(round_, min_group_size, organisation_ids, level, post),
     )
 
@@ -111,6 +115,7 @@ def _round_department_scores(
         .group_by(Response.organisation_id)
     )
     red = dict(db.session.execute(red_query).all())
+    _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids)
     weights = (
         part_weights(questionnaire, staff_part) if staff_part else {},
         part_weights(questionnaire, checklist_part) if checklist_part else {},
@@ -121,6 +126,27 @@ def _round_department_scores(
                                            None if all_n is None else all_n.get(org, {}))
         for org, by_key in totals.items()
     }  # fmt: skip
+
+
+def _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids) -> None:
+    """Replace, for each department with an observation, its checklist totals and red-line count by those of
+    the one rule (``scores.department_result_for``); with mode "declared" nothing changes."""
+    if combine_mode() != "observed" or not checklist_part:
+        return
+    if organisation_ids is None:
+        organisation_ids = db.session.scalars(
+            select(round_departments.c.organisation_id).where(round_departments.c.round_id == round_.id)
+        ).all()
+    for org, observed in department_observations(round_, organisation_ids).items():
+        if not observed.observed_anything:
+            continue
+        result = department_result_for(round_, org, min_group_size)
+        by_key = totals[org]  # a department with no submitted response still gets its observed red lines
+        for dimension in result.dimensions:
+            by_key.pop((checklist_part, dimension.key), None)
+            if dimension.checklist is not None:
+                by_key[(checklist_part, dimension.key)] = (1, dimension.checklist, dimension.checklist**2)
+        red[org] = len(result.red_lines)
 
 
 def _all_staff_n(round_: AssessmentRound, staff_part, organisation_ids: list[int] | None) -> dict[int, dict[str, int]]:
@@ -270,7 +296,8 @@ def compare_departments(
         if (allowed is None or d.id in allowed) and (agency_id is None or d.parent_id == agency_id)
     ]  # fmt: skip
     filtered = allowed is not None or agency_id is not None
-    key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target)
+    key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target,
+           observation_state())  # fmt: skip
     return cached(
         round_.id,
         key,

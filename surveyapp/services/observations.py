@@ -8,7 +8,7 @@ The item → check mapping is ``questionnaires/observations/<key>-<version>.yaml
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
@@ -16,12 +16,11 @@ from sqlalchemy import select
 
 from surveyapp.definitions.observations import observation_map_for
 from surveyapp.domain import inspection as rules
-from surveyapp.domain.scoring import RedLineHit, grade_for, red_line_hits
 from surveyapp.domain.stats import DepartmentResult
 from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.services.answers import answers_of
-from surveyapp.services.inspection import latest_run
+from surveyapp.services.observed import combine_mode, department_observations
 from surveyapp.services.scores import department_result_for
 
 
@@ -59,13 +58,6 @@ class ObservedBeside:
         return any(row.observed is not None for row in self.rows)
 
 
-def combine_mode() -> str:
-    mode = str(current_app.config.get("INSPECT_COMBINE", "observed"))
-    if mode not in rules.COMBINE_MODES:
-        raise ValueError(f"INSPECT_COMBINE must be one of {', '.join(rules.COMBINE_MODES)}, not {mode!r}")
-    return mode
-
-
 def _checklist_answers(round_: AssessmentRound, department: Organisation) -> dict:
     part = round_.questionnaire.checklist_part
     if part is None:
@@ -87,9 +79,8 @@ def observed_beside_declared(
     if mapping is None:
         return None
     mode = combine_mode()
-    run = latest_run(department)
-    findings = [rules.Finding(f.check, f.status, f.observed, f.threshold or "", f.url, None, f.detail or "", f.veto)
-                for f in (run.findings if run else [])]  # fmt: skip
+    observed = department_observations(round_, [department.id]).get(department.id)
+    by_item = {o.item: o for o in observed.observations} if observed else {}
     answers = _checklist_answers(round_, department) if declared else {}
     items = {item.key: item for item in questionnaire.items}
     rows = []
@@ -97,13 +88,11 @@ def observed_beside_declared(
         item = items.get(spec.item)
         if item is None:
             continue
-        observation = rules.observe_item(
-            spec.item, spec.check, spec.answer, findings, run.as_of if run else date.today()
-        )
+        observation = by_item.get(spec.item) or rules.Observation(spec.item, spec.check, None, rules.UNKNOWN, False)
         value = answers.get(spec.item)
         shown_declared = value if isinstance(value, int | float | str) else None
         difference, agrees = rules.gap(shown_declared, observation.value, spec.answer)
-        raised = observation.value is not None and bool(red_line_hits([item], {item.key: observation.value}))
+        raised = rules.observation_raises_red_line(item, observation.value)
         rows.append(ObservedRow(spec.item, item.text, item.dimension, spec.answer,
                                 spec.check, shown_declared, observation.value, difference, agrees, observation.status,
                                 observation.veto, raised, observation.url))  # fmt: skip
@@ -111,19 +100,11 @@ def observed_beside_declared(
     declared_result = combined = None
     if with_results:
         minimum = current_app.config["MIN_GROUP_SIZE"]
-        declared_result = department_result_for(round_, department.id, minimum)
+        declared_result = department_result_for(round_, department.id, minimum, declared_only=True)
         if mode == "observed" and any(r.observed is not None for r in rows):
-            observations = [rules.Observation(r.item, r.check, r.observed, r.status, r.veto) for r in rows]
-            combined = department_result_for(round_, department.id, minimum,
-                                             lambda declared_answers: rules.combined_answers(
-                                                 declared_answers, observations, mode))  # fmt: skip
-            # Without a submitted checklist the observation still raises its red line.
-            hits, present = list(combined.red_lines), {hit.item for hit in combined.red_lines}
-            hits += [RedLineHit(r.item, r.dimension, items[r.item].red_line.text)
-                     for r in observed_red_lines if r.item not in present]  # fmt: skip
-            combined = replace(combined, red_lines=tuple(hits),
-                               grade=grade_for(questionnaire, combined.overall, bool(hits)))  # fmt: skip
-    return ObservedBeside(mode, run.as_of if run else None, tuple(rows), observed_red_lines, declared_result, combined)
+            combined = department_result_for(round_, department.id, minimum)  # the one rule (INSPECT_COMBINE)
+    as_of = observed.as_of if observed else None
+    return ObservedBeside(mode, as_of, tuple(rows), observed_red_lines, declared_result, combined)
 
 
 def _grade_label(questionnaire, key: str | None, lang: str) -> str:
@@ -152,10 +133,10 @@ def observed_section(beside: ObservedBeside | None, questionnaire, lang: str) ->
 def explained_result(round_: AssessmentRound, department: Organisation, lang: str):
     """(result, observed section, items whose red line observation raised) for the department explanation
     page: the result combined with observations as the setting says (declared when nothing is observed)."""
+    result = department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"])  # the one rule
     beside = observed_beside_declared(round_, department)
     if beside is None:
-        return department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"]), None, set()
-    result = beside.combined_result or beside.declared_result
+        return result, None, set()
     return result, observed_section(beside, round_.questionnaire, lang), {r.item for r in beside.observed_red_lines}
 
 

@@ -28,8 +28,8 @@ from surveyapp.services.comparison import (
     staff_and_checklist_parts,
     trend_rounds,
 )
-from surveyapp.services.inspection import latest_run
 from surveyapp.services.observations import observed_beside_declared, observed_section
+from surveyapp.services.observed import observation_state
 from surveyapp.services.reports_data import round_reliability
 from surveyapp.services.round_cache import cached, round_state
 from surveyapp.services.scores import department_result_for, scorecard_of
@@ -117,10 +117,9 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
     if not context.state or context.state != _context_state(round_, trend_rounds(round_)):
         data = _department_scorecard_data(context, department, lang)  # built before a change: do not keep
     else:
-        run = latest_run(department)  # a new inspection changes the observed section
+        # A new inspection (of this department or a peer) or another INSPECT_COMBINE changes the figures.
         key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
-               round_.organisation.name(lang), lang, min_group, run.id if run else None,
-               current_app.config.get("INSPECT_COMBINE"))  # fmt: skip
+               round_.organisation.name(lang), lang, min_group, observation_state())  # fmt: skip
         data = cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
     return with_since_last_round(data, round_, department, lang)
 
@@ -150,10 +149,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
     questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]
-    result = department_result_for(round_, department.id, min_group)
+    result = department_result_for(round_, department.id, min_group)  # observations combined (INSPECT_COMBINE)
     beside = observed_beside_declared(round_, department)  # issue 20: observed beside declared
-    if beside is not None and beside.combined_result is not None:
-        result = beside.combined_result  # INSPECT_COMBINE = "observed": observation where it exists
     observed_red = {row.item for row in beside.observed_red_lines} if beside else set()
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
 
