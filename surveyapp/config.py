@@ -35,6 +35,12 @@ class Defaults:
     INSPECT_COMBINE = "observed"
     INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
     INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
+    # Evidence retention: a run's WARC file and snapshots are removed this many days after it was fetched
+    # (`flask inspect prune`, scheduled daily with REDIS_URL); findings stay, marked "evidence expired".
+    # A year and a month: one annual assessment cycle and the rectification after it. Snapshots a
+    # rectification item refers to and each department's latest run are never removed.
+    INSPECT_KEEP_DAYS = 400
+    INSPECT_PRUNE_EVERY_HOURS = 24
     REDIS_URL = None
     RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately

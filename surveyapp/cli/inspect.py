@@ -88,10 +88,36 @@ def schedule_command():
     """With REDIS_URL: schedule inspections and probes on RQ (each job schedules its next one)."""
     from surveyapp.services.inspection import schedule
 
-    ids = [schedule("run"), schedule("probe")]
+    ids = [schedule("run"), schedule("probe"), schedule("prune")]
     if None in ids:
         raise click.ClickException(
-            "REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "
+            "REDIS_URL is not set: run `flask inspect run --all`, `flask inspect probe` and `flask inspect prune` "
             "from cron or systemd timers (see the README)"
         )
     click.echo(f"scheduled: {', '.join(ids)} (run `rq worker --with-scheduler surveyapp`)")
+
+
+@inspect_cli.command("prune")
+@click.option(
+    "--keep-days", type=click.IntRange(min=1), help="Keep evidence this many days (default: INSPECT_KEEP_DAYS)."
+)
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Count days back from this day (default today)."
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+def prune(keep_days, as_of, dry_run):
+    """Remove the WARC files and snapshots of old runs; findings stay, marked "evidence expired". Snapshots a
+    rectification item refers to and each department's latest run are kept."""
+    from surveyapp.services.inspection_retention import keep_days as setting
+    from surveyapp.services.inspection_retention import prune_evidence
+
+    days = keep_days or setting()
+    report = prune_evidence(as_of.date() if as_of else None, days, dry_run=dry_run)
+    verb = "would expire" if dry_run else "expired"
+    click.echo(f"evidence older than {days} days: {verb} {len(report.runs)} runs ({report.snapshots} snapshots, "
+               f"{report.files} WARC files); kept {len(report.kept_for_rectification)} referred to by "
+               f"rectification items and {len(report.kept_latest)} latest runs")  # fmt: skip
+    for problem in report.problems:
+        click.echo(f"could not remove {problem}", err=True)
+    if report.problems:
+        raise click.ClickException("some WARC files could not be removed (the database marks them expired)")

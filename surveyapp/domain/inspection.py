@@ -552,3 +552,30 @@ def combined_checklist(questionnaire, part_key: str, declared: dict | None, obse
                 present.add(item.key)
     return card, tuple(hits)
 
+
+# --- evidence retention -----------------------------------------------------------------------------------------
+
+#: How a rectification event refers to an observation snapshot (``RectificationEvent.evidence_ref``).
+SNAPSHOT_REF = "snapshot/{id}"
+_SNAPSHOT_ID = re.compile(r"snap(?:shot)?\s*[/:#-]?\s*0*(\d+)", re.IGNORECASE)
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b", re.IGNORECASE)
+
+
+def snapshot_ref(snapshot_id: int) -> str:
+    return SNAPSHOT_REF.format(id=snapshot_id)
+
+
+def snapshots_referred_to(reference: str) -> tuple[set[int], set[str]]:
+    """(snapshot ids, SHA-256 digests) an evidence reference may mean: ``snapshot/41`` (``SNAPSHOT_REF``) and
+    looser spellings (``snapshot:41``, ``snap-041``), and any 64-hex digest. Generous on purpose: what it
+    matches is kept by retention, and keeping too much is the safe mistake."""
+    ids = {int(match) for match in _SNAPSHOT_ID.findall(reference or "")}
+    digests = {match.lower() for match in _SHA256.findall(reference or "")}
+    return ids, digests
+
+
+def evidence_expires(fetched_on: date, today: date, keep_days: int) -> bool:
+    """Whether evidence fetched on ``fetched_on`` is older than ``keep_days`` days on ``today``."""
+    if keep_days < 1:
+        raise ValueError("keep_days must be at least 1")
+    return (today - fetched_on).days > keep_days

@@ -285,11 +285,12 @@ def probe_all() -> list[AvailabilityProbe]:
 # --- schedule (RQ when REDIS_URL is set; cron or systemd timers otherwise, see the README) ------------------
 
 SCHEDULED = {"run": ("surveyapp.jobs.inspect_all", "INSPECT_RUN_EVERY_HOURS", 3600),
-             "probe": ("surveyapp.jobs.probe_availability", "INSPECT_PROBE_EVERY_MINUTES", 60)}  # fmt: skip
+             "probe": ("surveyapp.jobs.probe_availability", "INSPECT_PROBE_EVERY_MINUTES", 60),
+             "prune": ("surveyapp.jobs.prune_inspections", "INSPECT_PRUNE_EVERY_HOURS", 3600)}  # fmt: skip
 
 
 def schedule(what: str) -> str | None:
-    """Ask RQ's scheduler (``rq worker --with-scheduler surveyapp``) to run ``what`` (run | probe) after its
+    """Ask RQ's scheduler (``rq worker --with-scheduler surveyapp``) to run ``what`` (run | probe | prune) after its
     interval; one job id per kind, so scheduling again replaces the pending job. None without Redis."""
     url = current_app.config.get("REDIS_URL")
     if not url:
@@ -342,9 +343,12 @@ def run_history(department: Organisation, limit: int = 20) -> list[InspectionRun
 
 
 def evidence_of(finding: InspectionFinding) -> dict | None:
+    """The finding's snapshot (id, SHA-256, WARC file and offset); ``{"expired": DATE}`` once retention removed
+    the run's evidence (``services.inspection_retention``); None when the finding never had one."""
     snapshot = finding.snapshot
     if snapshot is None:
-        return None
+        expired = finding.run.evidence_expired_at if finding.run is not None else None
+        return {"expired": expired.date().isoformat()} if expired else None
     return {"snapshot": snapshot.id, "sha256": snapshot.sha256, "warc": snapshot.warc_path,
             "offset": snapshot.warc_offset}  # fmt: skip
 
