@@ -113,7 +113,7 @@ class Crawler:
         """(address to connect to, refusal): ``url``'s host resolved once. Refused (with the address) when any
         address it resolves to is loopback, private, link-local, reserved or multicast; otherwise the first
         address, to which the request is then pinned. With ``allow_private`` nothing is checked and nothing
-        pinned (None, None). A host that does not resolve is left to the request to report (None, None)."""
+        pinned (None, None). A host that does not resolve gives (None, None) too: ``fetch`` then refuses it."""
         if self.allow_private:
             return None, None
         parts = urlsplit(url)
@@ -205,6 +205,10 @@ class Crawler:
             address, private = self.resolve(current)  # once: the request goes to this address
             if private:
                 result.error = f"private address {private} refused"
+                return result
+            if address is None and not self.allow_private:
+                # Never let the connection look the name up itself: its answer would not have been checked.
+                result.error = "connection: name not resolved"
                 return result
             if not self.robots(current, address).can_fetch(self.user_agent, current):
                 parts = urlsplit(current)

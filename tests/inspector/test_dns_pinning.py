@@ -108,3 +108,22 @@ def test_tls_keeps_the_name_for_sni_and_the_certificate(named_https_server, rebi
     assert fetch.ok and "首页" in fetch.body.decode("utf-8"), fetch.error
     assert rebinding == ["127.0.0.1"] and set(names) == {NAME}
     assert {request.headers["Host"] for request, _ in server.log} == {host}
+
+
+def test_a_failed_lookup_is_not_left_to_the_connection(httpserver, monkeypatch):
+    """The first lookup fails, a second one would answer: the crawler does not let the connection look the
+    name up (its answer would not have been checked)."""
+    real, calls = socket.getaddrinfo, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != NAME:
+            return real(host, port, *args, **kwargs)
+        calls.append(host)
+        if len(calls) == 1:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port or 80)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    host = f"{NAME}:{httpserver.port}"
+    fetch = TestCrawler({host}, UA, timeout=3.0, min_interval=0.0).fetch(f"http://{host}/")
+    assert fetch.error == "connection: name not resolved" and calls == [NAME] and len(httpserver.log) == 0
