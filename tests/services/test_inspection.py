@@ -138,13 +138,14 @@ def test_schedule_on_rq_when_redis_is_set(app, runner):
     app.config["RQ_QUEUE"] = "surveyapp-test-inspect"
     result = runner.invoke(args=["inspect", "schedule"])
     assert result.exit_code == 0, result.output
-    assert "surveyapp-inspect-run" in result.output and "surveyapp-inspect-probe" in result.output
+    assert all(f"surveyapp-inspect-{what}" in result.output for what in ("run", "probe", "prune"))
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
     queue = Queue("surveyapp-test-inspect", connection=redis.Redis.from_url("redis://127.0.0.1:6379/15"))
-    assert set(ScheduledJobRegistry(queue=queue).get_job_ids()) >= {"surveyapp-inspect-run", "surveyapp-inspect-probe"}
-    for job_id in ("surveyapp-inspect-run", "surveyapp-inspect-probe"):
+    jobs = {"surveyapp-inspect-run", "surveyapp-inspect-probe", "surveyapp-inspect-prune"}
+    assert set(ScheduledJobRegistry(queue=queue).get_job_ids()) >= jobs
+    for job_id in jobs:
         queue.fetch_job(job_id).delete()
     app.config["REDIS_URL"] = None
     assert runner.invoke(args=["inspect", "schedule"]).exit_code != 0
