@@ -66,7 +66,7 @@ def round_department_scores(
     ids = None if organisation_ids is None else tuple(organisation_ids)
     return cached(
         round_.id,
-        ("department_scores", min_group_size, ids, level, post, observation_state()),
+        ("department_scores", min_group_size, ids, level, post, observation_state(round_)),
         lambda: _round_department_scores(round_, min_group_size, organisation_ids, level, post),
     )
 
@@ -297,7 +297,7 @@ def compare_departments(
     ]  # fmt: skip
     filtered = allowed is not None or agency_id is not None
     key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target,
-           observation_state())  # fmt: skip
+           observation_state(round_))  # fmt: skip
     return cached(
         round_.id,
         key,

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from surveyapp.definitions.observations import observation_map_for
 from surveyapp.domain import inspection as rules
 from surveyapp.extensions import db
+from surveyapp.localtime import to_local
 from surveyapp.models import AssessmentRound, InspectionFinding, InspectionRun
 
 
@@ -45,39 +46,52 @@ def combine_mode() -> str:
     return mode
 
 
-def observation_state() -> tuple:
-    """What observed figures depend on besides a round's data version: the setting and the finished runs
-    (their newest id and number). Part of the key of every cached figure that combines observations."""
+def observation_state(round_: AssessmentRound) -> tuple:
+    """What a round's observed figures depend on besides its data version: the setting, the finished runs
+    (their newest id and number) and the last day that counts (``observed_until``). Part of the key of every
+    cached figure that combines observations."""
     newest, count = db.session.execute(
         select(func.max(InspectionRun.id), func.count(InspectionRun.id)).where(InspectionRun.status == "done")
     ).one()
-    return combine_mode(), newest, count
+    return combine_mode(), newest, count, observed_until(round_)
 
 
-def latest_runs(organisation_ids) -> dict[int, tuple[int, date]]:
-    """Organisation id → (id, as_of) of its latest finished run (newest day, then newest id)."""
+def latest_runs(organisation_ids, until: date | None = None) -> dict[int, tuple[int, date]]:
+    """Organisation id → (id, as_of) of its latest finished run (newest day, then newest id), as of ``until``
+    at the latest when given."""
     ids = list(organisation_ids)
     if not ids:
         return {}
     latest: dict[int, tuple[int, date]] = {}
-    rows = db.session.execute(
+    query = (
         select(InspectionRun.organisation_id, InspectionRun.id, InspectionRun.as_of)
         .where(InspectionRun.organisation_id.in_(ids), InspectionRun.status == "done")
         .order_by(InspectionRun.organisation_id, InspectionRun.as_of.desc(), InspectionRun.id.desc())
     )  # fmt: skip
+    if until is not None:
+        query = query.where(InspectionRun.as_of <= until)
+    rows = db.session.execute(query)
     for organisation_id, run_id, as_of in rows:
         latest.setdefault(organisation_id, (run_id, as_of))
     return latest
 
 
+def observed_until(round_: AssessmentRound) -> date | None:
+    """The last day whose inspection counts for ``round_``: its deadline's day (an observation made after the
+    round, e.g. after rectification, does not change that round's result, nor an earlier round in a trend);
+    None (any day) for a round without a deadline."""
+    return to_local(round_.deadline).date() if round_.deadline is not None else None  # the agency's day
+
+
 def department_observations(round_: AssessmentRound, organisation_ids) -> dict[int, ObservedRun]:
-    """For each of ``organisation_ids`` with a finished run: its latest run's observations of the items the
-    round's questionnaire version maps to checks. Empty when the version has no mapping. Two queries."""
+    """For each of ``organisation_ids`` with a finished run up to ``observed_until(round_)``: that latest
+    run's observations of the items the round's questionnaire version maps to checks. Empty when the version
+    has no mapping. Two queries."""
     questionnaire = round_.questionnaire
     mapping = observation_map_for(questionnaire.key, questionnaire.version)
     if mapping is None:
         return {}
-    latest = latest_runs(organisation_ids)
+    latest = latest_runs(organisation_ids, observed_until(round_))
     if not latest:
         return {}
     by_run: dict[int, list[rules.Finding]] = {run_id: [] for run_id, _ in latest.values()}

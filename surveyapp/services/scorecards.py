@@ -119,7 +119,7 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
     else:
         # A new inspection (of this department or a peer) or another INSPECT_COMBINE changes the figures.
         key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
-               round_.organisation.name(lang), lang, min_group, observation_state())  # fmt: skip
+               round_.organisation.name(lang), lang, min_group, observation_state(round_))  # fmt: skip
         data = cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
     return with_since_last_round(data, round_, department, lang)
 

@@ -173,3 +173,24 @@ def test_the_explanation_page_and_the_training_matrix_agree(app, world):
     with app.app_context():
         label = {g.key: g.label.get("en") for g in get_questionnaire("transparency", 2).grades}
     assert grades["D1 department"] == label["fail"] and grades["D2 department"] != label["fail"], grades
+
+
+def test_an_inspection_after_the_round_s_deadline_does_not_change_that_round(app, world):
+    from datetime import timedelta
+
+    from surveyapp.localtime import end_of_local_day
+
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, world["round"])
+        round_.deadline = end_of_local_day(AS_OF - timedelta(days=1))  # the site was inspected the day after
+        db.session.commit()
+    out = _outputs(app, world)
+    assert out["result"]["D1"] == out["result"]["D2"] and out["result"]["D1"][0] == 0
+    for name in ("csv", "xlsx", "api", "scorecard"):
+        assert out[name] == out["result"], name
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, world["round"])
+        round_.deadline = end_of_local_day(AS_OF)  # inspected on the deadline's day: it counts again
+        db.session.commit()
+    out = _outputs(app, world)
+    assert out["result"]["D1"][0] == 2 and out["csv"] == out["api"] == out["result"]
