@@ -145,7 +145,10 @@ def openapi():
         " questionnaire's grade key by the one grade rule: the highest band whose minimum the overall index"
         " reaches, and the lowest band whenever a red line is hit (`red_lines` > 0), whatever the index."
         " `meets_target` (default target: the `good` band) is never true with a red line; `target_status` is"
-        " `met`, `below_target`, `red_line` or `no_data`."
+        " `met`, `below_target`, `red_line` or `no_data`. Where the inspector observed a department's site,"
+        " the index and red lines combine the observation as the setting INSPECT_COMBINE says (default: an"
+        " observed veto raises the red line and the observation replaces the declared answer), as on the"
+        " department's scorecard and the comparison page."
     )
     number = {"type": ["number", "null"]}
     scores_op["responses"]["200"]["content"]["application/json"] = {"schema": {
