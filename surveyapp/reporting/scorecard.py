@@ -177,8 +177,8 @@ class ComparisonReportData:
     round_name: str
     dimension_titles: tuple[str, ...]
     # (name, overall, dimension scores, suppressed, staff n, grade label, red lines, suppression reason
-    # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None), in ranking order
-    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int, str | None], ...]
+    # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None, red lines the inspector's observation raised), in ranking order
+    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int, str | None, int], ...]
     min_group_size: int
     target_label: str = ""
     grade_bands_text: str = ""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select
 
+from surveyapp.domain.inspection import observation_raises_red_line
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
@@ -39,6 +40,7 @@ class DepartmentScores:
     checklist: dict[str, float | None]
     overall: float | None
     red_lines: int
+    observed_red_lines: int = 0  # of ``red_lines``, those the inspector's observation raised (INSPECT_COMBINE)
 
 
 def staff_and_checklist_parts(questionnaire: Questionnaire) -> tuple[str | None, str | None]:
@@ -115,24 +117,27 @@ def _round_department_scores(
         .group_by(Response.organisation_id)
     )
     red = dict(db.session.execute(red_query).all())
-    _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids)
+    observed_red = _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids)
     weights = (
         part_weights(questionnaire, staff_part) if staff_part else {},
         part_weights(questionnaire, checklist_part) if checklist_part else {},
     )
-    return {
+    scores = {
         org: department_scores_from_totals(questionnaire, org, by_key, staff_part, checklist_part, min_group_size,
                                            int(red.get(org) or 0), weights,
                                            None if all_n is None else all_n.get(org, {}))
         for org, by_key in totals.items()
     }  # fmt: skip
+    return {org: replace(s, observed_red_lines=observed_red.get(org, 0)) for org, s in scores.items()}
 
 
-def _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids) -> None:
+def _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids) -> dict[int, int]:
     """Replace, for each department with an observation, its checklist totals and red-line count by those of
-    the one rule (``scores.department_result_for``); with mode "declared" nothing changes."""
+    the one rule (``scores.department_result_for``); with mode "declared" nothing changes. Returns, per
+    department, how many of its red lines the observation raised."""
+    observed_red: dict[int, int] = {}
     if combine_mode() != "observed" or not checklist_part:
-        return
+        return observed_red
     if organisation_ids is None:
         organisation_ids = db.session.scalars(
             select(round_departments.c.organisation_id).where(round_departments.c.round_id == round_.id)
@@ -147,6 +152,11 @@ def _combine_observed(round_, totals, red, checklist_part, min_group_size, organ
             if dimension.checklist is not None:
                 by_key[(checklist_part, dimension.key)] = (1, dimension.checklist, dimension.checklist**2)
         red[org] = len(result.red_lines)
+        items = {item.key: item for item in round_.questionnaire.items}
+        raised = {o.item for o in observed.observations
+                  if o.item in items and observation_raises_red_line(items[o.item], o.value)}  # fmt: skip
+        observed_red[org] = sum(1 for hit in result.red_lines if hit.item in raised)
+    return observed_red
 
 
 def _all_staff_n(round_: AssessmentRound, staff_part, organisation_ids: list[int] | None) -> dict[int, dict[str, int]]:
@@ -260,6 +270,7 @@ class ComparisonRow:
     target: TargetStatus | None = None  # met / below target / red line (never met) / no data
     # Why no figures: ``stats.TOO_FEW`` or ``stats.COMPLEMENT`` (``stats.suppression_reason``); None when shown.
     suppressed_reason: str | None = None
+    observed_red_lines: int = 0  # of ``red_lines``, those raised by the inspector's observation (source "observed")
 
 
 @dataclass(frozen=True)
@@ -329,7 +340,7 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
         grade = None if suppressed else grade_for(questionnaire, overall, bool(red_lines) and result is not None)
         rows.append(ComparisonRow(
             department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, status.gap,
-            red_lines, grade, status, reason,
+            red_lines, grade, status, reason, result.observed_red_lines if result else 0,
         ))  # fmt: skip
     key = sort if sort in dims_keys(questionnaire) else "overall"
 
@@ -522,14 +533,15 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
         lang=lang, title=title, round_name=round_.name,
         dimension_titles=tuple(d.title.get(lang) for d in questionnaire.dimensions),
         rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n,
-                    grade_label(questionnaire, r.grade, lang), r.red_lines, r.suppressed_reason)
+                    grade_label(questionnaire, r.grade, lang), r.red_lines, r.suppressed_reason, r.observed_red_lines)
                    for r in comparison.rows),
         min_group_size=comparison.min_group_size,
         grade_bands_text=grade_bands_text(questionnaire, lang),
         facts={"comparison": round_.id, "questionnaire": questionnaire.key,
                "questionnaire_version": questionnaire.version, "target": comparison.target,
                "rows": [[r.code, None if r.suppressed else r.overall, r.grade, r.red_lines,
-                         [None if r.suppressed else r.dimensions[k] for k in keys]] for r in comparison.rows]},
+                         [None if r.suppressed else r.dimensions[k] for k in keys], r.observed_red_lines]
+                        for r in comparison.rows]},
     )  # fmt: skip
     return render_comparison_pdf(data, local_now(), strict_fonts=strict_fonts)
 

@@ -96,6 +96,7 @@ def scores(round_id: int):
             "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
             "suppressed_reason": row.suppressed_reason,
             "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
+            "observed_red_lines": row.observed_red_lines,
             "grade": row.grade, "meets_target": None if row.target is None else row.target.met,
             "target_status": None if row.suppressed or row.target is None else row.target.status,
             "dimensions": {} if row.suppressed else row.dimensions,
@@ -158,6 +159,8 @@ def openapi():
                 "code": {"type": "string"}, "staff_n": {"type": "integer"}, "suppressed": {"type": "boolean"},
                 "suppressed_reason": {"type": ["string", "null"], "enum": ["too_few", "complement", None]},
                 "overall": number, "red_lines": {"type": "integer"},
+                "observed_red_lines": {"type": "integer", "description": "of red_lines, those the inspector's"
+                                       " observation raised (source: observed)"},
                 "grade": {"type": ["string", "null"], "description": "grade key, e.g. excellent/good/pass/fail"},
                 "meets_target": {"type": ["boolean", "null"]},
                 "target_status": {"type": ["string", "null"], "enum": ["met", "below_target", "red_line", "no_data",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -112,6 +113,8 @@ def _outputs(app, world) -> dict[str, dict[str, tuple]]:
     out["csv"] = {r[index["Department code"]]: (int(r[index["Red lines"]]), round(float(r[index["Overall index"]]), 1),
                                                  r[index["Grade key"]]) for r in rows[1:]}  # fmt: skip
     out["csv order"] = {"order": tuple(r[index["Department code"]] for r in rows[1:])}
+    observed_column = head.index("Red lines (source: observed)")
+    out["csv observed"] = {r[index["Department code"]]: int(r[observed_column]) for r in rows[1:]}
     sheet = load_workbook(io.BytesIO(admin.get(f"/compare/export/departments.xlsx?round={round_id}").data)).active
     values = list(sheet.iter_rows(values_only=True))
     out["xlsx"] = {r[index["Department code"]]: (int(r[index["Red lines"]]), round(float(r[index["Overall index"]]), 1),
@@ -124,6 +127,7 @@ def _outputs(app, world) -> dict[str, dict[str, tuple]]:
     departments = api.get_json()["departments"]
     out["api"] = {d["code"]: (d["red_lines"], round(d["overall"], 1), d["grade"]) for d in departments}
     out["api order"] = {"order": tuple(d["code"] for d in departments)}
+    out["api observed"] = {d["code"]: d["observed_red_lines"] for d in departments}
     with app.app_context():
         round_ = db.session.get(AssessmentRound, round_id)
         context = round_context(round_)
@@ -137,9 +141,12 @@ def _outputs(app, world) -> dict[str, dict[str, tuple]]:
             out["result"][department.code] = (len(result.red_lines), round(result.overall, 1), result.grade)
     page = admin.get(f"/compare?round={round_id}").get_data(as_text=True)
     ranking = re.findall(r'data-label="Department">(D\d) department</th>.*?data-label="Overall index"><strong>'
-                         r'([\d.]+)</strong>.*?data-label="Red lines">(\d*)</td>', page, re.S)  # fmt: skip
+                         r'([\d.]+)</strong>.*?data-label="Red lines">(\d*)', page, re.S)  # fmt: skip
     out["page"] = {code: (int(red or 0), float(overall)) for code, overall, red in ranking}
     out["page order"] = {"order": tuple(code for code, _, _ in ranking)}
+    observed = (r'data-label="Department">(D\d) department</th>.*?data-label="Red lines">\d*'
+                r'(?: <span class="muted small">\((\d+) observed\))?')  # fmt: skip
+    out["page observed"] = {code: int(n) for code, n in re.findall(observed, page, re.S) if n}
     return out
 
 
@@ -151,6 +158,14 @@ def test_an_observed_veto_flags_and_ranks_the_same_on_every_output(app, world):
     for name in ("csv", "xlsx", "api", "scorecard"):
         assert out[name] == out["result"], name
     assert out["page"] == {code: figures[:2] for code, figures in out["result"].items()}
+    # Their source, "observed", travels with them.
+    assert out["csv observed"] == out["api observed"] == {"D1": 2, "D2": 0} and out["page observed"] == {"D1": 2}
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    pdf = admin.get(f"/compare/report.pdf?round={world['round']}")
+    text = " ".join(subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.data, capture_output=True,
+                                   check=True).stdout.decode().split())  # fmt: skip
+    assert text.index("D2 department") < text.index("D1 department") and "2 (2 observed)" in text
     # Ranked below the department without a red line, whatever the index.
     assert out["csv order"]["order"] == out["api order"]["order"] == out["page order"]["order"] == ("D2", "D1")
 
