@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from surveyapp.definitions.observations import observation_map_for
 from surveyapp.domain import inspection as rules
+from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.stats import DepartmentResult
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.services.answers import answers_of
 from surveyapp.services.observed import combine_mode, department_observations
 from surveyapp.services.scores import department_result_for
@@ -68,20 +69,47 @@ def _checklist_answers(round_: AssessmentRound, department: Organisation) -> dic
     return answers_of(response) if response is not None else {}
 
 
+def _checklists_answers(round_: AssessmentRound, organisation_ids, items) -> dict[int, dict]:
+    """Submitted checklist answers to ``items`` (keys) of many departments, in one query of plain columns."""
+    part = round_.questionnaire.checklist_part
+    if part is None or not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Response.organisation_id, Answer.question_key, Answer.value, Answer.is_na)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.round_id == round_.id, Response.organisation_id.in_(list(organisation_ids)),
+               Response.part == part.key, Response.status == ResponseStatus.SUBMITTED,
+               Answer.question_key.in_(list(items)))
+    )  # fmt: skip
+    answers: dict[int, dict] = {}
+    for organisation_id, key, value, is_na in rows:
+        answers.setdefault(organisation_id, {})[key] = NA if is_na else value  # as ``answers_of`` reads them
+    return answers
+
+
 def observed_beside_declared(
-    round_: AssessmentRound, department: Organisation, with_results: bool = True, declared: bool = True
+    round_: AssessmentRound,
+    department: Organisation,
+    with_results: bool = True,
+    declared: bool = True,
+    known: tuple[dict, dict] | None = None,
 ) -> ObservedBeside | None:
     """The comparison for one department in a round; None when the round's questionnaire version has no
     observable-item mapping. ``declared=False`` leaves the declared answers out (for readers who may not see
-    the department's checklist). ``with_results`` adds the department result declared and combined."""  # fmt: skip
+    the department's checklist). ``with_results`` adds the department result declared and combined. ``known``:
+    (``department_observations``, checklist answers by department id) already read for many departments."""  # fmt: skip
     questionnaire = round_.questionnaire
     mapping = observation_map_for(questionnaire.key, questionnaire.version)
     if mapping is None:
         return None
     mode = combine_mode()
-    observed = department_observations(round_, [department.id]).get(department.id)
+    if known is None:
+        observed = department_observations(round_, [department.id]).get(department.id)
+        answers = _checklist_answers(round_, department) if declared else {}
+    else:
+        observed = known[0].get(department.id)
+        answers = known[1].get(department.id, {}) if declared else {}
     by_item = {o.item: o for o in observed.observations} if observed else {}
-    answers = _checklist_answers(round_, department) if declared else {}
     items = {item.key: item for item in questionnaire.items}
     rows = []
     for spec in mapping.items:
@@ -156,10 +184,16 @@ def observed_comparison(round_: AssessmentRound, user, lang: str) -> dict | None
         return None
     items = {item.key: item for item in round_.questionnaire.items}
     departments = sorted((d for d in round_.departments if in_scope(user, d)), key=lambda d: d.code)
+    shown = departments[:COMPARISON_DEPARTMENTS]
+    readable = {d.id for d in shown if can_view_department_results(user, d)}
+    known = (
+        department_observations(round_, [d.id for d in shown]),
+        _checklists_answers(round_, readable, [m.item for m in mapping.items]),
+    )
     rows = []
-    for department in departments[:COMPARISON_DEPARTMENTS]:
-        beside = observed_beside_declared(round_, department, with_results=False,
-                                          declared=can_view_department_results(user, department))  # fmt: skip
+    for department in shown:
+        beside = observed_beside_declared(round_, department, with_results=False, declared=department.id in readable,
+                                          known=known)  # fmt: skip
         rows.append({"department": department.name(lang), "code": department.code,
                      "as_of": beside.as_of.isoformat() if beside.as_of else "",
                      "cells": {r.item: r for r in beside.rows},
