@@ -13,7 +13,8 @@ Dates come from the page's own metadata first (GB/T 42147-2022 *政府网站网�
 name="PubDate">``, ``ColumnName``, ``ColumnType`` … on government pages), then from the dates printed in a list,
 then from a general extractor (htmldate, in ``definitions/webpages``). ``choose_date`` says which one won.
 
-Pure: standard library and the scoring rules (``domain.scoring``). Days are calendar days; ``as_of`` is the
+Pure: standard library, the scoring rules (``domain.scoring``) and the evidence reference format
+(``domain.rectification``). Days are calendar days; ``as_of`` is the
 day of the check.
 """
 
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from surveyapp.domain.rectification import snapshot_id_of
 from surveyapp.domain.scoring import RedLineHit, ScoreCard, red_line_hits, score_response
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -555,23 +557,25 @@ def combined_checklist(questionnaire, part_key: str, declared: dict | None, obse
 
 # --- evidence retention -----------------------------------------------------------------------------------------
 
-#: How a rectification event refers to an observation snapshot (``RectificationEvent.evidence_ref``).
-SNAPSHOT_REF = "snapshot/{id}"
 _SNAPSHOT_ID = re.compile(r"snap(?:shot)?\s*[/:#-]?\s*0*(\d+)", re.IGNORECASE)
+_RUN_ID = re.compile(r"\brun/(\d+)\b")
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b", re.IGNORECASE)
 
 
-def snapshot_ref(snapshot_id: int) -> str:
-    return SNAPSHOT_REF.format(id=snapshot_id)
-
-
-def snapshots_referred_to(reference: str) -> tuple[set[int], set[str]]:
-    """(snapshot ids, SHA-256 digests) an evidence reference may mean: ``snapshot/41`` (``SNAPSHOT_REF``) and
-    looser spellings (``snapshot:41``, ``snap-041``), and any 64-hex digest. Generous on purpose: what it
-    matches is kept by retention, and keeping too much is the safe mistake."""
-    ids = {int(match) for match in _SNAPSHOT_ID.findall(reference or "")}
-    digests = {match.lower() for match in _SHA256.findall(reference or "")}
-    return ids, digests
+def evidence_referred_to(reference: str) -> tuple[set[int], set[str], set[int]]:
+    """(snapshot ids, SHA-256 digests, run ids) an evidence reference on a rectification event may mean.
+    The format's home is ``domain.rectification`` (``snapshot/<id>``, ``snapshot_id_of``; a finding without a
+    snapshot is referred to as ``run/<id>``); looser spellings (``snapshot:41``, ``snap-041``) and any 64-hex
+    digest count too. Generous on purpose: what it matches is kept by retention, and keeping too much is the
+    safe mistake."""
+    reference = reference or ""
+    ids = {int(match) for match in _SNAPSHOT_ID.findall(reference)}
+    exact = snapshot_id_of(reference)
+    if exact is not None:
+        ids.add(exact)
+    digests = {match.lower() for match in _SHA256.findall(reference)}
+    runs = {int(match) for match in _RUN_ID.findall(reference)}
+    return ids, digests, runs
 
 
 def evidence_expires(fetched_on: date, today: date, keep_days: int) -> bool:

@@ -2,8 +2,8 @@
 scheduled job): the WARC file and the snapshot rows of a run older than the setting are removed; the run and
 its findings stay, marked "evidence expired" (``InspectionRun.evidence_expired_at``). Never removed: the
 snapshots a rectification item's history refers to (``RectificationEvent.evidence_ref``, read by
-``domain.inspection.snapshots_referred_to``: the whole run that holds one is kept) and each department's
-latest run (its findings are what the scores use now).
+``domain.inspection.evidence_referred_to``: the whole run that holds one is kept, as is a run referred to
+itself) and each department's latest run (its findings are what the scores use now).
 
 WARC files hold pages as published, personal data included: keeping them no longer than needed is part of
 handling them with care.
@@ -49,15 +49,17 @@ def keep_days() -> int:
 
 
 def referred_runs() -> set[int]:
-    """Runs holding a snapshot a rectification event refers to (by id or SHA-256)."""
+    """Runs holding a snapshot a rectification event refers to (by id or SHA-256), or referred to themselves
+    (``run/<id>``: a finding without a snapshot)."""
     ids: set[int] = set()
     digests: set[str] = set()
+    runs: set[int] = set()
     for reference in db.session.scalars(select(RectificationEvent.evidence_ref).where(
             RectificationEvent.evidence_ref != "")):  # fmt: skip
-        more_ids, more_digests = rules.snapshots_referred_to(reference)
+        more_ids, more_digests, more_runs = rules.evidence_referred_to(reference)
         ids |= more_ids
         digests |= more_digests
-    runs: set[int] = set()
+        runs |= more_runs
     if ids:
         runs |= set(db.session.scalars(select(InspectionSnapshot.run_id).where(InspectionSnapshot.id.in_(ids))))
     if digests:

@@ -23,7 +23,7 @@ from surveyapp.models import (
 )
 from surveyapp.services import inspection as service
 from surveyapp.services import rectification
-from surveyapp.services.inspection_retention import prune_evidence
+from surveyapp.services.inspection_retention import prune_evidence, referred_runs
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 TODAY = date(2026, 11, 30)
@@ -41,15 +41,17 @@ def app_config(app_config, tmp_path):
         "INSPECT_ALLOW_PRIVATE_HOSTS": True,
         "INSPECTIONS_DIR": str(tmp_path / "inspections"),
         "INSPECT_KEEP_DAYS": 30,
+        "INSPECT_OPEN_ITEMS": False,  # items are opened by hand here; the automatic loop has its own test
     }
     return app_config
 
 
 def test_the_reference_formats():
-    assert rules.snapshots_referred_to(rules.snapshot_ref(41)) == ({41}, set())
-    assert rules.snapshots_referred_to("snapshot:7; snap-007 and Snapshot #12")[0] == {7, 12}
-    assert rules.snapshots_referred_to("a" * 64) == (set(), {"a" * 64})
-    assert rules.snapshots_referred_to("") == (set(), set())
+    assert rules.evidence_referred_to(f"{rectification_rules.SNAPSHOT_PREFIX}41") == ({41}, set(), set())
+    assert rules.evidence_referred_to("snapshot:7; snap-007 and Snapshot #12")[0] == {7, 12}
+    assert rules.evidence_referred_to("a" * 64) == (set(), {"a" * 64}, set())
+    assert rules.evidence_referred_to("run/9") == (set(), set(), {9})
+    assert rules.evidence_referred_to("") == (set(), set(), set())
     assert rules.evidence_expires(date(2026, 1, 1), date(2026, 1, 31), 29)
     assert not rules.evidence_expires(date(2026, 1, 1), date(2026, 1, 31), 30)
     with pytest.raises(ValueError):
@@ -90,7 +92,8 @@ def test_prune_expires_old_runs_and_keeps_referred_and_latest(app, app_ctx, asse
     snapshot = db.session.scalars(select(InspectionSnapshot).where(InspectionSnapshot.run_id == referred)).first()
     finding = rectification_rules.Finding(rectification_rules.INSPECTOR_CHECK, "home_page_freshness",
                                           "首页超过两周未更新", "")  # fmt: skip
-    rectification.open_from_finding(round_, d1, finding, snapshot_ref=rules.snapshot_ref(snapshot.id), today=TODAY)
+    reference = f"{rectification_rules.SNAPSHOT_PREFIX}{snapshot.id}"
+    rectification.open_from_finding(round_, d1, finding, snapshot_ref=reference, today=TODAY)
 
     dry = prune_evidence(TODAY, dry_run=True)
     assert dry.runs == [old] and dry.files == 1 and _snapshots(old)  # nothing removed yet
@@ -138,3 +141,15 @@ def test_the_inspection_page_marks_expired_evidence(app, assessment, httpserver)
     sign_in(admin, "admin@ag.example", lang="en")
     html = admin.get(f"/departments/{assessment['d1'].id}/inspection").get_data(as_text=True)
     assert html.count("evidence expired") == 1 and f"#{old}" in html
+
+
+def test_the_automatic_rectification_loop_keeps_its_evidence(app, app_ctx, assessment, httpserver):
+    """With INSPECT_OPEN_ITEMS, a run's failed checks open items referring to its snapshots and later runs
+    note or close them with theirs (issue 21): every run an item's history refers to keeps its evidence."""
+    app.config["INSPECT_OPEN_ITEMS"] = True
+    first, second, _latest = _runs(app, assessment, httpserver, [90, 60, 1])
+    referred = {run for run in (first, second) if run in referred_runs()}
+    assert first in referred  # the first run's failed checks opened the items
+    assert second in referred  # the second one's re-check is in their history too
+    report = prune_evidence(TODAY)
+    assert set(report.kept_for_rectification) == referred and set(report.runs) == {first, second} - referred
