@@ -18,6 +18,8 @@ it, byte for byte, with the macro's own output.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -33,6 +35,8 @@ CHECKED = " checked"
 _INPUT = "<input"
 # (form class, item key, number, language, locale, why) -> (markup, insertion offset per option) or None
 _cache: OrderedDict[tuple, tuple[str, list[int]] | None] = OrderedDict()
+_lock = threading.Lock()
+_MISSING = object()
 
 
 def clear() -> None:
@@ -74,13 +78,16 @@ def cached_question(item, form, lang: str, number: int, response) -> Markup | No
     if field is None or field.errors or not field_kind(item).group:
         return None
     key = (type(form), item.key, number, lang, str(get_locale()), _why_key(response, item))
-    if key in _cache:
-        entry = _cache[key]
-        _cache.move_to_end(key)
+    entry = _cache.get(key, _MISSING)
+    if entry is _MISSING:
+        entry = _build(item, form, lang, number, response)
+        with _lock:  # threaded workers: one writer at a time; a reader at worst renders the macro once more
+            _cache[key] = entry
+            while len(_cache) > MAX_ENTRIES:
+                _cache.popitem(last=False)
     else:
-        entry = _cache[key] = _build(item, form, lang, number, response)
-        while len(_cache) > MAX_ENTRIES:
-            _cache.popitem(last=False)
+        with _lock, contextlib.suppress(KeyError):
+            _cache.move_to_end(key)
     if entry is None:
         return None
     markup, offsets = entry
