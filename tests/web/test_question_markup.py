@@ -141,3 +141,28 @@ def test_the_cache_is_bounded(app, assessment, monkeypatch):
     for page in range(3):
         page_html(client, response_id, page)
     assert len(question_markup._cache) == 3
+
+
+def test_another_questionnaire_version_gets_its_own_markup(app, assessment):
+    """The same question key in version 1 and version 2 (other wording, a "not applicable" option added): each
+    page shows its own version's question, whichever was rendered first."""
+    from surveyapp.extensions import db
+    from surveyapp.models import Organisation
+    from surveyapp.services.rounds import open_round
+
+    with app.app_context():
+        agency, d1 = (db.session.get(Organisation, assessment[k].id) for k in ("agency", "d1"))
+        second = open_round("2027 自評", agency, [d1], "transparency", questionnaire_version=2).id
+        old, new = (get_questionnaire("transparency", v).part("staff").sections[0].items[0] for v in (1, 2))
+    assert old.key == new.key and old.text.get("en") != new.text.get("en")
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    first_id, _ = start(client, assessment["round_id"], "staff")
+    second_id, _ = start(client, second, "staff")
+    pages = {v: page_html(client, response_id, 0) for v, response_id in ((1, first_id), (2, second_id))}
+    assert old.text.get("en") in pages[1] and new.text.get("en") not in pages[1]
+    assert new.text.get("en") in pages[2] and old.text.get("en") not in pages[2]
+    options = {
+        v: len(re.findall(rf'<input[^>]* name="{old.key}"[^>]* type="radio"', html)) for v, html in pages.items()
+    }
+    assert options[2] == options[1] + 1  # version 2 offers "not applicable"
