@@ -54,3 +54,19 @@ def test_the_shared_stylesheet_lays_out_as_a_fresh_one():
     pages = [len(pikepdf.open(io.BytesIO(pdf)).pages) for pdf in (first, second)]
     assert pages == [2, 2]  # .cover breaks the page: the report stylesheet was applied both times
     assert first == second
+
+
+def test_the_cyclic_collector_is_paused_while_rendering_and_back_after():
+    import gc
+
+    assert gc.isenabled()
+    with report._cyclic_gc_paused():
+        with report._cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block still renders
+    assert gc.isenabled()
+    with pytest.raises(ValueError), report._cyclic_gc_paused():
+        raise ValueError
+    assert gc.isenabled()
+    report.html_to_pdf("<p>x</p>")
+    assert gc.isenabled()
