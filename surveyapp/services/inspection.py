@@ -202,12 +202,32 @@ def inspections_dir() -> Path:
     return Path(current_app.config["INSPECTIONS_DIR"])
 
 
+def check_as_of(as_of: date | None) -> date:
+    """The day of a check: today by default; never after today (the pages are fetched now, so a later day
+    would judge today's site against a future calendar and raise false vetoes). Raises ``InspectionError``."""
+    from surveyapp.localtime import to_local
+
+    today = max(date.today(), to_local(utcnow()).date())  # the server's day or the agency's, whichever is later
+    if as_of is None:
+        return date.today()
+    if as_of > today:
+        raise InspectionError(
+            _(
+                "The day of the check (%(day)s) is after today (%(today)s): pages can only be observed as they are "
+                "now.",
+                day=as_of.isoformat(),
+                today=today.isoformat(),
+            )
+        )
+    return as_of
+
+
 def run_inspection(department: Organisation, as_of: date | None = None, actor=None) -> InspectionRun:
     """Inspect every active target of ``department`` as of ``as_of`` (default today): one run, its
     findings and WARC snapshots, committed together. Nothing is written to the database while pages are
     fetched (a crawl paced at one request per second must not hold a write lock); the WARC file is removed
     if the final transaction does not commit. A department without targets gets a run with no finding."""
-    as_of = as_of or date.today()
+    as_of = check_as_of(as_of)
     targets = targets_of(department)
     specs = [(target.id, target.kind, _spec(target)) for target in targets]
     availability = {t.id: availability_finding(t, as_of) for t in targets if t.kind == TargetKind.WEBSITE}

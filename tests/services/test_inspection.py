@@ -172,3 +172,19 @@ def test_a_probe_of_a_slow_or_failing_site_fails(app, app_ctx, department, https
     finding = service.availability_finding(db.session.get(InspectionTarget, probes[1].target_id), date.today())
     assert finding.status == "fail" and finding.veto
     time.sleep(1.0)  # the fixture server (shared by the next test) finishes the slow answer first
+
+
+def test_a_day_of_check_after_today_is_refused(app, app_ctx, department, runner):
+    """Pages are fetched now: a later --as-of (a typo such as 2062 for 2026) would judge today's site against a
+    future calendar, raise false vetoes and stay the department's "latest" inspection. Refused, nothing kept."""
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, "http://a.example/", "website")
+    later = date.today() + timedelta(days=2)
+    with pytest.raises(service.InspectionError, match="after today"):
+        service.run_inspection(d1, later)
+    result = runner.invoke(args=["inspect", "run", "--department", "D1", "--as-of", later.isoformat(), "--json"])
+    assert result.exit_code == 1 and "after today" in result.output
+    result = runner.invoke(args=["inspect", "run", "--all", "--as-of", later.isoformat()])
+    assert result.exit_code == 1 and "after today" in result.output
+    assert db.session.scalar(select(func.count(InspectionRun.id))) == 0
+    assert service.check_as_of(date.today()) == date.today() and service.check_as_of(None) == date.today()
