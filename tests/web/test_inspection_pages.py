@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -61,7 +62,7 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
         target = db.session.query(InspectionTarget).one()
         target_id = target.id
         assert target.columns == [{"url": httpserver.url_for("/tzgg/"), "name": "通知公告", "type": "notices"}]
-        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF)
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF - timedelta(days=7))
     for lang, words in (("en", ("Latest findings", "Column updated", "fail")),
                         ("zh_Hans", ("最新发现", "栏目更新")), ("zh_Hant", ("最新發現", "欄目更新"))):  # fmt: skip
         client.get(f"/language/{lang}")
@@ -70,13 +71,11 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
             assert word in html, (lang, word)
     assert "&lt;b&gt;site&lt;/b&gt;" in html and "<b>site</b>" not in html
     with app.app_context():  # a second inspection a week later: the history shows both side by side
-        from datetime import timedelta
-
-        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF + timedelta(days=7))
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF)
     client.get("/language/en")
     html = client.get(url).get_data(as_text=True)
     history = html.split('class="history"')[1].split("</table>")[0]
-    assert AS_OF.isoformat() in history and (AS_OF + timedelta(days=7)).isoformat() in history
+    assert AS_OF.isoformat() in history and (AS_OF - timedelta(days=7)).isoformat() in history
     assert "Column updated" in history and "fail" in history
     assert re.search(r"[0-9a-f]{12}…", html)  # evidence SHA-256
     link = re.search(r'href="(/departments/\d+/inspection/snapshots/(\d+))"', html)
