@@ -95,8 +95,11 @@ def probe():
     """One availability round over every registered website (15 s timeout); run it on a schedule."""
     from surveyapp.services.inspection import probe_all
 
-    for p in probe_all():
+    skipped: list = []
+    for p in probe_all(skipped):
         click.echo(f"target {p.target_id}: {'ok' if p.ok else 'FAILED'} {p.status_code or ''} {p.error or ''}")
+    for target_id, reason in skipped:
+        click.echo(f"target {target_id}: not probed ({reason}); not counted")
 
 
 @inspect_cli.command("schedule")

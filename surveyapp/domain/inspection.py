@@ -438,11 +438,18 @@ def required_entrances(
                     threshold=", ".join(wanted))  # fmt: skip
 
 
-def availability(url: str, outcomes: Sequence[bool]) -> Finding:
-    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto."""
+def availability(url: str, outcomes: Sequence[bool], days_probed: int) -> Finding:
+    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto.
+    The rule monitors for a week, so the outcome is judged only when ``days_probed`` (the window's days with
+    at least one probe) is the whole window; before that it is unknown, however many probes failed (one
+    failed probe an hour after registering a site is no week of monitoring, and no single veto)."""
     if not outcomes:
         return _finding("availability", UNKNOWN, None, url, None, "no probe yet")
     failed = sum(1 for ok in outcomes if not ok)
+    if days_probed < AVAILABILITY_WINDOW_DAYS:
+        return _finding("availability", UNKNOWN, None, url, None,
+                        f"{failed} of {len(outcomes)} probes failed; monitored on {days_probed} of "
+                        f"{AVAILABILITY_WINDOW_DAYS} days")  # fmt: skip
     share = failed / len(outcomes)
     status = FAIL if share >= AVAILABILITY_FAILURE_SHARE else PASS
     return _finding("availability", status, round(share, 4), url, None, f"{failed} of {len(outcomes)} probes failed")

@@ -57,6 +57,21 @@ class Fetch:
     def ok(self) -> bool:
         return self.error is None and self.status is not None and self.status < 400
 
+    @property
+    def refused(self) -> bool:
+        """The crawler declined to fetch by its own rules (robots.txt, registration, budgets, private
+        address): a fact about the crawl, not about the site answering."""
+        return refused_error(self.error)
+
+
+def refused_error(error: str | None) -> bool:
+    """Whether a fetch ``error`` names one of the crawler's own refusals (not the site failing). A robots.txt
+    that could not be read because the server failed is the site failing."""
+    error = error or ""
+    return error in ("robots.txt", "not registered", "page budget", "byte budget") or error.startswith(
+        ("private address ", "redirect to unregistered host ")
+    )
+
 
 class Crawler:
     """Fetches pages of ``allowed_hosts`` only. Thread-safe budgets; one instance per inspection run."""

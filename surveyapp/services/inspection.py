@@ -24,7 +24,7 @@ from sqlalchemy import select
 from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
 from surveyapp.domain import inspection as rules
 from surveyapp.extensions import db
-from surveyapp.inspector.crawler import Crawler, Fetch, host_of
+from surveyapp.inspector.crawler import Crawler, Fetch, host_of, refused_error
 from surveyapp.inspector.run import Inspection, TargetSpec
 from surveyapp.models import (
     AvailabilityProbe,
@@ -318,20 +318,28 @@ def availability_finding(target: InspectionTarget, as_of: date) -> rules.Finding
     """``availability`` from the target's probes in the window before the end of ``as_of``."""
     end = as_of + timedelta(days=1)
     start = end - timedelta(days=rules.AVAILABILITY_WINDOW_DAYS)
-    outcomes = db.session.scalars(select(AvailabilityProbe.ok).where(
+    rows = db.session.execute(select(AvailabilityProbe.probed_at, AvailabilityProbe.ok, AvailabilityProbe.error).where(
         AvailabilityProbe.target_id == target.id, AvailabilityProbe.probed_at >= start,
         AvailabilityProbe.probed_at < end)).all()  # fmt: skip
-    return rules.availability(target.url, list(outcomes))
+    counted = [row for row in rows if not refused_error(row.error)]  # probes the crawler declined are not outcomes
+    days = {row.probed_at.date() for row in counted}
+    return rules.availability(target.url, [row.ok for row in counted], len(days))
 
 
-def probe_all() -> list[AvailabilityProbe]:
-    """One availability round: each active website target's home page, once, within the probe timeout."""
+def probe_all(skipped: list | None = None) -> list[AvailabilityProbe]:
+    """One availability round: each active website target's home page, once, within the probe timeout.
+    A probe the crawler declines by its own rules (robots.txt disallows the page, a private address, …) says
+    nothing about the site: it is not stored, and ``(target id, reason)`` goes to ``skipped``."""
     probes = []
     for target in db.session.scalars(select(InspectionTarget).where(
             InspectionTarget.active.is_(True), InspectionTarget.kind == TargetKind.WEBSITE)):  # fmt: skip
         crawler = make_crawler({target.host})
         crawler.timeout = min(crawler.timeout, float(rules.PROBE_TIMEOUT_SECONDS))
         fetch = crawler.probe(target.url)
+        if fetch.refused:
+            if skipped is not None:
+                skipped.append((target.id, fetch.error))
+            continue
         probes.append(AvailabilityProbe(target_id=target.id, ok=fetch.ok, status_code=fetch.status,
                                         elapsed_ms=int(fetch.elapsed * 1000), error=(fetch.error or None)))  # fmt: skip
     db.session.add_all(probes)

@@ -89,6 +89,15 @@ def detail_words(check: str, detail: str | None) -> str:
         return _("no dated post")
     if detail == "no date found":
         return _("no date found")
+    m = re.match(r"^(\d+) of (\d+) probes failed; monitored on (\d+) of (\d+) days$", detail)
+    if m:
+        return _(
+            "%(failed)s of %(total)s probes failed so far; monitored on %(days)s of %(window)s days (a week is needed)",
+            failed=m[1],
+            total=m[2],
+            days=m[3],
+            window=m[4],
+        )
     m = re.match(r"^(\d+) of (\d+) probes failed$", detail)
     if m:
         return _("%(failed)s of %(total)s probes failed", failed=m[1], total=m[2])

@@ -97,9 +97,19 @@ def test_feed_freshness(age, status):
 
 @pytest.mark.parametrize(("failed", "status"), [(0, "pass"), (4, "pass"), (5, "fail")])
 def test_availability_five_percent(failed, status):
-    finding = rules.availability("http://x/", [False] * failed + [True] * (100 - failed))
+    finding = rules.availability("http://x/", [False] * failed + [True] * (100 - failed), 7)
     assert finding.status == status and finding.veto is (status == "fail")
-    assert rules.availability("http://x/", []).status == "unknown"
+    assert rules.availability("http://x/", [], 0).status == "unknown"
+
+
+@pytest.mark.parametrize("days", [1, 6])
+def test_availability_is_judged_only_after_a_week_of_monitoring(days):
+    """One failed probe an hour after registering a site (or any number over less than the week) is no
+    week of monitoring: unknown, never a single veto."""
+    for outcomes in ([False], [False] * 50, [True] * 50):
+        finding = rules.availability("http://x/", outcomes, days)
+        assert (finding.status, finding.veto, finding.observed) == ("unknown", False, None)
+        assert finding.detail.endswith(f"monitored on {days} of 7 days")
 
 
 def test_soft_404_and_broken_links():

@@ -95,13 +95,34 @@ def test_probes_make_the_availability_finding(app_ctx, department, httpserver):
     target = service.add_target(d1, httpserver.url_for("/"), "website")
     probes = service.probe_all()
     assert [p.ok for p in probes] == [True]
-    # 19 more failed probes earlier in the week: 19 of 20 failed, a veto.
-    now = datetime.combine(AS_OF, datetime.min.time())
-    db.session.add_all(AvailabilityProbe(target_id=target.id, ok=False, probed_at=now - timedelta(hours=h),
-                                         error="timeout") for h in range(1, 20))  # fmt: skip
+    today = probes[0].probed_at.date()
+    # One probe is no week of monitoring: unknown, whatever it found.
+    assert service.availability_finding(target, today).status == "unknown"
+    # 19 more failed probes earlier in the week, on each of its other six days: 19 of 20 failed, a veto.
+    noon = datetime.combine(today, datetime.min.time()) + timedelta(hours=12)
+    db.session.add_all(AvailabilityProbe(target_id=target.id, ok=False, probed_at=noon - timedelta(days=1 + h % 6),
+                                         error="timeout") for h in range(19))  # fmt: skip
+    db.session.commit()
+    finding = service.availability_finding(target, today)
+    assert finding.status == "fail" and finding.veto and finding.observed == pytest.approx(19 / 20, abs=1e-4)
+
+
+def test_a_probe_refused_by_robots_txt_is_not_an_outage(app_ctx, department, httpserver):
+    """The crawler declining to fetch (robots.txt disallows the home page) says nothing about the site: the
+    probe is not stored and availability stays unknown; old rows of such probes are not counted either."""
+    serve(httpserver, "/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    serve(httpserver, "/private/", "<html><body>home</body></html>")
+    d1 = db.session.get(Organisation, department.id)
+    target = service.add_target(d1, httpserver.url_for("/private/"), "website")
+    skipped = []
+    assert service.probe_all(skipped) == [] and skipped == [(target.id, "robots.txt")]
+    assert db.session.scalar(select(func.count(AvailabilityProbe.id))) == 0
+    noon = datetime.combine(AS_OF, datetime.min.time()) + timedelta(hours=12)
+    db.session.add_all(AvailabilityProbe(target_id=target.id, ok=False, error="robots.txt",
+                                         probed_at=noon - timedelta(days=d)) for d in range(7))  # fmt: skip
     db.session.commit()
     finding = service.availability_finding(target, AS_OF)
-    assert finding.status == "fail" and finding.veto and finding.observed == pytest.approx(19 / 20, abs=1e-4)
+    assert (finding.status, finding.veto, finding.detail) == ("unknown", False, "no probe yet")
 
 
 def test_cli_add_target_run_json_and_probe(app, department, httpserver, runner):
@@ -116,7 +137,7 @@ def test_cli_add_target_run_json_and_probe(app, department, httpserver, runner):
     blank = next(f for f in document["findings"] if f["check"] == "blank_columns")
     assert blank == {"check": "blank_columns", "status": "fail", "observed": 5, "threshold": "< 5 columns",
                      "url": None, "evidence": None}  # fmt: skip
-    assert next(f for f in document["findings"] if f["check"] == "availability")["status"] == "pass"
+    assert next(f for f in document["findings"] if f["check"] == "availability")["status"] == "unknown"  # 1 probe
     result = runner.invoke(args=["inspect", "run", "--all"])
     assert result.exit_code == 0 and "D1 as of" in result.output
     assert runner.invoke(args=["inspect", "run"]).exit_code != 0
@@ -169,8 +190,15 @@ def test_a_probe_of_a_slow_or_failing_site_fails(app, app_ctx, department, https
     service.add_target(d1, httpserver.url_for("/"), "website")  # last: the fixture server answers one at a time
     probes = service.probe_all()
     assert [(p.ok, p.error, p.status_code) for p in probes] == [(False, None, 500), (False, "timeout", None)]
-    finding = service.availability_finding(db.session.get(InspectionTarget, probes[1].target_id), date.today())
-    assert finding.status == "fail" and finding.veto
+    target = db.session.get(InspectionTarget, probes[1].target_id)
+    today = probes[1].probed_at.date()
+    assert service.availability_finding(target, today).status == "unknown"  # not yet a week of probes
+    noon = datetime.combine(today, datetime.min.time()) + timedelta(hours=12)
+    db.session.add_all(AvailabilityProbe(target_id=target.id, ok=True, probed_at=noon - timedelta(days=d))
+                       for d in range(1, 7))  # fmt: skip
+    db.session.commit()
+    finding = service.availability_finding(target, today)
+    assert finding.status == "fail" and finding.veto  # 1 of 7 failed over the week
     time.sleep(1.0)  # the fixture server (shared by the next test) finishes the slow answer first
 
 
