@@ -177,14 +177,23 @@ def extracted_date(tree, as_of: date | None) -> date | None:
 # --- feeds and CSV exports ----------------------------------------------------------------------------------------
 
 
+class NotAFeed(ValueError):
+    """The document is not the feed (or CSV export) it was registered as: an HTML page, a login or error page
+    answered with 200, … Nothing about the account's posts can be read from it."""
+
+
 def feed_dates(body: bytes, content_type: str | None = None) -> list[date]:
-    """Post dates of an RSS, Atom or JSON Feed document (published, else updated)."""
+    """Post dates of an RSS, Atom or JSON Feed document (published, else updated); an empty feed gives no
+    date. Raises ``NotAFeed`` for anything else."""
     stripped = body.lstrip()
+    kind = (content_type or "unknown type").split(";")[0].strip()
     if stripped.startswith(b"{"):
         try:
             doc = json.loads(decode(body, content_type))
         except ValueError:
-            return []
+            raise NotAFeed(f"not a feed ({kind})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("items", []), list) or "version" not in doc:
+            raise NotAFeed(f"not a feed ({kind})")
         found = []
         for item in doc.get("items", []) if isinstance(doc, dict) else []:
             value = item.get("date_published") or item.get("date_modified") if isinstance(item, dict) else None
@@ -193,6 +202,8 @@ def feed_dates(body: bytes, content_type: str | None = None) -> list[date]:
                 found.append(parsed)
         return found
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"})
+    if not parsed.get("version"):  # feedparser recognised no RSS or Atom document (an HTML page, say)
+        raise NotAFeed(f"not a feed ({kind})")
     found = []
     for entry in parsed.entries:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -207,7 +218,11 @@ _CSV_DATE_COLUMNS = (
 
 
 def csv_post_dates(body: bytes, content_type: str | None = None) -> list[date]:
-    """Post dates of a platform's CSV export: the first column whose header names a date, else any date cell."""
+    """Post dates of a platform's CSV export: the first column whose header names a date, else any date cell.
+    Raises ``NotAFeed`` for an HTML (or XML) page."""
+    kind = (content_type or "unknown type").split(";")[0].strip()
+    if "html" in kind.lower() or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise NotAFeed(f"not a CSV export ({kind})")
     text = decode(body, content_type).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
@@ -238,11 +253,15 @@ class WarcFile:
         self._stream = open(self.path, "ab")  # noqa: SIM115 - closed by close()
         self._writer = WARCWriter(self._stream, gzip=True)
 
-    def add(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> int:
+    def add(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
+            truncated: bool = False) -> int:  # fmt: skip
+        """A response record; ``truncated``: the body was cut at the page budget (``WARC-Truncated: length``,
+        so the record does not claim to be the whole page)."""
         offset = self._stream.tell()
         http_headers = StatusAndHeaders(f"{status} {reason or ''}".strip(), headers, protocol="HTTP/1.1")
+        extra = {"WARC-Truncated": "length"} if truncated else None
         record = self._writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                 http_headers=http_headers)  # fmt: skip
+                                                 http_headers=http_headers, warc_headers_dict=extra)  # fmt: skip
         self._writer.write_record(record)
         self._stream.flush()
         return offset

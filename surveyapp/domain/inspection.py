@@ -283,11 +283,14 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     return findings
 
 
-def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True) -> Finding:
-    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto)."""
+def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True,
+                   why: str = "") -> Finding:  # fmt: skip
+    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto). Not ``reachable``
+    (no answer, an error, a body cut at the page budget, a document that is no feed: ``why``) is unknown: only
+    a feed that was read whole and lists no dated post fails for having none."""
     usable = [d for d in post_dates if d is not None and d <= as_of]
     if not reachable:
-        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "not read")
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, f"not read: {why}" if why else "not read")
     if not usable:
         return _finding("feed_freshness", FAIL, None, url, evidence, "no dated post")
     newest = max(usable)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from surveyapp.definitions.webpages import Page, csv_post_dates, feed_dates, parse_page
+from surveyapp.definitions.webpages import NotAFeed, Page, csv_post_dates, feed_dates, parse_page
 from surveyapp.domain import inspection as rules
 from surveyapp.inspector.crawler import Crawler, Fetch, host_of
 
@@ -56,7 +56,7 @@ class Inspection:
 
     def page(self, url: str, selectors: dict | None = None) -> tuple[Fetch, Page | None, str | None]:
         fetch, evidence = self.get(url)
-        if not fetch.ok:
+        if not fetch.ok or fetch.truncated:  # a page cut at the budget is not judged as if it were whole
             return fetch, None, evidence
         if url not in self._pages:
             self._pages[url] = parse_page(fetch.body, fetch.final_url or url, fetch.content_type, selectors,
@@ -78,6 +78,8 @@ class Inspection:
         findings: list[rules.Finding] = []
         if home is None:
             why = home_fetch.error or f"HTTP {home_fetch.status}"
+            if home_fetch.ok and home_fetch.truncated:
+                why = _too_large(self.crawler)
             for check in ("home_page_freshness", "https", "required_entrances", "broken_links", "personal_data"):
                 findings.append(rules.Finding(check, rules.UNKNOWN, None, rules.CHECKS[check].threshold,
                                               target.url, evidence, f"home page not read: {why}"))  # fmt: skip
@@ -134,11 +136,22 @@ class Inspection:
         fetch, evidence = self.get(target.url)
         if not fetch.ok:
             return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False)]
+        if fetch.truncated:
+            return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False,
+                                         why=_too_large(self.crawler))]  # fmt: skip
         reader = csv_post_dates if target.kind == "csv" else feed_dates
-        return [rules.feed_freshness(target.url, reader(fetch.body, fetch.content_type), self.as_of, evidence)]
+        try:
+            dates = reader(fetch.body, fetch.content_type)
+        except NotAFeed as exc:  # a wrong address or an error page: nothing observed, not an account without posts
+            return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False, why=str(exc))]
+        return [rules.feed_freshness(target.url, dates, self.as_of, evidence)]
 
     def target(self, target: TargetSpec) -> list[rules.Finding]:
         return self.website(target) if target.kind == "website" else self.feed(target)
+
+
+def _too_large(crawler: Crawler) -> str:
+    return f"larger than {crawler.max_page_bytes // (1024 * 1024) or 1} MB (cut)"
 
 
 def _same_page(a: str | None, b: str | None) -> bool:

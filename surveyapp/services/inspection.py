@@ -237,7 +237,8 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
     snapshots: dict[str, dict] = {}
 
     def record(fetch: Fetch) -> str:
-        offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body)
+        offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body,
+                          truncated=fetch.truncated)  # fmt: skip
         key = f"s{len(snapshots) + 1}"
         snapshots[key] = {"url": (fetch.final_url or fetch.url)[:1000], "status_code": fetch.status,
                           "content_type": (fetch.content_type or "")[:200], "length": len(fetch.body),

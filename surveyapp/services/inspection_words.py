@@ -104,8 +104,26 @@ def detail_words(check: str, detail: str | None) -> str:
     if detail == "no probe yet":
         return _("no probe yet")
     if detail.startswith("home page not read: "):
-        return _("home page not read: %(why)s", why=detail.split(": ", 1)[1])
+        return _("home page not read: %(why)s", why=why_words(detail.split(": ", 1)[1]))
+    if detail == "not read":
+        return _("not read")
+    if detail.startswith("not read: "):
+        return _("not read: %(why)s", why=why_words(detail.split(": ", 1)[1]))
     return detail
+
+
+def why_words(why: str) -> str:
+    """Why a page or feed was not read, in the reader's language where its form is known."""
+    m = re.match(r"^not a feed \((.*)\)$", why)
+    if m:
+        return _("not a feed (%(type)s)", type=m[1])
+    m = re.match(r"^not a CSV export \((.*)\)$", why)
+    if m:
+        return _("not a CSV export (%(type)s)", type=m[1])
+    m = re.match(r"^larger than (\d+) MB \(cut\)$", why)
+    if m:
+        return _("larger than %(mb)s MB (cut at the page limit)", mb=m[1])
+    return why
 
 
 def observed_words(check: str, observed) -> str:

@@ -221,6 +221,48 @@ def test_feed_freshness_pass_and_fail(httpserver, kind, path, fresh, stale, ctyp
     assert finding.status == "fail" and finding.veto
 
 
+@pytest.mark.parametrize(("kind", "body", "ctype", "why"), [
+    ("feed", "<html><body><h1>首页</h1><p>2026-11-29</p></body></html>", "text/html; charset=utf-8",
+     "not a feed (text/html)"),
+    ("feed", '{"error": "login required"}', "application/json", "not a feed (application/json)"),
+    ("csv", "<!DOCTYPE html><html><body>登录</body></html>", "text/plain", "not a CSV export (text/plain)"),
+])  # fmt: skip
+def test_a_feed_address_that_answers_no_feed_is_unknown_not_a_veto(httpserver, kind, body, ctype, why):
+    """A wrongly registered address, or a platform's login or error page answered with 200, says nothing about
+    the account's posts: unknown with the reason, never "no dated post" and a single veto."""
+    serve(httpserver, "/robots.txt", "", status=404)
+    serve(httpserver, "/feed", body, content_type=ctype)
+    [finding] = Inspection(crawler_for(httpserver), AS_OF).target(TargetSpec(kind, httpserver.url_for("/feed")))
+    assert (finding.status, finding.veto, finding.detail) == ("unknown", False, f"not read: {why}")
+    httpserver.clear()  # a real feed without any post is still a feed without a post
+    serve(httpserver, "/robots.txt", "", status=404)
+    serve(httpserver, "/feed", rss([]), content_type="application/rss+xml")
+    [finding] = Inspection(crawler_for(httpserver), AS_OF).target(TargetSpec("feed", httpserver.url_for("/feed")))
+    assert (finding.status, finding.veto, finding.detail) == ("fail", True, "no dated post")
+
+
+def test_a_page_cut_at_the_page_budget_is_not_judged_as_whole(httpserver):
+    """A page larger than the per-page budget is read only in part: its column is "not read" (not blank),
+    a feed that large is unknown (not "no dated post"), a home page that large is not read."""
+    build_site(httpserver, columns={"/news/": ("工作动态", [1], True)})
+    serve(httpserver, "/big/", page("通知公告", "<p>" + "x" * 30_000 + "</p>" + listing("/big/", [2])))
+    columns = [{"url": httpserver.url_for(path), "name": name} for path, name in (("/news/", "工作动态"),
+                                                                                  ("/big/", "通知公告"))]  # fmt: skip
+    serve(httpserver, "/big.xml", rss([1]).replace("<channel>", "<channel>" + "<!--" + "x" * 30_000 + "-->"),
+          content_type="application/rss+xml")  # fmt: skip
+    crawler = crawler_for(httpserver, max_page_bytes=20_000)
+    checks, found, _ = run(httpserver, {"columns": columns}, crawler=crawler)
+    big = next(c for c in found if c.url.endswith("/big/"))
+    assert (big.status, big.detail) == ("unknown", "通知公告: not read")
+    assert checks["blank_columns"].observed == 0
+    [feed] = Inspection(crawler, AS_OF).target(TargetSpec("feed", httpserver.url_for("/big.xml")))
+    assert (feed.status, feed.veto, feed.detail) == ("unknown", False, "not read: larger than 1 MB (cut)")
+    tiny = crawler_for(httpserver, max_page_bytes=200)
+    checks, _, _ = run(httpserver, crawler=tiny)
+    assert checks["home_page_freshness"].status == "unknown"
+    assert checks["home_page_freshness"].detail == "home page not read: larger than 1 MB (cut)"
+
+
 # --- safe crawling ---------------------------------------------------------------------------------------------------
 
 

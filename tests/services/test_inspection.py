@@ -216,3 +216,27 @@ def test_a_day_of_check_after_today_is_refused(app, app_ctx, department, runner)
     assert result.exit_code == 1 and "after today" in result.output
     assert db.session.scalar(select(func.count(InspectionRun.id))) == 0
     assert service.check_as_of(date.today()) == date.today() and service.check_as_of(None) == date.today()
+
+
+def test_a_cut_page_is_marked_truncated_in_its_warc_record(app, app_ctx, department, httpserver):
+    """The evidence of a page cut at the page budget does not claim to be the page as published."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    build_site(httpserver)
+    serve(httpserver, "/big.xml", "<rss version='2.0'><channel>" + "<!-- x -->" * 5_000 + "</channel></rss>",
+          content_type="application/rss+xml")  # fmt: skip
+    app.config["INSPECT_MAX_PAGE_BYTES"] = 20_000
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/"), "website")
+    service.add_target(d1, httpserver.url_for("/big.xml"), "feed")
+    run = service.run_inspection(d1, AS_OF)
+    feed = next(f for f in run.findings if f.check == "feed_freshness")
+    assert (feed.status, feed.veto) == ("unknown", False)
+    headers = {}
+    for snapshot in db.session.scalars(select(InspectionSnapshot).where(InspectionSnapshot.run_id == run.id)):
+        with open(service.inspections_dir() / snapshot.warc_path, "rb") as stream:
+            stream.seek(snapshot.warc_offset)
+            record = next(iter(ArchiveIterator(stream)))
+            headers[snapshot.url] = record.rec_headers.get_header("WARC-Truncated")
+    assert headers.pop(httpserver.url_for("/big.xml")) == "length"
+    assert set(headers.values()) == {None}  # the whole pages are not marked

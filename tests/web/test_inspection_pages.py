@@ -123,3 +123,21 @@ def test_forms_need_the_csrf_token(app_config, world, app):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.query(InspectionTarget).count() == 0
+
+
+def test_why_a_feed_or_page_was_not_read_is_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    details = ("not read: not a feed (text/html)", "not read", "home page not read: larger than 3 MB (cut)")
+    expected = {
+        "zh_Hans": ("未能读取：不是订阅源（text/html）", "未能读取", "首页未能读取：大于 3 MB（已按单页上限截断）"),
+        "zh_Hant": ("未能讀取：不是訂閱源（text/html）", "未能讀取", "首頁未能讀取：大於 3 MB（已按單頁上限截斷）"),
+        "en": ("not read: not a feed (text/html)", "not read",
+               "home page not read: larger than 3 MB (cut at the page limit)"),
+    }  # fmt: skip
+    with app.test_request_context("/"):
+        for lang, words_expected in expected.items():
+            with force_locale(lang):
+                assert tuple(words.detail_words("feed_freshness", d) for d in details) == words_expected
