@@ -11,7 +11,7 @@ from datetime import date
 
 from surveyapp.definitions.webpages import NotAFeed, Page, csv_post_dates, feed_dates, parse_page
 from surveyapp.domain import inspection as rules
-from surveyapp.inspector.crawler import Crawler, Fetch, host_of
+from surveyapp.inspector.crawler import Crawler, Fetch
 
 #: Article pages read per list for their metadata date (the list's newest items come first).
 ARTICLES_PER_LIST = 2
@@ -46,6 +46,7 @@ class Inspection:
         self.record = record or (lambda fetch: None)
         self._fetched: dict[str, tuple[Fetch, str | None]] = {}
         self._pages: dict[str, Page] = {}
+        self._read: list[str] = []  # pages read for the current target (the cache is shared by all targets)
 
     def get(self, url: str) -> tuple[Fetch, str | None]:
         if url not in self._fetched:
@@ -61,6 +62,8 @@ class Inspection:
         if url not in self._pages:
             self._pages[url] = parse_page(fetch.body, fetch.final_url or url, fetch.content_type, selectors,
                                           self.as_of)  # fmt: skip
+        if url not in self._read:
+            self._read.append(url)
         return fetch, self._pages[url], evidence
 
     def _article_dates(self, page: Page) -> list[date]:
@@ -74,6 +77,7 @@ class Inspection:
     # --- targets ----------------------------------------------------------------------------------------------------
 
     def website(self, target: TargetSpec) -> list[rules.Finding]:
+        self._read = []
         home_fetch, home, evidence = self.page(target.url, target.selectors)
         findings: list[rules.Finding] = []
         if home is None:
@@ -91,8 +95,8 @@ class Inspection:
         findings.append(rules.required_entrances(target.url, home.links, list(target.entrances) or None, evidence))
         findings += rules.column_findings(self._columns(target, home), self.as_of)
         findings.append(self._broken_links(target.url, home, evidence))
-        site = host_of(target.url)
-        texts = [(url, page.text, self._fetched[url][1]) for url, page in self._pages.items() if host_of(url) == site]
+        # This target's own pages only: other targets' pages (even on the same host) are theirs to report.
+        texts = [(url, self._pages[url].text, self._fetched[url][1]) for url in self._read]
         findings.append(rules.personal_data(texts))
         return findings
 

@@ -161,6 +161,23 @@ def test_personal_data_with_a_wrong_check_digit_is_not_reported(httpserver):
     assert "110105********002X" in checks["personal_data"].detail and "19491231" not in checks["personal_data"].detail
 
 
+def test_personal_data_is_reported_by_the_target_whose_pages_hold_it(httpserver):
+    """Several targets on one host share the run's page cache, not their findings: each target's
+    personal_data counts its own pages' numbers, with its own page as URL and evidence."""
+    serve(httpserver, "/robots.txt", "", status=404)
+    for path, text in (("/a/", "联系电话 13812345678"), ("/b/", "无"), ("/c/", "身份证号11010519491231002X")):
+        serve(httpserver, path, page("站点", f"<p>{text}</p>", {"PubDate": f"{ago(1)} 09:00"}))
+    inspection = Inspection(crawler_for(httpserver), AS_OF, record=lambda fetch: fetch.url)
+    found = {}
+    for path in ("/a/", "/b/", "/c/", "/a/"):
+        spec = TargetSpec("website", httpserver.url_for(path))
+        [finding] = [f for f in inspection.target(spec) if f.check == "personal_data"]
+        found.setdefault(path, []).append((finding.status, finding.observed, finding.url, finding.evidence))
+    a, c = httpserver.url_for("/a/"), httpserver.url_for("/c/")
+    assert found == {"/a/": [("fail", 1, a, a), ("fail", 1, a, a)], "/b/": [("pass", 0, None, None)],
+                     "/c/": [("fail", 1, c, c)]}  # fmt: skip
+
+
 def test_broken_links_and_soft_404(httpserver):
     build_site(httpserver, extra_home='<a href="/gone.html">旧链接</a><a href="/soft.html">另一个</a>'
                                       '<a href="/moved.html">第三个</a>')  # fmt: skip
