@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
 import lxml.html
@@ -119,16 +119,17 @@ def parse_page(
             page.meta[name] = (meta.get("content") or "").strip()
     body_el = tree.find(".//body")
     page.text = _text(body_el) if body_el is not None else _text(tree)
-    nav = set()
     for a in tree.xpath("//nav//a[@href] | //*[contains(@class,'nav') or contains(@class,'menu')]//a[@href]"):
-        href = urldefrag(urljoin(url, a.get("href").strip()))[0]
-        nav.add(href)
-        page.nav_links.append((href, _text(a)))
+        href = absolute_url(url, a.get("href"))
+        if href is not None:
+            page.nav_links.append((href, _text(a)))
     for a in tree.xpath("//a[@href]"):
         href = a.get("href").strip()
         if href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
-        page.links.append((urldefrag(urljoin(url, href))[0], _text(a)))
+        href = absolute_url(url, href)
+        if href is not None:
+            page.links.append((href, _text(a)))
     items = [i for i in _xpath(tree, selectors.get("list_item") or DEFAULT_LIST_ITEM) if hasattr(i, "xpath")]
     if not items and not selectors.get("list_item"):  # no list markup: list items that show a date
         items = [li for li in tree.xpath("//li") if dates_in_text(_text(li))]
@@ -141,7 +142,9 @@ def parse_page(
             raw = _text(item)
         page.list_dates += dates_in_text(raw)
         for a in item.xpath(".//a[@href]"):
-            page.item_links.append(urldefrag(urljoin(url, a.get("href").strip()))[0])
+            href = absolute_url(url, a.get("href"))
+            if href is not None:
+                page.item_links.append(href)
     page.meta_date = metadata_date(page.meta)
     page.empty_notice = any(w in page.text.lower() for w in _EMPTY_NOTICES)
     if extract and page.meta_date is None and not page.list_dates:
@@ -175,6 +178,17 @@ def extracted_date(tree, as_of: date | None) -> date | None:
 
 
 # --- feeds and CSV exports ----------------------------------------------------------------------------------------
+
+
+def absolute_url(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base``, without its fragment; None for an address that cannot be one
+    (a published page may hold ``http://[::1``, a port above 65535, …: such a link is skipped, not fatal)."""
+    try:
+        resolved = urldefrag(urljoin(base, (href or "").strip()))[0]
+        urlsplit(resolved).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return None
+    return resolved
 
 
 class NotAFeed(ValueError):

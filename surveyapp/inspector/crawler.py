@@ -29,10 +29,14 @@ MAX_REDIRECTS = 5
 
 
 def host_of(url: str) -> str:
-    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows);
+    empty for an address that has none or cannot be parsed (an invalid IPv6 literal, a port out of range)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return ""
 
 
 @dataclass
@@ -100,8 +104,8 @@ class Crawler:
     # --- rules --------------------------------------------------------------------------------------------
 
     def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and host_of(url) in self.allowed_hosts
+        host = host_of(url)
+        return bool(host) and urlsplit(url).scheme in ("http", "https") and host in self.allowed_hosts
 
     def private_address(self, url: str) -> str | None:
         """The first loopback/private/link-local/reserved address ``url``'s host resolves to (None: none,
@@ -211,7 +215,11 @@ class Crawler:
             result.content_type = answer.headers.get("Content-Type")
             if answer.is_redirect and answer.headers.get("Location"):
                 result.redirects.append(current)
-                current = urljoin(current, answer.headers["Location"])
+                try:
+                    current = urljoin(current, answer.headers["Location"])
+                except ValueError:  # "http://[::1" and the like: no address to follow
+                    result.error = "redirect to an invalid address (not followed)"
+                    return result
                 continue
             body, truncated = body
             result.body, result.truncated, result.final_url = body, truncated, current

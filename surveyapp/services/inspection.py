@@ -59,7 +59,11 @@ class InspectionError(ValueError):
 def check_url(url: str) -> str:
     """An absolute http(s) URL with a host, stripped; raises ``InspectionError`` otherwise."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # an invalid IPv6 literal, a port above 65535, …
+        raise InspectionError(_("Not an http or https address: %(url)s", url=url[:200])) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
         raise InspectionError(_("Not an http or https address: %(url)s", url=url[:200]))
     if parts.username or parts.password:

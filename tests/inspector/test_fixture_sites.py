@@ -178,6 +178,51 @@ def test_personal_data_is_reported_by_the_target_whose_pages_hold_it(httpserver)
                      "/c/": [("fail", 1, c, c)]}  # fmt: skip
 
 
+def test_malformed_links_on_a_published_page_do_not_stop_the_run(httpserver):
+    """A government page may hold ``http://[::1`` or a port above 65535: the link is skipped, never an exception
+    that fails the department's whole inspection."""
+    bad = ('<a href="http://127.0.0.1:99999/">端口</a><a href="http://[::1/x">地址</a>'
+           '<a href="/jump">跳转</a>')  # fmt: skip
+    build_site(httpserver, extra_home=f"<nav>{bad}</nav><ul class='list'><li>{bad} {ago(1)}</li></ul>")
+    serve(httpserver, "/jump", "gone", status=404)
+    checks, columns, _ = run(httpserver)
+    assert checks["home_page_freshness"].status == "pass"
+    assert (checks["broken_links"].status, checks["broken_links"].observed) == ("fail", 1)  # /jump only
+    assert all("[::1" not in c.url and "99999" not in c.url for c in columns)
+
+
+def test_a_redirect_to_an_invalid_address_is_reported_not_raised():
+    """A Location header such as ``http://[::1/y`` (which no test server sends) ends the fetch with a reason."""
+
+    class Answer:
+        def __init__(self, status, location=None):
+            self.status_code, self.reason = status, ""
+            self.headers = {"Location": location} if location else {}
+            self.is_redirect = location is not None
+            self.content = b""
+
+        def iter_content(self, size):
+            return iter([b""])
+
+        def close(self):
+            pass
+
+    class Session:
+        headers: dict = {}
+        trust_env = True
+
+        def get(self, url, **kwargs):
+            return Answer(404)  # no robots.txt
+
+        def request(self, method, url, **kwargs):
+            return Answer(302, "http://[::1/y")
+
+    crawler = Crawler({"a.example"}, UA, min_interval=0.0, session=Session(), allow_private=True)
+    fetch = crawler.fetch("http://a.example/jump")
+    assert (fetch.ok, fetch.error) == (False, "redirect to an invalid address (not followed)")
+    assert not crawler.allowed("http://a.example:99999/") and host_of("http://[::1/x") == ""
+
+
 def test_broken_links_and_soft_404(httpserver):
     build_site(httpserver, extra_home='<a href="/gone.html">旧链接</a><a href="/soft.html">另一个</a>'
                                       '<a href="/moved.html">第三个</a>')  # fmt: skip

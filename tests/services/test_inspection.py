@@ -73,7 +73,15 @@ def test_tampered_warc_is_refused(app_ctx, department, httpserver, tmp_path):
 
 def test_only_registered_hosts_and_valid_urls(app_ctx, department):
     d1 = db.session.get(Organisation, department.id)
-    for url in ("ftp://example.org/", "javascript:alert(1)", "http://user:pw@example.org/", "not a url"):
+    for url in (
+        "ftp://example.org/",
+        "javascript:alert(1)",
+        "http://user:pw@example.org/",
+        "not a url",
+        "http://example.org:99999/",
+        "http://[::1",
+        "http://example.org:port/",
+    ):
         with pytest.raises(service.InspectionError):
             service.add_target(d1, url, "website")
     with pytest.raises(service.InspectionError):

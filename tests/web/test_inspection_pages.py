@@ -55,6 +55,11 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
     bad = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "list_item": "//li[",
                                  "columns": ""})  # fmt: skip
     assert bad.status_code == 400 and "Not an XPath expression" in bad.get_data(as_text=True)
+    for odd in ("http://example.org:99999/", "http://[::1"):  # urllib's ValueError was a 500
+        bad = client.post(url, data={"kind": "website", "url": odd, "columns": ""})
+        assert bad.status_code == 400 and "Not an http or https address" in bad.get_data(as_text=True)
+    bad = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "columns": "http://[::1 | x"})
+    assert bad.status_code == 400 and "Column line 1" in bad.get_data(as_text=True)
     ok = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "label": "<b>site</b>",
                                 "columns": f"{httpserver.url_for('/tzgg/')} | 通知公告 | notices"})  # fmt: skip
     assert ok.status_code == 302
