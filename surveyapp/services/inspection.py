@@ -90,6 +90,22 @@ def _private_literal(url: str) -> str | None:
     return None if address.is_global and not address.is_multicast else str(address)
 
 
+def same_address(a: str, b: str) -> bool:
+    """Whether two registered URLs name the same address: scheme and host compared case-insensitively, an
+    empty path as "/", the default port dropped (``HTTP://Example.gov.cn`` is ``http://example.gov.cn/``)."""
+
+    def key(url: str) -> tuple:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = host_of(url)
+        default = {"http": ":80", "https": ":443"}.get(scheme, "")
+        if default and host.endswith(default):
+            host = host[: -len(default)]
+        return scheme, host, parts.path or "/", parts.query
+
+    return key(a) == key(b)
+
+
 def parse_columns(text: str) -> list[dict]:
     """Columns typed one a line as ``URL`` or ``URL | name`` or ``URL | name | type``."""
     columns = []
@@ -138,6 +154,11 @@ def add_target(
                 host=host_of(url),
                 address=private,
             )
+        )
+    same = next((t for t in targets_of(department) if same_address(t.url, url)), None)
+    if same is not None:
+        raise InspectionError(
+            _("%(url)s is already registered for this department (target %(id)d).", url=same.url, id=same.id)
         )
     columns = list(columns or [])
     selectors = {k: v for k, v in dict(selectors or {}).items() if v}

@@ -248,3 +248,21 @@ def test_a_cut_page_is_marked_truncated_in_its_warc_record(app, app_ctx, departm
             headers[snapshot.url] = record.rec_headers.get_header("WARC-Truncated")
     assert headers.pop(httpserver.url_for("/big.xml")) == "length"
     assert set(headers.values()) == {None}  # the whole pages are not marked
+
+
+def test_an_address_registered_twice_is_refused(app_ctx, department, create_org):
+    """Every run fetched it twice and listed each finding twice."""
+    d1 = db.session.get(Organisation, department.id)
+    first = service.add_target(d1, "http://example.gov.cn/", "website")
+    for again in ("http://example.gov.cn/", "HTTP://EXAMPLE.GOV.CN", " http://example.gov.cn:80/ "):
+        with pytest.raises(
+            service.InspectionError, match=f"already registered for this department \\(target {first.id}\\)"
+        ):
+            service.add_target(d1, again, "website")
+    service.add_target(d1, "https://example.gov.cn/", "website")  # another address
+    service.add_target(d1, "http://example.gov.cn/feed.xml", "feed")
+    service.remove_target(first)
+    service.add_target(d1, "http://example.gov.cn/", "website")  # no longer inspected: may be registered again
+    other = create_org("D2", parent=d1.parent)
+    service.add_target(other, "http://example.gov.cn/", "website")  # another department's registration
+    assert db.session.scalar(select(func.count(InspectionTarget.id))) == 5
