@@ -77,6 +77,7 @@ def _private_literal(url: str) -> str | None:
     """A loopback/private address written in the URL itself (an IP or ``localhost``), refused at registration
     unless INSPECT_ALLOW_PRIVATE_HOSTS; names are resolved and checked when fetched (``Crawler``), not here."""
     import ipaddress
+    import socket
 
     if current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"]:
         return None
@@ -86,7 +87,10 @@ def _private_literal(url: str) -> str | None:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return None
+        try:  # the other ways to write an IPv4 address that resolvers accept: 127.1, 0x7f000001, 2130706433, 0177.0.0.1
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return None
     return None if address.is_global and not address.is_multicast else str(address)
 
 

@@ -89,8 +89,12 @@ def test_only_registered_hosts_and_valid_urls(app_ctx, department):
     with pytest.raises(service.InspectionError):
         service.add_target(d1, "http://a.example/", "podcast")
     current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"] = False
-    with pytest.raises(service.InspectionError, match="private address 127.0.0.1"):
-        service.add_target(d1, "http://127.0.0.1:8080/", "website")
+    for loopback in ("http://127.0.0.1:8080/", "http://127.1:8080/", "http://0x7f000001/", "http://2130706433/",
+                     "http://0177.0.0.1/"):  # fmt: skip
+        with pytest.raises(service.InspectionError, match="private address 127.0.0.1"):
+            service.add_target(d1, loopback, "website")
+    with pytest.raises(service.InspectionError, match="private address 10.0.0.1"):
+        service.add_target(d1, "http://10.1/", "website")
     assert db.session.scalar(select(func.count(InspectionTarget.id))) == 0
     assert service.parse_columns("http://a.example/n/ | 新闻 | news\n\nhttp://a.example/p/") == [
         {"url": "http://a.example/n/", "name": "新闻", "type": "news"},
