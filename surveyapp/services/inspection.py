@@ -269,10 +269,16 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
         offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body,
                           truncated=fetch.truncated)  # fmt: skip
         key = f"s{len(snapshots) + 1}"
-        snapshots[key] = {"url": (fetch.final_url or fetch.url)[:1000], "status_code": fetch.status,
-                          "content_type": (fetch.content_type or "")[:200], "length": len(fetch.body),
-                          "sha256": sha256_hex(fetch.body), "warc_path": str(relative),
-                          "warc_offset": offset}  # fmt: skip
+        snapshots[key] = {
+            "url": (fetch.final_url or fetch.url)[:1000],
+            "status_code": fetch.status,
+            "content_type": (fetch.content_type or "")[:200],
+            "length": len(fetch.body),
+            "sha256": sha256_hex(fetch.body),
+            "warc_path": str(relative),
+            "warc_offset": offset,
+            "fetched_at": utcnow(),  # when it was fetched, not when the run commits
+        }
         return key
 
     crawler = make_crawler({t.host for t in targets})
@@ -370,8 +376,16 @@ def probe_all(skipped: list | None = None) -> list[AvailabilityProbe]:
             if skipped is not None:
                 skipped.append((target.id, fetch.error))
             continue
-        probes.append(AvailabilityProbe(target_id=target.id, ok=fetch.ok, status_code=fetch.status,
-                                        elapsed_ms=int(fetch.elapsed * 1000), error=(fetch.error or None)))  # fmt: skip
+        probes.append(
+            AvailabilityProbe(
+                target_id=target.id,
+                ok=fetch.ok,
+                status_code=fetch.status,
+                elapsed_ms=int(fetch.elapsed * 1000),
+                error=(fetch.error or None),
+                probed_at=utcnow(),  # when it ran, not when the round commits
+            )
+        )
     db.session.add_all(probes)
     db.session.commit()
     return probes

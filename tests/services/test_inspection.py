@@ -270,3 +270,19 @@ def test_an_address_registered_twice_is_refused(app_ctx, department, create_org)
     other = create_org("D2", parent=d1.parent)
     service.add_target(other, "http://example.gov.cn/", "website")  # another department's registration
     assert db.session.scalar(select(func.count(InspectionTarget.id))) == 5
+
+
+def test_snapshots_and_probes_keep_the_time_they_were_taken(app, app_ctx, department, httpserver):
+    """Not the time of the final commit (every snapshot of a 40-second run had the same fetched_at)."""
+    build_site(httpserver)
+    app.config["INSPECT_MIN_INTERVAL_SECONDS"] = 0.05
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/"), "website")
+    service.add_target(d1, httpserver.url_for("/guide.html"), "website")
+    run = service.run_inspection(d1, AS_OF)
+    times = [s.fetched_at for s in db.session.scalars(select(InspectionSnapshot).where(
+        InspectionSnapshot.run_id == run.id).order_by(InspectionSnapshot.id))]  # fmt: skip
+    assert len(times) > 3 and times == sorted(times) and len(set(times)) == len(times)
+    assert times[-1] - times[0] >= timedelta(seconds=0.05 * (len(times) - 2))
+    probes = service.probe_all()
+    assert len(probes) == 2 and probes[0].probed_at < probes[1].probed_at
