@@ -105,9 +105,12 @@ def probe():
 @inspect_cli.command("schedule")
 def schedule_command():
     """With REDIS_URL: schedule inspections and probes on RQ (each job schedules its next one)."""
-    from surveyapp.services.inspection import schedule
+    from surveyapp.services.inspection import InspectionError, schedule
 
-    ids = [schedule("run"), schedule("probe")]
+    try:
+        ids = [schedule("run"), schedule("probe")]
+    except InspectionError as exc:
+        raise click.ClickException(str(exc)) from None
     if None in ids:
         raise click.ClickException(
             "REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "

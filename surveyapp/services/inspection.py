@@ -404,12 +404,16 @@ def schedule(what: str) -> str | None:
     if not url:
         return None
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue
 
     function, setting, unit = SCHEDULED[what]
     queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(url))
     delay = timedelta(seconds=float(current_app.config[setting]) * unit)
-    return queue.enqueue_in(delay, function, job_id=f"surveyapp-inspect-{what}").id
+    try:
+        return queue.enqueue_in(delay, function, job_id=f"surveyapp-inspect-{what}").id
+    except RedisError as exc:
+        raise InspectionError(_("Cannot reach Redis at REDIS_URL: %(problem)s", problem=str(exc))) from None
 
 
 def run_all_and_reschedule(as_of: date | None = None) -> list[InspectionRun]:

@@ -286,3 +286,15 @@ def test_snapshots_and_probes_keep_the_time_they_were_taken(app, app_ctx, depart
     assert times[-1] - times[0] >= timedelta(seconds=0.05 * (len(times) - 2))
     probes = service.probe_all()
     assert len(probes) == 2 and probes[0].probed_at < probes[1].probed_at
+
+
+def test_schedule_with_an_unreachable_redis_says_so(app, runner):
+    import socket
+
+    with socket.socket() as spare:  # a port nothing listens on
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    result = runner.invoke(args=["inspect", "schedule"])
+    assert result.exit_code == 1 and "Cannot reach Redis at REDIS_URL" in result.output
+    assert "Traceback" not in result.output
