@@ -123,7 +123,29 @@ def why_words(why: str) -> str:
     m = re.match(r"^larger than (\d+) MB \(cut\)$", why)
     if m:
         return _("larger than %(mb)s MB (cut at the page limit)", mb=m[1])
-    return why
+    # The crawler's reasons (``inspector.crawler.Fetch.error``); technical names (HTTP 500, ConnectionError) stay.
+    m = re.match(r"^robots\.txt unreachable: (.*)$", why)
+    if m:
+        return _("robots.txt could not be read (%(problem)s), so nothing is fetched", problem=m[1])
+    m = re.match(r"^private address (.*) refused$", why)
+    if m:
+        return _("refused: private address %(address)s", address=m[1])
+    m = re.match(r"^redirect to unregistered host (.*) \(not followed\)$", why)
+    if m:
+        return _("redirect to the unregistered host %(host)s (not followed)", host=m[1])
+    m = re.match(r"^connection: (.*)$", why)
+    if m:
+        return _("no connection (%(problem)s)", problem=m[1])
+    fixed = {
+        "robots.txt": _("robots.txt does not allow it"),
+        "timeout": _("no answer within the time limit"),
+        "too many redirects": _("too many redirects"),
+        "not registered": _("not a registered host"),
+        "page budget": _("page limit of the run reached"),
+        "byte budget": _("byte limit of the run reached"),
+        "redirect to an invalid address (not followed)": _("redirect to an invalid address (not followed)"),
+    }
+    return fixed.get(why, why)
 
 
 def observed_words(check: str, observed) -> str:

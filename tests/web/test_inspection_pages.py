@@ -146,3 +146,23 @@ def test_why_a_feed_or_page_was_not_read_is_translated(app):
         for lang, words_expected in expected.items():
             with force_locale(lang):
                 assert tuple(words.detail_words("feed_freshness", d) for d in details) == words_expected
+
+
+def test_the_crawlers_reasons_are_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    reasons = {
+        "robots.txt unreachable: ConnectionError": "robots.txt 无法读取（ConnectionError），因此不抓取任何页面",
+        "private address 127.0.0.1 refused": "已拒绝：内网地址 127.0.0.1",
+        "redirect to unregistered host a.example (not followed)": "重定向到未登记的主机 a.example（未跟随）",
+        "connection: ConnectionError": "无法连接（ConnectionError）",
+        "robots.txt": "robots.txt 不允许抓取",
+        "timeout": "在时限内无应答",
+        "too many redirects": "重定向次数过多",
+        "HTTP 500": "HTTP 500",
+    }
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        for why, expected in reasons.items():
+            assert words.detail_words("https", f"home page not read: {why}") == f"首页未能读取：{expected}"
