@@ -304,7 +304,9 @@ def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=N
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9])")
+# Not inside a longer code or number: no ASCII letter or digit next to it (document and order numbers such as
+# ABC13812345678XYZ), and no decimal part (an amount such as 13812345678.00).
+_MOBILE_RE = re.compile(r"(?<![0-9A-Za-z.])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9A-Za-z]|\.\d)")
 
 
 def id_check_digit(first17: str) -> str:

@@ -33,6 +33,14 @@ def test_personal_data_masks_and_skips_wrong_check_digits():
     assert rules.personal_data([("http://x/a", "订单号 1101051949123100210 电话 010-12345678", None)]).status == "pass"
 
 
+def test_mobile_numbers_inside_codes_and_amounts_are_not_personal_data():
+    for text in ("文号 ABC13812345678XYZ", "金额 13812345678.00 元", "编号 13812345678a", "版本 v13812345678",
+                 "订单号 20261381234567890123"):  # fmt: skip
+        assert rules.personal_data_in_text(text) == [], text
+    for text in ("电话13812345678。", "Tel: +86 138 1234 5678", "手机：138-1234-5678，", "(13812345678)"):
+        assert rules.personal_data_in_text(text) == ["138****5678"], text
+
+
 @pytest.mark.parametrize(("age", "status"), [(0, "pass"), (14, "pass"), (15, "fail")])
 def test_home_page_freshness_two_weeks(age, status):
     finding = rules.home_page_freshness("http://x/", [AS_OF - timedelta(days=age)], [], None, AS_OF)
