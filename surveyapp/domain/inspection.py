@@ -288,9 +288,12 @@ def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=N
     """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto). Not ``reachable``
     (no answer, an error, a body cut at the page budget, a document that is no feed: ``why``) is unknown: only
     a feed that was read whole and lists no dated post fails for having none."""
-    usable = [d for d in post_dates if d is not None and d <= as_of]
+    dated = [d for d in post_dates if d is not None]
+    usable = [d for d in dated if d <= as_of]
     if not reachable:
         return _finding("feed_freshness", UNKNOWN, None, url, evidence, f"not read: {why}" if why else "not read")
+    if not usable and dated:  # posts only after the day of the check (a past --as-of, or dates set in the future)
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "only posts dated after the day of the check")
     if not usable:
         return _finding("feed_freshness", FAIL, None, url, evidence, "no dated post")
     newest = max(usable)

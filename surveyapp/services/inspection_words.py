@@ -87,6 +87,8 @@ def detail_words(check: str, detail: str | None) -> str:
         return _("%(days)s days old", days=m[1])
     if detail == "no dated post":
         return _("no dated post")
+    if detail == "only posts dated after the day of the check":
+        return _("only posts dated after the day of the check")
     if detail == "no date found":
         return _("no date found")
     m = re.match(r"^(\d+) of (\d+) probes failed; monitored on (\d+) of (\d+) days$", detail)

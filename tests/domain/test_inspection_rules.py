@@ -103,6 +103,16 @@ def test_feed_freshness(age, status):
     assert rules.feed_freshness("http://x/feed", [], AS_OF, reachable=False).status == "unknown"
 
 
+def test_a_feed_with_posts_only_after_the_day_of_the_check_is_unknown_not_a_veto():
+    """A past --as-of on a live feed, or posts dated in the future: the account does post; "no dated post" and a
+    single veto would be false."""
+    finding = rules.feed_freshness("http://x/feed", [AS_OF + timedelta(days=3), date(2100, 1, 1)], AS_OF)
+    assert (finding.status, finding.veto, finding.detail) == (
+        "unknown", False, "only posts dated after the day of the check")  # fmt: skip
+    older = rules.feed_freshness("http://x/feed", [date(2100, 1, 1), AS_OF - timedelta(days=40)], AS_OF)
+    assert (older.status, older.veto, older.observed) == ("fail", True, (AS_OF - timedelta(days=40)).isoformat())
+
+
 @pytest.mark.parametrize(("failed", "status"), [(0, "pass"), (4, "pass"), (5, "fail")])
 def test_availability_five_percent(failed, status):
     finding = rules.availability("http://x/", [False] * failed + [True] * (100 - failed), 7)
