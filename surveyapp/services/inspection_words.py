@@ -71,6 +71,8 @@ def detail_words(check: str, detail: str | None) -> str:
     """A finding's detail in the reader's language where its form is known; the text itself otherwise
     (column names, masked numbers and URLs are data)."""
     detail = detail or ""
+    if check == "broken_links" and detail:  # "URL (reason); URL (reason)": the reasons in the reader's language
+        return "; ".join(_link_words(part) for part in detail.split("; "))
     m = _AGE.match(detail)
     if m:
         words = _("%(days)s days old (%(source)s)", days=m["days"], source=SOURCE_WORDS.get(m["source"], m["source"]))
@@ -112,6 +114,18 @@ def detail_words(check: str, detail: str | None) -> str:
     if detail.startswith("not read: "):
         return _("not read: %(why)s", why=why_words(detail.split(": ", 1)[1]))
     return detail
+
+
+def _link_words(part: str) -> str:
+    m = re.match(r"^(\S+) \((.+)\)$", part)
+    if not m:
+        return part
+    reason = m[2]
+    if reason == "soft 404":
+        reason = _("soft 404")
+    elif not reason.isdigit():  # an HTTP status stays a number
+        reason = why_words(reason)
+    return f"{m[1]} ({reason})"
 
 
 def why_words(why: str) -> str:

@@ -166,3 +166,18 @@ def test_the_crawlers_reasons_are_translated(app):
     with app.test_request_context("/"), force_locale("zh_Hans"):
         for why, expected in reasons.items():
             assert words.detail_words("https", f"home page not read: {why}") == f"首页未能读取：{expected}"
+
+
+def test_broken_link_reasons_are_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    detail = ("http://a.example/x (500); http://a.example/y (timeout); http://a.example/z (soft 404); "
+              "http://a.example/w (redirect to unregistered host b.example (not followed))")  # fmt: skip
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert words.detail_words("broken_links", detail) == (
+            "http://a.example/x (500); http://a.example/y (在时限内无应答); http://a.example/z (软 404); "
+            "http://a.example/w (重定向到未登记的主机 b.example（未跟随）)")  # fmt: skip
+    with app.test_request_context("/"), force_locale("en"):
+        assert words.detail_words("broken_links", detail).startswith("http://a.example/x (500); http://a.example/y (no")
