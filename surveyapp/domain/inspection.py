@@ -227,6 +227,7 @@ class ColumnFacts:
     evidence: str | None = None
     reachable: bool = True
     empty_notice: bool = False  # "暂无信息" and the like
+    why: str = ""  # why an unreachable column was not read (the crawler's reason)
 
 
 def is_blank(column: ColumnFacts) -> bool:
@@ -253,8 +254,9 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     for column in columns:
         threshold = _column_threshold(column.kind)
         if not column.reachable:
+            why = f": {column.why}" if column.why else ""
             findings.append(_finding("column_freshness", UNKNOWN, None, column.url, column.evidence,
-                                     f"{column.name}: not read", threshold))  # fmt: skip
+                                     f"{column.name}: not read{why}", threshold))  # fmt: skip
             continue
         if is_blank(column):
             blank.append(column.name)

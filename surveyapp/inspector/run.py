@@ -110,8 +110,9 @@ class Inspection:
             fetch, page, evidence = self.page(spec["url"], target.selectors)
             name = spec.get("name") or (page.column_name if page else None) or spec["url"]
             if page is None:
+                why = fetch.error or (_too_large(self.crawler) if fetch.ok else f"HTTP {fetch.status}")
                 columns.append(rules.ColumnFacts(spec["url"], name, rules.column_type(name, spec.get("type")), 0,
-                                                 evidence=evidence, reachable=False))  # fmt: skip
+                                                 evidence=evidence, reachable=False, why=why))  # fmt: skip
                 continue
             kind = rules.column_type(name, spec.get("type") or page.column_type)
             columns.append(rules.ColumnFacts(

@@ -77,6 +77,9 @@ def detail_words(check: str, detail: str | None) -> str:
     if m:
         words = _("%(days)s days old (%(source)s)", days=m["days"], source=SOURCE_WORDS.get(m["source"], m["source"]))
         return f"{m['name']}: {words}" if m["name"] else words
+    m = re.match(r"^(.*): not read: (.+)$", detail)
+    if m and check == "column_freshness":
+        return f"{m[1]}: " + _("not read: %(why)s", why=why_words(m[2]))
     for suffix, word in (
         (": blank", _("blank")),
         (": no date found", _("no date found")),

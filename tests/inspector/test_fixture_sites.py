@@ -315,7 +315,7 @@ def test_a_page_cut_at_the_page_budget_is_not_judged_as_whole(httpserver):
     crawler = crawler_for(httpserver, max_page_bytes=20_000)
     checks, found, _ = run(httpserver, {"columns": columns}, crawler=crawler)
     big = next(c for c in found if c.url.endswith("/big/"))
-    assert (big.status, big.detail) == ("unknown", "通知公告: not read")
+    assert (big.status, big.detail) == ("unknown", "通知公告: not read: larger than 1 MB (cut)")
     assert checks["blank_columns"].observed == 0
     [feed] = Inspection(crawler, AS_OF).target(TargetSpec("feed", httpserver.url_for("/big.xml")))
     assert (feed.status, feed.veto, feed.detail) == ("unknown", False, "not read: larger than 1 MB (cut)")

@@ -181,3 +181,21 @@ def test_broken_link_reasons_are_translated(app):
             "http://a.example/w (重定向到未登记的主机 b.example（未跟随）)")  # fmt: skip
     with app.test_request_context("/"), force_locale("en"):
         assert words.detail_words("broken_links", detail).startswith("http://a.example/x (500); http://a.example/y (no")
+
+
+def test_why_a_column_was_not_read_is_shown_and_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.domain import inspection as rules
+    from surveyapp.services import inspection_words as words
+
+    columns = [
+        rules.ColumnFacts("http://a.example/x/", "通知公告", "notices", 0, reachable=False, why="robots.txt"),
+        rules.ColumnFacts("http://a.example/y/", "工作动态", "news", 0, reachable=False, why="HTTP 500"),
+    ]
+    findings = rules.column_findings(columns, rules.date(2026, 11, 30))
+    details = [f.detail for f in findings if f.check == "column_freshness"]
+    assert details == ["通知公告: not read: robots.txt", "工作动态: not read: HTTP 500"]
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert [words.detail_words("column_freshness", d) for d in details] == [
+            "通知公告: 未能读取：robots.txt 不允许抓取", "工作动态: 未能读取：HTTP 500"]  # fmt: skip
