@@ -190,7 +190,10 @@ def add_target(
 
 
 def remove_target(target: InspectionTarget, actor=None) -> None:
-    """Stop inspecting a target (kept for its findings' history; audited)."""
+    """Stop inspecting a target (kept for its findings' history; audited once: a repeated request, such as a
+    double click or the back button, changes and records nothing)."""
+    if not target.active:
+        return
     target.active = False
     record_event("inspection.target_remove", actor=actor, object_type="inspection_targets", object_id=target.id,
                  url=target.url)  # fmt: skip

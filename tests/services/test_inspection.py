@@ -298,3 +298,14 @@ def test_schedule_with_an_unreachable_redis_says_so(app, runner):
     result = runner.invoke(args=["inspect", "schedule"])
     assert result.exit_code == 1 and "Cannot reach Redis at REDIS_URL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_stopping_a_target_twice_is_recorded_once(app_ctx, department):
+    from surveyapp.models import AuditEvent
+
+    d1 = db.session.get(Organisation, department.id)
+    target = service.add_target(d1, "http://example.gov.cn/", "website")
+    service.remove_target(target)
+    service.remove_target(target)
+    removals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "inspection.target_remove")).all()
+    assert len(removals) == 1 and not target.active
