@@ -258,7 +258,7 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
             ).all()  # fmt: skip
             assert mean == pytest.approx(sum(t for _, t in rows) / sum(n for n, _ in rows))
         with pytest.raises(ValueError, match="unknown grouping"):
-            training_needs(round_, ids, 3, by="department")
+            training_needs(round_, ids, 3, by="weekday")
 
     client = client_for(app, "trainer@agency.example")
     html = client.get(f"/compare/training?round={compared['round']}&by=level").get_data(as_text=True)

@@ -101,7 +101,8 @@ def test_training_matrix_defaults_to_the_finest_grouping_that_shows_most_groups(
     # The page and the PDF open on the chosen grouping, and say which.
     client = _client(app, "en")
     page = client.get(f"/compare/training?round={seeded['round_id']}").get_data(as_text=True)
-    labels = {"level_post": "Staff level and post", "level": "Staff level only", "post": "Post only"}
+    labels = {"level_post": "Staff level and post", "level": "Staff level only", "post": "Post only",
+              "department": "Whole department (all staff)"}  # fmt: skip
     assert f'value="{chosen}" selected' in page
     pdf = client.get(f"/compare/training.pdf?round={seeded['round_id']}").data
     assert f"Staffgroupedby:{labels[chosen]}".replace(" ", "") in "".join(_text(pdf).split())
@@ -187,3 +188,26 @@ def test_a_note_under_a_table_never_starts_a_page_alone():
             with pdfplumber.open(io.BytesIO(html_to_pdf(html))) as document:
                 page = next(p for p in document.pages if note in (p.extract_text() or ""))
                 assert "row" in page.extract_text(), (rows, table[:30], "the note starts a page alone")
+
+
+def test_training_matrix_of_small_departments_shows_each_department_as_a_whole(app, runner, create_user):
+    """Four staff a department: any split by level or post leaves a group or its rest below 3, so every finer
+    grouping hides every row. The matrix then opens on the whole department, with its weakest dimensions."""
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.comparison import default_training_grouping, training_grouping_choices
+
+    round_id = seed(runner, departments=3, respondents=4, seed_value=4)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        ids = [d.id for d in round_.departments]
+        choices = {c.by: c for c in training_grouping_choices(round_, ids, 3)}
+        assert choices["department"].shown == choices["department"].total == 3
+        assert all(c.shown * 2 <= c.total for by, c in choices.items() if by != "department")
+        assert default_training_grouping(list(choices.values())) == "department"
+    client = _client(app, "en")
+    html = client.get(f"/compare/training?round={round_id}").get_data(as_text=True)
+    assert 'value="department" selected' in html and "Whole department (all staff)" in html
+    assert "suppressed (fewer than" not in html and "All levels" in html and "All posts" in html
+    text = "".join(_text(client.get(f"/compare/training.pdf?round={round_id}").data).split())
+    assert "Staffgroupedby:Wholedepartment(allstaff)" in text and "suppressed(fewerthan" not in text
