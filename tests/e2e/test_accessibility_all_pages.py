@@ -217,6 +217,23 @@ def test_every_page_of_every_role_has_no_axe_violation(axe_server, new_page, axe
     assert problems == []
 
 
+# Words (runs without spaces, at most 20 characters) of the given cells that are printed across two lines.
+WORDS_SPLIT_ACROSS_LINES = """cells => cells.flatMap(cell => {
+  const split = [], walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      if (match[0].length > 20) continue;
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(match[0]);
+    }
+  }
+  return split;
+})"""
+
+
 def test_compare_page_on_a_phone(live_server, new_page):
     """Page images of the compare page on a phone, in both languages (docs/ keeps a copy for the README)."""
     for locale, labels, name in (("zh-CN", LANGUAGES["zh_Hans"][1], "zh-Hans"), ("en-GB", LANGUAGES["en"][1], "en")):
@@ -225,6 +242,9 @@ def test_compare_page_on_a_phone(live_server, new_page):
         page.goto(f"{live_server}/compare")
         heatmap = page.get_by_role("table", name=re.compile("Heatmap|热力图"))
         assert heatmap.is_visible()
+        # Department names break between words, never inside one ("Demo departme / nt 0010").
+        assert heatmap.locator("tbody th").count() > 0
+        assert heatmap.locator("tbody th").evaluate_all(WORDS_SPLIT_ACROSS_LINES) == []
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= PHONE["width"], "the page itself scrolls sideways"
         screenshot(page, f"compare-phone-{name}")
