@@ -262,6 +262,9 @@ def test_compare_page_on_a_phone(live_server, new_page):
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"sort=D1"))
         assert heatmap.locator("th[aria-sort=descending]").count() == 1
+        # The sorted table is where the reader was: the page opens at the heatmap, not at its top.
+        assert page.url.endswith("#heatmap-title")
+        assert page.locator("#heatmap-title").evaluate("el => el.getBoundingClientRect().top") < PHONE["height"] / 2
 
 
 def test_compare_page_on_a_desktop(live_server, new_page):
