@@ -207,14 +207,12 @@ def test_a_redirect_to_an_invalid_address_is_reported_not_raised():
         def close(self):
             pass
 
-    class Session:
-        headers: dict = {}
-        trust_env = True
+    import requests
 
-        def get(self, url, **kwargs):
-            return Answer(404)  # no robots.txt
-
-        def request(self, method, url, **kwargs):
+    class Session(requests.Session):
+        def send(self, request, **kwargs):  # the crawler prepares each request and sends it (pinned address)
+            if request.url.endswith("/robots.txt"):
+                return Answer(404)  # no robots.txt
             return Answer(302, "http://[::1/y")
 
     crawler = Crawler({"a.example"}, UA, min_interval=0.0, session=Session(), allow_private=True)
