@@ -571,41 +571,49 @@ def _earlier_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
     ).all()
 
 
+def _shown_in(round_: AssessmentRound):
+    """The SQL condition for the items a round shows: opened in it, or carried into it (opened in an earlier
+    round of the same agency and not finished before it was opened). The one home of that rule: the round's
+    list, its exports and report, and "since last round" (the previous round's items) all use it."""
+    earlier_ids = select(AssessmentRound.id).where(
+        AssessmentRound.organisation_id == round_.organisation_id,
+        or_(
+            AssessmentRound.created_at < round_.created_at,
+            (AssessmentRound.created_at == round_.created_at) & (AssessmentRound.id < round_.id),
+        ),
+    )
+    return or_(
+        RectificationItem.round_id == round_.id,
+        RectificationItem.round_id.in_(earlier_ids)
+        & or_(RectificationItem.done_at.is_(None), RectificationItem.done_at >= round_.created_at),
+    )
+
+
 def items_of_round(round_: AssessmentRound, department: Organisation | None = None) -> list[RectificationItem]:
-    """The items a round shows: opened in it, and carried into it (opened in an earlier round of the same
-    agency, for one of its departments, and not finished before it was opened). Overdue ones are
+    """The items a round shows (``_shown_in``: opened in it and carried into it). Overdue ones are
     flagged first. Ordered by department code, due date."""
     mark_overdue()
     department_ids = [department.id] if department is not None else [d.id for d in round_.departments]
-    earlier_ids = select(AssessmentRound.id).where(
-        AssessmentRound.organisation_id == round_.organisation_id, AssessmentRound.created_at <= round_.created_at
-    )
     query = (
         select(RectificationItem)
         .join(Organisation, Organisation.id == RectificationItem.organisation_id)
-        .where(
-            RectificationItem.organisation_id.in_(department_ids),
-            or_(
-                RectificationItem.round_id == round_.id,
-                RectificationItem.round_id.in_(earlier_ids)
-                & or_(RectificationItem.done_at.is_(None), RectificationItem.done_at >= round_.created_at),
-            ),
-        )
+        .where(RectificationItem.organisation_id.in_(department_ids), _shown_in(round_))
         .order_by(Organisation.code, RectificationItem.due_on, RectificationItem.id)
     )
     return list(db.session.scalars(query))
 
 
 def since_last_round(round_: AssessmentRound, department: Organisation, lang: str) -> rules.SinceLastRound | None:
-    """The items of the department's previous round and their states now (scorecard section, comparison
-    column); None when there is no previous round or it had no items."""
+    """The items the department's previous round showed (opened in it and carried into it, ``_shown_in``)
+    and their states now (scorecard section, comparison column); None when there is no previous round or
+    it showed no items."""
     previous = previous_round(round_, department)
     if previous is None:
         return None
     today = local_today()
     items = db.session.scalars(
         select(RectificationItem)
-        .where(RectificationItem.round_id == previous.id, RectificationItem.organisation_id == department.id)
+        .where(RectificationItem.organisation_id == department.id, _shown_in(previous))
         .order_by(RectificationItem.due_on, RectificationItem.id)
     ).all()
     if not items:
@@ -620,8 +628,8 @@ def since_last_round(round_: AssessmentRound, department: Organisation, lang: st
 
 
 def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.SinceLastRound]:
-    """``since_last_round`` for every department of the round that has one (comparison column), in a
-    fixed number of queries: the agency's earlier rounds, then their items of these departments."""
+    """``since_last_round`` for every department of the round that has one (comparison column), in few
+    queries: the agency's earlier rounds, then per distinct previous round the items it showed."""
     earlier = _earlier_rounds(round_)
     previous: dict[int, AssessmentRound] = {}
     wanted = {d.id for d in round_.departments}
@@ -634,20 +642,23 @@ def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.S
     if not previous:
         return {}
     today = local_today()
-    by_pair: dict[tuple[int, int], list[RectificationItem]] = {}
-    items = db.session.scalars(
-        select(RectificationItem)
-        .where(
-            RectificationItem.round_id.in_({r.id for r in previous.values()}),
-            RectificationItem.organisation_id.in_(previous),
+    departments_of: dict[int, list[int]] = {}
+    rounds_by_id: dict[int, AssessmentRound] = {}
+    for department_id, earlier_round in previous.items():
+        departments_of.setdefault(earlier_round.id, []).append(department_id)
+        rounds_by_id[earlier_round.id] = earlier_round
+    by_department: dict[int, list[RectificationItem]] = {}
+    for round_id, department_ids in departments_of.items():  # one query per distinct previous round
+        items = db.session.scalars(
+            select(RectificationItem)
+            .where(RectificationItem.organisation_id.in_(department_ids), _shown_in(rounds_by_id[round_id]))
+            .order_by(RectificationItem.due_on, RectificationItem.id)
         )
-        .order_by(RectificationItem.due_on, RectificationItem.id)
-    )
-    for item in items:
-        by_pair.setdefault((item.round_id, item.organisation_id), []).append(item)
+        for item in items:
+            by_department.setdefault(item.organisation_id, []).append(item)
     result = {}
     for department_id, earlier_round in previous.items():
-        found = by_pair.get((earlier_round.id, department_id))
+        found = by_department.get(department_id)
         if not found:
             continue
         statuses = [effective_status(i, today) for i in found]

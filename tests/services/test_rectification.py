@@ -194,3 +194,29 @@ def test_inspector_item_submitted_returned_resubmitted_then_closed_by_observatio
         ("observe", "returned", "snapshot/42"), ("submit", "submitted", ""), ("close", "closed", "snapshot/43"),
     ]  # fmt: skip
     assert item.events[-1].actor_id is None  # closed by the observation, not by a person
+
+
+def test_since_last_round_counts_items_carried_through_the_last_round(app, app_ctx, assessment):
+    """From the third round on, "last round's items" are every item the last round showed: those opened in
+    it and those carried into it, not only the ones opened in it (they must not drop out of the section)."""
+    round_, d1, users = _objects(assessment)
+    ahead = date.today() + timedelta(days=30)
+    carried, _ = service.open_item(round_, d1, rules.MANUAL, "", "carried", owner=users["coordinator"], due_on=ahead)
+    done, _ = service.open_item(round_, d1, rules.MANUAL, "", "done later", owner=users["coordinator"], due_on=ahead)
+    second = open_round("second", round_.organisation, [d1], "transparency", 1)
+    own, _ = service.open_item(second, d1, rules.MANUAL, "", "own", owner=users["coordinator"], due_on=ahead)
+    service.close_item(done, users["admin"], "fixed during the second round")
+    shown = {i.title for i in service.items_of_round(second, d1)}
+    assert shown == {"carried", "done later", "own"}
+    third = open_round("third", round_.organisation, [d1], "transparency", 1)
+    summary = service.since_last_round(third, d1, "en")
+    assert summary.previous_round == "second"
+    assert (summary.closed, summary.open, summary.overdue) == (1, 2, 0)
+    assert sorted(title for title, _key, _label in summary.items) == ["carried", "done later", "own"]
+    by_department = service.since_last_round_by_department(third)
+    assert (by_department[d1.id].closed, by_department[d1.id].open) == (1, 2)
+    # A department whose last round opened nothing itself still shows what it carried.
+    fourth = open_round("fourth", round_.organisation, [d1], "transparency", 1)
+    summary = service.since_last_round(fourth, d1, "en")
+    assert (summary.closed, summary.open) == (0, 2)
+    assert service.since_last_round_by_department(fourth)[d1.id].open == 2
