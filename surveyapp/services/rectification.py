@@ -250,9 +250,10 @@ def open_from_round_results(
     due_on: date | None = None,
 ) -> list[RectificationItem]:
     """Open items for the department's declared red lines and its dimensions below the pass line in
-    ``round_`` (its aggregate result, as on its scorecard); items still open for the same finding are
-    not duplicated. Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or ``due_on`` for all. Returns the
-    items created. One commit (nothing is opened when one of them cannot be)."""
+    ``round_`` (its aggregate result, as on its scorecard); a finding that has an item of this round
+    (whatever its status) or a still open one of an earlier round is not opened again. Due dates by
+    source (``rules.DEFAULT_WORKING_DAYS``), or ``due_on`` for all. Returns the items created. One commit
+    (nothing is opened when one of them cannot be)."""
     from surveyapp.services.scores import department_result_for
 
     if department not in round_.departments:
@@ -260,9 +261,20 @@ def open_from_round_results(
     questionnaire = round_.questionnaire
     result = department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"])
     owner = default_owner(department)
+    # The round's results do not change: a finding that already has an item of this round (finished ones
+    # included: accepted, closed) is not opened again; still open items of earlier rounds are found by open_item.
+    already = set(
+        db.session.execute(
+            select(RectificationItem.source, RectificationItem.reference).where(
+                RectificationItem.round_id == round_.id, RectificationItem.organisation_id == department.id
+            )
+        ).all()
+    )
     created = []
     try:
         for hit in result.red_lines:
+            if (rules.RED_LINE, hit.item) in already:
+                continue
             item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
                                   owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
             if new:
@@ -270,6 +282,8 @@ def open_from_round_results(
         mark = rules.pass_mark(questionnaire.grades)
         for dimension in result.dimensions:
             if mark is None or dimension.score is None or dimension.score >= mark:
+                continue
+            if (rules.DIMENSION_BELOW_PASS, dimension.key) in already:
                 continue
             title = questionnaire.dimension(dimension.key).title.get("zh_Hans")
             item, new = open_item(round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,

@@ -172,6 +172,12 @@ def test_items_from_red_lines_and_dimensions_below_pass(app, assessment):
         assert {(i.source, i.reference) for i in created} == expected
         assert created and all(i.opened_on == date(2026, 3, 2) for i in created)
         assert service.open_from_round_results(round_, d1, users["admin"], today=date(2026, 3, 2)) == []  # not twice
+        # A finding whose item was accepted or closed is not opened again from the same round's results.
+        first, second = created[0], created[-1]
+        service.submit_item(first, users["coordinator"], "已整改", "https://example.gov.cn/fix")
+        service.review_item(first, users["admin"], accept=True)
+        service.close_item(second, users["admin"], "不再适用")
+        assert service.open_from_round_results(round_, d1, users["admin"], today=date(2026, 3, 2)) == []
 
 
 def test_inspector_item_submitted_returned_resubmitted_then_closed_by_observation(app_ctx, assessment):
