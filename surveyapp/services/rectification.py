@@ -27,7 +27,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from surveyapp.definitions.spreadsheet import cell_text
 from surveyapp.definitions.workdays import working_calendar
 from surveyapp.domain import rectification as rules
 from surveyapp.domain.clock import UnknownYear, WorkingCalendar
@@ -701,16 +700,17 @@ def item_dict(item: RectificationItem, lang: str) -> dict:
 
 
 def export_rows(round_: AssessmentRound, lang: str, department: Organisation | None = None) -> Iterator[list]:
-    """The round's items (carried ones included) as spreadsheet rows, header first, cells made safe."""
+    """The round's items (carried ones included) as spreadsheet rows, header first: plain values (numbers,
+    dates, text); the writers (``spreadsheet.csv_chunks``, ``write_xlsx``) make text inert, once."""
     with force_locale(lang):
         yield [_("Number"), _("Department code"), _("Department"), _("Source"), _("Reference"), _("Title"),
                _("Status"), _("Owner"), _("Opened"), _("Working days"), _("Due"), _("Round")]  # fmt: skip
         for item in items_of_round(round_, department):
             row = [item.id, item.organisation.code, item.organisation.name(lang), source_name(item.source),
                    item.reference, item_title(item, lang), status_name(item.status),
-                   item.owner.email if item.owner else "", item.opened_on.isoformat(), item.working_days,
-                   item.due_on.isoformat(), item.round.name]  # fmt: skip
-            yield [cell_text(value) for value in row]
+                   item.owner.email if item.owner else "", item.opened_on, item.working_days, item.due_on,
+                   item.round.name]  # fmt: skip
+            yield row
 
 
 def record_export(round_: AssessmentRound, actor, what: str) -> None:

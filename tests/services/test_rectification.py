@@ -226,3 +226,28 @@ def test_since_last_round_counts_items_carried_through_the_last_round(app, app_c
     summary = service.since_last_round(fourth, d1, "en")
     assert (summary.closed, summary.open) == (0, 2)
     assert service.since_last_round_by_department(fourth)[d1.id].open == 2
+
+
+def test_exports_make_formula_text_inert_exactly_once(app_ctx, assessment, tmp_path):
+    """The writers own the spreadsheet rule: an item titled like a formula is written with one apostrophe in
+    CSV (and reads back as typed), as the plain text in a string cell in XLSX; numbers stay numbers."""
+    from openpyxl import load_workbook
+
+    from surveyapp.definitions.spreadsheet import csv_dicts, csv_text, write_xlsx
+
+    round_, d1, users = _objects(assessment)
+    title = '=HYPERLINK("http://evil.example/x","点我")'
+    item, _ = service.open_item(round_, d1, rules.MANUAL, "", title, owner=users["coordinator"],
+                                due_on=date.today() + timedelta(days=30))  # fmt: skip
+    rows = list(service.export_rows(round_, "en"))
+    text = csv_text(rows)
+    assert "'=HYPERLINK" in text and "''=HYPERLINK" not in text
+    _header, records = csv_dicts(text)
+    assert records[0]["Title"] == title
+    path = tmp_path / "items.xlsx"
+    write_xlsx(rows, "items", str(path))
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert cells["Title"].value == title and cells["Title"].data_type == "s"
+    assert cells["Number"].value == item.id and cells["Working days"].data_type == "n"
