@@ -17,7 +17,9 @@ GB/T 9704-2012 as applied to the rectification report:
   * page numbers 四号 (14 pt) 「— 1 —」 at the foot.
 Font names are written as the standard names them; where a machine lacks one, the document's font table
 names a fallback (``w:altName``) and the family, so Word, WPS and LibreOffice substitute a serif or sans
-face instead of an arbitrary one.
+face instead of an arbitrary one. Styles keep no theme-font attributes (a theme font would win over the
+named one), and both documents declare their language (``w:lang``: zh-CN, zh-TW or en-US with zh-CN for
+East Asian text), from which Word and LibreOffice choose Simplified or Traditional glyphs and punctuation.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ FALLBACKS = {
     "Noto Sans CJK SC": ("Noto Sans CJK SC", "swiss"),
 }
 LATIN_FONT = "Times New Roman"
+THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+#: The app's catalogue → (w:lang w:val, w:lang w:eastAsia).
+LANGUAGE_TAGS = {"zh_Hans": ("zh-CN", "zh-CN"), "zh_Hant": ("zh-TW", "zh-TW"), "en": ("en-US", "zh-CN")}
 RED = RGBColor(0xC0, 0x00, 0x00)
 # 三号 16 pt, 二号 22 pt, 四号 14 pt; 22 lines on the 225 mm type area: 225 mm / 22 ≈ 28.95 pt.
 BODY_PT, TITLE_PT, PAGE_NUMBER_PT, LINE_PT = 16, 22, 14, 28.95
@@ -71,9 +76,25 @@ def _set_fonts(target, east_asian: str, latin: str = LATIN_FONT) -> None:
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    for attribute in THEME_FONT_ATTRIBUTES:  # a theme font wins over a named one (ECMA-376 17.3.2.26)
+        fonts.attrib.pop(qn(attribute), None)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attribute), latin)
     fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _language(document, lang: str) -> None:
+    """The document's languages (``w:lang`` in the defaults): Word and LibreOffice choose glyphs, punctuation
+    and line breaking from the East Asian one (zh-CN for Simplified, zh-TW for Traditional Chinese; an English
+    document still sets Chinese names in Simplified glyphs), the spelling checker from ``w:val``."""
+    val, east_asian = LANGUAGE_TAGS.get(lang, LANGUAGE_TAGS["zh_Hans"])
+    rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    tag = rpr.find(qn("w:lang"))
+    if tag is None:
+        tag = OxmlElement("w:lang")
+        rpr.append(tag)
+    tag.set(qn("w:val"), val)
+    tag.set(qn("w:eastAsia"), east_asian)
 
 
 def _style(document, name: str, east_asian: str, size: float, bold: bool = False, colour=None):
@@ -204,6 +225,7 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     images = chart_images(data) if images is None else images
     document = Document()
     _core(document, f"{data.department} · {data.round_name}", data.lang, data.questionnaire_title)
+    _language(document, data.lang)
     sans = FALLBACKS["Noto Sans CJK SC"][0]
     body_font = sans if data.lang != "zh_Hant" else "Noto Sans CJK TC"
     _style(document, "Normal", body_font, 10.5)
@@ -401,6 +423,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     title = _("Report of %(department)s on the rectification after %(round)s", department=data.issuer,
               round=data.round_name)  # fmt: skip
     _core(document, title, data.lang, _("Rectification report"))
+    _language(document, data.lang)
     _font_table_fallbacks(document)
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
