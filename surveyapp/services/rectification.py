@@ -159,6 +159,27 @@ def _due(source: str, opened: date, working_days: int | None) -> date:
         raise RectificationError(_l("The number of working days must be a whole number of at least 1.")) from None
 
 
+def _given_due(opened: date, due_on: date) -> date:
+    """A due date given by hand, checked: at most ``rules.MAX_DUE_DAYS`` after ``opened``, moved to the next
+    working day when it falls on a weekend or public holiday (kept as given in a year the calendar does not
+    know)."""
+    if (due_on - opened).days > rules.MAX_DUE_DAYS:
+        raise RectificationError(_l("The due date can be at most one year after the day the item is opened."))
+    try:
+        return rules.on_working_day(due_on, _calendar())
+    except UnknownYear:
+        return due_on
+
+
+def counted_working_days(item: RectificationItem) -> int | None:
+    """The working days from the item's opening day to its due date, or None where the calendar does not know
+    a year in between (then no number of working days is claimed: pages, exports and the API leave it out)."""
+    try:
+        return _calendar().working_days_between(item.opened_on, item.due_on)
+    except UnknownYear:
+        return None
+
+
 def _event(item, action, from_status, actor, comment="", evidence_url="", evidence_ref="", at=None):
     event = RectificationEvent(
         item=item, action=action, from_status=from_status, to_status=item.status, actor_id=getattr(actor, "id", None),
@@ -221,6 +242,7 @@ def open_item(
     if due_on is not None:
         if due_on <= opened:
             raise RectificationError(_l("The due date must be after the day the item is opened."))
+        due_on = _given_due(opened, due_on)
         try:
             days = max(1, _calendar().working_days_between(opened, due_on))
         except UnknownYear:
@@ -435,6 +457,7 @@ def set_due(item, actor, working_days: int | None = None, due_on: date | None = 
     if due_on is not None:
         if due_on < item.opened_on:
             raise RectificationError(_l("The due date cannot be before the day the item was opened."))
+        due_on = _given_due(item.opened_on, due_on)
         item.due_on = due_on
         try:
             item.working_days = max(1, _calendar().working_days_between(item.opened_on, due_on))
@@ -689,7 +712,7 @@ def item_dict(item: RectificationItem, lang: str) -> dict:
         "id": item.id, "round": item.round_id, "department": item.organisation.code, "source": item.source,
         "reference": item.reference, "title": item_title(item, lang), "status": item.status,
         "owner": item.owner.email if item.owner else None, "opened_on": item.opened_on.isoformat(),
-        "working_days": item.working_days, "due_on": item.due_on.isoformat(),
+        "working_days": counted_working_days(item), "due_on": item.due_on.isoformat(),
         "done_at": item.done_at.isoformat(timespec="seconds") if item.done_at else None,
         "history": [
             {"action": e.action, "from": e.from_status, "to": e.to_status, "at": e.at.isoformat(timespec="seconds"),
@@ -708,7 +731,7 @@ def export_rows(round_: AssessmentRound, lang: str, department: Organisation | N
         for item in items_of_round(round_, department):
             row = [item.id, item.organisation.code, item.organisation.name(lang), source_name(item.source),
                    item.reference, item_title(item, lang), status_name(item.status),
-                   item.owner.email if item.owner else "", item.opened_on, item.working_days, item.due_on,
+                   item.owner.email if item.owner else "", item.opened_on, counted_working_days(item), item.due_on,
                    item.round.name]  # fmt: skip
             yield row
 

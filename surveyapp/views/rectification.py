@@ -82,6 +82,7 @@ def open_item(round_id: int, organisation_id: int):
             form.title.errors.append(str(exc))
         else:
             flash(_("The rectification item is open."), "info")
+            _flash_moved(form.due_on.data, item)
             return redirect(url_for("rectification.item", item_id=item.id))
     return _department_page(round_, department, form, results_form, 400)
 
@@ -104,6 +105,13 @@ def open_from_results(round_id: int, organisation_id: int):
                 url_for("rectification.department_items", round_id=round_.id, organisation_id=department.id)
             )
     return _department_page(round_, department, form, results_form, 400)
+
+
+def _flash_moved(given, item) -> None:
+    """Say so when a due date given on a weekend or public holiday became the next working day."""
+    if given is not None and item.due_on != given:
+        flash(_("%(given)s is not a working day: the due date is the next working day, %(due)s.",
+                given=given.isoformat(), due=item.due_on.isoformat()), "info")  # fmt: skip
 
 
 def _item_page(item, posted: str | None = None, form=None, status=200):
@@ -132,7 +140,8 @@ def _item_page(item, posted: str | None = None, form=None, status=200):
     return render_template(
         "rectification/item.html", item=item, lang=_lang(), title=service.item_title(item, _lang()),
         status_name=service.status_name, source_name=service.source_name, action_name=service.action_name,
-        effective_status=service.effective_status(item), can_submit=can_submit, can_review=can_review,
+        effective_status=service.effective_status(item), working_days=service.counted_working_days(item),
+        can_submit=can_submit, can_review=can_review,
         review_open=review_open, finished=finished, refused=refused, submit_form=forms["submit"],
         review_form=forms["review"], state_form=forms["state"], due_form=forms["due"],
     ), status  # fmt: skip
@@ -215,6 +224,7 @@ def due(item_id: int):
             form.due_on.errors.append(str(exc))
         else:
             flash(_("The due date is changed."), "info")
+            _flash_moved(form.due_on.data, item)
             return redirect(url_for("rectification.item", item_id=item.id))
     return _item_page(item, "due", form, status=400)
 

@@ -251,3 +251,34 @@ def test_exports_make_formula_text_inert_exactly_once(app_ctx, assessment, tmp_p
     cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
     assert cells["Title"].value == title and cells["Title"].data_type == "s"
     assert cells["Number"].value == item.id and cells["Working days"].data_type == "n"
+
+
+def english(app):
+    return app.test_request_context(headers={"Accept-Language": "en"})
+
+
+def test_due_dates_on_rest_days_move_to_the_next_working_day_and_far_ones_are_refused(app, app_ctx, assessment):
+    """A limit that ends on a weekend or public holiday ends on the next working day (the usual rule for legal
+    time limits); a due date more than a year ahead is refused; where the calendar does not know the year, no
+    number of working days is claimed (the page, exports and API leave it out instead of showing calendar days)."""
+    round_, d1, users = _objects(assessment)
+    owner = users["coordinator"]
+    saturday, _ = service.open_item(round_, d1, rules.MANUAL, "", "sat", owner=owner, today=date(2026, 11, 30),
+                                    due_on=date(2026, 12, 12))  # fmt: skip
+    assert saturday.due_on == date(2026, 12, 14) and service.counted_working_days(saturday) == 10
+    national_day, _ = service.open_item(round_, d1, rules.MANUAL, "", "holiday", owner=owner,
+                                        today=date(2026, 9, 20), due_on=date(2026, 10, 1))  # fmt: skip
+    assert national_day.due_on == date(2026, 10, 8)
+    with english(app), pytest.raises(RectificationError, match="one year"):
+        service.open_item(round_, d1, rules.MANUAL, "", "far", owner=owner, today=date(2026, 11, 30),
+                          due_on=date(2028, 1, 1))  # fmt: skip
+    service.set_due(saturday, users["admin"], due_on=date(2026, 12, 19))  # a Saturday again
+    assert saturday.due_on == date(2026, 12, 21)
+    with english(app), pytest.raises(RectificationError, match="one year"):
+        service.set_due(saturday, users["admin"], due_on=date(9999, 12, 31))
+    assert saturday.due_on == date(2026, 12, 21)
+    unknown_year = date(2099, 1, 5)  # no holiday schedule: the date stands, no working days are claimed
+    far, _ = service.open_item(round_, d1, rules.MANUAL, "", "unknown", owner=owner, today=date(2098, 12, 20),
+                               due_on=unknown_year)  # fmt: skip
+    assert far.due_on == unknown_year and service.counted_working_days(far) is None
+    assert service.item_dict(far, "en")["working_days"] is None

@@ -336,3 +336,20 @@ def test_a_form_that_no_longer_applies_says_so_and_keeps_the_text(app, assessmen
     # Empty text on a stale form: still a visible refusal, not a silent page.
     empty = coordinator.post(f"/rectification/{item_id}/submit", data={"submit-comment": ""})
     assert empty.status_code == 400 and "submit-comment" in empty.get_data(as_text=True)  # the form is shown
+
+
+def test_a_due_date_on_a_rest_day_is_moved_and_the_page_says_so(app, assessment):
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        d1 = db.session.get(Organisation, assessment["d1"].id)
+        item, _ = service.open_item(round_, d1, rules.MANUAL, "", "x", today=date(2026, 11, 30),
+                                    due_on=date(2026, 12, 30))  # fmt: skip
+        item_id = item.id
+    moved = admin.post(f"/rectification/{item_id}/due", data={"due-due_on": "2026-12-12"}, follow_redirects=True)
+    page = moved.get_data(as_text=True)
+    assert "2026-12-12 is not a working day: the due date is the next working day, 2026-12-14." in page
+    assert "2026-12-14 (10 working days)" in page
+    far = admin.post(f"/rectification/{item_id}/due", data={"due-due_on": "2031-01-01"})
+    assert far.status_code == 400 and "at most one year" in far.get_data(as_text=True)
