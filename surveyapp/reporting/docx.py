@@ -14,7 +14,7 @@ GB/T 9704-2012 as applied to the rectification report:
   * addressee flush left, ending with a full-width colon (主送机关); body paragraphs indented two characters;
   * first-level headings 「一、」 in 黑体, second-level 「（一）」 in 楷体_GB2312;
   * the issuing unit and the date (Arabic numerals, 2026年11月30日) right-aligned after the body;
-  * page numbers 四号 (14 pt) 「— 1 —」 at the foot.
+  * page numbers 四号 (14 pt) 「— 1 —」 at the foot, odd pages right and even pages left, one character in.
 Font names are written as the standard names them; where a machine lacks one, the document's font table
 names a fallback (``w:altName``) and the family, so Word, WPS and LibreOffice substitute a serif or sans
 face instead of an arbitrary one. Styles keep no theme-font attributes (a theme font would win over the
@@ -402,6 +402,26 @@ class RectificationReportData:
     counts: dict[str, int] = field(default_factory=dict)  # {"closed": …, "open": …, "overdue": …}
 
 
+CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals as GB/T 9704 ordinals use them: 一, 十, 十一, 二十, 九十九 (others as digits)."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    text = "" if tens == 0 else ("十" if tens == 1 else CHINESE_DIGITS[tens] + "十")
+    return text + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def second_level(n: int, lang: str) -> str:
+    """The second-level ordinal of GB/T 9704-2012 7.3.3 (一、 → （一） → 1. → （1））: 「（一）」 in Chinese; in
+    English "(a)", kept apart from the first level (I., II.) and from the numbered lists (1.)."""
+    if lang == "en":
+        return f"({chr(ord('a') + n - 1)}) " if n <= 26 else f"({n}) "
+    return f"（{chinese_number(n)}）"
+
+
 def _date_words(day: date, lang: str) -> str:
     """GB/T 9704-2012 7.3.5.1: the date in Arabic numerals, year, month and day in full (2026年11月30日)."""
     if lang == "en":
@@ -488,7 +508,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     document.add_heading(numerals[1] + headings[1], level=1)
     reported = [item for item in data.items if item.measures]
     for n, item in enumerate(reported, start=1):
-        document.add_heading(f"（{n}）{item.title}" if data.lang != "en" else f"({n}) {item.title}", level=2)
+        document.add_heading(second_level(n, data.lang) + item.title, level=2)
         for day, text, evidence in item.measures:
             line = f"{day}{colon}{text}"
             if evidence:
@@ -509,7 +529,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     for n, item in enumerate(still_open, start=1):
         document.add_paragraph(f"{n}. {item.title}{colon}{item.status}{semicolon}" + _("due %(date)s", date=item.due))
     if not still_open:
-        document.add_paragraph(_("Every item is finished."))
+        document.add_paragraph(_("Every item is finished.") if data.items else _("No rectification items."))
 
     # Issuing unit and date: right-aligned, four characters from the right margin (7.3.5.1).
     document.add_paragraph().paragraph_format.first_line_indent = Pt(0)
@@ -519,11 +539,18 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
         signature.paragraph_format.first_line_indent = Pt(0)
         signature.paragraph_format.right_indent = Pt(BODY_PT * 4)
 
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.paragraph_format.first_line_indent = Pt(0)
-    _page_number_field(footer)
-    for run in footer.runs:
-        _set_fonts(run, PAGE_NUMBER_FONT)
-        run.font.size = Pt(PAGE_NUMBER_PT)
+    # Page numbers (7.5): odd pages on the right, even pages on the left, one character in from the edge.
+    document.settings.odd_and_even_pages_header_footer = True
+    for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        if side == "right":
+            paragraph.paragraph_format.right_indent = Pt(PAGE_NUMBER_PT)
+        else:
+            paragraph.paragraph_format.left_indent = Pt(PAGE_NUMBER_PT)
+        _page_number_field(paragraph)
+        for run in paragraph.runs:
+            _set_fonts(run, PAGE_NUMBER_FONT)
+            run.font.size = Pt(PAGE_NUMBER_PT)
     return _to_bytes(document)

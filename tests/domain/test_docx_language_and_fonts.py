@@ -59,3 +59,25 @@ def test_report_headings_use_the_named_fonts():
     for style_id, font in (("Title", "方正小标宋简体"), ("Heading1", "黑体"), ("Heading2", "楷体_GB2312")):
         style = re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles, re.S).group(0)
         assert f'w:eastAsia="{font}"' in style
+
+
+def test_report_follows_gbt_9704_ordinals_and_page_numbers():
+    import docx
+
+    assert [words.chinese_number(n) for n in (1, 9, 10, 11, 20, 23, 99)] == [
+        "一", "九", "十", "十一", "二十", "二十三", "九十九"]  # fmt: skip
+    measured = words.ReportItem(title="栏目更新", source="手动开启", detail="", status="已提交", status_key="submitted",
+                                due="2026-12-30", measures=(("2026-12-01", "已更新", ""),))  # fmt: skip
+    data = words.RectificationReportData(lang="zh_Hans", issuer="教育局", addressee="市政府", round_name="2026",
+                                         issued_on=date(2026, 11, 30), items=(measured,))  # fmt: skip
+    document = docx.Document(io.BytesIO(words.rectification_report_docx(data)))
+    level2 = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert level2 == ["（一）栏目更新"]  # the second level is （一）, not （1）
+    section = document.sections[0]
+    assert document.settings.odd_and_even_pages_header_footer
+    assert section.footer.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+    assert section.even_page_footer.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
+    empty = words.RectificationReportData(lang="zh_Hans", issuer="教育局", addressee="市政府", round_name="2026",
+                                          issued_on=date(2026, 11, 30), items=())  # fmt: skip
+    texts = [p.text for p in docx.Document(io.BytesIO(words.rectification_report_docx(empty))).paragraphs]
+    assert "全部事项均已完成。" not in texts  # nothing to finish is not "everything finished"
