@@ -154,9 +154,13 @@ def rectification_remind():
     """Flag overdue items and e-mail their owners (limits and SMTP settings of the round reminders)."""
     from flask_babel import force_locale
 
-    from surveyapp.services.rectification import send_overdue_reminders
+    from surveyapp.services.rectification import mark_overdue, overdue_without_recipient, send_overdue_reminders
     from surveyapp.services.reminders import ReminderError
 
+    mark_overdue()
+    for item in overdue_without_recipient():
+        click.echo(f"item {item.id} ({item.organisation.code}) is overdue and nobody can be reminded: "
+                   "no owner and no active coordinator in the department", err=True)  # fmt: skip
     with force_locale("en"):
         try:
             sent = send_overdue_reminders()

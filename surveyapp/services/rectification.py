@@ -538,6 +538,22 @@ def due_overdue_reminders(
     return due
 
 
+def overdue_without_recipient(round_: AssessmentRound | None = None) -> list[RectificationItem]:
+    """Overdue items nobody can be reminded about: no active owner and no active coordinator in the
+    department (reminders skip them; the command and the round page name them so someone assigns an owner)."""
+    items = db.session.scalars(
+        select(RectificationItem).where(RectificationItem.status == rules.OVERDUE).order_by(RectificationItem.id)
+    ).all()
+    if round_ is not None:
+        shown = {item.id for item in items_of_round(round_)}
+        items = [item for item in items if item.id in shown]
+    return [
+        item
+        for item in items
+        if not (item.owner is not None and item.owner.active) and not coordinators_of(item.organisation)
+    ]
+
+
 def _reminder_text(item: RectificationItem) -> tuple[str, str]:
     parts, subject = [], ""
     for lang in (current_app.config["BABEL_DEFAULT_LOCALE"], "en"):

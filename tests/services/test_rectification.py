@@ -282,3 +282,18 @@ def test_due_dates_on_rest_days_move_to_the_next_working_day_and_far_ones_are_re
                                due_on=unknown_year)  # fmt: skip
     assert far.due_on == unknown_year and service.counted_working_days(far) is None
     assert service.item_dict(far, "en")["working_days"] is None
+
+
+def test_overdue_items_nobody_can_be_reminded_about_are_named(app, app_ctx, assessment, runner):
+    round_, d1, users = _objects(assessment)
+    d2 = db.session.get(Organisation, assessment["d2"].id)  # no coordinator in the fixture
+    old = date.today() - timedelta(days=60)
+    orphan, _ = service.open_item(round_, d2, rules.MANUAL, "", "无人负责", today=old, working_days=3)
+    owned, _ = service.open_item(round_, d1, rules.MANUAL, "", "有人负责", owner=users["coordinator"], today=old,
+                                 working_days=3)  # fmt: skip
+    service.mark_overdue()
+    assert service.overdue_without_recipient() == [orphan]
+    assert service.overdue_without_recipient(round_) == [orphan]
+    result = runner.invoke(args=["rectification", "remind"])
+    assert f"item {orphan.id} (D02) is overdue and nobody can be reminded" in result.output
+    assert f"item {owned.id} " not in result.output
