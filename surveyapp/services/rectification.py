@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -180,14 +180,14 @@ def counted_working_days(item: RectificationItem) -> int | None:
         return None
 
 
-def _event(item, action, from_status, actor, comment="", evidence_url="", evidence_ref="", at=None):
+def _event(item, action, from_status, actor, comment="", evidence_url="", evidence_ref="", at=None, **details):
     event = RectificationEvent(
         item=item, action=action, from_status=from_status, to_status=item.status, actor_id=getattr(actor, "id", None),
         at=at or utcnow(), comment=comment or "", evidence_url=evidence_url or "", evidence_ref=evidence_ref or "",
     )  # fmt: skip
     db.session.add(event)
     record_event(f"rectification.{action}", actor=actor, obj=item, department=item.organisation_id,
-                 round=item.round_id, status=item.status, source=item.source)  # fmt: skip
+                 round=item.round_id, status=item.status, source=item.source, **details)  # fmt: skip
     return event
 
 
@@ -453,7 +453,7 @@ def recheck_from_observation(
 def set_due(item, actor, working_days: int | None = None, due_on: date | None = None) -> RectificationItem:
     """Edit the due date: ``working_days`` counted again from the opening day, or a given day (not before
     the opening day). Audited; an overdue item whose new date lies ahead is open again."""
-    before = item.status
+    before, before_due = item.status, item.due_on
     if due_on is not None:
         if due_on < item.opened_on:
             raise RectificationError(_l("The due date cannot be before the day the item was opened."))
@@ -471,7 +471,8 @@ def set_due(item, actor, working_days: int | None = None, due_on: date | None = 
     if item.status == rules.OVERDUE and not rules.is_overdue(rules.OPEN, item.due_on, local_today()):
         item.status = rules.OPEN
     item.updated_at = utcnow()
-    _event(item, "due", before, actor, comment=item.due_on.isoformat())
+    _event(item, "due", before, actor, comment=item.due_on.isoformat(), due_before=before_due.isoformat(),
+           due_after=item.due_on.isoformat())  # fmt: skip
     db.session.commit()
     return item
 
@@ -722,17 +723,26 @@ def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.S
 # -- listing, export, API -------------------------------------------------------------------------------------
 
 
+def _utc_text(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 that says it is UTC (``2026-11-30T11:42:00+00:00``)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
 def item_dict(item: RectificationItem, lang: str) -> dict:
-    """One item as JSON-ready data (API, export): codes and dates, the title in ``lang``, no person's answer."""
+    """One item as JSON-ready data (API, export): codes and dates, the title in ``lang``, its history with who
+    acted (administrators and coordinators, by e-mail) and times in UTC; no person's answer."""
     return {
         "id": item.id, "round": item.round_id, "department": item.organisation.code, "source": item.source,
         "reference": item.reference, "title": item_title(item, lang), "status": item.status,
         "owner": item.owner.email if item.owner else None, "opened_on": item.opened_on.isoformat(),
         "working_days": counted_working_days(item), "due_on": item.due_on.isoformat(),
-        "done_at": item.done_at.isoformat(timespec="seconds") if item.done_at else None,
+        "done_at": _utc_text(item.done_at),
         "history": [
-            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": e.at.isoformat(timespec="seconds"),
-             "comment": e.comment, "evidence_url": e.evidence_url, "evidence_ref": e.evidence_ref}
+            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": _utc_text(e.at),
+             "actor": e.actor.email if e.actor else None, "comment": e.comment, "evidence_url": e.evidence_url,
+             "evidence_ref": e.evidence_ref}
             for e in item.events
         ],
     }  # fmt: skip

@@ -297,3 +297,16 @@ def test_overdue_items_nobody_can_be_reminded_about_are_named(app, app_ctx, asse
     result = runner.invoke(args=["rectification", "remind"])
     assert f"item {orphan.id} (D02) is overdue and nobody can be reminded" in result.output
     assert f"item {owned.id} " not in result.output
+
+
+def test_json_history_says_who_and_when_in_utc_and_due_changes_are_audited_with_both_dates(app_ctx, assessment):
+    round_, d1, users = _objects(assessment)
+    item, _ = service.open_item(round_, d1, rules.MANUAL, "", "x", owner=users["coordinator"], actor=users["admin"],
+                                today=date(2026, 11, 30), due_on=date(2026, 12, 30))  # fmt: skip
+    service.submit_item(item, users["coordinator"], "done")
+    service.set_due(item, users["admin"], due_on=date(2026, 12, 31))
+    history = service.item_dict(item, "en")["history"]
+    assert [h["actor"] for h in history] == ["admin@ag.example", "coord@d01.example", "admin@ag.example"]
+    assert all(h["at"].endswith("+00:00") for h in history)
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rectification.due")).one()
+    assert (audit.details["due_before"], audit.details["due_after"]) == ("2026-12-30", "2026-12-31")
