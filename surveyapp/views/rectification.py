@@ -101,6 +101,8 @@ def open_from_results(round_id: int, organisation_id: int):
             results_form.due_on.errors.append(str(exc))
         else:
             flash(_("%(n)d rectification items opened.", n=len(created)), "info")
+            if created:
+                _flash_moved(results_form.due_on.data, created[0])
             return redirect(
                 url_for("rectification.department_items", round_id=round_.id, organisation_id=department.id)
             )
