@@ -33,6 +33,8 @@ class Defaults:
     # How observation and declaration combine: "observed" (default: an observation decides the red line and
     # replaces the declared value in the score where it exists) or "declared" (shown side by side only).
     INSPECT_COMBINE = "observed"
+    # A failed check opens a rectification item in the department's current round; later runs close or reopen it.
+    INSPECT_OPEN_ITEMS = True
     INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
     INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
     REDIS_URL = None

@@ -64,6 +64,12 @@ def run(code, all_, as_of, as_json):
         documents.append(document)
         if not as_json:
             click.echo(f"{department.code} as of {document['as_of']}: run {result.id}, {result.pages} pages")
+            changed = result.rectification or {}
+            counts = {k: v for k, v in changed.items() if v and k != "refused"}
+            if counts:
+                click.echo("  rectification items: " + ", ".join(f"{len(v)} {k}" for k, v in counts.items()))
+            for reference, message in changed.get("refused", []):
+                click.echo(f"  rectification item not opened for {reference}: {message}", err=True)
             for f in document["findings"]:
                 click.echo(f"  {f['status']:<7} {f['check']:<20} observed={f['observed']!r} "
                            f"threshold={f['threshold']} {f['url'] or ''}")  # fmt: skip

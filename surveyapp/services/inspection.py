@@ -9,6 +9,7 @@ transaction does not commit.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,6 +38,8 @@ from surveyapp.models import (
 from surveyapp.models.base import utcnow
 from surveyapp.services import pending_files
 from surveyapp.services.audit import record_event
+
+log = logging.getLogger(__name__)
 
 KINDS = tuple(k.value for k in TargetKind)
 COLUMN_TYPES = ("news", "notices", "policies", "plans", "other")
@@ -254,7 +257,41 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
     record_event("inspection.run", actor=actor, object_type="organisations", object_id=department.id,
                  run=run.id, findings=len(found), as_of=as_of.isoformat())  # fmt: skip
     db.session.commit()
+    try:
+        run.rectification = follow_up(department, run)
+    except Exception:  # the inspection stands; the follow-up can be run again (it is idempotent)
+        db.session.rollback()
+        log.exception("inspection run %s: rectification follow-up failed", run.id)
     return run
+
+
+def observations_of(run: InspectionRun) -> list:
+    """The run's decided findings (pass or fail; ``unknown`` decides nothing) as observations for the
+    rectification items, each with its snapshot (or the run) as evidence."""
+    from surveyapp.domain import rectification as items
+
+    seen = []
+    for finding in run.findings:
+        if finding.status == rules.UNKNOWN:
+            continue
+        evidence = f"{items.SNAPSHOT_PREFIX}{finding.snapshot_id}" if finding.snapshot_id else f"run/{run.id}"
+        seen.append(items.Observation(
+            reference=items.inspector_reference(finding.check, finding.url), passed=finding.status == rules.PASS,
+            title=f"{finding.check}: {finding.url}" if finding.url else finding.check,
+            detail=(finding.detail or "")[:2000], evidence_ref=evidence))  # fmt: skip
+    return seen
+
+
+def follow_up(department: Organisation, run: InspectionRun) -> dict:
+    """The automatic re-check (issue 21): the run's observations close, note, reopen or open the
+    department's inspector-check rectification items (``services.rectification.follow_observations``);
+    opening new items is the ``INSPECT_OPEN_ITEMS`` setting. Returns the items by what happened."""
+    from surveyapp.services import rectification
+
+    return rectification.follow_observations(
+        department, observations_of(run), observed_at=run.finished_at,
+        open_items=bool(current_app.config.get("INSPECT_OPEN_ITEMS", True)),
+    )  # fmt: skip
 
 
 def availability_finding(target: InspectionTarget, as_of: date) -> rules.Finding:
