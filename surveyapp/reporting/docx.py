@@ -300,7 +300,10 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
         document.add_paragraph(line)
         item_rows = []
         for item in s.items:
-            answer = _("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
+            if item.part == "staff" and item.suppressed:
+                answer = _("suppressed (fewer than %(n)d respondents)", n=data.min_group_size)
+            else:
+                answer = _("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
             if item.evidence_url:
                 answer = f"{answer} {_('Evidence')}: {item.evidence_url}".strip()
             text = item.text + (f"\n{item.basis}" if item.basis else "")
