@@ -164,8 +164,11 @@ def rectification_remind():
     with force_locale("en"):
         try:
             sent = send_overdue_reminders()
-        except ReminderError as exc:
-            raise click.ClickException(str(exc)) from None
+        except ReminderError:
+            raise click.ClickException(
+                "No SMTP server is configured (SURVEYAPP_MAIL_SERVER): overdue items are flagged, no e-mail is "
+                "sent. 'flask rectification export --round R' writes the items with their owners and status."
+            ) from None
     for item, user in sent:
         click.echo(f"reminded {user.email} about item {item.id}")
     click.echo(f"{len(sent)} reminders sent.")

@@ -310,3 +310,9 @@ def test_json_history_says_who_and_when_in_utc_and_due_changes_are_audited_with_
     assert all(h["at"].endswith("+00:00") for h in history)
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rectification.due")).one()
     assert (audit.details["due_before"], audit.details["due_after"]) == ("2026-12-30", "2026-12-31")
+
+
+def test_remind_without_smtp_points_to_what_the_command_line_can_do(app, runner, assessment):
+    result = runner.invoke(args=["rectification", "remind"])
+    assert result.exit_code != 0
+    assert "flask rectification export" in result.output and "download" not in result.output
