@@ -368,9 +368,16 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
 
 def _since_last_round_section(document, since: dict, _) -> None:
     document.add_heading(_("Since last round"), level=1)
-    document.add_paragraph(_("Rectification items of %(round)s and their state now.", round=since["previous_round"]))
-    _table(document, [_("Closed"), _("Open"), _("Overdue")],
-           [[str(since["closed"]), str(since["open"]), str(since["overdue"])]])  # fmt: skip
+    intro = document.add_paragraph(
+        _("Rectification items of %(round)s and their state now.", round=since["previous_round"])
+    )
+    intro.paragraph_format.keep_with_next = True  # the heading, this line and the counts stay on one page
+    counts = _table(document, [_("Closed"), _("Open"), _("Overdue")],
+                    [[str(since["closed"]), str(since["open"]), str(since["overdue"])]])  # fmt: skip
+    for row in counts.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
     if since.get("items"):
         _table(
             document, [_("Rectification item"), _("Status")], [[title, label] for title, _key, label in since["items"]]

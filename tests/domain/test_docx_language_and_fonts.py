@@ -81,3 +81,20 @@ def test_report_follows_gbt_9704_ordinals_and_page_numbers():
                                           issued_on=date(2026, 11, 30), items=())  # fmt: skip
     texts = [p.text for p in docx.Document(io.BytesIO(words.rectification_report_docx(empty))).paragraphs]
     assert "全部事项均已完成。" not in texts  # nothing to finish is not "everything finished"
+
+
+def test_since_last_round_heading_stays_with_its_figures():
+    import docx
+
+    data = ScorecardData(
+        lang="en", variant="department", questionnaire_title="T", questionnaire_version="2", agency="A",
+        department="D", round_name="2027", subject="", overall=70.0, grade="Pass", grade_key="pass",
+        grade_bands=(("Pass", 60.0), ("Fail", 0.0)), red_lines=(), dimensions=(), peer_count=0,
+        extra={"since_last_round": {"previous_round": "2026", "closed": 1, "open": 2, "overdue": 0,
+                                    "items": [("A", "open", "open")]}},
+    )  # fmt: skip
+    document = docx.Document(io.BytesIO(words.scorecard_docx(data, datetime(2026, 11, 30, tzinfo=UTC), images={})))
+    paragraphs = document.paragraphs
+    heading = next(i for i, p in enumerate(paragraphs) if p.text == "Since last round")
+    assert paragraphs[heading].paragraph_format.keep_with_next is not False  # Heading 1 keeps with next
+    assert paragraphs[heading + 1].paragraph_format.keep_with_next
