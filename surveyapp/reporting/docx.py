@@ -397,6 +397,7 @@ class ReportItem:
     due: str
     measures: tuple[tuple[str, str, str], ...] = ()  # (date, what was done, evidence)
     result: str = ""  # e.g. "accepted on 2026-03-02"
+    found_in: str = ""  # the earlier round it was found in, for an item carried into the report's round
 
 
 @dataclass(frozen=True)
@@ -510,7 +511,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     chinese = data.lang != "en"
     colon, semicolon = ("：", "；") if chinese else (": ", "; ")
     for n, item in enumerate(data.items, start=1):
-        notes = semicolon.join(x for x in (item.source, item.detail) if x)
+        notes = semicolon.join(x for x in (item.source, item.detail, item.found_in) if x)
         document.add_paragraph(f"{n}. {item.title}" + (f"（{notes}）" if chinese else f" ({notes})"))
     if not data.items:
         document.add_paragraph(_("No rectification items."))

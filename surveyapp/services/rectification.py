@@ -877,7 +877,7 @@ def report_data(round_: AssessmentRound, department: Organisation, lang: str, to
             rows.append(ReportItem(
                 title=item_title(item, lang), source=source_name(item.source), detail=item.detail,
                 status=status_name(status), status_key=status, due=item.due_on.isoformat(), measures=measures,
-                result=result,
+                result=result, found_in=item.round.name if item.round_id != round_.id else "",
             ))  # fmt: skip
     closed, still_open, overdue = rules.since_last_round_counts(r.status_key for r in rows)
     return RectificationReportData(

@@ -316,3 +316,22 @@ def test_remind_without_smtp_points_to_what_the_command_line_can_do(app, runner,
     result = runner.invoke(args=["rectification", "remind"])
     assert result.exit_code != 0
     assert "flask rectification export" in result.output and "download" not in result.output
+
+
+def test_report_names_the_earlier_round_of_a_carried_item(app, app_ctx, assessment):
+    import io
+
+    import docx
+
+    from surveyapp.reporting.docx import rectification_report_docx
+
+    round_, d1, users = _objects(assessment)
+    ahead = date.today() + timedelta(days=30)
+    service.open_item(round_, d1, rules.MANUAL, "", "旧问题", owner=users["coordinator"], due_on=ahead)
+    second = open_round("第二轮", round_.organisation, [d1], "transparency", 1)
+    service.open_item(second, d1, rules.MANUAL, "", "新问题", owner=users["coordinator"], due_on=ahead)
+    with app.test_request_context():
+        data = service.report_data(second, d1, "zh_Hans")
+    assert {i.title: i.found_in for i in data.items} == {"旧问题": round_.name, "新问题": ""}
+    texts = [p.text for p in docx.Document(io.BytesIO(rectification_report_docx(data))).paragraphs]
+    assert any(t.startswith("1. 旧问题") and round_.name in t for t in texts)  # the finding says where it came from
