@@ -635,6 +635,16 @@ def overdue_without_recipient(round_: AssessmentRound | None = None) -> list[Rec
     ]
 
 
+def _item_link(item: RectificationItem) -> str:
+    """The item's page as a full address: the request's host when sent from the web, ``BASE_URL`` from the
+    command line (as the round reminders do; a relative path cannot be followed from an e-mail)."""
+    from flask import has_request_context, url_for
+
+    if has_request_context():
+        return url_for("rectification.item", item_id=item.id, _external=True)
+    return (current_app.config.get("BASE_URL") or "").rstrip("/") + f"/rectification/{item.id}"
+
+
 def _reminder_text(item: RectificationItem) -> tuple[str, str]:
     parts, subject = [], ""
     for lang in (current_app.config["BABEL_DEFAULT_LOCALE"], "en"):
@@ -644,8 +654,7 @@ def _reminder_text(item: RectificationItem) -> tuple[str, str]:
             parts.append("\n".join([
                 _("The rectification item %(title)s of %(department)s was due on %(date)s.", title=title,
                   department=item.organisation.name(lang), date=item.due_on.isoformat()),
-                _("Please report what was done, with evidence: %(url)s",
-                  url=(current_app.config.get("BASE_URL") or "").rstrip("/") + f"/rectification/{item.id}"),
+                _("Please report what was done, with evidence: %(url)s", url=_item_link(item)),
             ]))  # fmt: skip
     return subject, "\n\n----\n\n".join(dict.fromkeys(parts))
 

@@ -335,3 +335,15 @@ def test_report_names_the_earlier_round_of_a_carried_item(app, app_ctx, assessme
     assert {i.title: i.found_in for i in data.items} == {"旧问题": round_.name, "新问题": ""}
     texts = [p.text for p in docx.Document(io.BytesIO(rectification_report_docx(data))).paragraphs]
     assert any(t.startswith("1. 旧问题") and round_.name in t for t in texts)  # the finding says where it came from
+
+
+def test_reminders_sent_from_the_web_link_the_item_with_the_sites_address(mail_config, app, assessment):
+    smtp_server = mail_config
+    with app.test_request_context(base_url="https://zhenggai.example.gov.cn"):
+        round_, d1, users = _objects(assessment)
+        item, _ = service.open_item(round_, d1, rules.MANUAL, "", "年报", owner=users["coordinator"],
+                                    today=date.today() - timedelta(days=60), working_days=3)  # fmt: skip
+        item_id = item.id
+        assert len(service.send_overdue_reminders()) == 1
+    body = smtp_server.messages[0].get_content()
+    assert f"https://zhenggai.example.gov.cn/rectification/{item_id}" in body
