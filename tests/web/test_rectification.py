@@ -265,14 +265,19 @@ def test_cli_list_open_export_report_and_scorecard_docx(app, runner, two_rounds,
 
 
 def test_api_lists_items_for_administrators_tokens_only(app, two_rounds, assessment, create_user):
-    from surveyapp.services.api_tokens import create_token
+    from surveyapp.services.api_tokens import TokenError, create_token
 
     trainer = create_user("trainer@ag.example", "trainer", organisation=assessment["agency"])
     other = create_user("admin@other.example", "admin", organisation=assessment["d2"])
+    former = create_user("former-admin@ag.example", "admin", organisation=assessment["agency"])
     with app.app_context():
         scopes = ["read:rounds", "read:rectification"]
         admin_token = create_token(db.session.get(User, assessment["users"]["admin"].id), scopes)
-        trainer_token = create_token(db.session.get(User, trainer.id), scopes)
+        with pytest.raises(TokenError, match="administrators' tokens only"):  # a scope a trainer can never use
+            create_token(db.session.get(User, trainer.id), scopes)
+        trainer_token = create_token(db.session.get(User, former.id), scopes)
+        db.session.get(User, former.id).role = "trainer"  # an administrator who became a trainer: refused
+        db.session.commit()
         other_token = create_token(db.session.get(User, other.id), scopes)
         plain_token = create_token(db.session.get(User, assessment["users"]["admin"].id), ["read:rounds"])
     client = app.test_client()
