@@ -9,6 +9,7 @@ from flask import Flask, request
 
 from surveyapp.config import (
     Defaults,
+    check_settings,
     load_or_create_secret_key,
     normalise_database_url,
     settings_from_environment,
@@ -122,6 +123,7 @@ def _security_headers(response):
 
 
 def _finish_config(app: Flask) -> None:
+    check_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)

@@ -91,6 +91,20 @@ class Defaults:
     STRICT_FONTS = False
 
 
+class SettingError(ValueError):
+    """A setting whose value the app cannot use; the message names the setting and what it accepts."""
+
+
+def check_settings(config) -> None:
+    """Refuse, at start-up, settings that take one of a few values (a misspelt one otherwise surfaces as a
+    500 on every page that reads it). Raises ``SettingError``."""
+    from surveyapp.domain.inspection import COMBINE_MODES
+
+    combine = config.get("INSPECT_COMBINE", "observed")
+    if combine not in COMBINE_MODES:
+        raise SettingError(f"SURVEYAPP_INSPECT_COMBINE must be one of {', '.join(COMBINE_MODES)}, not {combine!r}")
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs given in the common short forms."""
     for prefix in ("postgres://", "postgresql://"):
