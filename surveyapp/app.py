@@ -90,8 +90,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_jinja(app)
     from surveyapp.domain.scoring import grade_bands_text, grade_label
+    from surveyapp.reporting.report import maturity_text
 
-    app.jinja_env.globals.update(grade_name=grade_label, grade_bands_text=grade_bands_text)
+    def maturity_bands_text(questionnaire, lang):
+        """The maturity levels with their bounds, as the scorecard's reading aid prints them."""
+        return maturity_text((m.label.get(lang), float(m.min)) for m in questionnaire.maturity_levels)
+
+    app.jinja_env.globals.update(
+        grade_name=grade_label, grade_bands_text=grade_bands_text, maturity_bands_text=maturity_bands_text
+    )
 
     from surveyapp.cli import register_commands
 

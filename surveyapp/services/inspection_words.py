@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from surveyapp.domain.kinds import list_separator
 
 CHECK_WORDS = {
     "home_page_freshness": _l("Home page updated"),
@@ -37,6 +40,11 @@ _AGE = re.compile(r"^(?:(?P<name>.*): )?(?P<days>\d+) days old \((?P<source>\w+)
 _COLUMN_THRESHOLD = re.compile(r"^≤ (?P<n>\d+) (?P<unit>days|months) \((?P<kind>\w+)\)$")
 
 
+def _separator() -> str:
+    """The list separator of the language being rendered (、 in Chinese)."""
+    return list_separator(str(get_locale() or "zh_Hans"))
+
+
 def entrance_word(name: str) -> str:
     return str(ENTRANCE_WORDS.get(name, name))
 
@@ -63,7 +71,7 @@ def threshold_words(check: str, threshold: str | None) -> str:
         "availability": _("fewer than %(share)s failed probes over 7 days (15 s timeout)", share="5%"),
     }
     if check == "required_entrances":
-        return "、".join(entrance_word(name.strip()) for name in threshold.split(",") if name.strip())
+        return _separator().join(entrance_word(name.strip()) for name in threshold.split(",") if name.strip())
     return fixed.get(check, threshold)
 
 
@@ -171,7 +179,7 @@ def observed_words(check: str, observed) -> str:
     if observed is None:
         return "—"
     if check == "required_entrances" and isinstance(observed, list):
-        return "、".join(entrance_word(name) for name in observed) or "—"
+        return _separator().join(entrance_word(name) for name in observed) or "—"
     if check == "availability" and isinstance(observed, int | float):
         return f"{observed:.1%}"
     return str(observed)
