@@ -140,6 +140,13 @@ def axe_accounts(axe_app):
         checklist = db.session.scalar(
             select(Response.id).where(Response.organisation_id == department.id, Response.user_id.is_(None))
         )
+        reset = [(f"/admin/users/{target.id}", re.compile("Reset the password|重置密码"))]
+        # An administrator's pages that the links of one round do not all reach (the open round's lifecycle
+        # pages, the closed round's reopen form, a bulk job, an item).
+        administration = [f"/admin/reports/jobs/{job.id}", "/admin/users/import", "/admin/organisations/import",
+                          f"/admin/rounds/{city.id}", f"/admin/rounds/{city.id}/edit", f"/admin/rounds/{city.id}/close",
+                          f"/admin/rounds/{city.id}/reminders", f"/admin/rounds/{closed.id}/reopen",
+                          f"/rectification/{item.id}", "/my"]  # fmt: skip
         return {
             "anonymous": (None, ["/", "/login", "/privacy", f"/invite/{token}", "/no-such-page", f"/resume/{resume}",
                                  "/resume/not-a-valid-link"]),
@@ -150,14 +157,10 @@ def axe_accounts(axe_app):
             "coordinator": ("axe-coordinator@e2e.example", [f"/responses/{checklist}",
                                                             f"/responses/{checklist}/explanation",
                                                             f"/rectification/{item.id}"]),
-            "admin": ("admin@e2e.example", [f"/admin/reports/jobs/{job.id}", "/admin/users/import",
-                                            "/admin/organisations/import", f"/admin/rounds/{city.id}",
-                                            f"/admin/rounds/{city.id}/edit", f"/admin/rounds/{city.id}/close",
-                                            f"/admin/rounds/{city.id}/reminders", f"/admin/rounds/{closed.id}/reopen",
-                                            f"/rectification/{item.id}"]),
-            "trainer": ("trainer@e2e.example", ["/compare?sort=D1", "/compare/training?by=level"]),
-            "sysadmin": ("axe-sysadmin@e2e.example", ["/admin/audit"]),
-        }, {"admin": [(f"/admin/users/{target.id}", re.compile("Reset the password|重置密码"))]}  # fmt: skip
+            "admin": ("admin@e2e.example", administration),
+            "trainer": ("trainer@e2e.example", ["/compare?sort=D1", "/compare/training?by=level", "/my", "/privacy"]),
+            "sysadmin": ("axe-sysadmin@e2e.example", ["/admin/audit", *administration]),
+        }, {role: reset for role in ("admin", "sysadmin")}  # fmt: skip
 
 
 def _links(page, base: str) -> list[str]:
@@ -247,7 +250,7 @@ def test_every_page_of_every_role_has_no_axe_violation(axe_server, new_page, axe
     accounts, actions = axe_accounts
     runs, current = coverage
     current["run"] = (language, device)
-    visited = runs[(language, device)].setdefault("paths", set())
+    by_role = runs[(language, device)].setdefault("paths", defaultdict(set))
     if not AXE.exists():
         pytest.skip("axe-core is missing: `make test` installs it with npm")
     locale, labels = LANGUAGES[language]
@@ -262,6 +265,7 @@ def test_every_page_of_every_role_has_no_axe_violation(axe_server, new_page, axe
             page.get_by_role("button", name=labels[2]).click()
             page.wait_for_load_state()
         name = f"{language} {device} {role}"
+        visited = by_role[role]
         scanned, found = crawl_and_scan(page, live_server, ["/", *extra], name, visited)
         for path, button in actions.get(role, []):  # a page that answers a form (POST)
             page.goto(f"{live_server}{path}")
@@ -300,9 +304,19 @@ def page_templates() -> set[str]:
             and not n.startswith(("macros/", "partials/")) and n not in NOT_A_PAGE_TEMPLATE}  # fmt: skip
 
 
+# The crawl's roles as the access matrix's principals (tests/web/test_access_matrix.py).
+PRINCIPAL = {"anonymous": "anonymous", "staff-draft": "staff", "staff-submitted": "staff", "coordinator": "coordinator",
+             "admin": "admin", "trainer": "trainer", "sysadmin": "sysadmin"}  # fmt: skip
+# Pages for people without an account: the access matrix lets a signed-in person open them too (the same page).
+ANONYMOUS_PAGES = {"respond.invitation", "respond.resume", "auth.login"}
+
+
 def test_the_crawl_covers_every_route_and_page_template(axe_app, coverage):
-    """Compared with the route list: every page route and every page template was scanned in each run (run after
-    the scans above, in this module; with ``-k`` on one run, only the runs that ran are checked)."""
+    """Compared with the route list and the access matrix: every page route, every page template, and every page
+    each role may open (``ok`` in tests/web/test_access_matrix.py) was scanned for that role, in each run (this runs
+    after the scans above, in this module; with ``-k`` on one run, only the runs that ran are checked)."""
+    from tests.web.test_access_matrix import MATRIX
+
     runs, _ = coverage
     if not runs:
         pytest.skip("no scan ran in this session (run the module, or -k with a language and device)")
@@ -311,11 +325,22 @@ def test_the_crawl_covers_every_route_and_page_template(axe_app, coverage):
     assert {"lifecycle.reopen", "respond.resume", "admin.user_edit"} <= routes
     assert {"admin/one_time_password.html", "admin/round_reopen.html", "respond/invitation.html"} <= templates
     for run, seen in runs.items():
-        endpoints = set()
-        for path in seen.get("paths", ()):
-            with contextlib.suppress(HTTPException):  # a 404 page, a POST-only path
-                endpoints.add(adapter.match(path, method="GET")[0])
+        per_principal = defaultdict(set)
+        for role, paths in seen.get("paths", {}).items():
+            for path in paths:
+                with contextlib.suppress(HTTPException):  # a 404 page, a POST-only path
+                    per_principal[PRINCIPAL[role]].add(adapter.match(path, method="GET")[0])
+        endpoints = set().union(*per_principal.values())
         assert routes - endpoints == set(), (run, sorted(routes - endpoints))
+        missing = {}
+        for principal in sorted(set(PRINCIPAL.values())):
+            allowed = {endpoint for endpoint, (method, _, expected) in MATRIX.items()
+                       if method == "GET" and expected[principal] == "ok" and endpoint in routes}  # fmt: skip
+            if principal != "anonymous":
+                allowed -= ANONYMOUS_PAGES
+            if allowed - per_principal[principal]:
+                missing[principal] = sorted(allowed - per_principal[principal])
+        assert missing == {}, (run, missing)
         assert templates - seen["templates"] == set(), (run, sorted(templates - seen["templates"]))
 
 
