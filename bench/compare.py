@@ -14,11 +14,12 @@ import argparse
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import temporary_app  # noqa: E402
 
 
 def page_median(client, url: str, repeat: int) -> float:
@@ -59,22 +60,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="surveyapp-bench-compare-"))
-    from flask_migrate import upgrade
-
-    from surveyapp.app import create_app
     from surveyapp.extensions import db
     from surveyapp.services.demo import seed_demo
     from surveyapp.services.users import create_user
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db",
-                      "REPORTS_DIR": str(workdir / "reports"), "UPLOADS_DIR": str(workdir / "uploads"),
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})  # fmt: skip
+    app, _workdir = temporary_app("compare")
     with app.app_context():
-        upgrade()
-        create_user("bench@example.org", "sysadmin", "benchmark password")
+        create_user("bench@example.org", "sysadmin", "plum violin harbour 41")
     client = app.test_client()
-    client.post("/login", data={"email": "bench@example.org", "password": "benchmark password"})
+    client.post("/login", data={"email": "bench@example.org", "password": "plum violin harbour 41"})
 
     results = {}
     for label, respondents, seed in (("base", args.respondents, 1), ("scaled", args.respondents * args.scale, 2)):

@@ -12,27 +12,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._common import temporary_app  # noqa: E402
+from tests.helpers import valid_value  # noqa: E402  (the answer a browser sends, as in the tests)
+
 PASSWORD = "benchmark password"  # noqa: S105 - a throw-away database
-
-
-def form_value(item):
-    """An answer that passes validation, as a browser sends it."""
-    return {
-        "likert5": "4",
-        "yesno": "yes",
-        "single_choice": item.options[0].value if item.options else None,
-        "multi_choice": [item.options[0].value] if item.options else None,
-        "number": str(int(item.minimum or 0) + 3 if (item.maximum or 99) >= 3 else item.maximum),
-        "date": "2026-01-15",
-        "text": "ok",
-        "evidence_url": "https://example.gov.cn/notice",
-    }.get(item.kind)
 
 
 def main() -> None:
@@ -42,10 +30,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="surveyapp-bench-submit-"))
-    from flask_migrate import upgrade
-
-    from surveyapp.app import create_app
     from surveyapp.extensions import db
     from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
     from surveyapp.services.demo import seed_demo
@@ -53,11 +37,7 @@ def main() -> None:
     from surveyapp.services.responses import start_response
     from surveyapp.services.users import create_user
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db",
-                      "REPORTS_DIR": str(workdir / "reports"), "UPLOADS_DIR": str(workdir / "uploads"),
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})  # fmt: skip
-    with app.app_context():
-        upgrade()
+    app, _workdir = temporary_app("submit")
     drafts: dict[str, list[tuple[str, int]]] = {}
     for label, respondents, seed in zip(
         ("small", "large"), map(int, args.respondents.split(",")), (201, 202), strict=True
@@ -74,7 +54,7 @@ def main() -> None:
                 email = f"submit-{label}-{n}@example.org"
                 user, _ = create_user(email, "staff", PASSWORD, organisation=department)
                 drafts[label].append((email, start_response(user, round_, part.key).id))
-            pages = [{item.key: value for item in section.items if (value := form_value(item)) is not None}
+            pages = [{item.key: value for item in section.items if (value := valid_value(item)) is not None}
                      for section in part.sections]  # fmt: skip
             print(f"{label} round: {seeded.departments} departments, {seeded.responses} responses "
                   f"(seeded and drafts prepared in {time.perf_counter() - start:.1f} s)", flush=True)  # fmt: skip

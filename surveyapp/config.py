@@ -33,6 +33,8 @@ class Defaults:
     # How observation and declaration combine: "observed" (default: an observation decides the red line and
     # replaces the declared value in the score where it exists) or "declared" (shown side by side only).
     INSPECT_COMBINE = "observed"
+    # A failed check opens a rectification item in the department's current round; later runs close or reopen it.
+    INSPECT_OPEN_ITEMS = True
     INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
     INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
     REDIS_URL = None
@@ -87,6 +89,20 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Refuse to render a PDF when WeasyPrint falls back to fontTools (libharfbuzz-subset0 missing).
     STRICT_FONTS = False
+
+
+class SettingError(ValueError):
+    """A setting whose value the app cannot use; the message names the setting and what it accepts."""
+
+
+def check_settings(config) -> None:
+    """Refuse, at start-up, settings that take one of a few values (a misspelt one otherwise surfaces as a
+    500 on every page that reads it). Raises ``SettingError``."""
+    from surveyapp.domain.inspection import COMBINE_MODES
+
+    combine = config.get("INSPECT_COMBINE", "observed")
+    if combine not in COMBINE_MODES:
+        raise SettingError(f"SURVEYAPP_INSPECT_COMBINE must be one of {', '.join(COMBINE_MODES)}, not {combine!r}")
 
 
 def normalise_database_url(url: str) -> str:

@@ -51,3 +51,17 @@ def test_emoji_font_is_checked_and_a_missing_one_is_named(app):
     missing = check_emoji_font(list_families=lambda: ["Noto Sans CJK SC", "DejaVu Sans"])
     assert not missing.ok and "fonts-noto-color-emoji" in missing.message
     assert not check_emoji_font(list_families=lambda: None).ok
+
+
+def test_holiday_schedule_fails_for_an_unknown_year_and_warns_before_next_year():
+    from datetime import date
+
+    from surveyapp.domain.clock import WorkingCalendar, YearTable
+    from surveyapp.services.diagnostics import check_holiday_schedule
+
+    table_only = WorkingCalendar(table={2030: YearTable()}, use_package=False)
+    assert not check_holiday_schedule(table_only, date(2031, 3, 1)).ok
+    warned = check_holiday_schedule(table_only, date(2030, 11, 30))
+    assert warned.ok and "2031" in warned.message and "workdays.yaml" in warned.message
+    both = WorkingCalendar(table={2030: YearTable(), 2031: YearTable()}, use_package=False)
+    assert check_holiday_schedule(both, date(2030, 11, 30)).message == "known for 2030 and 2031"

@@ -44,15 +44,25 @@ def add_target(code, url, kind, columns, entrances):
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def run(code, all_, as_of, as_json):
     """Inspect a department's (or every department's) targets and store the findings."""
-    from surveyapp.services.inspection import departments_with_targets, run_inspection, run_json
+    from surveyapp.services.inspection import (
+        InspectionError,
+        check_as_of,
+        departments_with_targets,
+        run_inspection,
+        run_json,
+    )
 
     if bool(code) == bool(all_):
         raise click.UsageError("give --department CODE or --all")
+    try:
+        as_of = check_as_of(as_of.date() if as_of else None)
+    except InspectionError as exc:
+        raise click.ClickException(str(exc)) from None
     departments = departments_with_targets() if all_ else [_department(code)]
     documents, failed = [], []
     for department in departments:
         try:
-            result = run_inspection(department, as_of.date() if as_of else None)
+            result = run_inspection(department, as_of)
         except Exception as exc:  # one department's failure does not stop the others; nothing of it is kept
             from surveyapp.extensions import db
 
@@ -64,6 +74,12 @@ def run(code, all_, as_of, as_json):
         documents.append(document)
         if not as_json:
             click.echo(f"{department.code} as of {document['as_of']}: run {result.id}, {result.pages} pages")
+            changed = result.rectification or {}
+            counts = {k: v for k, v in changed.items() if v and k != "refused"}
+            if counts:
+                click.echo("  rectification items: " + ", ".join(f"{len(v)} {k}" for k, v in counts.items()))
+            for reference, message in changed.get("refused", []):
+                click.echo(f"  rectification item not opened for {reference}: {message}", err=True)
             for f in document["findings"]:
                 click.echo(f"  {f['status']:<7} {f['check']:<20} observed={f['observed']!r} "
                            f"threshold={f['threshold']} {f['url'] or ''}")  # fmt: skip
@@ -79,16 +95,22 @@ def probe():
     """One availability round over every registered website (15 s timeout); run it on a schedule."""
     from surveyapp.services.inspection import probe_all
 
-    for p in probe_all():
+    skipped: list = []
+    for p in probe_all(skipped):
         click.echo(f"target {p.target_id}: {'ok' if p.ok else 'FAILED'} {p.status_code or ''} {p.error or ''}")
+    for target_id, reason in skipped:
+        click.echo(f"target {target_id}: not probed ({reason}); not counted")
 
 
 @inspect_cli.command("schedule")
 def schedule_command():
     """With REDIS_URL: schedule inspections and probes on RQ (each job schedules its next one)."""
-    from surveyapp.services.inspection import schedule
+    from surveyapp.services.inspection import InspectionError, schedule
 
-    ids = [schedule("run"), schedule("probe")]
+    try:
+        ids = [schedule("run"), schedule("probe")]
+    except InspectionError as exc:
+        raise click.ClickException(str(exc)) from None
     if None in ids:
         raise click.ClickException(
             "REDIS_URL is not set: run `flask inspect run --all` and `flask inspect probe` "

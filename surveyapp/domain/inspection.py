@@ -227,6 +227,7 @@ class ColumnFacts:
     evidence: str | None = None
     reachable: bool = True
     empty_notice: bool = False  # "暂无信息" and the like
+    why: str = ""  # why an unreachable column was not read (the crawler's reason)
 
 
 def is_blank(column: ColumnFacts) -> bool:
@@ -253,8 +254,9 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     for column in columns:
         threshold = _column_threshold(column.kind)
         if not column.reachable:
+            why = f": {column.why}" if column.why else ""
             findings.append(_finding("column_freshness", UNKNOWN, None, column.url, column.evidence,
-                                     f"{column.name}: not read", threshold))  # fmt: skip
+                                     f"{column.name}: not read{why}", threshold))  # fmt: skip
             continue
         if is_blank(column):
             blank.append(column.name)
@@ -283,11 +285,17 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     return findings
 
 
-def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True) -> Finding:
-    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto)."""
-    usable = [d for d in post_dates if d is not None and d <= as_of]
+def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True,
+                   why: str = "") -> Finding:  # fmt: skip
+    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto). Not ``reachable``
+    (no answer, an error, a body cut at the page budget, a document that is no feed: ``why``) is unknown: only
+    a feed that was read whole and lists no dated post fails for having none."""
+    dated = [d for d in post_dates if d is not None]
+    usable = [d for d in dated if d <= as_of]
     if not reachable:
-        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "not read")
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, f"not read: {why}" if why else "not read")
+    if not usable and dated:  # posts only after the day of the check (a past --as-of, or dates set in the future)
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "only posts dated after the day of the check")
     if not usable:
         return _finding("feed_freshness", FAIL, None, url, evidence, "no dated post")
     newest = max(usable)
@@ -301,7 +309,9 @@ def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=N
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9])")
+# Not inside a longer code or number: no ASCII letter or digit next to it (document and order numbers such as
+# ABC13812345678XYZ), and no decimal part (an amount such as 13812345678.00).
+_MOBILE_RE = re.compile(r"(?<![0-9A-Za-z.])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9A-Za-z]|\.\d)")
 
 
 def id_check_digit(first17: str) -> str:
@@ -438,11 +448,18 @@ def required_entrances(
                     threshold=", ".join(wanted))  # fmt: skip
 
 
-def availability(url: str, outcomes: Sequence[bool]) -> Finding:
-    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto."""
+def availability(url: str, outcomes: Sequence[bool], days_probed: int) -> Finding:
+    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto.
+    The rule monitors for a week, so the outcome is judged only when ``days_probed`` (the window's days with
+    at least one probe) is the whole window; before that it is unknown, however many probes failed (one
+    failed probe an hour after registering a site is no week of monitoring, and no single veto)."""
     if not outcomes:
         return _finding("availability", UNKNOWN, None, url, None, "no probe yet")
     failed = sum(1 for ok in outcomes if not ok)
+    if days_probed < AVAILABILITY_WINDOW_DAYS:
+        return _finding("availability", UNKNOWN, None, url, None,
+                        f"{failed} of {len(outcomes)} probes failed; monitored on {days_probed} of "
+                        f"{AVAILABILITY_WINDOW_DAYS} days")  # fmt: skip
     share = failed / len(outcomes)
     status = FAIL if share >= AVAILABILITY_FAILURE_SHARE else PASS
     return _finding("availability", status, round(share, 4), url, None, f"{failed} of {len(outcomes)} probes failed")

@@ -16,6 +16,7 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -122,6 +123,64 @@ class Finding:
     reference: str
     title: str
     detail: str = ""
+
+
+#: Longest reference stored on an item (``RectificationItem.reference``).
+REFERENCE_MAX = 200
+#: Evidence reference of an inspector snapshot on an item's history event: ``snapshot/<id>``.
+SNAPSHOT_PREFIX = "snapshot/"
+
+
+def inspector_reference(check: str, url: str | None) -> str:
+    """The reference of the item for an inspector check on one address: ``"<check> <url>"`` (the same check
+    on another column or feed is another item). Addresses too long for the column are replaced by the
+    first 16 hex digits of their SHA-256, so the reference stays stable across runs. At most
+    ``REFERENCE_MAX`` characters."""
+    url = (url or "").strip()
+    reference = f"{check} {url}".strip()
+    if len(reference) > REFERENCE_MAX:
+        reference = f"{check} sha256:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}"
+    return reference
+
+
+def inspector_check_of(reference: str) -> str:
+    """The check name of an inspector reference (its first word)."""
+    return (reference or "").split(" ", 1)[0]
+
+
+def snapshot_id_of(evidence_ref: str | None) -> int | None:
+    """The snapshot id in an evidence reference ``snapshot/<id>``; None for any other reference."""
+    ref = evidence_ref or ""
+    if ref.startswith(SNAPSHOT_PREFIX) and ref[len(SNAPSHOT_PREFIX) :].isdigit():
+        return int(ref[len(SNAPSHOT_PREFIX) :])
+    return None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the inspector saw for one item's check: passed or failed, and the snapshot that shows it."""
+
+    reference: str
+    passed: bool
+    title: str
+    detail: str = ""
+    evidence_ref: str = ""
+
+
+#: What one observation does to the items of its reference (``follow_observation``).
+OPEN_NEW, CLOSE_ACTIVE, NOTE_ACTIVE, REOPEN_LAST, NOTHING = "open", "close", "note", "reopen", "nothing"
+
+
+def follow_observation(passed: bool, active: bool, finished: bool) -> str:
+    """The rule of the automatic re-check (issue 21): a passing observation closes the items still being
+    worked on; a failing one is noted on them, reopens the last finished item when none is active, and
+    opens a new item when the check never had one. ``active``: an item of the reference is not done;
+    ``finished``: one is done."""
+    if passed:
+        return CLOSE_ACTIVE if active else NOTHING
+    if active:
+        return NOTE_ACTIVE
+    return REOPEN_LAST if finished else OPEN_NEW
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,14 @@ MAX_REDIRECTS = 5
 
 
 def host_of(url: str) -> str:
-    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows);
+    empty for an address that has none or cannot be parsed (an invalid IPv6 literal, a port out of range)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return ""
 
 
 @dataclass
@@ -56,6 +60,21 @@ class Fetch:
     @property
     def ok(self) -> bool:
         return self.error is None and self.status is not None and self.status < 400
+
+    @property
+    def refused(self) -> bool:
+        """The crawler declined to fetch by its own rules (robots.txt, registration, budgets, private
+        address): a fact about the crawl, not about the site answering."""
+        return refused_error(self.error)
+
+
+def refused_error(error: str | None) -> bool:
+    """Whether a fetch ``error`` names one of the crawler's own refusals (not the site failing). A robots.txt
+    that could not be read because the server failed is the site failing."""
+    error = error or ""
+    return error in ("robots.txt", "not registered", "page budget", "byte budget") or error.startswith(
+        ("private address ", "redirect to unregistered host ")
+    )
 
 
 class Crawler:
@@ -85,8 +104,8 @@ class Crawler:
     # --- rules --------------------------------------------------------------------------------------------
 
     def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and host_of(url) in self.allowed_hosts
+        host = host_of(url)
+        return bool(host) and urlsplit(url).scheme in ("http", "https") and host in self.allowed_hosts
 
     def private_address(self, url: str) -> str | None:
         """The first loopback/private/link-local/reserved address ``url``'s host resolves to (None: none,
@@ -196,7 +215,11 @@ class Crawler:
             result.content_type = answer.headers.get("Content-Type")
             if answer.is_redirect and answer.headers.get("Location"):
                 result.redirects.append(current)
-                current = urljoin(current, answer.headers["Location"])
+                try:
+                    current = urljoin(current, answer.headers["Location"])
+                except ValueError:  # "http://[::1" and the like: no address to follow
+                    result.error = "redirect to an invalid address (not followed)"
+                    return result
                 continue
             body, truncated = body
             result.body, result.truncated, result.final_url = body, truncated, current

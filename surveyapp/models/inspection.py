@@ -68,6 +68,8 @@ class InspectionRun(db.Model):
     findings: Mapped[list[InspectionFinding]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="InspectionFinding.id"
     )
+    #: Not stored: the rectification items this run opened, closed, reopened or noted (set by the service).
+    rectification = None
 
 
 class InspectionSnapshot(db.Model):

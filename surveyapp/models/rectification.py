@@ -65,3 +65,10 @@ class RectificationEvent(db.Model):
 
     item: Mapped[RectificationItem] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def snapshot_id(self) -> int | None:
+        """The inspector snapshot this event's evidence reference names, if any."""
+        from surveyapp.domain.rectification import snapshot_id_of
+
+        return snapshot_id_of(self.evidence_ref)

@@ -368,9 +368,11 @@ class TrainingNeed:
     suppressed_reason: str | None = None  # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None when shown
 
 
-# How staff are grouped in the training-needs matrix: by level and post (the finest), or by one
-# of them only (larger groups, so fewer are suppressed in small departments).
-TRAINING_GROUPINGS = ("level_post", "level", "post")
+# How staff are grouped in the training-needs matrix, finest first: by level and post, by one of them
+# only (larger groups, so fewer are suppressed in small departments), or the department's staff as a whole
+# (the only grouping that shows anything where a department has fewer than twice the minimum group size:
+# any split of it leaves a group or its complement too small).
+TRAINING_GROUPINGS = ("level_post", "level", "post", "department")
 
 
 def training_needs(
@@ -399,7 +401,8 @@ def training_needs(
     ).all()  # fmt: skip
     groups: dict[tuple[int, str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
     for org, level, post, dimension, n, total in rows:
-        key = (org, ALL_GROUPS if by == "post" else level, ALL_GROUPS if by == "level" else post)
+        key = (org, ALL_GROUPS if by in ("post", "department") else level,
+               ALL_GROUPS if by in ("level", "department") else post)  # fmt: skip
         count, sum_ = groups[key].get(dimension, (0, 0.0))
         groups[key][dimension] = (count + n, sum_ + total)
     # The department's whole staff per dimension: a group whose complement is too small is suppressed too.

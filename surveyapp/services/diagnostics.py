@@ -159,6 +159,26 @@ def check_writable(label: str, directory: str) -> Check:
     return Check(label, True, f"{directory} writable")
 
 
+def check_holiday_schedule(calendar=None, today=None) -> Check:
+    """Working-day deadlines need this year's holiday schedule (FAIL without it) and, before the year ends,
+    next year's (said in the message: due dates reaching it are refused until it is added to
+    ``surveyapp/calendars/workdays.yaml`` or a newer chinesecalendar is installed)."""
+    from datetime import date
+
+    from surveyapp.definitions.workdays import working_calendar
+
+    calendar = calendar or working_calendar()
+    year = (today or date.today()).year
+    if not calendar.knows(year):
+        message = f"no holiday schedule for {year}: working-day deadlines cannot be counted. "
+        return Check("holiday schedule", False, message + f"Add {year} to surveyapp/calendars/workdays.yaml.")
+    if not calendar.knows(year + 1):
+        return Check("holiday schedule", True, f"known for {year}; not yet for {year + 1}: due dates in {year + 1} "
+                     f"are refused until its schedule is added to surveyapp/calendars/workdays.yaml "
+                     "(or a newer chinesecalendar is installed)")  # fmt: skip
+    return Check("holiday schedule", True, f"known for {year} and {year + 1}")
+
+
 def run_diagnostics(app) -> list[Check]:
     """Every check, in the order a person would fix them."""
     from surveyapp.extensions import db
@@ -173,6 +193,7 @@ def run_diagnostics(app) -> list[Check]:
             check_writable("reports directory", app.config["REPORTS_DIR"]),
             check_writable("uploads directory", app.config["UPLOADS_DIR"]),
             check_writable("inspections directory", app.config["INSPECTIONS_DIR"]),
+            check_holiday_schedule(),
         ]
 
 
@@ -180,16 +201,18 @@ def database_status(engine, migrations_dir: str | None = None) -> str:
     """'ok' when the database answers and, given ``migrations_dir``, its schema is at the newest
     migration; 'outdated' when it answers but is not migrated to head (an empty database included);
     'unavailable' when it does not answer. Used by /healthz."""
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             if migrations_dir is None:
                 return "ok"
-            from alembic.runtime.migration import MigrationContext
-
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            # Alembic's own table, read directly (what MigrationContext.get_current_heads reads, at a
+            # fraction of its cost per request); no table yet means nothing is migrated.
+            if not inspect(connection).has_table("alembic_version"):
+                return "outdated"
+            current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
     except Exception:
         return "unavailable"
     return "ok" if current == migration_heads(migrations_dir) else "outdated"

@@ -102,9 +102,24 @@ def item_title(item: RectificationItem, lang: str) -> str:
             return questionnaire.item(item.reference).text.get(lang)
         if item.source == rules.DIMENSION_BELOW_PASS:
             return questionnaire.dimension(item.reference).title.get(lang)
+        if item.source == rules.INSPECTOR_CHECK:
+            return _check_title(item, lang)
     except (KeyError, StopIteration):
         pass
     return item.title
+
+
+def _check_title(item: RectificationItem, lang: str) -> str:
+    """An inspector item's title in ``lang``: the check's name and the address it was observed on."""
+    from surveyapp.services.inspection_words import CHECK_WORDS
+
+    check = rules.inspector_check_of(item.reference)
+    if check not in CHECK_WORDS:
+        return item.title
+    with force_locale(lang):
+        name = str(CHECK_WORDS[check])
+    where = item.title.split(": ", 1)[1] if ": " in item.title else item.reference[len(check) :].strip()
+    return f"{name}: {where}" if where else name
 
 
 def _check_url(url: str) -> str:
@@ -413,6 +428,71 @@ def recheck_from_observation(
     record_event("rectification.observe", actor=actor, obj=item, passed=bool(passed), status=item.status)
     db.session.commit()
     return item
+
+
+def current_round(department: Organisation) -> AssessmentRound | None:
+    """The newest round (by opening time) that includes ``department``: where an observation opens items."""
+    return db.session.scalars(
+        select(AssessmentRound)
+        .where(AssessmentRound.departments.any(Organisation.id == department.id))
+        .order_by(AssessmentRound.created_at.desc(), AssessmentRound.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _items_for(department: Organisation, reference: str) -> list[RectificationItem]:
+    """The department's inspector-check items for ``reference``, newest first."""
+    return list(db.session.scalars(
+        select(RectificationItem).where(
+            RectificationItem.organisation_id == department.id,
+            RectificationItem.source == rules.INSPECTOR_CHECK,
+            RectificationItem.reference == reference,
+        ).order_by(RectificationItem.id.desc())
+    ))  # fmt: skip
+
+
+def follow_observations(
+    department: Organisation,
+    observations: list[rules.Observation],
+    *,
+    observed_at: datetime | None = None,
+    open_items: bool = True,
+) -> dict[str, list[RectificationItem]]:
+    """After an inspection: apply each observation to the department's inspector-check items by the rule
+    ``rules.follow_observation`` (close on pass, note or reopen on failure, open a new item for a check that
+    never had one, in the department's current round, when ``open_items``). Every change is one
+    transition with the snapshot as evidence, audited, and committed on its own: a failure leaves the
+    earlier ones done, and running the follow-up again gives the same items (opening is idempotent).
+    Returns ``{"opened": [...], "closed": [...], "reopened": [...], "noted": [...]}`` (items) and
+    ``"refused"``: ``[(reference, message)]`` for items that could not be opened (a due date the calendar
+    cannot count); those are opened by a later run once the calendar knows the year."""
+    done: dict[str, list] = {"opened": [], "closed": [], "reopened": [], "noted": [], "refused": []}
+    round_ = None
+    for seen in observations:
+        items = _items_for(department, seen.reference)
+        active = [i for i in items if i.status not in rules.DONE]
+        finished = [i for i in items if i.status in rules.DONE]
+        step = rules.follow_observation(seen.passed, bool(active), bool(finished))
+        if step in (rules.CLOSE_ACTIVE, rules.NOTE_ACTIVE):
+            for item in active:
+                recheck_from_observation(item, seen.passed, seen.evidence_ref, observed_at=observed_at)
+                done["closed" if seen.passed else "noted"].append(item)
+        elif step == rules.REOPEN_LAST:
+            done["reopened"].append(
+                recheck_from_observation(finished[0], False, seen.evidence_ref, observed_at=observed_at)
+            )
+        elif step == rules.OPEN_NEW and open_items:
+            round_ = round_ or current_round(department)
+            if round_ is None:
+                continue  # no round includes the department: nothing to open an item in
+            finding = rules.Finding(rules.INSPECTOR_CHECK, seen.reference, seen.title, seen.detail)
+            try:
+                done["opened"].append(open_from_finding(round_, department, finding, snapshot_ref=seen.evidence_ref))
+            except RectificationError as exc:  # e.g. the due date reaches a year without a holiday schedule
+                db.session.rollback()
+                with force_locale("en"):  # kept for the command line and the job log
+                    done["refused"].append((seen.reference, str(exc)))
+    return done
 
 
 def set_due(item, actor, working_days: int | None = None, due_on: date | None = None) -> RectificationItem:

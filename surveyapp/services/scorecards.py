@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from surveyapp.domain.advice import strengths_and_weaknesses, top_priorities, training_dimensions
-from surveyapp.domain.kinds import answer_text, kind_of
+from surveyapp.domain.kinds import answer_text, kind_of, list_separator
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
@@ -99,8 +99,8 @@ def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lan
                 ]
                 rows.append(TrainingRow(
                     module.title.get(lang), module.description.get(lang),
-                    "、".join(questionnaire.dimension(d).title.get(lang) for d in module.dimensions),
-                    "、".join(audience),
+                    list_separator(lang).join(questionnaire.dimension(d).title.get(lang) for d in module.dimensions),
+                    list_separator(lang).join(audience),
                 ))  # fmt: skip
     return tuple(rows)
 

@@ -211,6 +211,22 @@ PHONE_LAYOUT = """() => {
 }"""
 
 
+# On every device: words in a table cell wrap. Only numbers (and short labels) are kept on one line; a question,
+# a name, links or audit details kept on one line push the table's figures out of sight, even on a desktop.
+TEXT_ON_ONE_LINE = """() => {
+  const problems = [];
+  for (const cell of document.querySelectorAll('.table-scroll td')) {
+    const style = getComputedStyle(cell), words = document.createRange();
+    words.selectNodeContents(cell);  // the text's own width, not the cell's (a short figure in a wide column is fine)
+    const wide = words.getBoundingClientRect().width > 20 * parseFloat(style.fontSize);
+    if (style.whiteSpace.startsWith('nowrap') && wide) {
+      problems.push('text kept on one line in a table: ' + cell.textContent.trim().slice(0, 40));
+    }
+  }
+  return problems;
+}"""
+
+
 def _problems(page, shape: str, name: str) -> list[str]:
     problems = []
     for violation in _scan(page):
@@ -218,6 +234,7 @@ def _problems(page, shape: str, name: str) -> list[str]:
         problems.append(f"{name} {shape}: [{violation['impact']}] {violation['id']} {targets}")
     if page.viewport_size["width"] < 600:
         problems += [f"{name} {shape}: {problem}" for problem in page.evaluate(PHONE_LAYOUT)]
+    problems += [f"{name} {shape}: {problem}" for problem in page.evaluate(TEXT_ON_ONE_LINE)]
     return problems
 
 
@@ -344,6 +361,23 @@ def test_the_crawl_covers_every_route_and_page_template(axe_app, coverage):
         assert templates - seen["templates"] == set(), (run, sorted(templates - seen["templates"]))
 
 
+# Words (runs without spaces, at most 20 characters) of the given cells that are printed across two lines.
+WORDS_SPLIT_ACROSS_LINES = """cells => cells.flatMap(cell => {
+  const split = [], walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      if (match[0].length > 20) continue;
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(match[0]);
+    }
+  }
+  return split;
+})"""
+
+
 def test_compare_page_on_a_phone(live_server, new_page):
     """Page images of the compare page on a phone, in both languages (docs/ keeps a copy for the README)."""
     for locale, labels, name in (("zh-CN", LANGUAGES["zh_Hans"][1], "zh-Hans"), ("en-GB", LANGUAGES["en"][1], "en")):
@@ -352,6 +386,9 @@ def test_compare_page_on_a_phone(live_server, new_page):
         page.goto(f"{live_server}/compare")
         heatmap = page.get_by_role("table", name=re.compile("Heatmap|热力图"))
         assert heatmap.is_visible()
+        # Department names break between words, never inside one ("Demo departme / nt 0010").
+        assert heatmap.locator("tbody th").count() > 0
+        assert heatmap.locator("tbody th").evaluate_all(WORDS_SPLIT_ACROSS_LINES) == []
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= PHONE["width"], "the page itself scrolls sideways"
         screenshot(page, f"compare-phone-{name}")
@@ -369,6 +406,9 @@ def test_compare_page_on_a_phone(live_server, new_page):
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"sort=D1"))
         assert heatmap.locator("th[aria-sort=descending]").count() == 1
+        # The sorted table is where the reader was: the page opens at the heatmap, not at its top.
+        assert page.url.endswith("#heatmap-title")
+        assert page.locator("#heatmap-title").evaluate("el => el.getBoundingClientRect().top") < PHONE["height"] / 2
 
 
 def test_compare_page_on_a_desktop(live_server, new_page):
@@ -380,3 +420,23 @@ def test_compare_page_on_a_desktop(live_server, new_page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "compare-desktop-en.png"))
     assert page.get_by_role("table", name="Heatmap of dimension scores").is_visible()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_long_text_in_a_table_of_numbers_wraps(live_app, live_server, new_page, viewport):
+    """The reliability page: each question wraps beside its item–total r, which stays in view on a desktop."""
+    from sqlalchemy import select
+
+    from surveyapp.extensions import db
+    from surveyapp.models import AssessmentRound
+
+    with live_app.app_context():
+        round_id = db.session.scalar(select(AssessmentRound.id).where(AssessmentRound.name != "2026 年度自评").limit(1))
+    page = new_page(viewport=viewport, locale="en-GB")
+    sign_in(page, live_server, "admin")
+    page.goto(f"{live_server}/admin/rounds/{round_id}/reliability")
+    assert page.get_by_role("columnheader", name="Corrected item–total r").count() > 0
+    assert page.evaluate(TEXT_ON_ONE_LINE) == []
+    if viewport is DESKTOP:
+        widths = page.eval_on_selector_all(".table-scroll", "rs => rs.map(r => r.scrollWidth - r.clientWidth)")
+        assert widths and max(widths) <= 1, widths

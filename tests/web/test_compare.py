@@ -258,7 +258,7 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
             ).all()  # fmt: skip
             assert mean == pytest.approx(sum(t for _, t in rows) / sum(n for n, _ in rows))
         with pytest.raises(ValueError, match="unknown grouping"):
-            training_needs(round_, ids, 3, by="department")
+            training_needs(round_, ids, 3, by="weekday")
 
     client = client_for(app, "trainer@agency.example")
     html = client.get(f"/compare/training?round={compared['round']}&by=level").get_data(as_text=True)
@@ -415,6 +415,9 @@ def test_heatmap_is_a_table_sortable_by_every_dimension(app, compared):
         dimensions = [d.key for d in db.session.get(AssessmentRound, compared["round"]).questionnaire.dimensions]
     for key in ["overall", *dimensions]:
         assert f"sort={key}" in head, key  # each column heading is a link (keyboard, screen reader)
+    # Each opens the sorted page at the heatmap (a keyboard user is not sent back to the top of the page).
+    links = re.findall(r'<a href="(/compare\?sort=[^"]*)"', head)
+    assert len(links) == 1 + len(dimensions) and all(link.endswith("#heatmap-title") for link in links), links
     assert head.count('aria-sort="descending"') == 1 and 'aria-sort="descending"><a href="/compare?sort=overall' in head
     # Sorted by a dimension: that column is marked, and its numbers go down.
     key = dimensions[2]
