@@ -23,6 +23,9 @@ class ItemRow:
     evidence_url: str = ""
     basis: str = ""
     red_line: bool = False
+    # staff: fewer respondents than the minimum group size answered it (or the rest of the department would be
+    # too few): neither the mean nor the count is shown, so nobody's answer or "not applicable" can be read off.
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)

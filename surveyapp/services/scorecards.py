@@ -189,8 +189,12 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                     continue
                 if part.key == staff_part:
                     mean, n = item_means.get(item.key, (None, 0))
-                    if is_suppressed(int(n or 0), min_group):
-                        mean = None  # one or two people's answers: withheld (CONFIDENTIALITY_RULE)
+                    n = int(n or 0)
+                    # One or two people's answers, or a department below the minimum group size: neither the
+                    # mean nor how many answered is shown (CONFIDENTIALITY_RULE).
+                    hidden = is_suppressed(n, min_group) or is_suppressed(result.respondents, min_group)
+                    if hidden:
+                        mean, n = None, 0
                     if not item.scored:
                         continue
                     rows.append(
@@ -199,8 +203,9 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                             item.text.get(lang),
                             "staff",
                             mean,
-                            int(n or 0),
+                            n,
                             basis=item.basis.get(lang),
+                            suppressed=hidden,
                         )
                     )
                 else:
