@@ -151,6 +151,41 @@ def test_summary_table_stays_with_its_charts_in_every_language(app, seeded):
     assert len(set(plans.values())) == 1
 
 
+def _plan(pdf: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """(page count, [(level, page) of every section heading]): WeasyPrint makes each h1/h2 a bookmark that points
+    at the page where the heading is printed."""
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        number = {page.page_obj.pageid: page.page_number for page in document.pages}
+        headings = [(level, number[destination[0].objid])
+                    for level, _, destination, _, _ in document.doc.get_outlines() if level <= 2]  # fmt: skip
+        return len(document.pages), headings
+
+
+def test_department_scorecard_follows_the_same_page_plan_in_every_language(app, runner, create_user):
+    """The demo round (`flask demo seed` with its defaults): page count and the page of every section heading are the
+    same in zh-Hans, zh-Hant and English, for a department with red lines and one without (issue 18)."""
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.scorecards import department_scorecard_data, round_context
+
+    round_id = seed(runner, departments=10, respondents=8, seed_value=1)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        context = round_context(round_)
+        red = {d.id: bool(department_scorecard_data(context, d, "en").red_lines) for d in round_.departments}
+    chosen = [next(i for i, hit in red.items() if hit), next(i for i, hit in red.items() if not hit)]
+    for department in chosen:
+        plans = {}
+        for lang in LANGS:
+            client = _client(app, lang)
+            pdf = client.get(f"/rounds/{round_id}/departments/{department}/scorecard.pdf?lang={lang}").data
+            plans[lang] = _plan(pdf)
+        pages, headings = plans["zh_Hans"]
+        assert len(headings) >= 12, headings  # name, summary, peers, seven dimensions, training, methodology
+        for lang in ("zh_Hant", "en"):
+            assert plans[lang] == plans["zh_Hans"], (department, red[department], lang, plans)
+
+
 def test_comparison_pdf_has_one_page_plan_and_no_text_over_text(app, runner, create_user):
     """14 departments, three with 60-character English names: in every language the title and the heatmap share
     page 1, the ranking's headings do not run into each other ("Overall index" over "Grade" in English), and the
