@@ -285,11 +285,13 @@ def open_from_round_results(
     today: date | None = None,
     due_on: date | None = None,
 ) -> list[RectificationItem]:
-    """Open items for the department's declared red lines and its dimensions below the pass line in
-    ``round_`` (its aggregate result, as on its scorecard); a finding that has an item of this round
-    (whatever its status) or a still open one of an earlier round is not opened again. Due dates by
-    source (``rules.DEFAULT_WORKING_DAYS``), or ``due_on`` for all. Returns the items created. One commit
-    (nothing is opened when one of them cannot be)."""
+    """Open items for the department's red lines and its dimensions below the pass line in ``round_`` (its
+    result, as on its scorecard: declared and, by ``INSPECT_COMBINE``, observed red lines); a finding that
+    has an item of this round (whatever its status) or a still open one of an earlier round is not opened
+    again. A red line the inspector observes failing is left to the inspector's own items when
+    ``INSPECT_OPEN_ITEMS`` is on (they are opened, re-checked and closed by observation; a second item for
+    the same fault would stay open after the fix). Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or
+    ``due_on`` for all. Returns the items created. One commit (nothing is opened when one of them cannot be)."""
     from surveyapp.services.scores import department_result_for
 
     if department not in round_.departments:
@@ -306,10 +308,12 @@ def open_from_round_results(
             )
         ).all()
     )
+    inspector_owned = _observed_failing_items(round_, department) if current_app.config.get(
+        "INSPECT_OPEN_ITEMS", True) else set()  # fmt: skip
     created = []
     try:
         for hit in result.red_lines:
-            if (rules.RED_LINE, hit.item) in already:
+            if (rules.RED_LINE, hit.item) in already or hit.item in inspector_owned:
                 continue
             item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
                                   owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
@@ -332,6 +336,15 @@ def open_from_round_results(
         raise
     db.session.commit()
     return created
+
+
+def _observed_failing_items(round_: AssessmentRound, department: Organisation) -> set[str]:
+    """The questionnaire items whose observation failed in the inspection that counts for ``round_``."""
+    from surveyapp.domain.inspection import FAIL
+    from surveyapp.services.observed import department_observations
+
+    observed = department_observations(round_, [department.id]).get(department.id)
+    return {o.item for o in (observed.observations if observed is not None else ()) if o.status == FAIL}
 
 
 def open_from_finding(
@@ -510,6 +523,9 @@ def follow_observations(
         step = rules.follow_observation(seen.passed, bool(active), bool(finished))
         if step in (rules.CLOSE_ACTIVE, rules.NOTE_ACTIVE):
             for item in active:
+                if step == rules.NOTE_ACTIVE and item.events and item.events[-1].action == "observe":
+                    continue  # still failing, already noted since the last move: the history (and the
+                    # evidence that retention must keep) does not grow with every scheduled run
                 recheck_from_observation(item, seen.passed, seen.evidence_ref, observed_at=observed_at)
                 done["closed" if seen.passed else "noted"].append(item)
         elif step == rules.REOPEN_LAST:

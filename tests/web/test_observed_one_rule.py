@@ -210,3 +210,42 @@ def test_an_inspection_after_the_round_s_deadline_does_not_change_that_round(app
         db.session.commit()
     out = _outputs(app, world)
     assert out["result"]["D1"][0] == 2 and out["csv"] == out["api"] == out["result"]
+
+
+@pytest.fixture
+def fixed_today(monkeypatch):
+    from datetime import date
+
+    from surveyapp.services import rectification
+
+    monkeypatch.setattr(rectification, "local_today", lambda now=None: date(2026, 11, 30))
+
+
+@pytest.mark.parametrize("inspector_items", [True, False])
+def test_an_observed_red_line_gets_one_rectification_item_not_two(app, fixed_today, world, inspector_items):
+    """The inspection opened its own items for the observed vetoes (re-checked by observation); opening
+    items from the results does not add a red-line item for the same fault, unless the inspector opens none."""
+    from datetime import date
+
+    from surveyapp.domain import rectification as rules
+    from surveyapp.models import RectificationItem
+    from surveyapp.services import rectification
+
+    app.config["INSPECT_OPEN_ITEMS"] = inspector_items
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, world["round"])
+        d1 = db.session.get(Organisation, world["d1"])
+        admin = db.session.scalar(select(User).where(User.email == "admin@ag.example"))
+        result = department_result_for(round_, d1.id, 1)
+        assert result.red_lines  # the observed vetoes
+        inspector = db.session.scalars(select(RectificationItem).where(
+            RectificationItem.organisation_id == d1.id,
+            RectificationItem.source == rules.INSPECTOR_CHECK)).all()  # fmt: skip
+        assert {rules.inspector_check_of(i.reference) for i in inspector} >= {"home_page_freshness", "blank_columns"}
+        created = rectification.open_from_round_results(round_, d1, admin, due_on=date(2026, 12, 30))
+        red = {i.reference for i in created if i.source == rules.RED_LINE}
+        observed = {hit.item for hit in result.red_lines}
+        if inspector_items:
+            assert not red & observed
+        else:
+            assert red >= observed
