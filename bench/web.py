@@ -13,7 +13,7 @@ The client is a small bounded one (threads, ``requests``), 127.0.0.1 only, at mo
 ``--max-requests`` per window and ``--seconds`` per window.
 
 Usage: .venv/bin/python bench/web.py [--departments 100] [--respondents 10] [--concurrency 4]
-       [--seconds 3] [--rounds 3] [--workers 2]
+       [--seconds 3] [--rounds 3] [--workers 2] [--ports 5131-5139]
 It works in a temporary folder with its own SQLite database; nothing of the instance is touched.
 """
 
@@ -46,10 +46,27 @@ def hello():
 PASSWORD = "benchmark password"  # noqa: S105 - a throw-away database
 
 
+_PORTS: list[int] = []  # --ports: the ports the servers may take, in order (else any free port)
+
+
 def free_port() -> int:
+    """The next free port of ``--ports`` (a shared machine may reserve a range per user), else any free one."""
+    while _PORTS:
+        port = _PORTS.pop(0)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    if _PORTS_GIVEN:
+        raise RuntimeError("no free port left in --ports")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_PORTS_GIVEN = False
 
 
 def prepare(workdir: Path, departments: int, respondents: int) -> dict:
@@ -193,7 +210,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=20_000, help="per window")
+    parser.add_argument("--ports", default="", help="ports to serve on, e.g. 5131-5139 (default: any free port)")
     args = parser.parse_args()
+    if args.ports:
+        global _PORTS_GIVEN
+        low, _, high = args.ports.partition("-")
+        _PORTS[:] = list(range(int(low), int(high or low) + 1))
+        _PORTS_GIVEN = True
 
     workdir = Path(tempfile.mkdtemp(prefix="surveyapp-bench-web-"))
     start = time.perf_counter()

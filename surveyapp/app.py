@@ -9,6 +9,7 @@ from flask import Flask, request
 
 from surveyapp.config import (
     Defaults,
+    check_settings,
     load_or_create_secret_key,
     normalise_database_url,
     settings_from_environment,
@@ -89,8 +90,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_jinja(app)
     from surveyapp.domain.scoring import grade_bands_text, grade_label
+    from surveyapp.reporting.report import maturity_text
 
-    app.jinja_env.globals.update(grade_name=grade_label, grade_bands_text=grade_bands_text)
+    def maturity_bands_text(questionnaire, lang):
+        """The maturity levels with their bounds, as the scorecard's reading aid prints them."""
+        return maturity_text((m.label.get(lang), float(m.min)) for m in questionnaire.maturity_levels)
+
+    app.jinja_env.globals.update(
+        grade_name=grade_label, grade_bands_text=grade_bands_text, maturity_bands_text=maturity_bands_text
+    )
 
     from surveyapp.cli import register_commands
 
@@ -122,6 +130,7 @@ def _security_headers(response):
 
 
 def _finish_config(app: Flask) -> None:
+    check_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)

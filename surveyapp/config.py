@@ -37,6 +37,12 @@ class Defaults:
     INSPECT_OPEN_ITEMS = True
     INSPECT_RUN_EVERY_HOURS = 24  # `flask inspect schedule` with REDIS_URL: a full inspection this often
     INSPECT_PROBE_EVERY_MINUTES = 60  # and an availability probe this often (168 probes a week)
+    # Evidence retention: a run's WARC file and snapshots are removed this many days after it was fetched
+    # (`flask inspect prune`, scheduled daily with REDIS_URL); findings stay, marked "evidence expired".
+    # A year and a month: one annual assessment cycle and the rectification after it. Snapshots a
+    # rectification item refers to and each department's latest run are never removed.
+    INSPECT_KEEP_DAYS = 400
+    INSPECT_PRUNE_EVERY_HOURS = 24
     REDIS_URL = None
     RQ_QUEUE = "surveyapp"  # the queue bulk exports use; workers run `rq worker <RQ_QUEUE>`
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # whole request body; evidence uploads are limited separately
@@ -89,6 +95,20 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Refuse to render a PDF when WeasyPrint falls back to fontTools (libharfbuzz-subset0 missing).
     STRICT_FONTS = False
+
+
+class SettingError(ValueError):
+    """A setting whose value the app cannot use; the message names the setting and what it accepts."""
+
+
+def check_settings(config) -> None:
+    """Refuse, at start-up, settings that take one of a few values (a misspelt one otherwise surfaces as a
+    500 on every page that reads it). Raises ``SettingError``."""
+    from surveyapp.domain.inspection import COMBINE_MODES
+
+    combine = config.get("INSPECT_COMBINE", "observed")
+    if combine not in COMBINE_MODES:
+        raise SettingError(f"SURVEYAPP_INSPECT_COMBINE must be one of {', '.join(COMBINE_MODES)}, not {combine!r}")
 
 
 def normalise_database_url(url: str) -> str:

@@ -52,3 +52,11 @@ def probe_availability() -> None:
 
     with _application().app_context():
         probe_and_reschedule()
+
+
+def prune_inspections() -> None:
+    """Remove expired inspection evidence (``INSPECT_KEEP_DAYS``), then schedule the next prune."""
+    from surveyapp.services.inspection_retention import prune_and_reschedule
+
+    with _application().app_context():
+        prune_and_reschedule()

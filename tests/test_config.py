@@ -53,3 +53,20 @@ def test_instance_config_file_is_read(tmp_path, monkeypatch):
     app = create_app()
     assert app.config["MIN_GROUP_SIZE"] == 7
     assert app.config["SECRET_KEY"] == "from-file"
+
+
+def test_a_misspelt_combine_setting_stops_the_start_with_its_name(tmp_path, monkeypatch):
+    """It surfaced as a 500 on every explanation page and scorecard while `flask doctor` said all was well."""
+    import pytest
+
+    from surveyapp.config import SettingError
+
+    monkeypatch.setenv("SURVEYAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SURVEYAPP_INSPECT_COMBINE", "observd")
+    problem = "SURVEYAPP_INSPECT_COMBINE must be one of observed, declared, not 'observd'"
+    with pytest.raises(SettingError, match=problem):
+        create_app()
+    for good in ("declared", "observed"):
+        monkeypatch.setenv("SURVEYAPP_INSPECT_COMBINE", good)
+        assert create_app().config["INSPECT_COMBINE"] == good

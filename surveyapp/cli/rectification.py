@@ -154,14 +154,21 @@ def rectification_remind():
     """Flag overdue items and e-mail their owners (limits and SMTP settings of the round reminders)."""
     from flask_babel import force_locale
 
-    from surveyapp.services.rectification import send_overdue_reminders
+    from surveyapp.services.rectification import mark_overdue, overdue_without_recipient, send_overdue_reminders
     from surveyapp.services.reminders import ReminderError
 
+    mark_overdue()
+    for item in overdue_without_recipient():
+        click.echo(f"item {item.id} ({item.organisation.code}) is overdue and nobody can be reminded: "
+                   "no owner and no active coordinator in the department", err=True)  # fmt: skip
     with force_locale("en"):
         try:
             sent = send_overdue_reminders()
-        except ReminderError as exc:
-            raise click.ClickException(str(exc)) from None
+        except ReminderError:
+            raise click.ClickException(
+                "No SMTP server is configured (SURVEYAPP_MAIL_SERVER): overdue items are flagged, no e-mail is "
+                "sent. 'flask rectification export --round R' writes the items with their owners and status."
+            ) from None
     for item, user in sent:
         click.echo(f"reminded {user.email} about item {item.id}")
     click.echo(f"{len(sent)} reminders sent.")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
 import lxml.html
@@ -119,16 +119,17 @@ def parse_page(
             page.meta[name] = (meta.get("content") or "").strip()
     body_el = tree.find(".//body")
     page.text = _text(body_el) if body_el is not None else _text(tree)
-    nav = set()
     for a in tree.xpath("//nav//a[@href] | //*[contains(@class,'nav') or contains(@class,'menu')]//a[@href]"):
-        href = urldefrag(urljoin(url, a.get("href").strip()))[0]
-        nav.add(href)
-        page.nav_links.append((href, _text(a)))
+        href = absolute_url(url, a.get("href"))
+        if href is not None:
+            page.nav_links.append((href, _text(a)))
     for a in tree.xpath("//a[@href]"):
         href = a.get("href").strip()
         if href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
-        page.links.append((urldefrag(urljoin(url, href))[0], _text(a)))
+        href = absolute_url(url, href)
+        if href is not None:
+            page.links.append((href, _text(a)))
     items = [i for i in _xpath(tree, selectors.get("list_item") or DEFAULT_LIST_ITEM) if hasattr(i, "xpath")]
     if not items and not selectors.get("list_item"):  # no list markup: list items that show a date
         items = [li for li in tree.xpath("//li") if dates_in_text(_text(li))]
@@ -141,7 +142,9 @@ def parse_page(
             raw = _text(item)
         page.list_dates += dates_in_text(raw)
         for a in item.xpath(".//a[@href]"):
-            page.item_links.append(urldefrag(urljoin(url, a.get("href").strip()))[0])
+            href = absolute_url(url, a.get("href"))
+            if href is not None:
+                page.item_links.append(href)
     page.meta_date = metadata_date(page.meta)
     page.empty_notice = any(w in page.text.lower() for w in _EMPTY_NOTICES)
     if extract and page.meta_date is None and not page.list_dates:
@@ -177,14 +180,34 @@ def extracted_date(tree, as_of: date | None) -> date | None:
 # --- feeds and CSV exports ----------------------------------------------------------------------------------------
 
 
+def absolute_url(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base``, without its fragment; None for an address that cannot be one
+    (a published page may hold ``http://[::1``, a port above 65535, …: such a link is skipped, not fatal)."""
+    try:
+        resolved = urldefrag(urljoin(base, (href or "").strip()))[0]
+        urlsplit(resolved).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return None
+    return resolved
+
+
+class NotAFeed(ValueError):
+    """The document is not the feed (or CSV export) it was registered as: an HTML page, a login or error page
+    answered with 200, … Nothing about the account's posts can be read from it."""
+
+
 def feed_dates(body: bytes, content_type: str | None = None) -> list[date]:
-    """Post dates of an RSS, Atom or JSON Feed document (published, else updated)."""
+    """Post dates of an RSS, Atom or JSON Feed document (published, else updated); an empty feed gives no
+    date. Raises ``NotAFeed`` for anything else."""
     stripped = body.lstrip()
+    kind = (content_type or "unknown type").split(";")[0].strip()
     if stripped.startswith(b"{"):
         try:
             doc = json.loads(decode(body, content_type))
         except ValueError:
-            return []
+            raise NotAFeed(f"not a feed ({kind})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("items", []), list) or "version" not in doc:
+            raise NotAFeed(f"not a feed ({kind})")
         found = []
         for item in doc.get("items", []) if isinstance(doc, dict) else []:
             value = item.get("date_published") or item.get("date_modified") if isinstance(item, dict) else None
@@ -193,6 +216,8 @@ def feed_dates(body: bytes, content_type: str | None = None) -> list[date]:
                 found.append(parsed)
         return found
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"})
+    if not parsed.get("version"):  # feedparser recognised no RSS or Atom document (an HTML page, say)
+        raise NotAFeed(f"not a feed ({kind})")
     found = []
     for entry in parsed.entries:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -207,7 +232,11 @@ _CSV_DATE_COLUMNS = (
 
 
 def csv_post_dates(body: bytes, content_type: str | None = None) -> list[date]:
-    """Post dates of a platform's CSV export: the first column whose header names a date, else any date cell."""
+    """Post dates of a platform's CSV export: the first column whose header names a date, else any date cell.
+    Raises ``NotAFeed`` for an HTML (or XML) page."""
+    kind = (content_type or "unknown type").split(";")[0].strip()
+    if "html" in kind.lower() or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise NotAFeed(f"not a CSV export ({kind})")
     text = decode(body, content_type).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
@@ -238,11 +267,15 @@ class WarcFile:
         self._stream = open(self.path, "ab")  # noqa: SIM115 - closed by close()
         self._writer = WARCWriter(self._stream, gzip=True)
 
-    def add(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> int:
+    def add(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
+            truncated: bool = False) -> int:  # fmt: skip
+        """A response record; ``truncated``: the body was cut at the page budget (``WARC-Truncated: length``,
+        so the record does not claim to be the whole page)."""
         offset = self._stream.tell()
         http_headers = StatusAndHeaders(f"{status} {reason or ''}".strip(), headers, protocol="HTTP/1.1")
+        extra = {"WARC-Truncated": "length"} if truncated else None
         record = self._writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                 http_headers=http_headers)  # fmt: skip
+                                                 http_headers=http_headers, warc_headers_dict=extra)  # fmt: skip
         self._writer.write_record(record)
         self._stream.flush()
         return offset

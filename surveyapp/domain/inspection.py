@@ -13,7 +13,9 @@ Dates come from the page's own metadata first (GB/T 42147-2022 *政府网站网�
 name="PubDate">``, ``ColumnName``, ``ColumnType`` … on government pages), then from the dates printed in a list,
 then from a general extractor (htmldate, in ``definitions/webpages``). ``choose_date`` says which one won.
 
-Pure: standard library only. Days are calendar days; ``as_of`` is the day of the check.
+Pure: standard library, the scoring rules (``domain.scoring``) and the evidence reference format
+(``domain.rectification``). Days are calendar days; ``as_of`` is the
+day of the check.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from surveyapp.domain.rectification import snapshot_id_of
+from surveyapp.domain.scoring import RedLineHit, ScoreCard, red_line_hits, score_response
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 STATUSES = (PASS, FAIL, UNKNOWN)
@@ -227,6 +232,7 @@ class ColumnFacts:
     evidence: str | None = None
     reachable: bool = True
     empty_notice: bool = False  # "暂无信息" and the like
+    why: str = ""  # why an unreachable column was not read (the crawler's reason)
 
 
 def is_blank(column: ColumnFacts) -> bool:
@@ -253,8 +259,9 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     for column in columns:
         threshold = _column_threshold(column.kind)
         if not column.reachable:
+            why = f": {column.why}" if column.why else ""
             findings.append(_finding("column_freshness", UNKNOWN, None, column.url, column.evidence,
-                                     f"{column.name}: not read", threshold))  # fmt: skip
+                                     f"{column.name}: not read{why}", threshold))  # fmt: skip
             continue
         if is_blank(column):
             blank.append(column.name)
@@ -283,11 +290,17 @@ def column_findings(columns: Sequence[ColumnFacts], as_of: date) -> list[Finding
     return findings
 
 
-def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True) -> Finding:
-    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto)."""
-    usable = [d for d in post_dates if d is not None and d <= as_of]
+def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=None, reachable=True,
+                   why: str = "") -> Finding:  # fmt: skip
+    """A feed's (or a CSV export's) last post at most ``FEED_MAX_DAYS`` old (single veto). Not ``reachable``
+    (no answer, an error, a body cut at the page budget, a document that is no feed: ``why``) is unknown: only
+    a feed that was read whole and lists no dated post fails for having none."""
+    dated = [d for d in post_dates if d is not None]
+    usable = [d for d in dated if d <= as_of]
     if not reachable:
-        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "not read")
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, f"not read: {why}" if why else "not read")
+    if not usable and dated:  # posts only after the day of the check (a past --as-of, or dates set in the future)
+        return _finding("feed_freshness", UNKNOWN, None, url, evidence, "only posts dated after the day of the check")
     if not usable:
         return _finding("feed_freshness", FAIL, None, url, evidence, "no dated post")
     newest = max(usable)
@@ -301,7 +314,9 @@ def feed_freshness(url: str, post_dates: Iterable[date], as_of: date, evidence=N
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9])")
+# Not inside a longer code or number: no ASCII letter or digit next to it (document and order numbers such as
+# ABC13812345678XYZ), and no decimal part (an amount such as 13812345678.00).
+_MOBILE_RE = re.compile(r"(?<![0-9A-Za-z.])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9A-Za-z]|\.\d)")
 
 
 def id_check_digit(first17: str) -> str:
@@ -438,11 +453,18 @@ def required_entrances(
                     threshold=", ".join(wanted))  # fmt: skip
 
 
-def availability(url: str, outcomes: Sequence[bool]) -> Finding:
-    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto."""
+def availability(url: str, outcomes: Sequence[bool], days_probed: int) -> Finding:
+    """Probe outcomes (True: reached within the timeout) over the window; 5 % or more failed: veto.
+    The rule monitors for a week, so the outcome is judged only when ``days_probed`` (the window's days with
+    at least one probe) is the whole window; before that it is unknown, however many probes failed (one
+    failed probe an hour after registering a site is no week of monitoring, and no single veto)."""
     if not outcomes:
         return _finding("availability", UNKNOWN, None, url, None, "no probe yet")
     failed = sum(1 for ok in outcomes if not ok)
+    if days_probed < AVAILABILITY_WINDOW_DAYS:
+        return _finding("availability", UNKNOWN, None, url, None,
+                        f"{failed} of {len(outcomes)} probes failed; monitored on {days_probed} of "
+                        f"{AVAILABILITY_WINDOW_DAYS} days")  # fmt: skip
     share = failed / len(outcomes)
     status = FAIL if share >= AVAILABILITY_FAILURE_SHARE else PASS
     return _finding("availability", status, round(share, 4), url, None, f"{failed} of {len(outcomes)} probes failed")
@@ -514,3 +536,67 @@ def combined_answers(declared: dict, observations: Sequence[Observation], mode: 
     if mode == "observed":
         answers.update({o.item: o.value for o in observations if o.value is not None})
     return answers
+
+
+def observation_raises_red_line(item, value) -> bool:
+    """Whether ``value`` observed for ``item`` (a questionnaire Item) meets the item's red-line condition."""
+    return value is not None and bool(red_line_hits([item], {item.key: value}))
+
+
+def combined_checklist(questionnaire, part_key: str, declared: dict | None, observations: Sequence[Observation],
+                       mode: str) -> tuple[ScoreCard | None, tuple[RedLineHit, ...]]:  # fmt: skip
+    """The one rule for a department's checklist under ``INSPECT_COMBINE``: (its scorecard, its red lines).
+
+    ``declared``: the submitted checklist's answers (None when no checklist is submitted: no card). Mode
+    "observed": the card scores the observation where one exists (``combined_answers``) and every observation
+    that meets an item's red-line condition raises that red line, a checklist submitted or not. Mode
+    "declared": the declared checklist alone. Pages, PDFs, exports, the API and the ranking all take a
+    department's checklist figures and red lines from here (through ``services.scores.department_result_for``)."""
+    if mode not in COMBINE_MODES:
+        raise ValueError(f"unknown combine mode {mode!r} (one of {', '.join(COMBINE_MODES)})")
+    card = None
+    hits: list[RedLineHit] = []
+    if declared is not None:
+        card = score_response(questionnaire, part_key, combined_answers(declared, observations, mode))
+        hits = list(card.red_lines)
+    if mode == "observed":
+        items = {item.key: item for item in questionnaire.items}
+        present = {hit.item for hit in hits}
+        for observation in observations:
+            item = items.get(observation.item)
+            if item is None or observation.item in present:
+                continue
+            if observation_raises_red_line(item, observation.value):
+                hits += red_line_hits([item], {item.key: observation.value})
+                present.add(item.key)
+    return card, tuple(hits)
+
+
+# --- evidence retention -----------------------------------------------------------------------------------------
+
+_SNAPSHOT_ID = re.compile(r"snap(?:shot)?\s*[/:#-]?\s*0*(\d+)", re.IGNORECASE)
+_RUN_ID = re.compile(r"\brun/(\d+)\b")
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b", re.IGNORECASE)
+
+
+def evidence_referred_to(reference: str) -> tuple[set[int], set[str], set[int]]:
+    """(snapshot ids, SHA-256 digests, run ids) an evidence reference on a rectification event may mean.
+    The format's home is ``domain.rectification`` (``snapshot/<id>``, ``snapshot_id_of``; a finding without a
+    snapshot is referred to as ``run/<id>``); looser spellings (``snapshot:41``, ``snap-041``) and any 64-hex
+    digest count too. Generous on purpose: what it matches is kept by retention, and keeping too much is the
+    safe mistake."""
+    reference = reference or ""
+    ids = {int(match) for match in _SNAPSHOT_ID.findall(reference)}
+    exact = snapshot_id_of(reference)
+    if exact is not None:
+        ids.add(exact)
+    digests = {match.lower() for match in _SHA256.findall(reference)}
+    runs = {int(match) for match in _RUN_ID.findall(reference)}
+    return ids, digests, runs
+
+
+def evidence_expires(fetched_on: date, today: date, keep_days: int) -> bool:
+    """Whether evidence fetched on ``fetched_on`` is older than ``keep_days`` days on ``today``."""
+    if keep_days < 1:
+        raise ValueError("keep_days must be at least 1")
+    return (today - fetched_on).days > keep_days

@@ -30,7 +30,15 @@ Gettext = Callable[[str], str]
 # XLSForm list names this project writes and recognises (choices sheet).
 LIKERT_LIST = "likert5"
 YESNO_LIST = "yesno"
-LIST_SEPARATOR = "、"  # between the chosen options of a multi_choice answer (Chinese enumeration comma)
+LIST_SEPARATOR = "、"  # between the items of a list in Chinese text (enumeration comma)
+
+
+def list_separator(lang: str) -> str:
+    """Between the items of a list in running text (chosen options, dimensions, levels and posts): the
+    enumeration comma 、 in Chinese, "; " in English (an English label may hold a comma itself)."""
+    return LIST_SEPARATOR if lang.startswith("zh") else "; "
+
+
 TEXT_MAX = 5000  # characters of a free-text answer
 URL_MAX = 2000  # characters of an evidence web address
 
@@ -277,7 +285,7 @@ class MultiChoice(ItemKind):
         return {option.value for option in options}
 
     def text(self, item, value, questionnaire, lang, gettext):
-        return LIST_SEPARATOR.join(_option_label(item, v, lang) for v in value)
+        return list_separator(lang).join(_option_label(item, v, lang) for v in value)
 
     def combination_problem(self, item, value):
         """An ``exclusive`` option ("none of these") must be the only choice (XLSForm's

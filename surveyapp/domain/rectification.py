@@ -99,6 +99,17 @@ def default_due(source: str, opened: date, calendar: WorkingCalendar, working_da
     return calendar.add_working_days(opened, days)
 
 
+#: The latest due date that may be given: a year after the item is opened (366 days).
+MAX_DUE_DAYS = 366
+
+
+def on_working_day(due: date, calendar: WorkingCalendar) -> date:
+    """``due`` when it is a working day, else the next working day: a limit that ends on a weekend or public
+    holiday ends on the next working day (the rule for legal time limits). Raises ``clock.UnknownYear``
+    where the calendar does not know ``due``'s year (the caller keeps the date as given)."""
+    return due if calendar.is_working_day(due) else calendar.add_working_days(due, 1)
+
+
 def is_overdue(status: str, due: date, today: date) -> bool:
     """True when the department still has to act and the due day (inclusive) is behind ``today``."""
     return status in AWAITING_DEPARTMENT and today > due

@@ -9,8 +9,11 @@
 * An identifying User-Agent; no JavaScript is ever run (only the bytes are read).
 * Hosts that resolve to a loopback, private, link-local or otherwise reserved address are refused unless
   ``allow_private`` (setting ``INSPECT_ALLOW_PRIVATE_HOSTS``; tests and the offline demo site): a registered
-  URL must not become a way to read the server's own network (SSRF). The check runs before each request;
-  a DNS answer that changes between the check and the connection is not caught.
+  URL must not become a way to read the server's own network (SSRF). The host is resolved once per request
+  and the connection goes to the address that was checked (``PinnedAdapter``: requests' documented
+  ``HTTPAdapter.build_connection_pool_key_attributes`` hook gives urllib3 the address as the pool's host and
+  the name as ``server_hostname``, so TLS sends the name (SNI) and verifies the certificate against it; the
+  ``Host`` header keeps the name). A DNS answer that changes after the check (DNS rebinding) is never used.
 """
 
 from __future__ import annotations
@@ -24,15 +27,35 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+from requests.adapters import HTTPAdapter
 
 MAX_REDIRECTS = 5
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Sends a prepared request that carries ``pinned_address`` (set by ``Crawler``) to that address instead of
+    resolving its host again: the pool's host is the address, TLS keeps the host name for SNI and for
+    checking the certificate (urllib3's ``server_hostname``), and the request's ``Host`` header the name."""
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        address = getattr(request, "pinned_address", None)
+        if address:
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = host_params["host"]
+            host_params["host"] = address
+        return host_params, pool_kwargs
+
+
 def host_of(url: str) -> str:
-    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows);
+    empty for an address that has none or cannot be parsed (an invalid IPv6 literal, a port out of range)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return ""
 
 
 @dataclass
@@ -57,6 +80,21 @@ class Fetch:
     def ok(self) -> bool:
         return self.error is None and self.status is not None and self.status < 400
 
+    @property
+    def refused(self) -> bool:
+        """The crawler declined to fetch by its own rules (robots.txt, registration, budgets, private
+        address): a fact about the crawl, not about the site answering."""
+        return refused_error(self.error)
+
+
+def refused_error(error: str | None) -> bool:
+    """Whether a fetch ``error`` names one of the crawler's own refusals (not the site failing). A robots.txt
+    that could not be read because the server failed is the site failing."""
+    error = error or ""
+    return error in ("robots.txt", "not registered", "page budget", "byte budget") or error.startswith(
+        ("private address ", "redirect to unregistered host ")
+    )
+
 
 class Crawler:
     """Fetches pages of ``allowed_hosts`` only. Thread-safe budgets; one instance per inspection run."""
@@ -74,6 +112,8 @@ class Crawler:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.session.trust_env = False  # never a proxy from the environment: we talk to the registered host
+        self.session.mount("http://", PinnedAdapter())
+        self.session.mount("https://", PinnedAdapter())
         self.allow_private = allow_private
         self.pages = 0
         self.bytes = 0
@@ -85,24 +125,48 @@ class Crawler:
     # --- rules --------------------------------------------------------------------------------------------
 
     def allowed(self, url: str) -> bool:
+        host = host_of(url)
+        return bool(host) and urlsplit(url).scheme in ("http", "https") and host in self.allowed_hosts
+
+    def resolve(self, url: str) -> tuple[str | None, str | None]:
+        """(address to connect to, refusal): ``url``'s host resolved once. Refused (with the address) when any
+        address it resolves to is loopback, private, link-local, reserved or multicast; otherwise the first
+        address, to which the request is then pinned. With ``allow_private`` nothing is checked and nothing
+        pinned (None, None). A host that does not resolve gives (None, None) too: ``fetch`` then refuses it."""
+        if self.allow_private:
+            return None, None
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and host_of(url) in self.allowed_hosts
+        host = parts.hostname or ""
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        try:
+            infos = [(str(literal),)] if literal else [info[4] for info in socket.getaddrinfo(
+                host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)]  # fmt: skip
+        except (socket.gaierror, UnicodeError):
+            return None, None
+        addresses = [info[0].split("%")[0] for info in infos]
+        for text in addresses:
+            if self.refused(ipaddress.ip_address(text)):
+                return None, text
+        return (addresses[0] if addresses else None), None
+
+    def refused(self, address) -> bool:
+        """Whether an address may not be fetched (``allow_private`` off): anything but a global unicast one."""
+        return not address.is_global or address.is_multicast
 
     def private_address(self, url: str) -> str | None:
-        """The first loopback/private/link-local/reserved address ``url``'s host resolves to (None: none,
-        or private hosts are allowed). A host that does not resolve is left to the request to report."""
-        if self.allow_private:
-            return None
-        host = urlsplit(url).hostname or ""
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except (socket.gaierror, UnicodeError):
-            return None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
-            if not address.is_global or address.is_multicast:
-                return str(address)
-        return None
+        """The first refused address ``url``'s host resolves to (None: none, or private hosts are allowed)."""
+        return self.resolve(url)[1]
+
+    def _send(self, method: str, url: str, address: str | None, stream: bool = False) -> requests.Response:
+        """One request, without redirects, to ``address`` when given (the checked address: see ``PinnedAdapter``)."""
+        prepared = self.session.prepare_request(requests.Request(method, url))
+        if address:
+            prepared.pinned_address = address  # read by PinnedAdapter
+            prepared.headers["Host"] = urlsplit(url).netloc.rpartition("@")[2]  # the name, not the address
+        return self.session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=stream)
 
     def _wait_turn(self, host: str) -> None:
         with self._lock:
@@ -113,7 +177,7 @@ class Crawler:
         if wait:
             time.sleep(wait)
 
-    def robots(self, url: str) -> RobotFileParser:
+    def robots(self, url: str, address: str | None = None) -> RobotFileParser:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{host_of(url)}"
         if key in self._robots:
@@ -121,7 +185,7 @@ class Crawler:
         parser = RobotFileParser(key + "/robots.txt")
         self._wait_turn(host_of(url))
         try:
-            answer = self.session.get(key + "/robots.txt", timeout=self.timeout, allow_redirects=False)
+            answer = self._send("GET", key + "/robots.txt", address)
         except requests.Timeout:
             parser.disallow_all, self._robots_problem[key] = True, "robots.txt unreachable: timeout"
         except requests.RequestException as exc:
@@ -157,11 +221,15 @@ class Crawler:
                 result.error = ("not registered" if current == url
                                 else f"redirect to unregistered host {host_of(current)} (not followed)")  # fmt: skip
                 return result
-            private = self.private_address(current)
+            address, private = self.resolve(current)  # once: the request goes to this address
             if private:
                 result.error = f"private address {private} refused"
                 return result
-            if not self.robots(current).can_fetch(self.user_agent, current):
+            if address is None and not self.allow_private:
+                # Never let the connection look the name up itself: its answer would not have been checked.
+                result.error = "connection: name not resolved"
+                return result
+            if not self.robots(current, address).can_fetch(self.user_agent, current):
                 parts = urlsplit(current)
                 result.error = self._robots_problem.get(f"{parts.scheme}://{host_of(current)}", "robots.txt")
                 return result
@@ -175,8 +243,7 @@ class Crawler:
             self._wait_turn(host_of(current))
             started = time.monotonic()
             try:
-                answer = self.session.request(method, current, timeout=self.timeout, allow_redirects=False,
-                                              stream=True)  # fmt: skip
+                answer = self._send(method, current, address, stream=True)
                 try:
                     body = self._read(answer, started)
                 finally:
@@ -196,7 +263,11 @@ class Crawler:
             result.content_type = answer.headers.get("Content-Type")
             if answer.is_redirect and answer.headers.get("Location"):
                 result.redirects.append(current)
-                current = urljoin(current, answer.headers["Location"])
+                try:
+                    current = urljoin(current, answer.headers["Location"])
+                except ValueError:  # "http://[::1" and the like: no address to follow
+                    result.error = "redirect to an invalid address (not followed)"
+                    return result
                 continue
             body, truncated = body
             result.body, result.truncated, result.final_url = body, truncated, current

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from surveyapp.definitions.webpages import Page, csv_post_dates, feed_dates, parse_page
+from surveyapp.definitions.webpages import NotAFeed, Page, csv_post_dates, feed_dates, parse_page
 from surveyapp.domain import inspection as rules
-from surveyapp.inspector.crawler import Crawler, Fetch, host_of
+from surveyapp.inspector.crawler import Crawler, Fetch
 
 #: Article pages read per list for their metadata date (the list's newest items come first).
 ARTICLES_PER_LIST = 2
@@ -46,6 +46,7 @@ class Inspection:
         self.record = record or (lambda fetch: None)
         self._fetched: dict[str, tuple[Fetch, str | None]] = {}
         self._pages: dict[str, Page] = {}
+        self._read: list[str] = []  # pages read for the current target (the cache is shared by all targets)
 
     def get(self, url: str) -> tuple[Fetch, str | None]:
         if url not in self._fetched:
@@ -56,11 +57,13 @@ class Inspection:
 
     def page(self, url: str, selectors: dict | None = None) -> tuple[Fetch, Page | None, str | None]:
         fetch, evidence = self.get(url)
-        if not fetch.ok:
+        if not fetch.ok or fetch.truncated:  # a page cut at the budget is not judged as if it were whole
             return fetch, None, evidence
         if url not in self._pages:
             self._pages[url] = parse_page(fetch.body, fetch.final_url or url, fetch.content_type, selectors,
                                           self.as_of)  # fmt: skip
+        if url not in self._read:
+            self._read.append(url)
         return fetch, self._pages[url], evidence
 
     def _article_dates(self, page: Page) -> list[date]:
@@ -74,10 +77,13 @@ class Inspection:
     # --- targets ----------------------------------------------------------------------------------------------------
 
     def website(self, target: TargetSpec) -> list[rules.Finding]:
+        self._read = []
         home_fetch, home, evidence = self.page(target.url, target.selectors)
         findings: list[rules.Finding] = []
         if home is None:
             why = home_fetch.error or f"HTTP {home_fetch.status}"
+            if home_fetch.ok and home_fetch.truncated:
+                why = _too_large(self.crawler)
             for check in ("home_page_freshness", "https", "required_entrances", "broken_links", "personal_data"):
                 findings.append(rules.Finding(check, rules.UNKNOWN, None, rules.CHECKS[check].threshold,
                                               target.url, evidence, f"home page not read: {why}"))  # fmt: skip
@@ -89,8 +95,8 @@ class Inspection:
         findings.append(rules.required_entrances(target.url, home.links, list(target.entrances) or None, evidence))
         findings += rules.column_findings(self._columns(target, home), self.as_of)
         findings.append(self._broken_links(target.url, home, evidence))
-        site = host_of(target.url)
-        texts = [(url, page.text, self._fetched[url][1]) for url, page in self._pages.items() if host_of(url) == site]
+        # This target's own pages only: other targets' pages (even on the same host) are theirs to report.
+        texts = [(url, self._pages[url].text, self._fetched[url][1]) for url in self._read]
         findings.append(rules.personal_data(texts))
         return findings
 
@@ -104,8 +110,9 @@ class Inspection:
             fetch, page, evidence = self.page(spec["url"], target.selectors)
             name = spec.get("name") or (page.column_name if page else None) or spec["url"]
             if page is None:
+                why = fetch.error or (_too_large(self.crawler) if fetch.ok else f"HTTP {fetch.status}")
                 columns.append(rules.ColumnFacts(spec["url"], name, rules.column_type(name, spec.get("type")), 0,
-                                                 evidence=evidence, reachable=False))  # fmt: skip
+                                                 evidence=evidence, reachable=False, why=why))  # fmt: skip
                 continue
             kind = rules.column_type(name, spec.get("type") or page.column_type)
             columns.append(rules.ColumnFacts(
@@ -134,11 +141,22 @@ class Inspection:
         fetch, evidence = self.get(target.url)
         if not fetch.ok:
             return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False)]
+        if fetch.truncated:
+            return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False,
+                                         why=_too_large(self.crawler))]  # fmt: skip
         reader = csv_post_dates if target.kind == "csv" else feed_dates
-        return [rules.feed_freshness(target.url, reader(fetch.body, fetch.content_type), self.as_of, evidence)]
+        try:
+            dates = reader(fetch.body, fetch.content_type)
+        except NotAFeed as exc:  # a wrong address or an error page: nothing observed, not an account without posts
+            return [rules.feed_freshness(target.url, [], self.as_of, evidence, reachable=False, why=str(exc))]
+        return [rules.feed_freshness(target.url, dates, self.as_of, evidence)]
 
     def target(self, target: TargetSpec) -> list[rules.Finding]:
         return self.website(target) if target.kind == "website" else self.feed(target)
+
+
+def _too_large(crawler: Crawler) -> str:
+    return f"larger than {crawler.max_page_bytes // (1024 * 1024) or 1} MB (cut)"
 
 
 def _same_page(a: str | None, b: str | None) -> bool:

@@ -64,6 +64,9 @@ class InspectionRun(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # When the run's WARC file and snapshot rows were removed (``flask inspect prune``, setting
+    # INSPECT_KEEP_DAYS); its findings stay, shown as "evidence expired".
+    evidence_expired_at: Mapped[datetime | None]
 
     findings: Mapped[list[InspectionFinding]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="InspectionFinding.id"

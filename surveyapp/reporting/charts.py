@@ -214,6 +214,20 @@ def text_colour_on(background) -> str:
     return max((WHITE, "#000000"), key=lambda colour: contrast_ratio(colour, background))
 
 
+def _text_box(background: str) -> dict:
+    """A box in ``background`` behind a label drawn inside the axes: no data line, bar edge or band line runs
+    through its text, so the text keeps its contrast with ``background`` (issue 18)."""
+    return {"boxstyle": "square,pad=0.15", "facecolor": background, "edgecolor": "none"}
+
+
+def _band_colour(x: float, edges: Sequence[float]) -> str:
+    """The grade band colour at ``x`` on the bar chart (white right of the last band)."""
+    for (low, high), colour in zip(zip(edges, edges[1:], strict=False), BAND_COLOURS, strict=False):
+        if low <= x < high:
+            return colour
+    return WHITE
+
+
 def radar_chart(
     labels: Sequence[str],
     values: Sequence[float | None],
@@ -236,7 +250,11 @@ def radar_chart(
         axes.set_theta_direction(-1)
         axes.set_ylim(0, 100)
         axes.set_yticks([20, 40, 60, 80, 100])
-        axes.set_yticklabels(["20", "40", "60", "80", "100"], color=MUTED, fontsize=7)
+        # The scale as text above the data (tick labels are drawn below the lines), each in a white box.
+        axes.set_yticklabels([])
+        for tick in (20, 40, 60, 80, 100):
+            axes.text(math.radians(22.5), tick, str(tick), color=MUTED, fontsize=7, ha="center", va="center",
+                      zorder=5, bbox=_text_box(WHITE))  # fmt: skip
         axes.set_xticks(angles)
         axes.set_xticklabels([_wrap(label) for label in labels], fontsize=9)
         # Labels on the right start at the circle, those on the left end there: none runs into the plot.
@@ -280,12 +298,15 @@ def bar_chart(
         for minimum, label in bands:
             if minimum > 0:
                 axes.axvline(minimum, color=MUTED, linewidth=0.6, zorder=1)
-            axes.text(minimum + 1, len(labels) - 0.35, label, fontsize=7, color=MUTED, va="bottom")
+            axes.text(minimum + 1, len(labels) - 0.35, label, fontsize=7, color=MUTED, va="bottom", zorder=3,
+                      bbox=_text_box(_band_colour(minimum + 1, edges)))  # fmt: skip
         positions = list(range(len(labels)))[::-1]
         axes.barh(positions, [v or 0 for v in values], color=ACCENT, height=0.55, zorder=2)
         for position, value in zip(positions, values, strict=True):
             text = f"{value:.1f}" if value is not None else missing_label
-            axes.text((value or 0) + 1.5, position, text, va="center", fontsize=8, color=INK, zorder=3)
+            x = (value or 0) + 1.5
+            axes.text(x, position, text, va="center", fontsize=8, color=INK, zorder=3,
+                      bbox=_text_box(_band_colour(x, edges)))  # fmt: skip
         axes.set_yticks(positions)
         axes.set_yticklabels(wrapped, fontsize=8)
         axes.set_xlim(0, 108)
@@ -391,7 +412,8 @@ def trend_chart(
         for x in range(1, len(versions or ())):
             if versions[x] != versions[x - 1]:
                 axes.axvline(x - 0.5, color=MUTED, linestyle="--", linewidth=1, gid=f"version-change-{x}")
-                axes.text(x - 0.45, 97, versions[x], fontsize=8, color=MUTED, va="top", gid=f"version-label-{x}")
+                axes.text(x - 0.45, 97, versions[x], fontsize=8, color=MUTED, va="top", gid=f"version-label-{x}",
+                          zorder=5, bbox=_text_box(WHITE))  # fmt: skip
         axes.grid(axis="y", color=GRID)
         axes.spines[["top", "right"]].set_visible(False)
         axes.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2,

@@ -14,10 +14,12 @@ GB/T 9704-2012 as applied to the rectification report:
   * addressee flush left, ending with a full-width colon (主送机关); body paragraphs indented two characters;
   * first-level headings 「一、」 in 黑体, second-level 「（一）」 in 楷体_GB2312;
   * the issuing unit and the date (Arabic numerals, 2026年11月30日) right-aligned after the body;
-  * page numbers 四号 (14 pt) 「— 1 —」 at the foot.
+  * page numbers 四号 (14 pt) 「— 1 —」 at the foot, odd pages right and even pages left, one character in.
 Font names are written as the standard names them; where a machine lacks one, the document's font table
 names a fallback (``w:altName``) and the family, so Word, WPS and LibreOffice substitute a serif or sans
-face instead of an arbitrary one.
+face instead of an arbitrary one. Styles keep no theme-font attributes (a theme font would win over the
+named one), and both documents declare their language (``w:lang``: zh-CN, zh-TW or en-US with zh-CN for
+East Asian text), from which Word and LibreOffice choose Simplified or Traditional glyphs and punctuation.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ FALLBACKS = {
     "Noto Sans CJK SC": ("Noto Sans CJK SC", "swiss"),
 }
 LATIN_FONT = "Times New Roman"
+THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+#: The app's catalogue → (w:lang w:val, w:lang w:eastAsia).
+LANGUAGE_TAGS = {"zh_Hans": ("zh-CN", "zh-CN"), "zh_Hant": ("zh-TW", "zh-TW"), "en": ("en-US", "zh-CN")}
 RED = RGBColor(0xC0, 0x00, 0x00)
 # 三号 16 pt, 二号 22 pt, 四号 14 pt; 22 lines on the 225 mm type area: 225 mm / 22 ≈ 28.95 pt.
 BODY_PT, TITLE_PT, PAGE_NUMBER_PT, LINE_PT = 16, 22, 14, 28.95
@@ -71,9 +76,25 @@ def _set_fonts(target, east_asian: str, latin: str = LATIN_FONT) -> None:
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    for attribute in THEME_FONT_ATTRIBUTES:  # a theme font wins over a named one (ECMA-376 17.3.2.26)
+        fonts.attrib.pop(qn(attribute), None)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attribute), latin)
     fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _language(document, lang: str) -> None:
+    """The document's languages (``w:lang`` in the defaults): Word and LibreOffice choose glyphs, punctuation
+    and line breaking from the East Asian one (zh-CN for Simplified, zh-TW for Traditional Chinese; an English
+    document still sets Chinese names in Simplified glyphs), the spelling checker from ``w:val``."""
+    val, east_asian = LANGUAGE_TAGS.get(lang, LANGUAGE_TAGS["zh_Hans"])
+    rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    tag = rpr.find(qn("w:lang"))
+    if tag is None:
+        tag = OxmlElement("w:lang")
+        rpr.append(tag)
+    tag.set(qn("w:val"), val)
+    tag.set(qn("w:eastAsia"), east_asian)
 
 
 def _style(document, name: str, east_asian: str, size: float, bold: bool = False, colour=None):
@@ -234,6 +255,7 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
     images = chart_images(data) if images is None else images
     document = Document()
     _core(document, f"{data.department} · {data.round_name}", data.lang, data.questionnaire_title)
+    _language(document, data.lang)
     sans = FALLBACKS["Noto Sans CJK SC"][0]
     body_font = sans if data.lang != "zh_Hant" else "Noto Sans CJK TC"
     _style(document, "Normal", body_font, 10.5)
@@ -309,7 +331,10 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
         document.add_paragraph(line)
         item_rows = []
         for item in s.items:
-            answer = _("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
+            if item.part == "staff" and item.suppressed:
+                answer = _("suppressed (fewer than %(n)d respondents)", n=data.min_group_size)
+            else:
+                answer = _("Mean of %(n)d staff", n=item.respondents) if item.part == "staff" else item.answer
             if item.evidence_url:
                 answer = f"{answer} {_('Evidence')}: {item.evidence_url}".strip()
             text = item.text + (f"\n{item.basis}" if item.basis else "")
@@ -375,9 +400,16 @@ def scorecard_docx(data: ScorecardData, generated_at: datetime, images: dict[str
 
 def _since_last_round_section(document, since: dict, _) -> None:
     document.add_heading(_("Since last round"), level=1)
-    document.add_paragraph(_("Rectification items of %(round)s and their state now.", round=since["previous_round"]))
-    _table(document, [_("Closed"), _("Open"), _("Overdue")],
-           [[str(since["closed"]), str(since["open"]), str(since["overdue"])]])  # fmt: skip
+    intro = document.add_paragraph(
+        _("Rectification items of %(round)s and their state now.", round=since["previous_round"])
+    )
+    intro.paragraph_format.keep_with_next = True  # the heading, this line and the counts stay on one page
+    counts = _table(document, [_("Closed"), _("Open"), _("Overdue")],
+                    [[str(since["closed"]), str(since["open"]), str(since["overdue"])]])  # fmt: skip
+    for row in counts.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
     if since.get("items"):
         _table(
             document, [_("Rectification item"), _("Status")], [[title, label] for title, _key, label in since["items"]]
@@ -397,6 +429,7 @@ class ReportItem:
     due: str
     measures: tuple[tuple[str, str, str], ...] = ()  # (date, what was done, evidence)
     result: str = ""  # e.g. "accepted on 2026-03-02"
+    found_in: str = ""  # the earlier round it was found in, for an item carried into the report's round
 
 
 @dataclass(frozen=True)
@@ -410,6 +443,26 @@ class RectificationReportData:
     issued_on: date
     items: tuple[ReportItem, ...]
     counts: dict[str, int] = field(default_factory=dict)  # {"closed": …, "open": …, "overdue": …}
+
+
+CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals as GB/T 9704 ordinals use them: 一, 十, 十一, 二十, 九十九 (others as digits)."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    text = "" if tens == 0 else ("十" if tens == 1 else CHINESE_DIGITS[tens] + "十")
+    return text + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def second_level(n: int, lang: str) -> str:
+    """The second-level ordinal of GB/T 9704-2012 7.3.3 (一、 → （一） → 1. → （1））: 「（一）」 in Chinese; in
+    English "(a)", kept apart from the first level (I., II.) and from the numbered lists (1.)."""
+    if lang == "en":
+        return f"({chr(ord('a') + n - 1)}) " if n <= 26 else f"({n}) "
+    return f"（{chinese_number(n)}）"
 
 
 def _date_words(day: date, lang: str) -> str:
@@ -433,6 +486,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     title = _("Report of %(department)s on the rectification after %(round)s", department=data.issuer,
               round=data.round_name)  # fmt: skip
     _core(document, title, data.lang, _("Rectification report"))
+    _language(document, data.lang)
     _font_table_fallbacks(document)
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -489,7 +543,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     chinese = data.lang != "en"
     colon, semicolon = ("：", "；") if chinese else (": ", "; ")
     for n, item in enumerate(data.items, start=1):
-        notes = semicolon.join(x for x in (item.source, item.detail) if x)
+        notes = semicolon.join(x for x in (item.source, item.detail, item.found_in) if x)
         document.add_paragraph(f"{n}. {item.title}" + (f"（{notes}）" if chinese else f" ({notes})"))
     if not data.items:
         document.add_paragraph(_("No rectification items."))
@@ -497,7 +551,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     document.add_heading(numerals[1] + headings[1], level=1)
     reported = [item for item in data.items if item.measures]
     for n, item in enumerate(reported, start=1):
-        document.add_heading(f"（{n}）{item.title}" if data.lang != "en" else f"({n}) {item.title}", level=2)
+        document.add_heading(second_level(n, data.lang) + item.title, level=2)
         for day, text, evidence in item.measures:
             line = f"{day}{colon}{text}"
             if evidence:
@@ -518,7 +572,7 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
     for n, item in enumerate(still_open, start=1):
         document.add_paragraph(f"{n}. {item.title}{colon}{item.status}{semicolon}" + _("due %(date)s", date=item.due))
     if not still_open:
-        document.add_paragraph(_("Every item is finished."))
+        document.add_paragraph(_("Every item is finished.") if data.items else _("No rectification items."))
 
     # Issuing unit and date: right-aligned, four characters from the right margin (7.3.5.1).
     document.add_paragraph().paragraph_format.first_line_indent = Pt(0)
@@ -528,11 +582,18 @@ def rectification_report_docx(data: RectificationReportData) -> bytes:
         signature.paragraph_format.first_line_indent = Pt(0)
         signature.paragraph_format.right_indent = Pt(BODY_PT * 4)
 
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.paragraph_format.first_line_indent = Pt(0)
-    _page_number_field(footer)
-    for run in footer.runs:
-        _set_fonts(run, PAGE_NUMBER_FONT)
-        run.font.size = Pt(PAGE_NUMBER_PT)
+    # Page numbers (7.5): odd pages on the right, even pages on the left, one character in from the edge.
+    document.settings.odd_and_even_pages_header_footer = True
+    for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        if side == "right":
+            paragraph.paragraph_format.right_indent = Pt(PAGE_NUMBER_PT)
+        else:
+            paragraph.paragraph_format.left_indent = Pt(PAGE_NUMBER_PT)
+        _page_number_field(paragraph)
+        for run in paragraph.runs:
+            _set_fonts(run, PAGE_NUMBER_FONT)
+            run.font.size = Pt(PAGE_NUMBER_PT)
     return _to_bytes(document)

@@ -23,6 +23,9 @@ class ItemRow:
     evidence_url: str = ""
     basis: str = ""
     red_line: bool = False
+    # staff: fewer respondents than the minimum group size answered it (or the rest of the department would be
+    # too few): neither the mean nor the count is shown, so nobody's answer or "not applicable" can be read off.
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,8 @@ class ComparisonReportData:
     round_name: str
     dimension_titles: tuple[str, ...]
     # (name, overall, dimension scores, suppressed, staff n, grade label, red lines, suppression reason
-    # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None), in ranking order
-    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int, str | None], ...]
+    # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None, red lines the inspector's observation raised), in ranking order
+    rows: tuple[tuple[str, float | None, tuple[float | None, ...], bool, int, str, int, str | None, int], ...]
     min_group_size: int
     target_label: str = ""
     grade_bands_text: str = ""

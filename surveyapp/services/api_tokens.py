@@ -14,6 +14,8 @@ from surveyapp.permissions import Role, has_role
 from surveyapp.services.audit import record_event
 
 SCOPES = ("read:rounds", "read:scores", "read:exports", "read:rectification")
+#: Scopes only an administrator's token may hold (the API refuses them to others anyway).
+ADMIN_SCOPES = ("read:rectification",)
 
 
 class TokenError(ValueError):
@@ -31,6 +33,9 @@ def create_token(user: User, scopes: list[str], name: str = "", actor=None) -> s
         raise TokenError(f"scopes must be among {', '.join(SCOPES)}; got {' '.join(scopes) or 'none'}")
     if not has_role(_Authenticated(user), Role.TRAINER, Role.ADMIN):
         raise TokenError("API tokens are for trainers and administrators")
+    refused = [s for s in scopes if s in ADMIN_SCOPES]
+    if refused and not has_role(_Authenticated(user), Role.ADMIN):
+        raise TokenError(f"the scope {' '.join(refused)} is for administrators' tokens only")
     token = "sa_" + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name[:100], token_hash=_hash(token), scopes=" ".join(scopes))
     db.session.add(row)

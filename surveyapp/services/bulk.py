@@ -385,8 +385,9 @@ def assemble(job: ReportJob) -> None:
             pages = len(pdf.pages)
         entries.append((path, member, {**summary, "code": code, "name": name}, pages))
     rows = [INDEX_HEADER]
-    rows += [(s["code"], s["name"], s.get("index"), s.get("grade", ""), s.get("red_lines"), pages, member)
-             for _, member, s, pages in entries]  # fmt: skip
+    # The index to one decimal, as on every page, PDF and export (it printed 35.686894294431056).
+    rows += [(s["code"], s["name"], None if s.get("index") is None else round(s["index"], 1), s.get("grade", ""),
+              s.get("red_lines"), pages, member) for _, member, s, pages in entries]  # fmt: skip
     archive = directory.parent / f"{job.id}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path, member, _, _ in entries:
@@ -395,17 +396,48 @@ def assemble(job: ReportJob) -> None:
         if job.failures:
             bundle.writestr("FAILED.txt", "".join(f"{code}: {error}\n" for code, error in sorted(job.failures.items())))
     if job.merged and entries:
-        merged = pikepdf.Pdf.new()
-        starts = []
-        for path, _, summary, _ in entries:
-            starts.append((summary["name"] or summary["code"], len(merged.pages)))
-            with pikepdf.open(path) as part:
-                merged.pages.extend(part.pages)
-        with merged.open_outline() as outline:
-            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in starts)
-        merged.save(directory.parent / f"{job.id}.pdf")
+        _merge(entries, db.session.get(AssessmentRound, job.round_id).name, directory.parent / f"{job.id}.pdf")
     job.result_path = str(archive)
     job.status = JobStatus.DONE
+
+
+def _merge(entries, title: str, target: Path) -> None:
+    """One PDF of the departments' scorecards: a bookmark per department ("name (code)": two departments may
+    share a name), each holding its scorecard's own bookmarks (summary, peers, dimensions, methodology);
+    the viewer opens with the bookmarks shown, and the document is titled with the round."""
+    import pikepdf
+
+    def children(items, part, offset):
+        kept = []
+        for item in items:
+            destination = item.destination
+            if isinstance(destination, pikepdf.Array) and len(destination):
+                page = offset + part.pages.index(pikepdf.Page(destination[0]))
+            elif isinstance(destination, int):
+                page = offset + destination
+            else:  # a named destination or an action: keep the title at the department's first page
+                page = offset
+            copy = pikepdf.OutlineItem(item.title, page)
+            copy.children.extend(children(item.children, part, offset))
+            kept.append(copy)
+        return kept
+
+    merged = pikepdf.Pdf.new()
+    departments = []
+    for path, _, summary, _ in entries:
+        offset = len(merged.pages)
+        label = f"{summary['name']} ({summary['code']})" if summary["name"] else summary["code"]
+        department = pikepdf.OutlineItem(label, offset)
+        with pikepdf.open(path) as part:
+            with part.open_outline() as own:
+                department.children.extend(children(own.root, part, offset))
+            merged.pages.extend(part.pages)
+        departments.append(department)
+    with merged.open_outline() as outline:
+        outline.root.extend(departments)
+    merged.Root.PageMode = pikepdf.Name.UseOutlines
+    merged.docinfo["/Title"] = title
+    merged.save(target)
 
 
 # -- RQ back-end ---------------------------------------------------------------------------------

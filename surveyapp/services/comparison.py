@@ -5,11 +5,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select
 
 from surveyapp.domain.crosswalk import Crosswalk, trace_dimension
+from surveyapp.domain.inspection import observation_raises_red_line
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import TargetStatus, grade_for, grade_rank, target_status, weighted_index
 from surveyapp.domain.stats import (
@@ -28,9 +29,10 @@ from surveyapp.extensions import db
 from surveyapp.localtime import local_now
 from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus, ScoreAggregate
 from surveyapp.models.round import round_departments
+from surveyapp.services.observed import combine_mode, department_observations, observation_state
 from surveyapp.services.questionnaires import version_crosswalk
 from surveyapp.services.round_cache import cached
-from surveyapp.services.scores import ALL_GROUPS
+from surveyapp.services.scores import ALL_GROUPS, department_result_for
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class DepartmentScores:
     checklist: dict[str, float | None]
     overall: float | None
     red_lines: int
+    observed_red_lines: int = 0  # of ``red_lines``, those the inspector's observation raised (INSPECT_COMBINE)
 
 
 def staff_and_checklist_parts(questionnaire: Questionnaire) -> tuple[str | None, str | None]:
@@ -59,13 +62,16 @@ def round_department_scores(
     """Every department's dimension scores and overall index in a round, from the aggregates.
 
     Reads the rows that total all staff groups, or with ``level``/``post`` only the staff of that
-    level and post (the checklist part always counts whole). Computed once per round data version
-    and arguments in each process (``round_cache``); the result is shared: do not change it.
+    level and post (the checklist part always counts whole). A department the inspector observed takes its
+    checklist figures and red lines from ``scores.department_result_for`` (observations combined as
+    ``INSPECT_COMBINE`` says), so the ranking, its exports, PDF and API agree with its scorecard. Computed
+    once per round data version, inspection state and arguments in each process (``round_cache``); the
+    result is shared: do not change it.
     """
     ids = None if organisation_ids is None else tuple(organisation_ids)
     return cached(
         round_.id,
-        ("department_scores", min_group_size, ids, level, post),
+        ("department_scores", min_group_size, ids, level, post, observation_state(round_)),
         lambda: _round_department_scores(round_, min_group_size, organisation_ids, level, post),
     )
 
@@ -114,16 +120,46 @@ def _round_department_scores(
         .group_by(Response.organisation_id)
     )
     red = dict(db.session.execute(red_query).all())
+    observed_red = _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids)
     weights = (
         part_weights(questionnaire, staff_part) if staff_part else {},
         part_weights(questionnaire, checklist_part) if checklist_part else {},
     )
-    return {
+    scores = {
         org: department_scores_from_totals(questionnaire, org, by_key, staff_part, checklist_part, min_group_size,
                                            int(red.get(org) or 0), weights,
                                            None if all_n is None else all_n.get(org, {}))
         for org, by_key in totals.items()
     }  # fmt: skip
+    return {org: replace(s, observed_red_lines=observed_red.get(org, 0)) for org, s in scores.items()}
+
+
+def _combine_observed(round_, totals, red, checklist_part, min_group_size, organisation_ids) -> dict[int, int]:
+    """Replace, for each department with an observation, its checklist totals and red-line count by those of
+    the one rule (``scores.department_result_for``); with mode "declared" nothing changes. Returns, per
+    department, how many of its red lines the observation raised."""
+    observed_red: dict[int, int] = {}
+    if combine_mode() != "observed" or not checklist_part:
+        return observed_red
+    if organisation_ids is None:
+        organisation_ids = db.session.scalars(
+            select(round_departments.c.organisation_id).where(round_departments.c.round_id == round_.id)
+        ).all()
+    for org, observed in department_observations(round_, organisation_ids).items():
+        if not observed.observed_anything:
+            continue
+        result = department_result_for(round_, org, min_group_size)
+        by_key = totals[org]  # a department with no submitted response still gets its observed red lines
+        for dimension in result.dimensions:
+            by_key.pop((checklist_part, dimension.key), None)
+            if dimension.checklist is not None:
+                by_key[(checklist_part, dimension.key)] = (1, dimension.checklist, dimension.checklist**2)
+        red[org] = len(result.red_lines)
+        items = {item.key: item for item in round_.questionnaire.items}
+        raised = {o.item for o in observed.observations
+                  if o.item in items and observation_raises_red_line(items[o.item], o.value)}  # fmt: skip
+        observed_red[org] = sum(1 for hit in result.red_lines if hit.item in raised)
+    return observed_red
 
 
 def _all_staff_n(round_: AssessmentRound, staff_part, organisation_ids: list[int] | None) -> dict[int, dict[str, int]]:
@@ -315,6 +351,7 @@ class ComparisonRow:
     target: TargetStatus | None = None  # met / below target / red line (never met) / no data
     # Why no figures: ``stats.TOO_FEW`` or ``stats.COMPLEMENT`` (``stats.suppression_reason``); None when shown.
     suppressed_reason: str | None = None
+    observed_red_lines: int = 0  # of ``red_lines``, those raised by the inspector's observation (source "observed")
 
 
 @dataclass(frozen=True)
@@ -351,7 +388,8 @@ def compare_departments(
         if (allowed is None or d.id in allowed) and (agency_id is None or d.parent_id == agency_id)
     ]  # fmt: skip
     filtered = allowed is not None or agency_id is not None
-    key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target)
+    key = ("comparison", tuple(tuple(d) for d in departments), filtered, min_group_size, level, post, sort, target,
+           observation_state(round_))  # fmt: skip
     return cached(
         round_.id,
         key,
@@ -383,7 +421,7 @@ def _compare(round_, departments, filtered, min_group_size, level, post, sort, t
         grade = None if suppressed else grade_for(questionnaire, overall, bool(red_lines) and result is not None)
         rows.append(ComparisonRow(
             department.id, department.code, department.parent_id, staff_n, suppressed, dims, overall, status.gap,
-            red_lines, grade, status, reason,
+            red_lines, grade, status, reason, result.observed_red_lines if result else 0,
         ))  # fmt: skip
     key = sort if sort in dims_keys(questionnaire) else "overall"
 
@@ -449,9 +487,11 @@ class TrainingNeed:
     suppressed_reason: str | None = None  # ``stats.TOO_FEW`` / ``stats.COMPLEMENT`` / None when shown
 
 
-# How staff are grouped in the training-needs matrix: by level and post (the finest), or by one
-# of them only (larger groups, so fewer are suppressed in small departments).
-TRAINING_GROUPINGS = ("level_post", "level", "post")
+# How staff are grouped in the training-needs matrix, finest first: by level and post, by one of them
+# only (larger groups, so fewer are suppressed in small departments), or the department's staff as a whole
+# (the only grouping that shows anything where a department has fewer than twice the minimum group size:
+# any split of it leaves a group or its complement too small).
+TRAINING_GROUPINGS = ("level_post", "level", "post", "department")
 
 
 def training_needs(
@@ -480,7 +520,8 @@ def training_needs(
     ).all()  # fmt: skip
     groups: dict[tuple[int, str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
     for org, level, post, dimension, n, total in rows:
-        key = (org, ALL_GROUPS if by == "post" else level, ALL_GROUPS if by == "level" else post)
+        key = (org, ALL_GROUPS if by in ("post", "department") else level,
+               ALL_GROUPS if by in ("level", "department") else post)  # fmt: skip
         count, sum_ = groups[key].get(dimension, (0, 0.0))
         groups[key][dimension] = (count + n, sum_ + total)
     # The department's whole staff per dimension: a group whose complement is too small is suppressed too.
@@ -576,14 +617,15 @@ def comparison_pdf(round_: AssessmentRound, comparison: Comparison, names: dict[
         lang=lang, title=title, round_name=round_.name,
         dimension_titles=tuple(d.title.get(lang) for d in questionnaire.dimensions),
         rows=tuple((names[r.organisation_id], r.overall, tuple(r.dimensions[k] for k in keys), r.suppressed, r.staff_n,
-                    grade_label(questionnaire, r.grade, lang), r.red_lines, r.suppressed_reason)
+                    grade_label(questionnaire, r.grade, lang), r.red_lines, r.suppressed_reason, r.observed_red_lines)
                    for r in comparison.rows),
         min_group_size=comparison.min_group_size,
         grade_bands_text=grade_bands_text(questionnaire, lang),
         facts={"comparison": round_.id, "questionnaire": questionnaire.key,
                "questionnaire_version": questionnaire.version, "target": comparison.target,
                "rows": [[r.code, None if r.suppressed else r.overall, r.grade, r.red_lines,
-                         [None if r.suppressed else r.dimensions[k] for k in keys]] for r in comparison.rows]},
+                         [None if r.suppressed else r.dimensions[k] for k in keys], r.observed_red_lines]
+                        for r in comparison.rows]},
     )  # fmt: skip
     return render_comparison_pdf(data, local_now(), strict_fonts=strict_fonts)
 

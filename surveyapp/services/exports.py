@@ -253,16 +253,17 @@ def response_score_rows(
 def department_score_rows(comparison: Comparison, names: dict[int, str], lang: str = "zh_Hans") -> Iterator[list]:
     """Header, then the comparison's departments in ranking order: code, name, staff n, suppressed, overall
     index, grade (name and key, ``scoring.grade_for``: the lowest band after a red line), red lines, target
-    (met / gap / red line), dimension scores, and why a row is suppressed (too few respondents, or the
-    rest of the department would be too few: ``comparison.suppression_words``). Suppressed groups carry
-    no figures."""
+    (met / gap / red line), dimension scores, why a row is suppressed (too few respondents, or the
+    rest of the department would be too few: ``comparison.suppression_words``) and how many of the red lines
+    the inspector's observation raised (source "observed"). Suppressed groups carry no figures."""
     questionnaire = comparison.questionnaire
     gettext = gettext_for(lang)
     keys = [d.key for d in questionnaire.dimensions]
     yield [gettext("Rank"), gettext("Department code"), gettext("Department"), gettext("Staff n"),
            gettext("Suppressed"), gettext("Overall index"), gettext("Grade"), gettext("Grade key"),
            gettext("Red lines"), gettext("Gap to target"),
-           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions), gettext("Why suppressed")]  # fmt: skip
+           *(f"{d.key}: {d.title.get(lang)}" for d in questionnaire.dimensions), gettext("Why suppressed"),
+           gettext("Red lines (source: observed)")]  # fmt: skip
     for rank, row in enumerate(comparison.rows, start=1):
         why = suppression_words(row.suppressed_reason, comparison.min_group_size, gettext) if row.suppressed else ""
         if row.suppressed:
@@ -277,7 +278,7 @@ def department_score_rows(comparison: Comparison, names: dict[int, str], lang: s
                gettext("Yes") if row.suppressed else "", _round(row.overall),
                grade_label(questionnaire, row.grade, lang), row.grade, row.red_lines, target,
                *(_round(row.dimensions.get(k)) for k in keys),
-               why]  # fmt: skip
+               why, row.observed_red_lines]  # fmt: skip
 
 
 def _round(value):

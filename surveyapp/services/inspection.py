@@ -24,7 +24,7 @@ from sqlalchemy import select
 from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
 from surveyapp.domain import inspection as rules
 from surveyapp.extensions import db
-from surveyapp.inspector.crawler import Crawler, Fetch, host_of
+from surveyapp.inspector.crawler import Crawler, Fetch, host_of, refused_error
 from surveyapp.inspector.run import Inspection, TargetSpec
 from surveyapp.models import (
     AvailabilityProbe,
@@ -59,7 +59,11 @@ class InspectionError(ValueError):
 def check_url(url: str) -> str:
     """An absolute http(s) URL with a host, stripped; raises ``InspectionError`` otherwise."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # an invalid IPv6 literal, a port above 65535, …
+        raise InspectionError(_("Not an http or https address: %(url)s", url=url[:200])) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
         raise InspectionError(_("Not an http or https address: %(url)s", url=url[:200]))
     if parts.username or parts.password:
@@ -73,6 +77,7 @@ def _private_literal(url: str) -> str | None:
     """A loopback/private address written in the URL itself (an IP or ``localhost``), refused at registration
     unless INSPECT_ALLOW_PRIVATE_HOSTS; names are resolved and checked when fetched (``Crawler``), not here."""
     import ipaddress
+    import socket
 
     if current_app.config["INSPECT_ALLOW_PRIVATE_HOSTS"]:
         return None
@@ -82,8 +87,27 @@ def _private_literal(url: str) -> str | None:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return None
+        try:  # the other ways to write an IPv4 address that resolvers accept: 127.1, 0x7f000001, 2130706433, 0177.0.0.1
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return None
     return None if address.is_global and not address.is_multicast else str(address)
+
+
+def same_address(a: str, b: str) -> bool:
+    """Whether two registered URLs name the same address: scheme and host compared case-insensitively, an
+    empty path as "/", the default port dropped (``HTTP://Example.gov.cn`` is ``http://example.gov.cn/``)."""
+
+    def key(url: str) -> tuple:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = host_of(url)
+        default = {"http": ":80", "https": ":443"}.get(scheme, "")
+        if default and host.endswith(default):
+            host = host[: -len(default)]
+        return scheme, host, parts.path or "/", parts.query
+
+    return key(a) == key(b)
 
 
 def parse_columns(text: str) -> list[dict]:
@@ -135,6 +159,11 @@ def add_target(
                 address=private,
             )
         )
+    same = next((t for t in targets_of(department) if same_address(t.url, url)), None)
+    if same is not None:
+        raise InspectionError(
+            _("%(url)s is already registered for this department (target %(id)d).", url=same.url, id=same.id)
+        )
     columns = list(columns or [])
     selectors = {k: v for k, v in dict(selectors or {}).items() if v}
     for name, path in selectors.items():
@@ -161,7 +190,10 @@ def add_target(
 
 
 def remove_target(target: InspectionTarget, actor=None) -> None:
-    """Stop inspecting a target (kept for its findings' history; audited)."""
+    """Stop inspecting a target (kept for its findings' history; audited once: a repeated request, such as a
+    double click or the back button, changes and records nothing)."""
+    if not target.active:
+        return
     target.active = False
     record_event("inspection.target_remove", actor=actor, object_type="inspection_targets", object_id=target.id,
                  url=target.url)  # fmt: skip
@@ -202,12 +234,32 @@ def inspections_dir() -> Path:
     return Path(current_app.config["INSPECTIONS_DIR"])
 
 
+def check_as_of(as_of: date | None) -> date:
+    """The day of a check: today by default; never after today (the pages are fetched now, so a later day
+    would judge today's site against a future calendar and raise false vetoes). Raises ``InspectionError``."""
+    from surveyapp.localtime import to_local
+
+    today = max(date.today(), to_local(utcnow()).date())  # the server's day or the agency's, whichever is later
+    if as_of is None:
+        return date.today()
+    if as_of > today:
+        raise InspectionError(
+            _(
+                "The day of the check (%(day)s) is after today (%(today)s): pages can only be observed as they are "
+                "now.",
+                day=as_of.isoformat(),
+                today=today.isoformat(),
+            )
+        )
+    return as_of
+
+
 def run_inspection(department: Organisation, as_of: date | None = None, actor=None) -> InspectionRun:
     """Inspect every active target of ``department`` as of ``as_of`` (default today): one run, its
     findings and WARC snapshots, committed together. Nothing is written to the database while pages are
     fetched (a crawl paced at one request per second must not hold a write lock); the WARC file is removed
     if the final transaction does not commit. A department without targets gets a run with no finding."""
-    as_of = as_of or date.today()
+    as_of = check_as_of(as_of)
     targets = targets_of(department)
     specs = [(target.id, target.kind, _spec(target)) for target in targets]
     availability = {t.id: availability_finding(t, as_of) for t in targets if t.kind == TargetKind.WEBSITE}
@@ -217,12 +269,19 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
     snapshots: dict[str, dict] = {}
 
     def record(fetch: Fetch) -> str:
-        offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body)
+        offset = warc.add(fetch.final_url or fetch.url, fetch.status or 0, fetch.reason, fetch.headers, fetch.body,
+                          truncated=fetch.truncated)  # fmt: skip
         key = f"s{len(snapshots) + 1}"
-        snapshots[key] = {"url": (fetch.final_url or fetch.url)[:1000], "status_code": fetch.status,
-                          "content_type": (fetch.content_type or "")[:200], "length": len(fetch.body),
-                          "sha256": sha256_hex(fetch.body), "warc_path": str(relative),
-                          "warc_offset": offset}  # fmt: skip
+        snapshots[key] = {
+            "url": (fetch.final_url or fetch.url)[:1000],
+            "status_code": fetch.status,
+            "content_type": (fetch.content_type or "")[:200],
+            "length": len(fetch.body),
+            "sha256": sha256_hex(fetch.body),
+            "warc_path": str(relative),
+            "warc_offset": offset,
+            "fetched_at": utcnow(),  # when it was fetched, not when the run commits
+        }
         return key
 
     crawler = make_crawler({t.host for t in targets})
@@ -298,22 +357,38 @@ def availability_finding(target: InspectionTarget, as_of: date) -> rules.Finding
     """``availability`` from the target's probes in the window before the end of ``as_of``."""
     end = as_of + timedelta(days=1)
     start = end - timedelta(days=rules.AVAILABILITY_WINDOW_DAYS)
-    outcomes = db.session.scalars(select(AvailabilityProbe.ok).where(
+    rows = db.session.execute(select(AvailabilityProbe.probed_at, AvailabilityProbe.ok, AvailabilityProbe.error).where(
         AvailabilityProbe.target_id == target.id, AvailabilityProbe.probed_at >= start,
         AvailabilityProbe.probed_at < end)).all()  # fmt: skip
-    return rules.availability(target.url, list(outcomes))
+    counted = [row for row in rows if not refused_error(row.error)]  # probes the crawler declined are not outcomes
+    days = {row.probed_at.date() for row in counted}
+    return rules.availability(target.url, [row.ok for row in counted], len(days))
 
 
-def probe_all() -> list[AvailabilityProbe]:
-    """One availability round: each active website target's home page, once, within the probe timeout."""
+def probe_all(skipped: list | None = None) -> list[AvailabilityProbe]:
+    """One availability round: each active website target's home page, once, within the probe timeout.
+    A probe the crawler declines by its own rules (robots.txt disallows the page, a private address, …) says
+    nothing about the site: it is not stored, and ``(target id, reason)`` goes to ``skipped``."""
     probes = []
     for target in db.session.scalars(select(InspectionTarget).where(
             InspectionTarget.active.is_(True), InspectionTarget.kind == TargetKind.WEBSITE)):  # fmt: skip
         crawler = make_crawler({target.host})
         crawler.timeout = min(crawler.timeout, float(rules.PROBE_TIMEOUT_SECONDS))
         fetch = crawler.probe(target.url)
-        probes.append(AvailabilityProbe(target_id=target.id, ok=fetch.ok, status_code=fetch.status,
-                                        elapsed_ms=int(fetch.elapsed * 1000), error=(fetch.error or None)))  # fmt: skip
+        if fetch.refused:
+            if skipped is not None:
+                skipped.append((target.id, fetch.error))
+            continue
+        probes.append(
+            AvailabilityProbe(
+                target_id=target.id,
+                ok=fetch.ok,
+                status_code=fetch.status,
+                elapsed_ms=int(fetch.elapsed * 1000),
+                error=(fetch.error or None),
+                probed_at=utcnow(),  # when it ran, not when the round commits
+            )
+        )
     db.session.add_all(probes)
     db.session.commit()
     return probes
@@ -322,22 +397,27 @@ def probe_all() -> list[AvailabilityProbe]:
 # --- schedule (RQ when REDIS_URL is set; cron or systemd timers otherwise, see the README) ------------------
 
 SCHEDULED = {"run": ("surveyapp.jobs.inspect_all", "INSPECT_RUN_EVERY_HOURS", 3600),
-             "probe": ("surveyapp.jobs.probe_availability", "INSPECT_PROBE_EVERY_MINUTES", 60)}  # fmt: skip
+             "probe": ("surveyapp.jobs.probe_availability", "INSPECT_PROBE_EVERY_MINUTES", 60),
+             "prune": ("surveyapp.jobs.prune_inspections", "INSPECT_PRUNE_EVERY_HOURS", 3600)}  # fmt: skip
 
 
 def schedule(what: str) -> str | None:
-    """Ask RQ's scheduler (``rq worker --with-scheduler surveyapp``) to run ``what`` (run | probe) after its
+    """Ask RQ's scheduler (``rq worker --with-scheduler surveyapp``) to run ``what`` (run | probe | prune) after its
     interval; one job id per kind, so scheduling again replaces the pending job. None without Redis."""
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue
 
     function, setting, unit = SCHEDULED[what]
     queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(url))
     delay = timedelta(seconds=float(current_app.config[setting]) * unit)
-    return queue.enqueue_in(delay, function, job_id=f"surveyapp-inspect-{what}").id
+    try:
+        return queue.enqueue_in(delay, function, job_id=f"surveyapp-inspect-{what}").id
+    except RedisError as exc:
+        raise InspectionError(_("Cannot reach Redis at REDIS_URL: %(problem)s", problem=str(exc))) from None
 
 
 def run_all_and_reschedule(as_of: date | None = None) -> list[InspectionRun]:
@@ -379,9 +459,12 @@ def run_history(department: Organisation, limit: int = 20) -> list[InspectionRun
 
 
 def evidence_of(finding: InspectionFinding) -> dict | None:
+    """The finding's snapshot (id, SHA-256, WARC file and offset); ``{"expired": DATE}`` once retention removed
+    the run's evidence (``services.inspection_retention``); None when the finding never had one."""
     snapshot = finding.snapshot
     if snapshot is None:
-        return None
+        expired = finding.run.evidence_expired_at if finding.run is not None else None
+        return {"expired": expired.date().isoformat()} if expired else None
     return {"snapshot": snapshot.id, "sha256": snapshot.sha256, "warc": snapshot.warc_path,
             "offset": snapshot.warc_offset}  # fmt: skip
 

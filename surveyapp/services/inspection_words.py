@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from surveyapp.domain.kinds import list_separator
 
 CHECK_WORDS = {
     "home_page_freshness": _l("Home page updated"),
@@ -37,6 +40,11 @@ _AGE = re.compile(r"^(?:(?P<name>.*): )?(?P<days>\d+) days old \((?P<source>\w+)
 _COLUMN_THRESHOLD = re.compile(r"^≤ (?P<n>\d+) (?P<unit>days|months) \((?P<kind>\w+)\)$")
 
 
+def _separator() -> str:
+    """The list separator of the language being rendered (、 in Chinese)."""
+    return list_separator(str(get_locale() or "zh_Hans"))
+
+
 def entrance_word(name: str) -> str:
     return str(ENTRANCE_WORDS.get(name, name))
 
@@ -63,7 +71,7 @@ def threshold_words(check: str, threshold: str | None) -> str:
         "availability": _("fewer than %(share)s failed probes over 7 days (15 s timeout)", share="5%"),
     }
     if check == "required_entrances":
-        return "、".join(entrance_word(name.strip()) for name in threshold.split(",") if name.strip())
+        return _separator().join(entrance_word(name.strip()) for name in threshold.split(",") if name.strip())
     return fixed.get(check, threshold)
 
 
@@ -71,10 +79,15 @@ def detail_words(check: str, detail: str | None) -> str:
     """A finding's detail in the reader's language where its form is known; the text itself otherwise
     (column names, masked numbers and URLs are data)."""
     detail = detail or ""
+    if check == "broken_links" and detail:  # "URL (reason); URL (reason)": the reasons in the reader's language
+        return "; ".join(_link_words(part) for part in detail.split("; "))
     m = _AGE.match(detail)
     if m:
         words = _("%(days)s days old (%(source)s)", days=m["days"], source=SOURCE_WORDS.get(m["source"], m["source"]))
         return f"{m['name']}: {words}" if m["name"] else words
+    m = re.match(r"^(.*): not read: (.+)$", detail)
+    if m and check == "column_freshness":
+        return f"{m[1]}: " + _("not read: %(why)s", why=why_words(m[2]))
     for suffix, word in (
         (": blank", _("blank")),
         (": no date found", _("no date found")),
@@ -87,23 +100,86 @@ def detail_words(check: str, detail: str | None) -> str:
         return _("%(days)s days old", days=m[1])
     if detail == "no dated post":
         return _("no dated post")
+    if detail == "only posts dated after the day of the check":
+        return _("only posts dated after the day of the check")
     if detail == "no date found":
         return _("no date found")
+    m = re.match(r"^(\d+) of (\d+) probes failed; monitored on (\d+) of (\d+) days$", detail)
+    if m:
+        return _(
+            "%(failed)s of %(total)s probes failed so far; monitored on %(days)s of %(window)s days (a week is needed)",
+            failed=m[1],
+            total=m[2],
+            days=m[3],
+            window=m[4],
+        )
     m = re.match(r"^(\d+) of (\d+) probes failed$", detail)
     if m:
         return _("%(failed)s of %(total)s probes failed", failed=m[1], total=m[2])
     if detail == "no probe yet":
         return _("no probe yet")
     if detail.startswith("home page not read: "):
-        return _("home page not read: %(why)s", why=detail.split(": ", 1)[1])
+        return _("home page not read: %(why)s", why=why_words(detail.split(": ", 1)[1]))
+    if detail == "not read":
+        return _("not read")
+    if detail.startswith("not read: "):
+        return _("not read: %(why)s", why=why_words(detail.split(": ", 1)[1]))
     return detail
+
+
+def _link_words(part: str) -> str:
+    m = re.match(r"^(\S+) \((.+)\)$", part)
+    if not m:
+        return part
+    reason = m[2]
+    if reason == "soft 404":
+        reason = _("soft 404")
+    elif not reason.isdigit():  # an HTTP status stays a number
+        reason = why_words(reason)
+    return f"{m[1]} ({reason})"
+
+
+def why_words(why: str) -> str:
+    """Why a page or feed was not read, in the reader's language where its form is known."""
+    m = re.match(r"^not a feed \((.*)\)$", why)
+    if m:
+        return _("not a feed (%(type)s)", type=m[1])
+    m = re.match(r"^not a CSV export \((.*)\)$", why)
+    if m:
+        return _("not a CSV export (%(type)s)", type=m[1])
+    m = re.match(r"^larger than (\d+) MB \(cut\)$", why)
+    if m:
+        return _("larger than %(mb)s MB (cut at the page limit)", mb=m[1])
+    # The crawler's reasons (``inspector.crawler.Fetch.error``); technical names (HTTP 500, ConnectionError) stay.
+    m = re.match(r"^robots\.txt unreachable: (.*)$", why)
+    if m:
+        return _("robots.txt could not be read (%(problem)s), so nothing is fetched", problem=m[1])
+    m = re.match(r"^private address (.*) refused$", why)
+    if m:
+        return _("refused: private address %(address)s", address=m[1])
+    m = re.match(r"^redirect to unregistered host (.*) \(not followed\)$", why)
+    if m:
+        return _("redirect to the unregistered host %(host)s (not followed)", host=m[1])
+    m = re.match(r"^connection: (.*)$", why)
+    if m:
+        return _("no connection (%(problem)s)", problem=m[1])
+    fixed = {
+        "robots.txt": _("robots.txt does not allow it"),
+        "timeout": _("no answer within the time limit"),
+        "too many redirects": _("too many redirects"),
+        "not registered": _("not a registered host"),
+        "page budget": _("page limit of the run reached"),
+        "byte budget": _("byte limit of the run reached"),
+        "redirect to an invalid address (not followed)": _("redirect to an invalid address (not followed)"),
+    }
+    return fixed.get(why, why)
 
 
 def observed_words(check: str, observed) -> str:
     if observed is None:
         return "—"
     if check == "required_entrances" and isinstance(observed, list):
-        return "、".join(entrance_word(name) for name in observed) or "—"
+        return _separator().join(entrance_word(name) for name in observed) or "—"
     if check == "availability" and isinstance(observed, int | float):
         return f"{observed:.1%}"
     return str(observed)

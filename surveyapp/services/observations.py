@@ -8,7 +8,7 @@ The item → check mapping is ``questionnaires/observations/<key>-<version>.yaml
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from surveyapp.definitions.observations import observation_map_for
 from surveyapp.domain import inspection as rules
-from surveyapp.domain.scoring import RedLineHit, grade_for, red_line_hits
+from surveyapp.domain.questionnaire import NA
 from surveyapp.domain.stats import DepartmentResult
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
 from surveyapp.services.answers import answers_of
-from surveyapp.services.inspection import latest_run
+from surveyapp.services.observed import combine_mode, department_observations
 from surveyapp.services.scores import department_result_for
 
 
@@ -59,13 +59,6 @@ class ObservedBeside:
         return any(row.observed is not None for row in self.rows)
 
 
-def combine_mode() -> str:
-    mode = str(current_app.config.get("INSPECT_COMBINE", "observed"))
-    if mode not in rules.COMBINE_MODES:
-        raise ValueError(f"INSPECT_COMBINE must be one of {', '.join(rules.COMBINE_MODES)}, not {mode!r}")
-    return mode
-
-
 def _checklist_answers(round_: AssessmentRound, department: Organisation) -> dict:
     part = round_.questionnaire.checklist_part
     if part is None:
@@ -76,34 +69,58 @@ def _checklist_answers(round_: AssessmentRound, department: Organisation) -> dic
     return answers_of(response) if response is not None else {}
 
 
+def _checklists_answers(round_: AssessmentRound, organisation_ids, items) -> dict[int, dict]:
+    """Submitted checklist answers to ``items`` (keys) of many departments, in one query of plain columns."""
+    part = round_.questionnaire.checklist_part
+    if part is None or not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Response.organisation_id, Answer.question_key, Answer.value, Answer.is_na)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.round_id == round_.id, Response.organisation_id.in_(list(organisation_ids)),
+               Response.part == part.key, Response.status == ResponseStatus.SUBMITTED,
+               Answer.question_key.in_(list(items)))
+    )  # fmt: skip
+    answers: dict[int, dict] = {}
+    for organisation_id, key, value, is_na in rows:
+        answers.setdefault(organisation_id, {})[key] = NA if is_na else value  # as ``answers_of`` reads them
+    return answers
+
+
 def observed_beside_declared(
-    round_: AssessmentRound, department: Organisation, with_results: bool = True, declared: bool = True
+    round_: AssessmentRound,
+    department: Organisation,
+    with_results: bool = True,
+    declared: bool = True,
+    known: tuple[dict, dict] | None = None,
 ) -> ObservedBeside | None:
     """The comparison for one department in a round; None when the round's questionnaire version has no
     observable-item mapping. ``declared=False`` leaves the declared answers out (for readers who may not see
-    the department's checklist). ``with_results`` adds the department result declared and combined."""  # fmt: skip
+    the department's checklist). ``with_results`` adds the department result declared and combined. ``known``:
+    (``department_observations``, checklist answers by department id) already read for many departments."""  # fmt: skip
     questionnaire = round_.questionnaire
     mapping = observation_map_for(questionnaire.key, questionnaire.version)
     if mapping is None:
         return None
     mode = combine_mode()
-    run = latest_run(department)
-    findings = [rules.Finding(f.check, f.status, f.observed, f.threshold or "", f.url, None, f.detail or "", f.veto)
-                for f in (run.findings if run else [])]  # fmt: skip
-    answers = _checklist_answers(round_, department) if declared else {}
+    if known is None:
+        observed = department_observations(round_, [department.id]).get(department.id)
+        answers = _checklist_answers(round_, department) if declared else {}
+    else:
+        observed = known[0].get(department.id)
+        answers = known[1].get(department.id, {}) if declared else {}
+    by_item = {o.item: o for o in observed.observations} if observed else {}
     items = {item.key: item for item in questionnaire.items}
     rows = []
     for spec in mapping.items:
         item = items.get(spec.item)
         if item is None:
             continue
-        observation = rules.observe_item(
-            spec.item, spec.check, spec.answer, findings, run.as_of if run else date.today()
-        )
+        observation = by_item.get(spec.item) or rules.Observation(spec.item, spec.check, None, rules.UNKNOWN, False)
         value = answers.get(spec.item)
         shown_declared = value if isinstance(value, int | float | str) else None
         difference, agrees = rules.gap(shown_declared, observation.value, spec.answer)
-        raised = observation.value is not None and bool(red_line_hits([item], {item.key: observation.value}))
+        raised = rules.observation_raises_red_line(item, observation.value)
         rows.append(ObservedRow(spec.item, item.text, item.dimension, spec.answer,
                                 spec.check, shown_declared, observation.value, difference, agrees, observation.status,
                                 observation.veto, raised, observation.url))  # fmt: skip
@@ -111,19 +128,11 @@ def observed_beside_declared(
     declared_result = combined = None
     if with_results:
         minimum = current_app.config["MIN_GROUP_SIZE"]
-        declared_result = department_result_for(round_, department.id, minimum)
+        declared_result = department_result_for(round_, department.id, minimum, declared_only=True)
         if mode == "observed" and any(r.observed is not None for r in rows):
-            observations = [rules.Observation(r.item, r.check, r.observed, r.status, r.veto) for r in rows]
-            combined = department_result_for(round_, department.id, minimum,
-                                             lambda declared_answers: rules.combined_answers(
-                                                 declared_answers, observations, mode))  # fmt: skip
-            # Without a submitted checklist the observation still raises its red line.
-            hits, present = list(combined.red_lines), {hit.item for hit in combined.red_lines}
-            hits += [RedLineHit(r.item, r.dimension, items[r.item].red_line.text)
-                     for r in observed_red_lines if r.item not in present]  # fmt: skip
-            combined = replace(combined, red_lines=tuple(hits),
-                               grade=grade_for(questionnaire, combined.overall, bool(hits)))  # fmt: skip
-    return ObservedBeside(mode, run.as_of if run else None, tuple(rows), observed_red_lines, declared_result, combined)
+            combined = department_result_for(round_, department.id, minimum)  # the one rule (INSPECT_COMBINE)
+    as_of = observed.as_of if observed else None
+    return ObservedBeside(mode, as_of, tuple(rows), observed_red_lines, declared_result, combined)
 
 
 def _grade_label(questionnaire, key: str | None, lang: str) -> str:
@@ -152,10 +161,10 @@ def observed_section(beside: ObservedBeside | None, questionnaire, lang: str) ->
 def explained_result(round_: AssessmentRound, department: Organisation, lang: str):
     """(result, observed section, items whose red line observation raised) for the department explanation
     page: the result combined with observations as the setting says (declared when nothing is observed)."""
+    result = department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"])  # the one rule
     beside = observed_beside_declared(round_, department)
     if beside is None:
-        return department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"]), None, set()
-    result = beside.combined_result or beside.declared_result
+        return result, None, set()
     return result, observed_section(beside, round_.questionnaire, lang), {r.item for r in beside.observed_red_lines}
 
 
@@ -175,10 +184,16 @@ def observed_comparison(round_: AssessmentRound, user, lang: str) -> dict | None
         return None
     items = {item.key: item for item in round_.questionnaire.items}
     departments = sorted((d for d in round_.departments if in_scope(user, d)), key=lambda d: d.code)
+    shown = departments[:COMPARISON_DEPARTMENTS]
+    readable = {d.id for d in shown if can_view_department_results(user, d)}
+    known = (
+        department_observations(round_, [d.id for d in shown]),
+        _checklists_answers(round_, readable, [m.item for m in mapping.items]),
+    )
     rows = []
-    for department in departments[:COMPARISON_DEPARTMENTS]:
-        beside = observed_beside_declared(round_, department, with_results=False,
-                                          declared=can_view_department_results(user, department))  # fmt: skip
+    for department in shown:
+        beside = observed_beside_declared(round_, department, with_results=False, declared=department.id in readable,
+                                          known=known)  # fmt: skip
         rows.append({"department": department.name(lang), "code": department.code,
                      "as_of": beside.as_of.isoformat() if beside.as_of else "",
                      "cells": {r.item: r for r in beside.rows},

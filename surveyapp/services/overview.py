@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from surveyapp.domain.scoring import grade_for
 from surveyapp.domain.stats import is_suppressed
 from surveyapp.extensions import db
-from surveyapp.models import AssessmentRound, Invitation, Organisation, Response, ResponseStatus, User
+from surveyapp.models import AssessmentRound, Invitation, Organisation, User
 from surveyapp.models.round import RoundStatus, round_departments
 from surveyapp.permissions import Role, in_scope
 from surveyapp.services.comparison import round_department_scores
@@ -22,6 +22,12 @@ ANSWERING = (Role.STAFF.value, Role.COORDINATOR.value)
 def _rate(submitted: int, expected: int) -> float | None:
     """Share submitted, 0–100 (None when nobody is expected); capped at 100."""
     return None if expected <= 0 else min(100.0, 100.0 * submitted / expected)
+
+
+def _at_least_submitted(expected: int, submitted: int) -> int:
+    """Everyone who submitted was expected: accounts since deactivated, invitation links revoked after use and
+    responses loaded without an account (demo data, imports) count, so the page never reads "112 of 0"."""
+    return max(expected, submitted)
 
 
 def expected_respondents(round_: AssessmentRound) -> dict[int, int]:
@@ -79,8 +85,8 @@ def round_overview(round_: AssessmentRound, min_group_size: int) -> RoundOvervie
         overall = None if suppressed or result is None else result.overall
         red_lines = None if suppressed or result is None else result.red_lines
         grade = None if suppressed or result is None else grade_for(questionnaire, overall, bool(red_lines))
-        lines.append(DepartmentLine(department, p, expected.get(department.id, 0),
-                                    _rate(p.submitted, expected.get(department.id, 0)), suppressed, overall, grade,
+        wanted = _at_least_submitted(expected.get(department.id, 0), p.submitted)
+        lines.append(DepartmentLine(department, p, wanted, _rate(p.submitted, wanted), suppressed, overall, grade,
                                     red_lines))  # fmt: skip
     submitted = sum(line.progress.submitted for line in lines)
     total = sum(line.expected for line in lines)
@@ -88,16 +94,15 @@ def round_overview(round_: AssessmentRound, min_group_size: int) -> RoundOvervie
 
 
 def response_rates(rounds) -> dict[int, float | None]:
-    """Round id → share of expected staff responses submitted (0–100, None when nobody is expected)."""
+    """Round id → share of expected staff responses submitted (0–100, None when nobody is expected), with the
+    expected count of each department as on the round page."""
     rates = {}
     for round_ in rounds:
-        staff_part = round_.questionnaire.staff_part.key
-        submitted = db.session.scalar(
-            select(func.count(Response.id)).where(
-                Response.round_id == round_.id, Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED
-            )  # fmt: skip
-        )
-        rates[round_.id] = _rate(submitted or 0, sum(expected_respondents(round_).values()))
+        expected = expected_respondents(round_)
+        progress = round_progress(round_)
+        submitted = sum(p.submitted for p in progress.values())
+        wanted = sum(_at_least_submitted(expected.get(d, 0), p.submitted) for d, p in progress.items())
+        rates[round_.id] = _rate(submitted, wanted)
     return rates
 
 
@@ -157,6 +162,6 @@ def coordinator_progress(user) -> list[CoordinatorRound]:
         progress = round_progress(round_).get(user.organisation_id) or DepartmentProgress(
             user.organisation_id, 0, 0, False
         )
-        expected = expected_respondents(round_).get(user.organisation_id, 0)
+        expected = _at_least_submitted(expected_respondents(round_).get(user.organisation_id, 0), progress.submitted)
         result.append(CoordinatorRound(round_, progress, expected, _rate(progress.submitted, expected)))
     return result

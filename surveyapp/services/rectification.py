@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -27,7 +27,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from surveyapp.definitions.spreadsheet import cell_text
 from surveyapp.definitions.workdays import working_calendar
 from surveyapp.domain import rectification as rules
 from surveyapp.domain.clock import UnknownYear, WorkingCalendar
@@ -175,14 +174,35 @@ def _due(source: str, opened: date, working_days: int | None) -> date:
         raise RectificationError(_l("The number of working days must be a whole number of at least 1.")) from None
 
 
-def _event(item, action, from_status, actor, comment="", evidence_url="", evidence_ref="", at=None):
+def _given_due(opened: date, due_on: date) -> date:
+    """A due date given by hand, checked: at most ``rules.MAX_DUE_DAYS`` after ``opened``, moved to the next
+    working day when it falls on a weekend or public holiday (kept as given in a year the calendar does not
+    know)."""
+    if (due_on - opened).days > rules.MAX_DUE_DAYS:
+        raise RectificationError(_l("The due date can be at most one year after the day the item is opened."))
+    try:
+        return rules.on_working_day(due_on, _calendar())
+    except UnknownYear:
+        return due_on
+
+
+def counted_working_days(item: RectificationItem) -> int | None:
+    """The working days from the item's opening day to its due date, or None where the calendar does not know
+    a year in between (then no number of working days is claimed: pages, exports and the API leave it out)."""
+    try:
+        return _calendar().working_days_between(item.opened_on, item.due_on)
+    except UnknownYear:
+        return None
+
+
+def _event(item, action, from_status, actor, comment="", evidence_url="", evidence_ref="", at=None, **details):
     event = RectificationEvent(
         item=item, action=action, from_status=from_status, to_status=item.status, actor_id=getattr(actor, "id", None),
         at=at or utcnow(), comment=comment or "", evidence_url=evidence_url or "", evidence_ref=evidence_ref or "",
     )  # fmt: skip
     db.session.add(event)
     record_event(f"rectification.{action}", actor=actor, obj=item, department=item.organisation_id,
-                 round=item.round_id, status=item.status, source=item.source)  # fmt: skip
+                 round=item.round_id, status=item.status, source=item.source, **details)  # fmt: skip
     return event
 
 
@@ -237,6 +257,7 @@ def open_item(
     if due_on is not None:
         if due_on <= opened:
             raise RectificationError(_l("The due date must be after the day the item is opened."))
+        due_on = _given_due(opened, due_on)
         try:
             days = max(1, _calendar().working_days_between(opened, due_on))
         except UnknownYear:
@@ -264,10 +285,13 @@ def open_from_round_results(
     today: date | None = None,
     due_on: date | None = None,
 ) -> list[RectificationItem]:
-    """Open items for the department's declared red lines and its dimensions below the pass line in
-    ``round_`` (its aggregate result, as on its scorecard); items still open for the same finding are
-    not duplicated. Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or ``due_on`` for all. Returns the
-    items created. One commit (nothing is opened when one of them cannot be)."""
+    """Open items for the department's red lines and its dimensions below the pass line in ``round_`` (its
+    result, as on its scorecard: declared and, by ``INSPECT_COMBINE``, observed red lines); a finding that
+    has an item of this round (whatever its status) or a still open one of an earlier round is not opened
+    again. A red line the inspector observes failing is left to the inspector's own items when
+    ``INSPECT_OPEN_ITEMS`` is on (they are opened, re-checked and closed by observation; a second item for
+    the same fault would stay open after the fix). Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or
+    ``due_on`` for all. Returns the items created. One commit (nothing is opened when one of them cannot be)."""
     from surveyapp.services.scores import department_result_for
 
     if department not in round_.departments:
@@ -275,9 +299,22 @@ def open_from_round_results(
     questionnaire = round_.questionnaire
     result = department_result_for(round_, department.id, current_app.config["MIN_GROUP_SIZE"])
     owner = default_owner(department)
+    # The round's results do not change: a finding that already has an item of this round (finished ones
+    # included: accepted, closed) is not opened again; still open items of earlier rounds are found by open_item.
+    already = set(
+        db.session.execute(
+            select(RectificationItem.source, RectificationItem.reference).where(
+                RectificationItem.round_id == round_.id, RectificationItem.organisation_id == department.id
+            )
+        ).all()
+    )
+    inspector_owned = _observed_failing_items(round_, department) if current_app.config.get(
+        "INSPECT_OPEN_ITEMS", True) else set()  # fmt: skip
     created = []
     try:
         for hit in result.red_lines:
+            if (rules.RED_LINE, hit.item) in already or hit.item in inspector_owned:
+                continue
             item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
                                   owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
             if new:
@@ -285,6 +322,8 @@ def open_from_round_results(
         mark = rules.pass_mark(questionnaire.grades)
         for dimension in result.dimensions:
             if mark is None or dimension.score is None or dimension.score >= mark:
+                continue
+            if (rules.DIMENSION_BELOW_PASS, dimension.key) in already:
                 continue
             title = questionnaire.dimension(dimension.key).title.get("zh_Hans")
             item, new = open_item(round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,
@@ -297,6 +336,15 @@ def open_from_round_results(
         raise
     db.session.commit()
     return created
+
+
+def _observed_failing_items(round_: AssessmentRound, department: Organisation) -> set[str]:
+    """The questionnaire items whose observation failed in the inspection that counts for ``round_``."""
+    from surveyapp.domain.inspection import FAIL
+    from surveyapp.services.observed import department_observations
+
+    observed = department_observations(round_, [department.id]).get(department.id)
+    return {o.item for o in (observed.observations if observed is not None else ()) if o.status == FAIL}
 
 
 def open_from_finding(
@@ -475,6 +523,9 @@ def follow_observations(
         step = rules.follow_observation(seen.passed, bool(active), bool(finished))
         if step in (rules.CLOSE_ACTIVE, rules.NOTE_ACTIVE):
             for item in active:
+                if step == rules.NOTE_ACTIVE and item.events and item.events[-1].action == "observe":
+                    continue  # still failing, already noted since the last move: the history (and the
+                    # evidence that retention must keep) does not grow with every scheduled run
                 recheck_from_observation(item, seen.passed, seen.evidence_ref, observed_at=observed_at)
                 done["closed" if seen.passed else "noted"].append(item)
         elif step == rules.REOPEN_LAST:
@@ -498,10 +549,11 @@ def follow_observations(
 def set_due(item, actor, working_days: int | None = None, due_on: date | None = None) -> RectificationItem:
     """Edit the due date: ``working_days`` counted again from the opening day, or a given day (not before
     the opening day). Audited; an overdue item whose new date lies ahead is open again."""
-    before = item.status
+    before, before_due = item.status, item.due_on
     if due_on is not None:
         if due_on < item.opened_on:
             raise RectificationError(_l("The due date cannot be before the day the item was opened."))
+        due_on = _given_due(item.opened_on, due_on)
         item.due_on = due_on
         try:
             item.working_days = max(1, _calendar().working_days_between(item.opened_on, due_on))
@@ -515,7 +567,8 @@ def set_due(item, actor, working_days: int | None = None, due_on: date | None = 
     if item.status == rules.OVERDUE and not rules.is_overdue(rules.OPEN, item.due_on, local_today()):
         item.status = rules.OPEN
     item.updated_at = utcnow()
-    _event(item, "due", before, actor, comment=item.due_on.isoformat())
+    _event(item, "due", before, actor, comment=item.due_on.isoformat(), due_before=before_due.isoformat(),
+           due_after=item.due_on.isoformat())  # fmt: skip
     db.session.commit()
     return item
 
@@ -582,6 +635,32 @@ def due_overdue_reminders(
     return due
 
 
+def overdue_without_recipient(round_: AssessmentRound | None = None) -> list[RectificationItem]:
+    """Overdue items nobody can be reminded about: no active owner and no active coordinator in the
+    department (reminders skip them; the command and the round page name them so someone assigns an owner)."""
+    items = db.session.scalars(
+        select(RectificationItem).where(RectificationItem.status == rules.OVERDUE).order_by(RectificationItem.id)
+    ).all()
+    if round_ is not None:
+        shown = {item.id for item in items_of_round(round_)}
+        items = [item for item in items if item.id in shown]
+    return [
+        item
+        for item in items
+        if not (item.owner is not None and item.owner.active) and not coordinators_of(item.organisation)
+    ]
+
+
+def _item_link(item: RectificationItem) -> str:
+    """The item's page as a full address: the request's host when sent from the web, ``BASE_URL`` from the
+    command line (as the round reminders do; a relative path cannot be followed from an e-mail)."""
+    from flask import has_request_context, url_for
+
+    if has_request_context():
+        return url_for("rectification.item", item_id=item.id, _external=True)
+    return (current_app.config.get("BASE_URL") or "").rstrip("/") + f"/rectification/{item.id}"
+
+
 def _reminder_text(item: RectificationItem) -> tuple[str, str]:
     parts, subject = [], ""
     for lang in (current_app.config["BABEL_DEFAULT_LOCALE"], "en"):
@@ -591,8 +670,7 @@ def _reminder_text(item: RectificationItem) -> tuple[str, str]:
             parts.append("\n".join([
                 _("The rectification item %(title)s of %(department)s was due on %(date)s.", title=title,
                   department=item.organisation.name(lang), date=item.due_on.isoformat()),
-                _("Please report what was done, with evidence: %(url)s",
-                  url=(current_app.config.get("BASE_URL") or "").rstrip("/") + f"/rectification/{item.id}"),
+                _("Please report what was done, with evidence: %(url)s", url=_item_link(item)),
             ]))  # fmt: skip
     return subject, "\n\n----\n\n".join(dict.fromkeys(parts))
 
@@ -651,41 +729,49 @@ def _earlier_rounds(round_: AssessmentRound) -> list[AssessmentRound]:
     ).all()
 
 
+def _shown_in(round_: AssessmentRound):
+    """The SQL condition for the items a round shows: opened in it, or carried into it (opened in an earlier
+    round of the same agency and not finished before it was opened). The one home of that rule: the round's
+    list, its exports and report, and "since last round" (the previous round's items) all use it."""
+    earlier_ids = select(AssessmentRound.id).where(
+        AssessmentRound.organisation_id == round_.organisation_id,
+        or_(
+            AssessmentRound.created_at < round_.created_at,
+            (AssessmentRound.created_at == round_.created_at) & (AssessmentRound.id < round_.id),
+        ),
+    )
+    return or_(
+        RectificationItem.round_id == round_.id,
+        RectificationItem.round_id.in_(earlier_ids)
+        & or_(RectificationItem.done_at.is_(None), RectificationItem.done_at >= round_.created_at),
+    )
+
+
 def items_of_round(round_: AssessmentRound, department: Organisation | None = None) -> list[RectificationItem]:
-    """The items a round shows: opened in it, and carried into it (opened in an earlier round of the same
-    agency, for one of its departments, and not finished before it was opened). Overdue ones are
+    """The items a round shows (``_shown_in``: opened in it and carried into it). Overdue ones are
     flagged first. Ordered by department code, due date."""
     mark_overdue()
     department_ids = [department.id] if department is not None else [d.id for d in round_.departments]
-    earlier_ids = select(AssessmentRound.id).where(
-        AssessmentRound.organisation_id == round_.organisation_id, AssessmentRound.created_at <= round_.created_at
-    )
     query = (
         select(RectificationItem)
         .join(Organisation, Organisation.id == RectificationItem.organisation_id)
-        .where(
-            RectificationItem.organisation_id.in_(department_ids),
-            or_(
-                RectificationItem.round_id == round_.id,
-                RectificationItem.round_id.in_(earlier_ids)
-                & or_(RectificationItem.done_at.is_(None), RectificationItem.done_at >= round_.created_at),
-            ),
-        )
+        .where(RectificationItem.organisation_id.in_(department_ids), _shown_in(round_))
         .order_by(Organisation.code, RectificationItem.due_on, RectificationItem.id)
     )
     return list(db.session.scalars(query))
 
 
 def since_last_round(round_: AssessmentRound, department: Organisation, lang: str) -> rules.SinceLastRound | None:
-    """The items of the department's previous round and their states now (scorecard section, comparison
-    column); None when there is no previous round or it had no items."""
+    """The items the department's previous round showed (opened in it and carried into it, ``_shown_in``)
+    and their states now (scorecard section, comparison column); None when there is no previous round or
+    it showed no items."""
     previous = previous_round(round_, department)
     if previous is None:
         return None
     today = local_today()
     items = db.session.scalars(
         select(RectificationItem)
-        .where(RectificationItem.round_id == previous.id, RectificationItem.organisation_id == department.id)
+        .where(RectificationItem.organisation_id == department.id, _shown_in(previous))
         .order_by(RectificationItem.due_on, RectificationItem.id)
     ).all()
     if not items:
@@ -700,8 +786,8 @@ def since_last_round(round_: AssessmentRound, department: Organisation, lang: st
 
 
 def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.SinceLastRound]:
-    """``since_last_round`` for every department of the round that has one (comparison column), in a
-    fixed number of queries: the agency's earlier rounds, then their items of these departments."""
+    """``since_last_round`` for every department of the round that has one (comparison column), in few
+    queries: the agency's earlier rounds, then per distinct previous round the items it showed."""
     earlier = _earlier_rounds(round_)
     previous: dict[int, AssessmentRound] = {}
     wanted = {d.id for d in round_.departments}
@@ -714,20 +800,23 @@ def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.S
     if not previous:
         return {}
     today = local_today()
-    by_pair: dict[tuple[int, int], list[RectificationItem]] = {}
-    items = db.session.scalars(
-        select(RectificationItem)
-        .where(
-            RectificationItem.round_id.in_({r.id for r in previous.values()}),
-            RectificationItem.organisation_id.in_(previous),
+    departments_of: dict[int, list[int]] = {}
+    rounds_by_id: dict[int, AssessmentRound] = {}
+    for department_id, earlier_round in previous.items():
+        departments_of.setdefault(earlier_round.id, []).append(department_id)
+        rounds_by_id[earlier_round.id] = earlier_round
+    by_department: dict[int, list[RectificationItem]] = {}
+    for round_id, department_ids in departments_of.items():  # one query per distinct previous round
+        items = db.session.scalars(
+            select(RectificationItem)
+            .where(RectificationItem.organisation_id.in_(department_ids), _shown_in(rounds_by_id[round_id]))
+            .order_by(RectificationItem.due_on, RectificationItem.id)
         )
-        .order_by(RectificationItem.due_on, RectificationItem.id)
-    )
-    for item in items:
-        by_pair.setdefault((item.round_id, item.organisation_id), []).append(item)
+        for item in items:
+            by_department.setdefault(item.organisation_id, []).append(item)
     result = {}
     for department_id, earlier_round in previous.items():
-        found = by_pair.get((earlier_round.id, department_id))
+        found = by_department.get(department_id)
         if not found:
             continue
         statuses = [effective_status(i, today) for i in found]
@@ -739,33 +828,43 @@ def since_last_round_by_department(round_: AssessmentRound) -> dict[int, rules.S
 # -- listing, export, API -------------------------------------------------------------------------------------
 
 
+def _utc_text(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 that says it is UTC (``2026-11-30T11:42:00+00:00``)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
 def item_dict(item: RectificationItem, lang: str) -> dict:
-    """One item as JSON-ready data (API, export): codes and dates, the title in ``lang``, no person's answer."""
+    """One item as JSON-ready data (API, export): codes and dates, the title in ``lang``, its history with who
+    acted (administrators and coordinators, by e-mail) and times in UTC; no person's answer."""
     return {
         "id": item.id, "round": item.round_id, "department": item.organisation.code, "source": item.source,
         "reference": item.reference, "title": item_title(item, lang), "status": item.status,
         "owner": item.owner.email if item.owner else None, "opened_on": item.opened_on.isoformat(),
-        "working_days": item.working_days, "due_on": item.due_on.isoformat(),
-        "done_at": item.done_at.isoformat(timespec="seconds") if item.done_at else None,
+        "working_days": counted_working_days(item), "due_on": item.due_on.isoformat(),
+        "done_at": _utc_text(item.done_at),
         "history": [
-            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": e.at.isoformat(timespec="seconds"),
-             "comment": e.comment, "evidence_url": e.evidence_url, "evidence_ref": e.evidence_ref}
+            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": _utc_text(e.at),
+             "actor": e.actor.email if e.actor else None, "comment": e.comment, "evidence_url": e.evidence_url,
+             "evidence_ref": e.evidence_ref}
             for e in item.events
         ],
     }  # fmt: skip
 
 
 def export_rows(round_: AssessmentRound, lang: str, department: Organisation | None = None) -> Iterator[list]:
-    """The round's items (carried ones included) as spreadsheet rows, header first, cells made safe."""
+    """The round's items (carried ones included) as spreadsheet rows, header first: plain values (numbers,
+    dates, text); the writers (``spreadsheet.csv_chunks``, ``write_xlsx``) make text inert, once."""
     with force_locale(lang):
         yield [_("Number"), _("Department code"), _("Department"), _("Source"), _("Reference"), _("Title"),
                _("Status"), _("Owner"), _("Opened"), _("Working days"), _("Due"), _("Round")]  # fmt: skip
         for item in items_of_round(round_, department):
             row = [item.id, item.organisation.code, item.organisation.name(lang), source_name(item.source),
                    item.reference, item_title(item, lang), status_name(item.status),
-                   item.owner.email if item.owner else "", item.opened_on.isoformat(), item.working_days,
-                   item.due_on.isoformat(), item.round.name]  # fmt: skip
-            yield [cell_text(value) for value in row]
+                   item.owner.email if item.owner else "", item.opened_on, counted_working_days(item), item.due_on,
+                   item.round.name]  # fmt: skip
+            yield row
 
 
 def record_export(round_: AssessmentRound, actor, what: str) -> None:
@@ -803,7 +902,7 @@ def report_data(round_: AssessmentRound, department: Organisation, lang: str, to
             rows.append(ReportItem(
                 title=item_title(item, lang), source=source_name(item.source), detail=item.detail,
                 status=status_name(status), status_key=status, due=item.due_on.isoformat(), measures=measures,
-                result=result,
+                result=result, found_in=item.round.name if item.round_id != round_.id else "",
             ))  # fmt: skip
     closed, still_open, overdue = rules.since_last_round_counts(r.status_key for r in rows)
     return RectificationReportData(

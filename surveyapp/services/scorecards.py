@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from surveyapp.domain.advice import strengths_and_weaknesses, top_priorities, training_dimensions
 from surveyapp.domain.crosswalk import Crosswalk, Trace, trace_item
-from surveyapp.domain.kinds import answer_text, kind_of
+from surveyapp.domain.kinds import answer_text, kind_of, list_separator
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
@@ -32,8 +32,8 @@ from surveyapp.services.comparison import (
     trend_chains,
     trend_rounds,
 )
-from surveyapp.services.inspection import latest_run
 from surveyapp.services.observations import observed_beside_declared, observed_section
+from surveyapp.services.observed import observation_state
 from surveyapp.services.reports_data import round_reliability
 from surveyapp.services.round_cache import cached, round_state
 from surveyapp.services.scores import department_result_for, scorecard_of
@@ -108,8 +108,8 @@ def _training(questionnaire: Questionnaire, scores: dict[str, float | None], lan
                 ]
                 rows.append(TrainingRow(
                     module.title.get(lang), module.description.get(lang),
-                    "、".join(questionnaire.dimension(d).title.get(lang) for d in module.dimensions),
-                    "、".join(audience),
+                    list_separator(lang).join(questionnaire.dimension(d).title.get(lang) for d in module.dimensions),
+                    list_separator(lang).join(audience),
                 ))  # fmt: skip
     return tuple(rows)
 
@@ -126,10 +126,9 @@ def department_scorecard_data(context: RoundContext, department: Organisation, l
     if not context.state or context.state != _context_state(round_, trend_rounds(round_)):
         data = _department_scorecard_data(context, department, lang)  # built before a change: do not keep
     else:
-        run = latest_run(department)  # a new inspection changes the observed section
+        # A new inspection (of this department or a peer) or another INSPECT_COMBINE changes the figures.
         key = ("scorecard", context.state, department.id, department.name(lang), round_.name,
-               round_.organisation.name(lang), lang, min_group, run.id if run else None,
-               current_app.config.get("INSPECT_COMBINE"))  # fmt: skip
+               round_.organisation.name(lang), lang, min_group, observation_state(round_))  # fmt: skip
         data = cached(context.round_id, key, lambda: _department_scorecard_data(context, department, lang))
     return with_since_last_round(data, round_, department, lang)
 
@@ -205,7 +204,7 @@ def comparability_words(trace: Trace, gettext, lang: str) -> str:
     if trace.status == "new":
         return gettext("New in version %(version)s: no earlier result") % {"version": trace.version}
     if trace.status == "changed":
-        how = ("、" if lang.startswith("zh") else ", ").join(_change_words(c, gettext) for c in trace.changes)
+        how = list_separator(lang).join(_change_words(c, gettext) for c in trace.changes)
         return gettext("Changed in version %(version)s (%(changes)s): earlier rounds not compared") % {
             "version": trace.version,
             "changes": how,
@@ -241,10 +240,8 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
     questionnaire, round_ = context.questionnaire, db.session.get(AssessmentRound, context.round_id)
     gettext = gettext_for(lang)
     min_group = current_app.config["MIN_GROUP_SIZE"]
-    result = department_result_for(round_, department.id, min_group)
+    result = department_result_for(round_, department.id, min_group)  # observations combined (INSPECT_COMBINE)
     beside = observed_beside_declared(round_, department)  # issue 20: observed beside declared
-    if beside is not None and beside.combined_result is not None:
-        result = beside.combined_result  # INSPECT_COMBINE = "observed": observation where it exists
     observed_red = {row.item for row in beside.observed_red_lines} if beside else set()
     staff_part, checklist_part = staff_and_checklist_parts(questionnaire)
 
@@ -267,8 +264,12 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                     continue
                 if part.key == staff_part:
                     mean, n = item_means.get(item.key, (None, 0))
-                    if is_suppressed(int(n or 0), min_group):
-                        mean = None  # one or two people's answers: withheld (CONFIDENTIALITY_RULE)
+                    n = int(n or 0)
+                    # One or two people's answers, or a department below the minimum group size: neither the
+                    # mean nor how many answered is shown (CONFIDENTIALITY_RULE).
+                    hidden = is_suppressed(n, min_group) or is_suppressed(result.respondents, min_group)
+                    if hidden:
+                        mean, n = None, 0
                     if not item.scored:
                         continue
                     scored_keys.append((item.key, mean))
@@ -278,8 +279,9 @@ def _department_scorecard_data(context: RoundContext, department: Organisation, 
                             item.text.get(lang),
                             "staff",
                             mean,
-                            int(n or 0),
+                            n,
                             basis=item.basis.get(lang),
+                            suppressed=hidden,
                         )
                     )
                 else:

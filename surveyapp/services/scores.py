@@ -7,12 +7,12 @@ stores what it returns and keeps the aggregates consistent with the stored score
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from surveyapp.domain.inspection import combined_checklist
 from surveyapp.domain.questionnaire import Questionnaire
 from surveyapp.domain.scoring import ScoreCard, score_response
 from surveyapp.domain.stats import (
@@ -33,6 +33,7 @@ from surveyapp.models import (
     ScoreAggregate,
 )
 from surveyapp.services.answers import answers_of
+from surveyapp.services.observed import combine_mode, department_observations
 from surveyapp.services.round_cache import bump_data_version
 
 
@@ -310,11 +311,16 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def department_result_for(round_: AssessmentRound, organisation_id: int, min_group_size: int,
-                          checklist_answers: Callable[[dict], dict] | None = None) -> DepartmentResult:  # fmt: skip
+                          declared_only: bool = False) -> DepartmentResult:  # fmt: skip
     """A department's result for a round, from the stored scores: the staff part from its running
     totals (n, Σx, Σx² per dimension), the checklist and the red lines from the few responses that
     carry them (the checklist, and responses whose stored red-line count is not zero). O(1) in the
-    number of staff respondents; equal to ``department_result`` over re-scored responses."""
+    number of staff respondents; equal to ``department_result`` over re-scored responses.
+
+    The checklist and its red lines combine the inspector's observations as the setting
+    ``INSPECT_COMBINE`` says (``domain.inspection.combined_checklist``; ``declared_only``: the declaration
+    alone, for showing it beside). This is the one place a department's result is decided: the ranking
+    (``comparison.round_department_scores``) takes observed departments' figures from here."""
     questionnaire = round_.questionnaire
     staff_part = questionnaire.staff_part.key if questionnaire.staff_part else ""
     checklist_part = questionnaire.checklist_part.key if questionnaire.checklist_part else ""
@@ -338,18 +344,20 @@ def department_result_for(round_: AssessmentRound, organisation_id: int, min_gro
     carrying = db.session.scalars(
         select(Response).where(*submitted, or_(Response.part == checklist_part, Response.red_line_count > 0))
     ).all()
-    cards = [(r.part, scorecard_of(r)) for r in carrying]
-    if checklist_answers is not None:  # e.g. observations in place of declared answers (services/observations)
-        cards = [
-            (r.part, score_response(r.questionnaire, r.part, checklist_answers(answers_of(r))))
-            if r.part == checklist_part else (part, card)
-            for r, (part, card) in zip(carrying, cards, strict=True)
-        ]  # fmt: skip
-    checklist_card = next((card for part, card in cards if part == checklist_part), None)
+    checklist_response = next((r for r in carrying if r.part == checklist_part), None)
+    mode, observations = combine_mode(), ()
+    if not declared_only and mode == "observed":
+        observed = department_observations(round_, [organisation_id]).get(organisation_id)
+        observations = observed.observations if observed is not None else ()
+    checklist_card, checklist_hits = (None, ())
+    if checklist_part:
+        checklist_card, checklist_hits = combined_checklist(
+            checklist_response.questionnaire if checklist_response else questionnaire, checklist_part,
+            answers_of(checklist_response) if checklist_response else None, observations, mode)  # fmt: skip
     checklist = {d.key: d.score for d in checklist_card.dimensions} if checklist_card else {}
-    staff_hits = [hit for part, card in cards if part != checklist_part for hit in card.red_lines]
+    staff_hits = [hit for r in carrying if r.part != checklist_part for hit in scorecard_of(r).red_lines]
     return department_result_from_groups(
-        questionnaire, staff, checklist, checklist_card.red_lines if checklist_card else (), int(respondents or 0),
+        questionnaire, staff, checklist, checklist_hits, int(respondents or 0),
         checklist_card is not None, staff_part, checklist_part, staff_red_lines=staff_hits,
         min_group_size=min_group_size,
     )  # fmt: skip

@@ -96,6 +96,7 @@ def scores(round_id: int):
             "code": codes[row.organisation_id], "staff_n": row.staff_n, "suppressed": row.suppressed,
             "suppressed_reason": row.suppressed_reason,
             "overall": None if row.suppressed else row.overall, "red_lines": row.red_lines,
+            "observed_red_lines": row.observed_red_lines,
             "grade": row.grade, "meets_target": None if row.target is None else row.target.met,
             "target_status": None if row.suppressed or row.target is None else row.target.status,
             "dimensions": {} if row.suppressed else row.dimensions,
@@ -145,7 +146,10 @@ def openapi():
         " questionnaire's grade key by the one grade rule: the highest band whose minimum the overall index"
         " reaches, and the lowest band whenever a red line is hit (`red_lines` > 0), whatever the index."
         " `meets_target` (default target: the `good` band) is never true with a red line; `target_status` is"
-        " `met`, `below_target`, `red_line` or `no_data`."
+        " `met`, `below_target`, `red_line` or `no_data`. Where the inspector observed a department's site,"
+        " the index and red lines combine the observation as the setting INSPECT_COMBINE says (default: an"
+        " observed veto raises the red line and the observation replaces the declared answer), as on the"
+        " department's scorecard and the comparison page."
     )
     number = {"type": ["number", "null"]}
     scores_op["responses"]["200"]["content"]["application/json"] = {"schema": {
@@ -155,6 +159,8 @@ def openapi():
                 "code": {"type": "string"}, "staff_n": {"type": "integer"}, "suppressed": {"type": "boolean"},
                 "suppressed_reason": {"type": ["string", "null"], "enum": ["too_few", "complement", None]},
                 "overall": number, "red_lines": {"type": "integer"},
+                "observed_red_lines": {"type": "integer", "description": "of red_lines, those the inspector's"
+                                       " observation raised (source: observed)"},
                 "grade": {"type": ["string", "null"], "description": "grade key, e.g. excellent/good/pass/fail"},
                 "meets_target": {"type": ["boolean", "null"]},
                 "target_status": {"type": ["string", "null"], "enum": ["met", "below_target", "red_line", "no_data",

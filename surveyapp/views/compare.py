@@ -216,7 +216,8 @@ def _grouping_choices(round_: AssessmentRound):
 
 
 def _groupings() -> list[tuple[str, str]]:
-    labels = {"level_post": _("Staff level and post"), "level": _("Staff level only"), "post": _("Post only")}
+    labels = {"level_post": _("Staff level and post"), "level": _("Staff level only"), "post": _("Post only"),
+              "department": _("Whole department (all staff)")}  # fmt: skip
     return [(key, labels[key]) for key in TRAINING_GROUPINGS]
 
 

@@ -11,6 +11,7 @@ from surveyapp.definitions.why import respondent_why
 from surveyapp.drafts import take_saved
 from surveyapp.localtime import format_date, format_datetime
 from surveyapp.permissions import Role, has_role
+from surveyapp.views.question_markup import cached_question
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
@@ -45,6 +46,8 @@ def register_template_helpers(app: Flask, html_lang) -> None:
     app.jinja_env.filters["localdate"] = format_date
     # {{ respondent_why(questionnaire, item) }}: "why we ask" for respondents (never the scholarly basis).
     app.jinja_env.globals["respondent_why"] = respondent_why
+    # {{ cached_question(item, form, lang, number, response) }}: a choice question's markup, rendered once.
+    app.jinja_env.globals["cached_question"] = cached_question
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor

@@ -82,6 +82,7 @@ def open_item(round_id: int, organisation_id: int):
             form.title.errors.append(str(exc))
         else:
             flash(_("The rectification item is open."), "info")
+            _flash_moved(form.due_on.data, item)
             return redirect(url_for("rectification.item", item_id=item.id))
     return _department_page(round_, department, form, results_form, 400)
 
@@ -100,25 +101,51 @@ def open_from_results(round_id: int, organisation_id: int):
             results_form.due_on.errors.append(str(exc))
         else:
             flash(_("%(n)d rectification items opened.", n=len(created)), "info")
+            if created:
+                _flash_moved(results_form.due_on.data, created[0])
             return redirect(
                 url_for("rectification.department_items", round_id=round_.id, organisation_id=department.id)
             )
     return _department_page(round_, department, form, results_form, 400)
 
 
-def _item_page(item, submit_form=None, review_form=None, state_form=None, due_form=None, status=200):
+def _flash_moved(given, item) -> None:
+    """Say so when a due date given on a weekend or public holiday became the next working day."""
+    if given is not None and item.due_on != given:
+        flash(_("%(given)s is not a working day: the due date is the next working day, %(due)s.",
+                given=given.isoformat(), due=item.due_on.isoformat()), "info")  # fmt: skip
+
+
+def _item_page(item, posted: str | None = None, form=None, status=200):
+    """The item page; after a refused POST, ``posted`` names the form ("submit", "review", "state", "due")
+    shown again with its errors and the text typed. When that form is no longer on the page (the item moved
+    on: a second tab, a double click), the page says at the top that nothing was recorded, why, and gives the
+    text back (409), instead of a silent page without the form."""
     department = item.organisation
+    can_submit = can_submit_rectification(current_user, department) and rules.SUBMIT in rules.allowed_actions(
+        item.status
+    )
+    can_review = can_review_rectification(current_user, department)
+    review_open, finished = item.status == rules.SUBMITTED, item.status in rules.DONE
+    forms = {"submit": SubmitItemForm(prefix="submit"), "review": ReviewItemForm(prefix="review"),
+             "state": ItemStateForm(prefix="state"), "due": DueForm(prefix="due")}  # fmt: skip
+    refused = None
+    if posted is not None:
+        forms[posted] = form
+        shown = {"submit": can_submit, "review": can_review and review_open, "state": can_review,
+                 "due": can_review and not finished}  # fmt: skip
+        if not shown[posted]:
+            errors = [str(e) for errors in form.errors.values() for e in errors]
+            comment = getattr(form, "comment", None)
+            refused = {"errors": errors, "text": (comment.data or "") if comment is not None else ""}
+            status = 409
     return render_template(
         "rectification/item.html", item=item, lang=_lang(), title=service.item_title(item, _lang()),
         status_name=service.status_name, source_name=service.source_name, action_name=service.action_name,
-        effective_status=service.effective_status(item),
-        can_submit=(can_submit_rectification(current_user, department)
-                    and rules.SUBMIT in rules.allowed_actions(item.status)),
-        can_review=can_review_rectification(current_user, department),
-        review_open=item.status == rules.SUBMITTED, finished=item.status in rules.DONE,
-        submit_form=submit_form or SubmitItemForm(prefix="submit"),
-        review_form=review_form or ReviewItemForm(prefix="review"),
-        state_form=state_form or ItemStateForm(prefix="state"), due_form=due_form or DueForm(prefix="due"),
+        effective_status=service.effective_status(item), working_days=service.counted_working_days(item),
+        can_submit=can_submit, can_review=can_review,
+        review_open=review_open, finished=finished, refused=refused, submit_form=forms["submit"],
+        review_form=forms["review"], state_form=forms["state"], due_form=forms["due"],
     ), status  # fmt: skip
 
 
@@ -143,7 +170,7 @@ def submit(item_id: int):
         else:
             flash(_("Submitted for review."), "info")
             return redirect(url_for("rectification.item", item_id=item.id))
-    return _item_page(item, submit_form=form, status=400)
+    return _item_page(item, "submit", form, status=400)
 
 
 @bp.post("/rectification/<int:item_id>/review")
@@ -161,7 +188,7 @@ def review(item_id: int):
         else:
             flash(_("Accepted.") if form.accept.data else _("Returned to the department."), "info")
             return redirect(url_for("rectification.item", item_id=item.id))
-    return _item_page(item, review_form=form, status=400)
+    return _item_page(item, "review", form, status=400)
 
 
 @bp.post("/rectification/<int:item_id>/state")
@@ -182,7 +209,7 @@ def state(item_id: int):
         else:
             flash(_("The item is saved."), "info")
             return redirect(url_for("rectification.item", item_id=item.id))
-    return _item_page(item, state_form=form, status=400)
+    return _item_page(item, "state", form, status=400)
 
 
 @bp.post("/rectification/<int:item_id>/due")
@@ -199,8 +226,9 @@ def due(item_id: int):
             form.due_on.errors.append(str(exc))
         else:
             flash(_("The due date is changed."), "info")
+            _flash_moved(form.due_on.data, item)
             return redirect(url_for("rectification.item", item_id=item.id))
-    return _item_page(item, due_form=form, status=400)
+    return _item_page(item, "due", form, status=400)
 
 
 @bp.get("/rounds/<int:round_id>/departments/<int:organisation_id>/rectification-report.docx")

@@ -33,6 +33,14 @@ def test_personal_data_masks_and_skips_wrong_check_digits():
     assert rules.personal_data([("http://x/a", "订单号 1101051949123100210 电话 010-12345678", None)]).status == "pass"
 
 
+def test_mobile_numbers_inside_codes_and_amounts_are_not_personal_data():
+    for text in ("文号 ABC13812345678XYZ", "金额 13812345678.00 元", "编号 13812345678a", "版本 v13812345678",
+                 "订单号 20261381234567890123"):  # fmt: skip
+        assert rules.personal_data_in_text(text) == [], text
+    for text in ("电话13812345678。", "Tel: +86 138 1234 5678", "手机：138-1234-5678，", "(13812345678)"):
+        assert rules.personal_data_in_text(text) == ["138****5678"], text
+
+
 @pytest.mark.parametrize(("age", "status"), [(0, "pass"), (14, "pass"), (15, "fail")])
 def test_home_page_freshness_two_weeks(age, status):
     finding = rules.home_page_freshness("http://x/", [AS_OF - timedelta(days=age)], [], None, AS_OF)
@@ -95,11 +103,31 @@ def test_feed_freshness(age, status):
     assert rules.feed_freshness("http://x/feed", [], AS_OF, reachable=False).status == "unknown"
 
 
+def test_a_feed_with_posts_only_after_the_day_of_the_check_is_unknown_not_a_veto():
+    """A past --as-of on a live feed, or posts dated in the future: the account does post; "no dated post" and a
+    single veto would be false."""
+    finding = rules.feed_freshness("http://x/feed", [AS_OF + timedelta(days=3), date(2100, 1, 1)], AS_OF)
+    assert (finding.status, finding.veto, finding.detail) == (
+        "unknown", False, "only posts dated after the day of the check")  # fmt: skip
+    older = rules.feed_freshness("http://x/feed", [date(2100, 1, 1), AS_OF - timedelta(days=40)], AS_OF)
+    assert (older.status, older.veto, older.observed) == ("fail", True, (AS_OF - timedelta(days=40)).isoformat())
+
+
 @pytest.mark.parametrize(("failed", "status"), [(0, "pass"), (4, "pass"), (5, "fail")])
 def test_availability_five_percent(failed, status):
-    finding = rules.availability("http://x/", [False] * failed + [True] * (100 - failed))
+    finding = rules.availability("http://x/", [False] * failed + [True] * (100 - failed), 7)
     assert finding.status == status and finding.veto is (status == "fail")
-    assert rules.availability("http://x/", []).status == "unknown"
+    assert rules.availability("http://x/", [], 0).status == "unknown"
+
+
+@pytest.mark.parametrize("days", [1, 6])
+def test_availability_is_judged_only_after_a_week_of_monitoring(days):
+    """One failed probe an hour after registering a site (or any number over less than the week) is no
+    week of monitoring: unknown, never a single veto."""
+    for outcomes in ([False], [False] * 50, [True] * 50):
+        finding = rules.availability("http://x/", outcomes, days)
+        assert (finding.status, finding.veto, finding.observed) == ("unknown", False, None)
+        assert finding.detail.endswith(f"monitored on {days} of 7 days")
 
 
 def test_soft_404_and_broken_links():

@@ -54,7 +54,9 @@ def test_answer_text_reads_each_kind_like_the_scorecard(bundled):
     assert answer_text(hours, 17, bundled, "en", zh) == "17 hours"
     assert answer_text(likert, 4, bundled, "zh_Hans", zh) == "4 · 同意"
     chosen = [o.value for o in multi.options[:2]]
-    assert answer_text(multi, chosen, bundled, "en", zh) == "、".join(o.label.en for o in multi.options[:2])
+    # Chinese lists take the enumeration comma, English ones "; " (never 、 in English text).
+    assert answer_text(multi, chosen, bundled, "en", zh) == "; ".join(o.label.en for o in multi.options[:2])
+    assert answer_text(multi, chosen, bundled, "zh_Hant", zh) == "、".join(o.label.zh_Hant for o in multi.options[:2])
     assert answer_text(yesno, NA, bundled, "zh_Hans", zh) == "不适用"
     for empty in (None, "", []):
         assert answer_text(multi, empty, bundled, "zh_Hans", zh) == "未作答"

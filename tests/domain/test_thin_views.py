@@ -12,8 +12,9 @@ import surveyapp.views
 VIEWS = Path(surveyapp.views.__path__[0])
 # Reading one row by primary key is a lookup, not a query: guards use it to answer 404.
 ALLOWED_SESSION = {"get"}
-# Modules of views/ that other views may import: shared guards only.
-SHARED = {"surveyapp.views.guards"}
+# Modules of views/ that other views may import: the shared guards and the cached question markup (a
+# rendering helper with no route, used by the template context).
+SHARED = {"surveyapp.views.guards", "surveyapp.views.question_markup"}
 
 
 def offences(source: str, name: str) -> list[str]:

@@ -161,6 +161,66 @@ def test_personal_data_with_a_wrong_check_digit_is_not_reported(httpserver):
     assert "110105********002X" in checks["personal_data"].detail and "19491231" not in checks["personal_data"].detail
 
 
+def test_personal_data_is_reported_by_the_target_whose_pages_hold_it(httpserver):
+    """Several targets on one host share the run's page cache, not their findings: each target's
+    personal_data counts its own pages' numbers, with its own page as URL and evidence."""
+    serve(httpserver, "/robots.txt", "", status=404)
+    for path, text in (("/a/", "联系电话 13812345678"), ("/b/", "无"), ("/c/", "身份证号11010519491231002X")):
+        serve(httpserver, path, page("站点", f"<p>{text}</p>", {"PubDate": f"{ago(1)} 09:00"}))
+    inspection = Inspection(crawler_for(httpserver), AS_OF, record=lambda fetch: fetch.url)
+    found = {}
+    for path in ("/a/", "/b/", "/c/", "/a/"):
+        spec = TargetSpec("website", httpserver.url_for(path))
+        [finding] = [f for f in inspection.target(spec) if f.check == "personal_data"]
+        found.setdefault(path, []).append((finding.status, finding.observed, finding.url, finding.evidence))
+    a, c = httpserver.url_for("/a/"), httpserver.url_for("/c/")
+    assert found == {"/a/": [("fail", 1, a, a), ("fail", 1, a, a)], "/b/": [("pass", 0, None, None)],
+                     "/c/": [("fail", 1, c, c)]}  # fmt: skip
+
+
+def test_malformed_links_on_a_published_page_do_not_stop_the_run(httpserver):
+    """A government page may hold ``http://[::1`` or a port above 65535: the link is skipped, never an exception
+    that fails the department's whole inspection."""
+    bad = ('<a href="http://127.0.0.1:99999/">端口</a><a href="http://[::1/x">地址</a>'
+           '<a href="/jump">跳转</a>')  # fmt: skip
+    build_site(httpserver, extra_home=f"<nav>{bad}</nav><ul class='list'><li>{bad} {ago(1)}</li></ul>")
+    serve(httpserver, "/jump", "gone", status=404)
+    checks, columns, _ = run(httpserver)
+    assert checks["home_page_freshness"].status == "pass"
+    assert (checks["broken_links"].status, checks["broken_links"].observed) == ("fail", 1)  # /jump only
+    assert all("[::1" not in c.url and "99999" not in c.url for c in columns)
+
+
+def test_a_redirect_to_an_invalid_address_is_reported_not_raised():
+    """A Location header such as ``http://[::1/y`` (which no test server sends) ends the fetch with a reason."""
+
+    class Answer:
+        def __init__(self, status, location=None):
+            self.status_code, self.reason = status, ""
+            self.headers = {"Location": location} if location else {}
+            self.is_redirect = location is not None
+            self.content = b""
+
+        def iter_content(self, size):
+            return iter([b""])
+
+        def close(self):
+            pass
+
+    import requests
+
+    class Session(requests.Session):
+        def send(self, request, **kwargs):  # the crawler prepares each request and sends it (pinned address)
+            if request.url.endswith("/robots.txt"):
+                return Answer(404)  # no robots.txt
+            return Answer(302, "http://[::1/y")
+
+    crawler = Crawler({"a.example"}, UA, min_interval=0.0, session=Session(), allow_private=True)
+    fetch = crawler.fetch("http://a.example/jump")
+    assert (fetch.ok, fetch.error) == (False, "redirect to an invalid address (not followed)")
+    assert not crawler.allowed("http://a.example:99999/") and host_of("http://[::1/x") == ""
+
+
 def test_broken_links_and_soft_404(httpserver):
     build_site(httpserver, extra_home='<a href="/gone.html">旧链接</a><a href="/soft.html">另一个</a>'
                                       '<a href="/moved.html">第三个</a>')  # fmt: skip
@@ -219,6 +279,48 @@ def test_feed_freshness_pass_and_fail(httpserver, kind, path, fresh, stale, ctyp
     serve(httpserver, path, stale, content_type=ctype)
     [finding] = Inspection(crawler_for(httpserver), AS_OF).target(spec)
     assert finding.status == "fail" and finding.veto
+
+
+@pytest.mark.parametrize(("kind", "body", "ctype", "why"), [
+    ("feed", "<html><body><h1>首页</h1><p>2026-11-29</p></body></html>", "text/html; charset=utf-8",
+     "not a feed (text/html)"),
+    ("feed", '{"error": "login required"}', "application/json", "not a feed (application/json)"),
+    ("csv", "<!DOCTYPE html><html><body>登录</body></html>", "text/plain", "not a CSV export (text/plain)"),
+])  # fmt: skip
+def test_a_feed_address_that_answers_no_feed_is_unknown_not_a_veto(httpserver, kind, body, ctype, why):
+    """A wrongly registered address, or a platform's login or error page answered with 200, says nothing about
+    the account's posts: unknown with the reason, never "no dated post" and a single veto."""
+    serve(httpserver, "/robots.txt", "", status=404)
+    serve(httpserver, "/feed", body, content_type=ctype)
+    [finding] = Inspection(crawler_for(httpserver), AS_OF).target(TargetSpec(kind, httpserver.url_for("/feed")))
+    assert (finding.status, finding.veto, finding.detail) == ("unknown", False, f"not read: {why}")
+    httpserver.clear()  # a real feed without any post is still a feed without a post
+    serve(httpserver, "/robots.txt", "", status=404)
+    serve(httpserver, "/feed", rss([]), content_type="application/rss+xml")
+    [finding] = Inspection(crawler_for(httpserver), AS_OF).target(TargetSpec("feed", httpserver.url_for("/feed")))
+    assert (finding.status, finding.veto, finding.detail) == ("fail", True, "no dated post")
+
+
+def test_a_page_cut_at_the_page_budget_is_not_judged_as_whole(httpserver):
+    """A page larger than the per-page budget is read only in part: its column is "not read" (not blank),
+    a feed that large is unknown (not "no dated post"), a home page that large is not read."""
+    build_site(httpserver, columns={"/news/": ("工作动态", [1], True)})
+    serve(httpserver, "/big/", page("通知公告", "<p>" + "x" * 30_000 + "</p>" + listing("/big/", [2])))
+    columns = [{"url": httpserver.url_for(path), "name": name} for path, name in (("/news/", "工作动态"),
+                                                                                  ("/big/", "通知公告"))]  # fmt: skip
+    serve(httpserver, "/big.xml", rss([1]).replace("<channel>", "<channel>" + "<!--" + "x" * 30_000 + "-->"),
+          content_type="application/rss+xml")  # fmt: skip
+    crawler = crawler_for(httpserver, max_page_bytes=20_000)
+    checks, found, _ = run(httpserver, {"columns": columns}, crawler=crawler)
+    big = next(c for c in found if c.url.endswith("/big/"))
+    assert (big.status, big.detail) == ("unknown", "通知公告: not read: larger than 1 MB (cut)")
+    assert checks["blank_columns"].observed == 0
+    [feed] = Inspection(crawler, AS_OF).target(TargetSpec("feed", httpserver.url_for("/big.xml")))
+    assert (feed.status, feed.veto, feed.detail) == ("unknown", False, "not read: larger than 1 MB (cut)")
+    tiny = crawler_for(httpserver, max_page_bytes=200)
+    checks, _, _ = run(httpserver, crawler=tiny)
+    assert checks["home_page_freshness"].status == "unknown"
+    assert checks["home_page_freshness"].detail == "home page not read: larger than 1 MB (cut)"
 
 
 # --- safe crawling ---------------------------------------------------------------------------------------------------

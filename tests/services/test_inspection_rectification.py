@@ -82,6 +82,8 @@ def test_stale_column_item_opened_returned_resubmitted_and_closed_by_the_next_in
     again = inspection.run_inspection(d1, AS_OF)
     assert not again.rectification["opened"] and _column_items(d1, httpserver) == [item]
     assert item.status == rules.OPEN and item.events[-1].action == "observe"
+    inspection.run_inspection(d1, AS_OF)  # and again: noted once since the last move, not once per run
+    assert [e.action for e in item.events] == ["open", "observe"]
 
     service.submit_item(item, users["coordinator"], "已更新栏目", "https://d01.example.gov.cn/tzgg")
     service.review_item(item, users["admin"], accept=False, comment="仍超过 6 个月未更新")

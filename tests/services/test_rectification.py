@@ -172,6 +172,12 @@ def test_items_from_red_lines_and_dimensions_below_pass(app, assessment):
         assert {(i.source, i.reference) for i in created} == expected
         assert created and all(i.opened_on == date(2026, 3, 2) for i in created)
         assert service.open_from_round_results(round_, d1, users["admin"], today=date(2026, 3, 2)) == []  # not twice
+        # A finding whose item was accepted or closed is not opened again from the same round's results.
+        first, second = created[0], created[-1]
+        service.submit_item(first, users["coordinator"], "已整改", "https://example.gov.cn/fix")
+        service.review_item(first, users["admin"], accept=True)
+        service.close_item(second, users["admin"], "不再适用")
+        assert service.open_from_round_results(round_, d1, users["admin"], today=date(2026, 3, 2)) == []
 
 
 def test_inspector_item_submitted_returned_resubmitted_then_closed_by_observation(app_ctx, assessment):
@@ -194,3 +200,150 @@ def test_inspector_item_submitted_returned_resubmitted_then_closed_by_observatio
         ("observe", "returned", "snapshot/42"), ("submit", "submitted", ""), ("close", "closed", "snapshot/43"),
     ]  # fmt: skip
     assert item.events[-1].actor_id is None  # closed by the observation, not by a person
+
+
+def test_since_last_round_counts_items_carried_through_the_last_round(app, app_ctx, assessment):
+    """From the third round on, "last round's items" are every item the last round showed: those opened in
+    it and those carried into it, not only the ones opened in it (they must not drop out of the section)."""
+    round_, d1, users = _objects(assessment)
+    ahead = date.today() + timedelta(days=30)
+    carried, _ = service.open_item(round_, d1, rules.MANUAL, "", "carried", owner=users["coordinator"], due_on=ahead)
+    done, _ = service.open_item(round_, d1, rules.MANUAL, "", "done later", owner=users["coordinator"], due_on=ahead)
+    second = open_round("second", round_.organisation, [d1], "transparency", 1)
+    own, _ = service.open_item(second, d1, rules.MANUAL, "", "own", owner=users["coordinator"], due_on=ahead)
+    service.close_item(done, users["admin"], "fixed during the second round")
+    shown = {i.title for i in service.items_of_round(second, d1)}
+    assert shown == {"carried", "done later", "own"}
+    third = open_round("third", round_.organisation, [d1], "transparency", 1)
+    summary = service.since_last_round(third, d1, "en")
+    assert summary.previous_round == "second"
+    assert (summary.closed, summary.open, summary.overdue) == (1, 2, 0)
+    assert sorted(title for title, _key, _label in summary.items) == ["carried", "done later", "own"]
+    by_department = service.since_last_round_by_department(third)
+    assert (by_department[d1.id].closed, by_department[d1.id].open) == (1, 2)
+    # A department whose last round opened nothing itself still shows what it carried.
+    fourth = open_round("fourth", round_.organisation, [d1], "transparency", 1)
+    summary = service.since_last_round(fourth, d1, "en")
+    assert (summary.closed, summary.open) == (0, 2)
+    assert service.since_last_round_by_department(fourth)[d1.id].open == 2
+
+
+def test_exports_make_formula_text_inert_exactly_once(app_ctx, assessment, tmp_path):
+    """The writers own the spreadsheet rule: an item titled like a formula is written with one apostrophe in
+    CSV (and reads back as typed), as the plain text in a string cell in XLSX; numbers stay numbers."""
+    from openpyxl import load_workbook
+
+    from surveyapp.definitions.spreadsheet import csv_dicts, csv_text, write_xlsx
+
+    round_, d1, users = _objects(assessment)
+    title = '=HYPERLINK("http://evil.example/x","点我")'
+    item, _ = service.open_item(round_, d1, rules.MANUAL, "", title, owner=users["coordinator"],
+                                due_on=date.today() + timedelta(days=30))  # fmt: skip
+    rows = list(service.export_rows(round_, "en"))
+    text = csv_text(rows)
+    assert "'=HYPERLINK" in text and "''=HYPERLINK" not in text
+    _header, records = csv_dicts(text)
+    assert records[0]["Title"] == title
+    path = tmp_path / "items.xlsx"
+    write_xlsx(rows, "items", str(path))
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert cells["Title"].value == title and cells["Title"].data_type == "s"
+    assert cells["Number"].value == item.id and cells["Working days"].data_type == "n"
+
+
+def english(app):
+    return app.test_request_context(headers={"Accept-Language": "en"})
+
+
+def test_due_dates_on_rest_days_move_to_the_next_working_day_and_far_ones_are_refused(app, app_ctx, assessment):
+    """A limit that ends on a weekend or public holiday ends on the next working day (the usual rule for legal
+    time limits); a due date more than a year ahead is refused; where the calendar does not know the year, no
+    number of working days is claimed (the page, exports and API leave it out instead of showing calendar days)."""
+    round_, d1, users = _objects(assessment)
+    owner = users["coordinator"]
+    saturday, _ = service.open_item(round_, d1, rules.MANUAL, "", "sat", owner=owner, today=date(2026, 11, 30),
+                                    due_on=date(2026, 12, 12))  # fmt: skip
+    assert saturday.due_on == date(2026, 12, 14) and service.counted_working_days(saturday) == 10
+    national_day, _ = service.open_item(round_, d1, rules.MANUAL, "", "holiday", owner=owner,
+                                        today=date(2026, 9, 20), due_on=date(2026, 10, 1))  # fmt: skip
+    assert national_day.due_on == date(2026, 10, 8)
+    with english(app), pytest.raises(RectificationError, match="one year"):
+        service.open_item(round_, d1, rules.MANUAL, "", "far", owner=owner, today=date(2026, 11, 30),
+                          due_on=date(2028, 1, 1))  # fmt: skip
+    service.set_due(saturday, users["admin"], due_on=date(2026, 12, 19))  # a Saturday again
+    assert saturday.due_on == date(2026, 12, 21)
+    with english(app), pytest.raises(RectificationError, match="one year"):
+        service.set_due(saturday, users["admin"], due_on=date(9999, 12, 31))
+    assert saturday.due_on == date(2026, 12, 21)
+    unknown_year = date(2099, 1, 5)  # no holiday schedule: the date stands, no working days are claimed
+    far, _ = service.open_item(round_, d1, rules.MANUAL, "", "unknown", owner=owner, today=date(2098, 12, 20),
+                               due_on=unknown_year)  # fmt: skip
+    assert far.due_on == unknown_year and service.counted_working_days(far) is None
+    assert service.item_dict(far, "en")["working_days"] is None
+
+
+def test_overdue_items_nobody_can_be_reminded_about_are_named(app, app_ctx, assessment, runner):
+    round_, d1, users = _objects(assessment)
+    d2 = db.session.get(Organisation, assessment["d2"].id)  # no coordinator in the fixture
+    old = date.today() - timedelta(days=60)
+    orphan, _ = service.open_item(round_, d2, rules.MANUAL, "", "无人负责", today=old, working_days=3)
+    owned, _ = service.open_item(round_, d1, rules.MANUAL, "", "有人负责", owner=users["coordinator"], today=old,
+                                 working_days=3)  # fmt: skip
+    service.mark_overdue()
+    assert service.overdue_without_recipient() == [orphan]
+    assert service.overdue_without_recipient(round_) == [orphan]
+    result = runner.invoke(args=["rectification", "remind"])
+    assert f"item {orphan.id} (D02) is overdue and nobody can be reminded" in result.output
+    assert f"item {owned.id} " not in result.output
+
+
+def test_json_history_says_who_and_when_in_utc_and_due_changes_are_audited_with_both_dates(app_ctx, assessment):
+    round_, d1, users = _objects(assessment)
+    item, _ = service.open_item(round_, d1, rules.MANUAL, "", "x", owner=users["coordinator"], actor=users["admin"],
+                                today=date(2026, 11, 30), due_on=date(2026, 12, 30))  # fmt: skip
+    service.submit_item(item, users["coordinator"], "done")
+    service.set_due(item, users["admin"], due_on=date(2026, 12, 31))
+    history = service.item_dict(item, "en")["history"]
+    assert [h["actor"] for h in history] == ["admin@ag.example", "coord@d01.example", "admin@ag.example"]
+    assert all(h["at"].endswith("+00:00") for h in history)
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rectification.due")).one()
+    assert (audit.details["due_before"], audit.details["due_after"]) == ("2026-12-30", "2026-12-31")
+
+
+def test_remind_without_smtp_points_to_what_the_command_line_can_do(app, runner, assessment):
+    result = runner.invoke(args=["rectification", "remind"])
+    assert result.exit_code != 0
+    assert "flask rectification export" in result.output and "download" not in result.output
+
+
+def test_report_names_the_earlier_round_of_a_carried_item(app, app_ctx, assessment):
+    import io
+
+    import docx
+
+    from surveyapp.reporting.docx import rectification_report_docx
+
+    round_, d1, users = _objects(assessment)
+    ahead = date.today() + timedelta(days=30)
+    service.open_item(round_, d1, rules.MANUAL, "", "旧问题", owner=users["coordinator"], due_on=ahead)
+    second = open_round("第二轮", round_.organisation, [d1], "transparency", 1)
+    service.open_item(second, d1, rules.MANUAL, "", "新问题", owner=users["coordinator"], due_on=ahead)
+    with app.test_request_context():
+        data = service.report_data(second, d1, "zh_Hans")
+    assert {i.title: i.found_in for i in data.items} == {"旧问题": round_.name, "新问题": ""}
+    texts = [p.text for p in docx.Document(io.BytesIO(rectification_report_docx(data))).paragraphs]
+    assert any(t.startswith("1. 旧问题") and round_.name in t for t in texts)  # the finding says where it came from
+
+
+def test_reminders_sent_from_the_web_link_the_item_with_the_sites_address(mail_config, app, assessment):
+    smtp_server = mail_config
+    with app.test_request_context(base_url="https://zhenggai.example.gov.cn"):
+        round_, d1, users = _objects(assessment)
+        item, _ = service.open_item(round_, d1, rules.MANUAL, "", "年报", owner=users["coordinator"],
+                                    today=date.today() - timedelta(days=60), working_days=3)  # fmt: skip
+        item_id = item.id
+        assert len(service.send_overdue_reminders()) == 1
+    body = smtp_server.messages[0].get_content()
+    assert f"https://zhenggai.example.gov.cn/rectification/{item_id}" in body

@@ -145,6 +145,20 @@ def test_staff_see_a_banner_until_they_submit(app, assessment, client):
     assert "Open questionnaire" not in client.get("/").get_data(as_text=True)
 
 
+def test_pending_among_given_accounts_counts_only_departments_of_the_round(app, assessment, create_org, create_user):
+    """The banner's question (``among``): an account of a department outside the round is never pending in it."""
+    outside = create_org("D09", parent=assessment["agency"], name="外部局")
+    create_user("staff@d09.example", "staff", organisation=outside)
+    with app.app_context():
+        from surveyapp.models import User
+
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        inside = db.session.scalar(select(User).where(User.email == "staff@d01.example"))
+        stranger = db.session.scalar(select(User).where(User.email == "staff@d09.example"))
+        assert [u.email for u in pending_accounts(round_, among=[inside, stranger])] == ["staff@d01.example"]
+        assert pending_accounts(round_, among=[stranger]) == []
+
+
 def test_remind_command_without_smtp_refuses_or_writes_the_csv(app, assessment, runner, tmp_path):
     refused = runner.invoke(args=["rounds", "remind", "--round", str(assessment["round_id"])])
     assert refused.exit_code != 0 and "No SMTP server is configured" in refused.output

@@ -97,8 +97,9 @@ def test_department_export_and_pdf_suppress(app, compared):
     assert rows[0][:10] == ["Rank", "Department code", "Department", "Staff n", "Suppressed", "Overall index",
                             "Grade", "Grade key", "Red lines", "Gap to target"]  # fmt: skip
     small = next(r for r in rows if r[1] == compared["small"])
-    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:-1])
-    assert rows[0][-1] == "Why suppressed" and small[-1] == "suppressed (fewer than 3 respondents)"
+    assert small[4] == "Yes" and small[5] == "" and small[6] == "" and all(v == "" for v in small[10:-2])
+    assert rows[0][-2:] == ["Why suppressed", "Red lines (source: observed)"]
+    assert small[-2] == "suppressed (fewer than 3 respondents)" and small[-1] == "0"
     others = [r for r in rows[1:] if r[1] != compared["small"]]
     assert all(r[5] and r[6] and r[7] for r in others)
     xlsx = client.get(f"/compare/export/departments.xlsx?round={compared['round']}")
@@ -258,7 +259,7 @@ def test_training_matrix_can_group_staff_by_level_or_post_alone(app, compared):
             ).all()  # fmt: skip
             assert mean == pytest.approx(sum(t for _, t in rows) / sum(n for n, _ in rows))
         with pytest.raises(ValueError, match="unknown grouping"):
-            training_needs(round_, ids, 3, by="department")
+            training_needs(round_, ids, 3, by="weekday")
 
     client = client_for(app, "trainer@agency.example")
     html = client.get(f"/compare/training?round={compared['round']}&by=level").get_data(as_text=True)
@@ -308,7 +309,7 @@ def test_filtered_group_with_tiny_complement_is_suppressed_against_differencing(
     assert whole["Suppressed"] == "" and whole["Overall index"]  # the whole department (5) is shown
     part = row("&post=service_window")
     assert part["Suppressed"] == "Yes" and part["Overall index"] == "" and part["Grade"] == ""
-    assert all(v == "" for v in list(part.values())[10:-1])
+    assert all(v == "" for v in list(part.values())[10:-2])
     assert part["Why suppressed"].startswith("hidden: the rest of the department would be fewer than 3")
     assert alone_reason_is_too_few(row("&post=leadership"))
     alone = row("&post=leadership")
@@ -415,6 +416,9 @@ def test_heatmap_is_a_table_sortable_by_every_dimension(app, compared):
         dimensions = [d.key for d in db.session.get(AssessmentRound, compared["round"]).questionnaire.dimensions]
     for key in ["overall", *dimensions]:
         assert f"sort={key}" in head, key  # each column heading is a link (keyboard, screen reader)
+    # Each opens the sorted page at the heatmap (a keyboard user is not sent back to the top of the page).
+    links = re.findall(r'<a href="(/compare\?sort=[^"]*)"', head)
+    assert len(links) == 1 + len(dimensions) and all(link.endswith("#heatmap-title") for link in links), links
     assert head.count('aria-sort="descending"') == 1 and 'aria-sort="descending"><a href="/compare?sort=overall' in head
     # Sorted by a dimension: that column is marked, and its numbers go down.
     key = dimensions[2]

@@ -243,10 +243,11 @@ def world(app, create_org, create_user, monkeypatch):
         create_invitations(db.session.get(AssessmentRound, rounds["named"]), db.session.get(Organisation, d1.id), 1,
                            db.session.get(User, users["admin"].id))  # fmt: skip
         invitation = db.session.scalar(select(Invitation.id))
+        every_scope = ["read:rounds", "read:scores", "read:exports", "read:rectification"]
         tokens = {
-            p: create_token(
-                db.session.get(User, users[p].id), ["read:rounds", "read:scores", "read:exports", "read:rectification"]
-            )  # fmt: skip
+            p: create_token(  # read:rectification is for administrators' tokens only
+                db.session.get(User, users[p].id), every_scope[:3] if p == "trainer" else every_scope
+            )
             for p in ("admin", "admin_other", "trainer", "sysadmin")
         }
         # A rectification item of D1, opened from the named round's results (a red line or a weak dimension).

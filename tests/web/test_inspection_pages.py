@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -54,6 +55,11 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
     bad = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "list_item": "//li[",
                                  "columns": ""})  # fmt: skip
     assert bad.status_code == 400 and "Not an XPath expression" in bad.get_data(as_text=True)
+    for odd in ("http://example.org:99999/", "http://[::1"):  # urllib's ValueError was a 500
+        bad = client.post(url, data={"kind": "website", "url": odd, "columns": ""})
+        assert bad.status_code == 400 and "Not an http or https address" in bad.get_data(as_text=True)
+    bad = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "columns": "http://[::1 | x"})
+    assert bad.status_code == 400 and "Column line 1" in bad.get_data(as_text=True)
     ok = client.post(url, data={"kind": "website", "url": httpserver.url_for("/"), "label": "<b>site</b>",
                                 "columns": f"{httpserver.url_for('/tzgg/')} | 通知公告 | notices"})  # fmt: skip
     assert ok.status_code == 302
@@ -61,7 +67,7 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
         target = db.session.query(InspectionTarget).one()
         target_id = target.id
         assert target.columns == [{"url": httpserver.url_for("/tzgg/"), "name": "通知公告", "type": "notices"}]
-        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF)
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF - timedelta(days=7))
     for lang, words in (("en", ("Latest findings", "Column updated", "fail")),
                         ("zh_Hans", ("最新发现", "栏目更新")), ("zh_Hant", ("最新發現", "欄目更新"))):  # fmt: skip
         client.get(f"/language/{lang}")
@@ -70,13 +76,11 @@ def test_coordinator_registers_a_target_and_sees_findings(app, world, httpserver
             assert word in html, (lang, word)
     assert "&lt;b&gt;site&lt;/b&gt;" in html and "<b>site</b>" not in html
     with app.app_context():  # a second inspection a week later: the history shows both side by side
-        from datetime import timedelta
-
-        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF + timedelta(days=7))
+        service.run_inspection(db.session.get(Organisation, world["d1"]), AS_OF)
     client.get("/language/en")
     html = client.get(url).get_data(as_text=True)
     history = html.split('class="history"')[1].split("</table>")[0]
-    assert AS_OF.isoformat() in history and (AS_OF + timedelta(days=7)).isoformat() in history
+    assert AS_OF.isoformat() in history and (AS_OF - timedelta(days=7)).isoformat() in history
     assert "Column updated" in history and "fail" in history
     assert re.search(r"[0-9a-f]{12}…", html)  # evidence SHA-256
     link = re.search(r'href="(/departments/\d+/inspection/snapshots/(\d+))"', html)
@@ -124,3 +128,74 @@ def test_forms_need_the_csrf_token(app_config, world, app):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.query(InspectionTarget).count() == 0
+
+
+def test_why_a_feed_or_page_was_not_read_is_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    details = ("not read: not a feed (text/html)", "not read", "home page not read: larger than 3 MB (cut)")
+    expected = {
+        "zh_Hans": ("未能读取：不是订阅源（text/html）", "未能读取", "首页未能读取：大于 3 MB（已按单页上限截断）"),
+        "zh_Hant": ("未能讀取：不是訂閱源（text/html）", "未能讀取", "首頁未能讀取：大於 3 MB（已按單頁上限截斷）"),
+        "en": ("not read: not a feed (text/html)", "not read",
+               "home page not read: larger than 3 MB (cut at the page limit)"),
+    }  # fmt: skip
+    with app.test_request_context("/"):
+        for lang, words_expected in expected.items():
+            with force_locale(lang):
+                assert tuple(words.detail_words("feed_freshness", d) for d in details) == words_expected
+
+
+def test_the_crawlers_reasons_are_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    reasons = {
+        "robots.txt unreachable: ConnectionError": "robots.txt 无法读取（ConnectionError），因此不抓取任何页面",
+        "private address 127.0.0.1 refused": "已拒绝：内网地址 127.0.0.1",
+        "redirect to unregistered host a.example (not followed)": "重定向到未登记的主机 a.example（未跟随）",
+        "connection: ConnectionError": "无法连接（ConnectionError）",
+        "robots.txt": "robots.txt 不允许抓取",
+        "timeout": "在时限内无应答",
+        "too many redirects": "重定向次数过多",
+        "HTTP 500": "HTTP 500",
+    }
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        for why, expected in reasons.items():
+            assert words.detail_words("https", f"home page not read: {why}") == f"首页未能读取：{expected}"
+
+
+def test_broken_link_reasons_are_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.services import inspection_words as words
+
+    detail = ("http://a.example/x (500); http://a.example/y (timeout); http://a.example/z (soft 404); "
+              "http://a.example/w (redirect to unregistered host b.example (not followed))")  # fmt: skip
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert words.detail_words("broken_links", detail) == (
+            "http://a.example/x (500); http://a.example/y (在时限内无应答); http://a.example/z (软 404); "
+            "http://a.example/w (重定向到未登记的主机 b.example（未跟随）)")  # fmt: skip
+    with app.test_request_context("/"), force_locale("en"):
+        assert words.detail_words("broken_links", detail).startswith("http://a.example/x (500); http://a.example/y (no")
+
+
+def test_why_a_column_was_not_read_is_shown_and_translated(app):
+    from flask_babel import force_locale
+
+    from surveyapp.domain import inspection as rules
+    from surveyapp.services import inspection_words as words
+
+    columns = [
+        rules.ColumnFacts("http://a.example/x/", "通知公告", "notices", 0, reachable=False, why="robots.txt"),
+        rules.ColumnFacts("http://a.example/y/", "工作动态", "news", 0, reachable=False, why="HTTP 500"),
+    ]
+    findings = rules.column_findings(columns, rules.date(2026, 11, 30))
+    details = [f.detail for f in findings if f.check == "column_freshness"]
+    assert details == ["通知公告: not read: robots.txt", "工作动态: not read: HTTP 500"]
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert [words.detail_words("column_freshness", d) for d in details] == [
+            "通知公告: 未能读取：robots.txt 不允许抓取", "工作动态: 未能读取：HTTP 500"]  # fmt: skip

@@ -101,7 +101,8 @@ def test_training_matrix_defaults_to_the_finest_grouping_that_shows_most_groups(
     # The page and the PDF open on the chosen grouping, and say which.
     client = _client(app, "en")
     page = client.get(f"/compare/training?round={seeded['round_id']}").get_data(as_text=True)
-    labels = {"level_post": "Staff level and post", "level": "Staff level only", "post": "Post only"}
+    labels = {"level_post": "Staff level and post", "level": "Staff level only", "post": "Post only",
+              "department": "Whole department (all staff)"}  # fmt: skip
     assert f'value="{chosen}" selected' in page
     pdf = client.get(f"/compare/training.pdf?round={seeded['round_id']}").data
     assert f"Staffgroupedby:{labels[chosen]}".replace(" ", "") in "".join(_text(pdf).split())
@@ -148,3 +149,100 @@ def test_summary_table_stays_with_its_charts_in_every_language(app, seeded):
         plans[lang] = page_of[summary], page_of[aid]
         assert page_of[summary] == page_of[aid] == 1, (lang, page_of)
     assert len(set(plans.values())) == 1
+
+
+def _plan(pdf: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """(page count, [(level, page) of every section heading]): WeasyPrint makes each h1/h2 a bookmark that points
+    at the page where the heading is printed."""
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        number = {page.page_obj.pageid: page.page_number for page in document.pages}
+        headings = [(level, number[destination[0].objid])
+                    for level, _, destination, _, _ in document.doc.get_outlines() if level <= 2]  # fmt: skip
+        return len(document.pages), headings
+
+
+def test_department_scorecard_follows_the_same_page_plan_in_every_language(app, runner, create_user):
+    """The demo round (`flask demo seed` with its defaults): page count and the page of every section heading are the
+    same in zh-Hans, zh-Hant and English, for a department with red lines and one without (issue 18)."""
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.scorecards import department_scorecard_data, round_context
+
+    round_id = seed(runner, departments=10, respondents=8, seed_value=1)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        context = round_context(round_)
+        red = {d.id: bool(department_scorecard_data(context, d, "en").red_lines) for d in round_.departments}
+    chosen = [next(i for i, hit in red.items() if hit), next(i for i, hit in red.items() if not hit)]
+    for department in chosen:
+        plans = {}
+        for lang in LANGS:
+            client = _client(app, lang)
+            pdf = client.get(f"/rounds/{round_id}/departments/{department}/scorecard.pdf?lang={lang}").data
+            plans[lang] = _plan(pdf)
+        pages, headings = plans["zh_Hans"]
+        assert len(headings) >= 12, headings  # name, summary, peers, seven dimensions, training, methodology
+        for lang in ("zh_Hant", "en"):
+            assert plans[lang] == plans["zh_Hans"], (department, red[department], lang, plans)
+
+
+def test_comparison_pdf_has_one_page_plan_and_no_text_over_text(app, runner, create_user):
+    """14 departments, three with 60-character English names: in every language the title and the heatmap share
+    page 1, the ranking's headings do not run into each other ("Overall index" over "Grade" in English), and the
+    note under the ranking is not left alone on a page."""
+    round_id = seed(runner, departments=14, respondents=3)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        departments = db.session.scalars(select(Organisation).where(Organisation.kind == "department")).all()
+        for department in departments[:3]:
+            department.name_en = "Office of Government Information Disclosure & New Media Inte"
+        db.session.commit()
+    starts = {}
+    for lang in LANGS:
+        pdf = _client(app, lang).get(f"/compare/report.pdf?round={round_id}").data
+        assert overlapping_characters(pdf) == [], lang
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            first = [line["text"] for line in document.pages[0].extract_text_lines()]
+            assert len(first) > 10, f"{lang}: the heatmap is not on the first page: {first}"
+            last = document.pages[-1].extract_text_lines()
+            # The plan: title and heatmap, then the ranking from page 2 (longer English names may add a page).
+            starts[lang] = next(p.page_number for p in document.pages if "D7" in (p.extract_text() or ""))
+        assert len(last) > 2, f"{lang}: the last page holds only {[line['text'] for line in last]}"
+    assert set(starts.values()) == {2}, starts
+
+
+def test_a_note_under_a_table_never_starts_a_page_alone():
+    """Whatever the table's length, the note printed under it shares its page with the table's last rows."""
+    from surveyapp.reporting.report import html_to_pdf
+
+    note = "NOTE-UNDER-THE-TABLE"
+    for rows in range(24, 40):  # the table ends near the foot of page 1 somewhere in this range
+        body = "".join(f"<tr><td>row {i}</td><td class='num'>{i}.0</td></tr>" for i in range(rows))
+        for table in (f"<table>{body}</table>", f"<div class='table-scroll'><table>{body}</table></div>"):
+            html = f"<html lang='en'><body><h1>Title</h1>{table}<p class='muted'>{note}</p></body></html>"
+            with pdfplumber.open(io.BytesIO(html_to_pdf(html))) as document:
+                page = next(p for p in document.pages if note in (p.extract_text() or ""))
+                assert "row" in page.extract_text(), (rows, table[:30], "the note starts a page alone")
+
+
+def test_training_matrix_of_small_departments_shows_each_department_as_a_whole(app, runner, create_user):
+    """Four staff a department: any split by level or post leaves a group or its rest below 3, so every finer
+    grouping hides every row. The matrix then opens on the whole department, with its weakest dimensions."""
+    from surveyapp.models import AssessmentRound
+    from surveyapp.services.comparison import default_training_grouping, training_grouping_choices
+
+    round_id = seed(runner, departments=3, respondents=4, seed_value=4)
+    create_user("root@agency.example", "admin")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        ids = [d.id for d in round_.departments]
+        choices = {c.by: c for c in training_grouping_choices(round_, ids, 3)}
+        assert choices["department"].shown == choices["department"].total == 3
+        assert all(c.shown * 2 <= c.total for by, c in choices.items() if by != "department")
+        assert default_training_grouping(list(choices.values())) == "department"
+    client = _client(app, "en")
+    html = client.get(f"/compare/training?round={round_id}").get_data(as_text=True)
+    assert 'value="department" selected' in html and "Whole department (all staff)" in html
+    assert "suppressed (fewer than" not in html and "All levels" in html and "All posts" in html
+    text = "".join(_text(client.get(f"/compare/training.pdf?round={round_id}").data).split())
+    assert "Staffgroupedby:Wholedepartment(allstaff)" in text and "suppressed(fewerthan" not in text

@@ -81,7 +81,7 @@ def test_an_item_walks_through_submission_return_resubmission_and_acceptance(app
     ]  # fmt: skip
     assert history[3][3] == "https://www.example.gov.cn/jd/2"
     # Accepted: nothing more to submit; the item page says so in the reader's language.
-    assert coordinator.post(submit, data={"submit-comment": "again"}).status_code == 400
+    assert coordinator.post(submit, data={"submit-comment": "again"}).status_code == 409  # not recorded, said so
     sign_in(coordinator, "coord@d01.example", lang="zh_Hans")
     assert "已验收" in coordinator.get(f"/rectification/{item_id}").get_data(as_text=True)
     with app.app_context():
@@ -265,14 +265,19 @@ def test_cli_list_open_export_report_and_scorecard_docx(app, runner, two_rounds,
 
 
 def test_api_lists_items_for_administrators_tokens_only(app, two_rounds, assessment, create_user):
-    from surveyapp.services.api_tokens import create_token
+    from surveyapp.services.api_tokens import TokenError, create_token
 
     trainer = create_user("trainer@ag.example", "trainer", organisation=assessment["agency"])
     other = create_user("admin@other.example", "admin", organisation=assessment["d2"])
+    former = create_user("former-admin@ag.example", "admin", organisation=assessment["agency"])
     with app.app_context():
         scopes = ["read:rounds", "read:rectification"]
         admin_token = create_token(db.session.get(User, assessment["users"]["admin"].id), scopes)
-        trainer_token = create_token(db.session.get(User, trainer.id), scopes)
+        with pytest.raises(TokenError, match="administrators' tokens only"):  # a scope a trainer can never use
+            create_token(db.session.get(User, trainer.id), scopes)
+        trainer_token = create_token(db.session.get(User, former.id), scopes)
+        db.session.get(User, former.id).role = "trainer"  # an administrator who became a trainer: refused
+        db.session.commit()
         other_token = create_token(db.session.get(User, other.id), scopes)
         plain_token = create_token(db.session.get(User, assessment["users"]["admin"].id), ["read:rounds"])
     client = app.test_client()
@@ -307,3 +312,49 @@ def test_round_page_reminds_owners_of_overdue_items(mail, app, two_rounds):
     assert admin.post(f"{url}/remind").status_code == 302 and len(mail.messages) == 1  # at most 1 per item
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "reminder.send"))
+
+
+def test_a_form_that_no_longer_applies_says_so_and_keeps_the_text(app, assessment):
+    """A second tab or a double click: the item has moved on, so the form posted is not shown any more. The
+    page says that nothing was recorded and why, and gives the text back; the history is unchanged."""
+    admin, coordinator = app.test_client(), app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    sign_in(coordinator, "coord@d01.example", lang="en")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        d1 = db.session.get(Organisation, assessment["d1"].id)
+        owner = db.session.get(User, assessment["users"]["coordinator"].id)
+        item, _ = service.open_item(round_, d1, rules.MANUAL, "", "栏目更新", owner=owner, due_on=AHEAD)
+        item_id = item.id
+    submit, review = f"/rectification/{item_id}/submit", f"/rectification/{item_id}/review"
+    assert coordinator.post(submit, data={"submit-comment": "第一次报送"}).status_code == 302
+    again = coordinator.post(submit, data={"submit-comment": "第二个标签页里写的说明 ✍"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "Not recorded" in page and "submitted" in page and "第二个标签页里写的说明 ✍" in page
+    assert [a for a, *_ in _history(app, item_id)[1]] == ["open", "submit"]
+    assert admin.post(review, data={"review-return_": "1", "review-comment": "缺少链接"}).status_code == 302
+    stale = admin.post(review, data={"review-accept": "1", "review-comment": "旧页面上的意见"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Not recorded" in page and "旧页面上的意见" in page
+    assert _history(app, item_id)[0] == rules.RETURNED
+    # Empty text on a stale form: still a visible refusal, not a silent page.
+    empty = coordinator.post(f"/rectification/{item_id}/submit", data={"submit-comment": ""})
+    assert empty.status_code == 400 and "submit-comment" in empty.get_data(as_text=True)  # the form is shown
+
+
+def test_a_due_date_on_a_rest_day_is_moved_and_the_page_says_so(app, assessment):
+    admin = app.test_client()
+    sign_in(admin, "admin@ag.example", lang="en")
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, assessment["round_id"])
+        d1 = db.session.get(Organisation, assessment["d1"].id)
+        item, _ = service.open_item(round_, d1, rules.MANUAL, "", "x", today=date(2026, 11, 30),
+                                    due_on=date(2026, 12, 30))  # fmt: skip
+        item_id = item.id
+    moved = admin.post(f"/rectification/{item_id}/due", data={"due-due_on": "2026-12-12"}, follow_redirects=True)
+    page = moved.get_data(as_text=True)
+    assert "2026-12-12 is not a working day: the due date is the next working day, 2026-12-14." in page
+    assert "2026-12-14 (10 working days)" in page
+    far = admin.post(f"/rectification/{item_id}/due", data={"due-due_on": "2031-01-01"})
+    assert far.status_code == 400 and "at most one year" in far.get_data(as_text=True)

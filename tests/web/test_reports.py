@@ -247,10 +247,26 @@ def test_bulk_export_in_process_with_progress(app, seeded):
         # One bookmark per department, titled with its name, at its first page.
         with pdf.open_outline() as outline:
             titles = [item.title for item in outline.root]
-            starts = [pdf.pages.index(item.destination[0]) if isinstance(item.destination, pikepdf.Array)
-                      else item.destination for item in outline.root]  # fmt: skip
-    assert sorted(titles) == sorted(name for _, _, name in seeded["departments"])
+
+            def page_of(item):
+                destination = item.destination
+                if isinstance(destination, pikepdf.Array):
+                    return pdf.pages.index(pikepdf.Page(destination[0]))
+                return destination
+
+            starts = [page_of(item) for item in outline.root]
+            nested = [[page_of(child) for child in item.children] for item in outline.root]
+        total, mode, doc_title = len(pdf.pages), str(pdf.Root.get("/PageMode")), str(pdf.docinfo.get("/Title", ""))
+    # "name (code)": two departments may share a name. Each holds its scorecard's own bookmarks, within its pages;
+    # the viewer opens on the bookmarks, the document is titled with the round; the index has one decimal.
+    assert sorted(titles) == sorted(f"{name} ({code})" for _, code, name in seeded["departments"])
     assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == 4
+    ends = [*starts[1:], total]
+    assert all(sections for sections in nested)
+    for start, end, pages in zip(starts, ends, nested, strict=True):
+        assert all(start <= page < end for page in pages), (start, end, pages)
+    assert mode == "/UseOutlines" and doc_title
+    assert all(len(row[2].split(".")[-1]) == 1 for row in index[1:])
     with app.app_context():
         actions = {e.action for e in db.session.scalars(select(AuditEvent))}
     assert {"report.bulk_start", "report.export"} <= actions

@@ -127,9 +127,26 @@ def test_demo_seed_is_deterministic_and_consistent(app, runner):
                 "主動公開、依申請公開與數據開放",  # the demo seeds version 2 (PRC terms in zh_Hant)
                 "綜合指數",
                 "95% 信賴區間",
+                # The reading aid for grade beside maturity level, and the terms SD and CI (as in the scorecard).
+                "如何閱讀",
+                "初始級 &lt; 20",
+                "標準差（SD）",
+                "95% 信賴區間（CI）",
             ],
         ),
-        ("en", ["How this result was computed", "Staff public-image awareness", "Overall index", "95% CI"]),
+        (
+            "en",
+            [
+                "How this result was computed",
+                "Staff public-image awareness",
+                "Overall index",
+                "95% CI",
+                "How to read: the grade compares",
+                "Initial &lt; 20",
+                "Standard deviation (SD)",
+                "95% confidence interval (CI)",
+            ],
+        ),  # fmt: skip
     ],
 )
 def test_department_explanation_page(app, runner, create_user, lang, expected):
