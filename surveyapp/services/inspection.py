@@ -297,8 +297,12 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
         warc_path.unlink(missing_ok=True)
         raise
     warc.close()
-    pending_files.track(db.session, warc_path)  # from here on, the file lives or dies with the transaction
-    run = InspectionRun(organisation_id=department.id, as_of=as_of, status="done", warc_path=str(relative),
+    if snapshots:
+        pending_files.track(db.session, warc_path)  # from here on, the file lives or dies with the transaction
+    else:  # nothing was fetched (every address refused, robots.txt): no empty evidence file
+        warc_path.unlink(missing_ok=True)
+    run = InspectionRun(organisation_id=department.id, as_of=as_of, status="done",
+                        warc_path=str(relative) if snapshots else None,
                         started_by_id=getattr(actor, "id", None), pages=crawler.pages, bytes=crawler.bytes,
                         finished_at=utcnow())  # fmt: skip
     db.session.add(run)

@@ -310,3 +310,17 @@ def test_stopping_a_target_twice_is_recorded_once(app_ctx, department):
     service.remove_target(target)
     removals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "inspection.target_remove")).all()
     assert len(removals) == 1 and not target.active
+
+
+def test_a_run_that_fetches_nothing_leaves_no_empty_evidence_file(app_ctx, department, httpserver):
+    """Every page kept out by robots.txt: the run is recorded (its findings say why nothing was read) but no
+    0-byte .warc.gz is left behind."""
+    from surveyapp.services.inspection import inspections_dir
+
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /\n",
+                                                               content_type="text/plain")  # fmt: skip
+    d1 = db.session.get(Organisation, department.id)
+    service.add_target(d1, httpserver.url_for("/"), "website")
+    run = service.run_inspection(d1, AS_OF)
+    assert run.id and run.pages == 0 and run.warc_path is None
+    assert not [p for p in inspections_dir().rglob("*.warc.gz") if p.stat().st_size == 0]
