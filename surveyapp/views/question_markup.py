@@ -31,7 +31,7 @@ from surveyapp.definitions.why import respondent_why
 from surveyapp.forms.kinds import field_kind
 
 MAX_ENTRIES = 4096  # questions kept per process (a questionnaire has about a hundred)
-CHECKED = " checked"
+CHECKED = Markup(" checked")
 _INPUT = "<input"
 # (form class, item key, number, language, locale, why) -> (markup, insertion offset per option) or None
 _cache: OrderedDict[tuple, tuple[str, list[int]] | None] = OrderedDict()
@@ -52,14 +52,16 @@ def _selected(field) -> list[bool]:
     return [bool(choice[2]) for choice in field.iter_choices()]
 
 
-def _build(item, form, lang: str, number: int, response) -> tuple[str, list[int]] | None:
+def _build(item, form, lang: str, number: int, response) -> tuple[Markup, list[int]] | None:
     """The macro's markup for an empty form of ``form``'s class and where each option's ``checked`` goes."""
     blank = type(form)(formdata=None, data={})
     field = blank[item.key]
     if any(_selected(field)):  # ticked by default: not the same for every respondent's empty page
         return None
     macro = current_app.jinja_env.get_template("macros/questions.html").module.question_markup
-    markup = str(macro(item, blank, lang, number, {}, response))
+    markup = macro(item, blank, lang, number, {}, response)  # Markup: the macro's own escaped output
+    if not isinstance(markup, Markup):
+        return None  # only autoescaped output is reused
     offsets = []
     for index in range(len(_selected(field))):
         at = markup.find(f' id="{escape(f"{field.id}-{index}")}"')
@@ -100,4 +102,4 @@ def cached_question(item, form, lang: str, number: int, response) -> Markup | No
             parts += [markup[last:offset], CHECKED]
             last = offset
     parts.append(markup[last:])
-    return Markup("".join(parts))  # noqa: S704 - pieces of the macro's own (escaped) output
+    return Markup("").join(parts)  # every piece is Markup: the macro's own output and CHECKED

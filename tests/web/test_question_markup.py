@@ -60,7 +60,7 @@ def test_every_page_is_byte_for_byte_the_macros_output(app, assessment, lang):
                 app.config["QUESTION_MARKUP_CACHE"] = True
                 cold, warm = page_html(client, response_id, page), page_html(client, response_id, page)
                 assert cold == without and warm == without, (part_key, page, answered)
-    assert question_markup._cache  # it was used
+    assert any(entry is not None for entry in question_markup._cache.values())  # it was used
 
 
 def test_each_respondent_sees_only_their_own_answers_and_posts_with_their_own_token(app, assessment):
