@@ -348,11 +348,17 @@ def observations_of(run: InspectionRun) -> list:
 def follow_up(department: Organisation, run: InspectionRun) -> dict:
     """The automatic re-check (issue 21): the run's observations close, note, reopen or open the
     department's inspector-check rectification items (``services.rectification.follow_observations``);
-    opening new items is the ``INSPECT_OPEN_ITEMS`` setting. Returns the items by what happened."""
+    opening new items is the ``INSPECT_OPEN_ITEMS`` setting. A run as of a day before the department's newest
+    run moves nothing. Returns the items by what happened."""
     from surveyapp.services import rectification
 
+    newer = db.session.scalar(select(InspectionRun.id).where(
+        InspectionRun.organisation_id == department.id, InspectionRun.status == "done", InspectionRun.id != run.id,
+        InspectionRun.as_of > run.as_of).limit(1))  # fmt: skip
+    if newer is not None:  # a back-dated run: the newer observation already decided the items
+        return {"opened": [], "closed": [], "reopened": [], "noted": [], "refused": []}
     return rectification.follow_observations(
-        department, observations_of(run), observed_at=run.finished_at,
+        department, observations_of(run), observed_at=run.finished_at, observed_on=run.as_of,
         open_items=bool(current_app.config.get("INSPECT_OPEN_ITEMS", True)),
     )  # fmt: skip
 

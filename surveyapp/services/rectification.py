@@ -504,6 +504,7 @@ def follow_observations(
     observations: list[rules.Observation],
     *,
     observed_at: datetime | None = None,
+    observed_on: date | None = None,
     open_items: bool = True,
 ) -> dict[str, list[RectificationItem]]:
     """After an inspection: apply each observation to the department's inspector-check items by the rule
@@ -513,11 +514,14 @@ def follow_observations(
     earlier ones done, and running the follow-up again gives the same items (opening is idempotent).
     Returns ``{"opened": [...], "closed": [...], "reopened": [...], "noted": [...]}`` (items) and
     ``"refused"``: ``[(reference, message)]`` for items that could not be opened (a due date the calendar
-    cannot count); those are opened by a later run once the calendar knows the year."""
+    cannot count); those are opened by a later run once the calendar knows the year. ``observed_on``: the
+    day the observation is about (the run's "as of"); an item opened after it is not moved by it."""
     done: dict[str, list] = {"opened": [], "closed": [], "reopened": [], "noted": [], "refused": []}
     round_ = None
     for seen in observations:
         items = _items_for(department, seen.reference)
+        if observed_on is not None and any(i.opened_on > observed_on for i in items):
+            continue  # an item was opened after the day observed: this observation says nothing about it
         active = [i for i in items if i.status not in rules.DONE]
         finished = [i for i in items if i.status in rules.DONE]
         step = rules.follow_observation(seen.passed, bool(active), bool(finished))

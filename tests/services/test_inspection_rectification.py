@@ -155,3 +155,19 @@ def test_inspector_reference_is_stable_and_fits():
     assert rules.follow_observation(False, active=True, finished=True) == rules.NOTE_ACTIVE
     assert rules.follow_observation(False, active=False, finished=True) == rules.REOPEN_LAST
     assert rules.follow_observation(False, active=False, finished=False) == rules.OPEN_NEW
+
+
+def test_a_back_dated_inspection_moves_no_item(app_ctx, assessment, httpserver, fixed_today):
+    """An inspection "as of" an earlier day (a back-dated re-run) neither closes an item opened since nor
+    overrides the newest observation."""
+    _round, d1, _users = _objects(assessment)
+    _site(httpserver, STALE)
+    inspection.add_target(d1, httpserver.url_for("/"), "website")
+    inspection.run_inspection(d1, AS_OF)
+    [item] = _column_items(d1, httpserver)
+    _site(httpserver, FRESH)
+    from datetime import timedelta
+
+    earlier = inspection.run_inspection(d1, AS_OF - timedelta(days=30))
+    assert not any(earlier.rectification.values())
+    assert item.status == rules.OPEN and [e.action for e in item.events] == ["open"]
