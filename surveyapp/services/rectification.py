@@ -108,6 +108,17 @@ def item_title(item: RectificationItem, lang: str) -> str:
     return item.title
 
 
+def item_detail(item: RectificationItem, lang: str) -> str:
+    """The item's detail in ``lang``: an inspector finding's detail through the inspector's words (its fixed
+    English forms, e.g. "40 days old (metadata)", translated); any other detail as written."""
+    if item.source != rules.INSPECTOR_CHECK or not item.detail:
+        return item.detail or ""
+    from surveyapp.services.inspection_words import detail_words
+
+    with force_locale(lang):
+        return str(detail_words(rules.inspector_check_of(item.reference), item.detail))
+
+
 def _check_title(item: RectificationItem, lang: str) -> str:
     """An inspector item's title in ``lang``: the check's name and the address it was observed on."""
     from surveyapp.services.inspection_words import CHECK_WORDS
@@ -904,7 +915,7 @@ def report_data(round_: AssessmentRound, department: Organisation, lang: str, to
                 if last is not None and last.evidence_ref:
                     result += " · " + _("observation %(ref)s", ref=last.evidence_ref)
             rows.append(ReportItem(
-                title=item_title(item, lang), source=source_name(item.source), detail=item.detail,
+                title=item_title(item, lang), source=source_name(item.source), detail=item_detail(item, lang),
                 status=status_name(status), status_key=status, due=item.due_on.isoformat(), measures=measures,
                 result=result, found_in=item.round.name if item.round_id != round_.id else "",
             ))  # fmt: skip

@@ -141,6 +141,7 @@ def _item_page(item, posted: str | None = None, form=None, status=200):
             status = 409
     return render_template(
         "rectification/item.html", item=item, lang=_lang(), title=service.item_title(item, _lang()),
+        detail=service.item_detail(item, _lang()),
         status_name=service.status_name, source_name=service.source_name, action_name=service.action_name,
         effective_status=service.effective_status(item), working_days=service.counted_working_days(item),
         can_submit=can_submit, can_review=can_review,

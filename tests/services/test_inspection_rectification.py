@@ -120,6 +120,10 @@ def test_item_page_links_the_observation_snapshot(app, assessment, httpserver, f
     page = client.get(f"/rectification/{item_id}").get_data(as_text=True)
     assert f"/departments/{d1_id}/inspection/snapshots/{snapshot_id}" in page
     assert "栏目" in page  # the check's name in the reader's language, not the stored English key
+    assert "days old" not in page and "天" in page  # the finding's detail too (details and history)
+    with app.app_context():
+        item = db.session.get(RectificationItem, item_id)
+        assert "days old" in service.item_detail(item, "en") and "days old" not in service.item_detail(item, "zh_Hant")
     assert client.get(f"/departments/{d1_id}/inspection/snapshots/{snapshot_id}").status_code == 200
 
 
