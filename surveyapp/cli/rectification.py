@@ -82,10 +82,14 @@ def rectification_open(round_id, department_code, from_results, title, detail, o
     with force_locale("en"):
         try:
             if from_results:
-                created = open_from_round_results(round_, department, due_on=due.date() if due else None)
+                skipped: list = []
+                created = open_from_round_results(round_, department, due_on=due.date() if due else None,
+                                                  skipped=skipped)  # fmt: skip
                 for item in created:
                     click.echo(f"opened {item.id}\t{item.source}:{item.reference}\tdue {item.due_on.isoformat()}")
                 click.echo(f"{len(created)} items opened.")
+                for title, message in skipped:
+                    click.echo(f"not opened: {title}: {message}", err=True)
                 return
             if not title:
                 raise click.UsageError("give --title for an item by hand, or --from-results")

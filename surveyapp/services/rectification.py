@@ -170,11 +170,15 @@ def coordinators_of(department: Organisation) -> list[User]:
     )
 
 
+class DueDateUnknown(RectificationError):
+    """The due date reaches a year without a holiday schedule: it cannot be counted, only given."""
+
+
 def _due(source: str, opened: date, working_days: int | None) -> date:
     try:
         return rules.default_due(source, opened, _calendar(), working_days)
     except UnknownYear as exc:
-        raise RectificationError(
+        raise DueDateUnknown(
             _l(
                 "The due date cannot be counted: no holiday schedule for %(year)s is known yet (add it to "
                 "surveyapp/calendars/workdays.yaml). Give a due date instead.",
@@ -295,6 +299,7 @@ def open_from_round_results(
     actor=None,
     today: date | None = None,
     due_on: date | None = None,
+    skipped: list | None = None,
 ) -> list[RectificationItem]:
     """Open items for the department's red lines and its dimensions below the pass line in ``round_`` (its
     result, as on its scorecard: declared and, by ``INSPECT_COMBINE``, observed red lines); a finding that
@@ -302,7 +307,9 @@ def open_from_round_results(
     again. A red line the inspector observes failing is left to the inspector's own items when
     ``INSPECT_OPEN_ITEMS`` is on (they are opened, re-checked and closed by observation; a second item for
     the same fault would stay open after the fix). Due dates by source (``rules.DEFAULT_WORKING_DAYS``), or
-    ``due_on`` for all. Returns the items created. One commit (nothing is opened when one of them cannot be)."""
+    ``due_on`` for all. Returns the items created. One commit (nothing is opened when one of them cannot be),
+    except that, given a ``skipped`` list, an item whose default due date reaches a year without a holiday
+    schedule is left out and listed there as ``(title, message)`` while the others open."""
     from surveyapp.services.scores import department_result_for
 
     if department not in round_.departments:
@@ -326,10 +333,10 @@ def open_from_round_results(
         for hit in result.red_lines:
             if (rules.RED_LINE, hit.item) in already or hit.item in inspector_owned:
                 continue
-            item, new = open_item(round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
-                                  owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
-            if new:
-                created.append(item)
+            opened = _open_or_skip(skipped, round_, department, rules.RED_LINE, hit.item, hit.text.get("zh_Hans"),
+                                   owner=owner, actor=actor, today=today, due_on=due_on, commit=False)  # fmt: skip
+            if opened is not None and opened[1]:
+                created.append(opened[0])
         mark = rules.pass_mark(questionnaire.grades)
         for dimension in result.dimensions:
             if mark is None or dimension.score is None or dimension.score >= mark:
@@ -337,16 +344,28 @@ def open_from_round_results(
             if (rules.DIMENSION_BELOW_PASS, dimension.key) in already:
                 continue
             title = questionnaire.dimension(dimension.key).title.get("zh_Hans")
-            item, new = open_item(round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,
-                                  detail=f"{dimension.score:.1f} < {mark:g}", owner=owner, actor=actor,
-                                  today=today, due_on=due_on, commit=False)  # fmt: skip
-            if new:
-                created.append(item)
+            opened = _open_or_skip(skipped, round_, department, rules.DIMENSION_BELOW_PASS, dimension.key, title,
+                                   detail=f"{dimension.score:.1f} < {mark:g}", owner=owner, actor=actor,
+                                   today=today, due_on=due_on, commit=False)  # fmt: skip
+            if opened is not None and opened[1]:
+                created.append(opened[0])
     except Exception:
         db.session.rollback()  # all or nothing
         raise
     db.session.commit()
     return created
+
+
+def _open_or_skip(skipped: list | None, round_, department, source, reference, title, **options):
+    """``open_item``; with a ``skipped`` list, an item whose due date cannot be counted is listed there
+    (``(title, message)``, the message a lazy string) and None returned instead of failing the whole batch."""
+    try:
+        return open_item(round_, department, source, reference, title, **options)
+    except DueDateUnknown as exc:
+        if skipped is None:
+            raise
+        skipped.append((title, exc.args[0]))  # the message, in the reader's language when shown
+        return None
 
 
 def _observed_failing_items(round_: AssessmentRound, department: Organisation) -> set[str]:

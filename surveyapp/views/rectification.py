@@ -5,7 +5,7 @@ cases in ``services/rectification.py``, who may do what in ``permissions``."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -96,11 +96,16 @@ def open_from_results(round_id: int, organisation_id: int):
     form, results_form = _open_forms(department)
     if results_form.validate_on_submit():
         try:
-            created = service.open_from_round_results(round_, department, current_user, due_on=results_form.due_on.data)
+            skipped: list = []
+            created = service.open_from_round_results(round_, department, current_user,
+                                                      due_on=results_form.due_on.data, skipped=skipped)  # fmt: skip
         except RectificationError as exc:
             results_form.due_on.errors.append(str(exc))
         else:
             flash(_("%(n)d rectification items opened.", n=len(created)), "info")
+            if skipped:
+                flash(ngettext("%(num)d item not opened: %(why)s", "%(num)d items not opened: %(why)s", len(skipped),
+                               why=skipped[0][1]), "error")  # fmt: skip
             if created:
                 _flash_moved(results_form.due_on.data, created[0])
             return redirect(

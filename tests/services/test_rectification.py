@@ -347,3 +347,24 @@ def test_reminders_sent_from_the_web_link_the_item_with_the_sites_address(mail_c
         assert len(service.send_overdue_reminders()) == 1
     body = smtp_server.messages[0].get_content()
     assert f"https://zhenggai.example.gov.cn/rectification/{item_id}" in body
+
+
+def test_open_from_results_opens_what_it_can_count_and_names_the_rest(app_ctx):
+    """In December, a dimension's 30 working days reach a year without a holiday schedule: with a ``skipped``
+    list the red-line items (10 working days) still open and the others are named, instead of nothing."""
+    from surveyapp.services.demo import seed_demo
+
+    seeded = seed_demo(6, 6, seed=3)
+    round_ = db.session.get(AssessmentRound, seeded.round_id)
+    opened, skipped = [], []
+    for department in round_.departments:
+        opened += service.open_from_round_results(round_, department, today=date(2026, 11, 30), skipped=skipped)
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        assert skipped and all("2027" in str(message) for _title, message in skipped)
+    assert all(item.due_on.year == 2026 for item in opened)
+    assert {item.source for item in opened} <= {rules.RED_LINE, rules.DIMENSION_BELOW_PASS}
+    with pytest.raises(RectificationError):  # without the list: all or nothing, as before
+        for department in round_.departments:
+            service.open_from_round_results(round_, department, today=date(2026, 11, 30))
