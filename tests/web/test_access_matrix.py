@@ -224,7 +224,12 @@ MATRIX = {
         "/rectification/{item}/submit",
         expect("deny", anonymous="login", coordinator=BAD_INPUT),
     ),
-    "rectification.review": ("POST", "/rectification/{item}/review", expect("deny", **REVIEWERS)),
+    # The matrix's item is open, not submitted: a reviewer's post is refused by its state (409, "ok" above).
+    "rectification.review": (
+        "POST",
+        "/rectification/{item}/review",
+        expect("deny", anonymous="login", admin="ok", sysadmin="ok"),
+    ),
     "rectification.state": ("POST", "/rectification/{item}/state", expect("deny", **REVIEWERS)),
     "rectification.due": ("POST", "/rectification/{item}/due", expect("deny", **REVIEWERS)),
     "rectification.open_item": (
