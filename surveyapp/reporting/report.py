@@ -201,7 +201,8 @@ def scorecard_charts(data: ScorecardData) -> dict[str, str]:
     if len(data.trend_rounds) >= 2:
         series = {gettext("Overall index"): list(data.trend_values)}
         if any(v is not None for v in data.trend_peer):
-            series[gettext("Peer median")] = list(data.trend_peer)
+            # Over every department of each round, this one included (the page-2 peer median leaves it out).
+            series[gettext("Median of all departments")] = list(data.trend_peer)
         versions = [gettext("Version %(version)s") % {"version": v} for v in data.trend_versions] or None
         result["trend"] = charts.data_uri(charts.trend_chart(list(data.trend_rounds), series, data.lang, versions))
         if data.trend_dimensions:
