@@ -79,6 +79,8 @@ def test_filter_by_level_suppresses_groups_below_minimum(app, compared):
     everyone = client.get(f"/compare?round={compared['round']}").get_data(as_text=True)
     one_level = client.get(f"/compare?round={compared['round']}&level=clerk&post=leadership").get_data(as_text=True)
     assert one_level.count("suppressed (fewer than 3 respondents)") > everyone.count("suppressed (fewer than 3")
+    # The trend is not filtered: the page says so when a filter is set (a trainer would read it as filtered).
+    assert "trend-unfiltered" in one_level and "trend-unfiltered" not in everyone
 
 
 def test_other_agency_trainer_cannot_compare_this_round(app, compared):
