@@ -106,3 +106,10 @@ def overlapping_characters(pdf: bytes, share: float = 0.2) -> list[tuple[int, st
                 if width > 0.5 and height > 0.5 and width * height > share * smaller:
                     found.append((number, p["text"], q["text"], p["x0"], p["top"]))
     return found
+
+
+def inspector_settings(tmp_path, **extra) -> dict:
+    """Settings for tests that inspect local fixture sites: no pacing, loopback hosts allowed, a short
+    timeout, WARC files under ``tmp_path``; ``extra`` adds to them."""
+    return {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_ALLOW_PRIVATE_HOSTS": True, "INSPECT_TIMEOUT_SECONDS": 3,
+            "INSPECTIONS_DIR": str(tmp_path / "inspections"), **extra}  # fmt: skip

@@ -24,6 +24,7 @@ from surveyapp.models import (
 from surveyapp.services import inspection as service
 from surveyapp.services import rectification
 from surveyapp.services.inspection_retention import prune_evidence, referred_runs
+from tests.helpers import inspector_settings
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 TODAY = date(2026, 11, 30)
@@ -36,13 +37,8 @@ def backend():
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {
-        "INSPECT_MIN_INTERVAL_SECONDS": 0,
-        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
-        "INSPECT_KEEP_DAYS": 30,
-        "INSPECT_OPEN_ITEMS": False,  # items are opened by hand here; the automatic loop has its own test
-    }
+    # Items are opened by hand here; the automatic loop has its own test.
+    app_config |= inspector_settings(tmp_path, INSPECT_KEEP_DAYS=30, INSPECT_OPEN_ITEMS=False)
     return app_config
 
 

@@ -13,14 +13,13 @@ from sqlalchemy import func, select
 from surveyapp.extensions import db
 from surveyapp.models import AvailabilityProbe, InspectionRun, InspectionSnapshot, InspectionTarget, Organisation
 from surveyapp.services import inspection as service
+from tests.helpers import inspector_settings
 from tests.inspector.test_fixture_sites import AS_OF, build_site, serve
 
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-                   "INSPECT_TIMEOUT_SECONDS": 3,
-                   "INSPECTIONS_DIR": str(tmp_path / "inspections")}  # fmt: skip
+    app_config |= inspector_settings(tmp_path)
     return app_config
 
 

@@ -15,7 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AssessmentRound, InspectionSnapshot, Organisation, RectificationItem, User
 from surveyapp.services import inspection
 from surveyapp.services import rectification as service
-from tests.helpers import sign_in
+from tests.helpers import inspector_settings, sign_in
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 OPENED = date(2026, 11, 30)  # the rectification clock starts on the (agency's) day of the inspection
@@ -28,8 +28,7 @@ def backend():  # the transactions are covered on both databases by the rectific
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {"INSPECT_MIN_INTERVAL_SECONDS": 0, "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-                   "INSPECT_TIMEOUT_SECONDS": 3, "INSPECTIONS_DIR": str(tmp_path / "inspections")}  # fmt: skip
+    app_config |= inspector_settings(tmp_path)
     return app_config
 
 

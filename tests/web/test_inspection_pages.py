@@ -10,7 +10,7 @@ import pytest
 from surveyapp.extensions import db
 from surveyapp.models import InspectionTarget, Organisation
 from surveyapp.services import inspection as service
-from tests.helpers import sign_in
+from tests.helpers import inspector_settings, sign_in
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 
@@ -21,11 +21,7 @@ def backend():
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {
-        "INSPECT_MIN_INTERVAL_SECONDS": 0,
-        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
-    }
+    app_config |= inspector_settings(tmp_path)
     return app_config
 
 

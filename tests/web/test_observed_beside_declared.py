@@ -14,7 +14,7 @@ from surveyapp.models import Organisation
 from surveyapp.services import inspection as service
 from surveyapp.services.questionnaires import get_questionnaire, load_builtin_questionnaires
 from surveyapp.services.rounds import open_round
-from tests.helpers import page_data, sign_in, start
+from tests.helpers import inspector_settings, page_data, sign_in, start
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 DECLARED = {"d3_c10": "3", "d3_c11": "0", "d3_c03": "0", "d1_c05": "no", "d3_c12": "no", "d3_c01": "5"}
@@ -27,11 +27,7 @@ def backend():
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {
-        "INSPECT_MIN_INTERVAL_SECONDS": 0,
-        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
-    }
+    app_config |= inspector_settings(tmp_path)
     return app_config
 
 

@@ -24,7 +24,7 @@ from surveyapp.services.questionnaires import get_questionnaire, load_builtin_qu
 from surveyapp.services.rounds import open_round
 from surveyapp.services.scorecards import department_scorecard_data, round_context
 from surveyapp.services.scores import department_result_for
-from tests.helpers import page_data, sign_in, start, submit_complete
+from tests.helpers import inspector_settings, page_data, sign_in, start, submit_complete
 from tests.inspector.test_fixture_sites import AS_OF, build_site
 
 # Declared: home page 3 days old, no blank column, no red line anywhere.
@@ -51,12 +51,7 @@ def backend():
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    app_config |= {
-        "INSPECT_MIN_INTERVAL_SECONDS": 0,
-        "INSPECT_ALLOW_PRIVATE_HOSTS": True,
-        "INSPECTIONS_DIR": str(tmp_path / "inspections"),
-        "MIN_GROUP_SIZE": 1,
-    }
+    app_config |= inspector_settings(tmp_path, MIN_GROUP_SIZE=1)
     return app_config
 
 
