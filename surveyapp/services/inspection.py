@@ -355,10 +355,10 @@ def follow_up(department: Organisation, run: InspectionRun) -> dict:
     newer = db.session.scalar(select(InspectionRun.id).where(
         InspectionRun.organisation_id == department.id, InspectionRun.status == "done", InspectionRun.id != run.id,
         InspectionRun.as_of > run.as_of).limit(1))  # fmt: skip
-    if newer is not None:  # a back-dated run: the newer observation already decided the items
-        return {"opened": [], "closed": [], "reopened": [], "noted": [], "refused": []}
+    # A back-dated run observes nothing new: the newer observation already decided the items.
+    observations = observations_of(run) if newer is None else []
     return rectification.follow_observations(
-        department, observations_of(run), observed_at=run.finished_at, observed_on=run.as_of,
+        department, observations, observed_at=run.finished_at, observed_on=run.as_of,
         open_items=bool(current_app.config.get("INSPECT_OPEN_ITEMS", True)),
     )  # fmt: skip
 

@@ -518,15 +518,16 @@ def current_round(department: Organisation) -> AssessmentRound | None:
     ).first()
 
 
-def _items_for(department: Organisation, reference: str) -> list[RectificationItem]:
-    """The department's inspector-check items for ``reference``, newest first."""
-    return list(db.session.scalars(
-        select(RectificationItem).where(
-            RectificationItem.organisation_id == department.id,
-            RectificationItem.source == rules.INSPECTOR_CHECK,
-            RectificationItem.reference == reference,
-        ).order_by(RectificationItem.id.desc())
-    ))  # fmt: skip
+def _inspector_items(department: Organisation) -> dict[str, list[RectificationItem]]:
+    """The department's inspector-check items by reference, newest first (one query for a whole run)."""
+    by_reference: dict[str, list[RectificationItem]] = {}
+    for item in db.session.scalars(
+        select(RectificationItem)
+        .where(RectificationItem.organisation_id == department.id, RectificationItem.source == rules.INSPECTOR_CHECK)
+        .order_by(RectificationItem.id.desc())
+    ):
+        by_reference.setdefault(item.reference, []).append(item)
+    return by_reference
 
 
 def follow_observations(
@@ -548,8 +549,9 @@ def follow_observations(
     day the observation is about (the run's "as of"); an item opened after it is not moved by it."""
     done: dict[str, list] = {"opened": [], "closed": [], "reopened": [], "noted": [], "refused": []}
     round_ = None
+    known = _inspector_items(department) if observations else {}
     for seen in observations:
-        items = _items_for(department, seen.reference)
+        items = known.get(seen.reference, [])
         if observed_on is not None and any(i.opened_on > observed_on for i in items):
             continue  # an item was opened after the day observed: this observation says nothing about it
         active = [i for i in items if i.status not in rules.DONE]
