@@ -10,6 +10,7 @@ from flask import Flask, request
 from surveyapp.config import (
     Defaults,
     check_settings,
+    engine_options,
     load_or_create_secret_key,
     normalise_database_url,
     settings_from_environment,
@@ -104,9 +105,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     app.after_request(_security_headers)
+    from surveyapp.health import HealthProbe
     from surveyapp.proxies import TrustedProxyFix
+    from surveyapp.services.diagnostics import database_status
 
-    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["PROXY_ADDRESSES"])
+    with app.app_context():
+        engine = db.engine
+    migrations = app.extensions["migrate"].directory
+    app.wsgi_app = HealthProbe(
+        TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["PROXY_ADDRESSES"]),
+        lambda: database_status(engine, migrations),
+        SECURITY_HEADERS,
+    )
     return app
 
 
@@ -117,11 +127,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name, value)
     # Pages, exports, PDFs and API answers may carry answers or scores: never kept by a browser or
     # shared cache. Only the static assets (CSS, JS, fonts) may be cached.
     if request.endpoint != "static":
@@ -138,6 +154,8 @@ def _finish_config(app: Flask) -> None:
     if not uri:
         uri = "sqlite:///" + os.path.join(app.instance_path, "surveyapp.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    if app.config.get("SQLALCHEMY_ENGINE_OPTIONS") is None:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("UPLOADS_DIR"):
         app.config["UPLOADS_DIR"] = os.path.join(app.instance_path, "uploads")
     if not app.config.get("INSPECTIONS_DIR"):

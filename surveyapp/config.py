@@ -18,7 +18,7 @@ LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 
 class Defaults:
     SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when not configured
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = None  # filled in by engine_options() for the database's kind
     REPORTS_DIR = str(PROJECT_ROOT / "reports")
     UPLOADS_DIR = None  # defaults to <instance>/uploads
     INSPECTIONS_DIR = None  # WARC snapshots of inspected pages; defaults to <instance>/inspections
@@ -109,6 +109,13 @@ def check_settings(config) -> None:
     combine = config.get("INSPECT_COMBINE", "observed")
     if combine not in COMBINE_MODES:
         raise SettingError(f"SURVEYAPP_INSPECT_COMBINE must be one of {', '.join(COMBINE_MODES)}, not {combine!r}")
+
+
+def engine_options(url: str) -> dict:
+    """SQLAlchemy engine options for the database at ``url``: a database server (PostgreSQL) may
+    drop idle connections, so each one is tested when taken from the pool (``pool_pre_ping``); an
+    SQLite file has no server to lose, and the test would be one more statement on every request."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
 
 
 def normalise_database_url(url: str) -> str:
