@@ -205,14 +205,18 @@ def database_status(engine, migrations_dir: str | None = None) -> str:
 
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
             if migrations_dir is None:
+                connection.execute(text("SELECT 1"))
                 return "ok"
             # Alembic's own table, read directly (what MigrationContext.get_current_heads reads, at a
-            # fraction of its cost per request); no table yet means nothing is migrated.
-            if not inspect(connection).has_table("alembic_version"):
-                return "outdated"
-            current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+            # fraction of its cost per request): one statement when all is well.
+            try:
+                current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+            except Exception:
+                # Only now tell "answers but nothing is migrated" (no such table) from "does not answer".
+                connection.rollback()
+                connection.execute(text("SELECT 1"))
+                return "unavailable" if inspect(connection).has_table("alembic_version") else "outdated"
     except Exception:
         return "unavailable"
     return "ok" if current == migration_heads(migrations_dir) else "outdated"

@@ -39,7 +39,6 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {
     "auth.change_password",
     "auth.logout",
     "main.set_language",
-    "main.healthz",
     "static",
 }
 

@@ -60,7 +60,7 @@ def _user_without_database() -> None:
 def render_error(code: int, detail=None):
     _reset_database_session()
     title, explanation = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    if request.path.startswith("/api/") or request.path == "/healthz":
+    if request.path.startswith("/api/"):
         return jsonify({"error": code, "message": str(title)}), code
     _user_without_database()
     try:

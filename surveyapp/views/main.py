@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from surveyapp.extensions import db
 from surveyapp.i18n import catalogue
 from surveyapp.permissions import Role, has_role
-from surveyapp.services.diagnostics import database_status
 from surveyapp.services.overview import coordinator_progress, next_steps
 from surveyapp.views.guards import safe_next
 
@@ -25,15 +23,6 @@ def index():
 def privacy():
     """The respondent-facing privacy notice: ``permissions.CONFIDENTIALITY_RULE`` in plain words."""
     return render_template("main/privacy.html", min_group_size=current_app.config["MIN_GROUP_SIZE"])
-
-
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database status for load balancers and monitoring: 503 unless the database
-    answers and its schema is at the newest migration."""
-    status = database_status(db.engine, current_app.extensions["migrate"].directory)
-    body = {"status": "ok" if status == "ok" else "degraded", "database": status}
-    return jsonify(body), 200 if status == "ok" else 503
 
 
 @bp.get("/language/<code>")

@@ -36,7 +36,7 @@ NOT_A_PAGE = re.compile(
 MAX_PAGES = 80
 # GET routes that answer with something other than an HTML page (downloads, data, a redirect), by endpoint.
 NOT_HTML = {
-    "static", "main.healthz", "main.set_language", "reports.bulk_status", "compare.chart", "compare.export",
+    "static", "main.set_language", "reports.bulk_status", "compare.chart", "compare.export",
     "compare.training_export", "inspection.snapshot", "respond.evidence", "reports.bulk_download",
 }  # fmt: skip
 # Templates that are not pages of the site: fragments, macros, the PDF/Word layouts, and the error page drawn
