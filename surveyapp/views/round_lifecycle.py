@@ -48,15 +48,24 @@ def _label(organisation: Organisation) -> str:
     return f"{organisation.code} · {organisation.name(str(get_locale()))}"
 
 
-@bp.app_context_processor
-def staff_banner():
+def open_questionnaires_banner() -> list:
     """Open questionnaires the signed-in staff member or coordinator has not submitted (the banner)."""
     try:
-        rounds = open_questionnaires_for(current_user)
+        return open_questionnaires_for(current_user)
     except Exception:  # never break a page for the banner (for example before the tables exist)
         current_app.logger.warning("banner failed", exc_info=True)
-        rounds = []
-    return {"open_questionnaires": rounds, "round_days_left": days_left, "timezone_name": agency_timezone}
+        return []
+
+
+@bp.app_context_processor
+def staff_banner():
+    """The banner's rounds, read only by a page that shows the banner (it calls
+    ``open_questionnaires()``): the questionnaire pages do not, and read nothing for it."""
+    return {
+        "open_questionnaires": open_questionnaires_banner,
+        "round_days_left": days_left,
+        "timezone_name": agency_timezone,
+    }
 
 
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
