@@ -57,26 +57,35 @@ def start_session(user: User) -> str:
     return token
 
 
-def session_is_live(token: str | None, user: User) -> bool:
-    """True when ``token`` names a live session of ``user``; refreshes its last use.
+def user_of_live_session(token: str | None, user_id: int, session_version: int) -> User | None:
+    """The account ``user_id`` when ``token`` names a live session of it and the account's session
+    version is still ``session_version``; None otherwise. Refreshes the session's last use.
 
-    A session found idle for too long or past its lifetime is ended on the spot.
+    One query reads the account and the session row together (this runs on every signed-in
+    request). A session found idle for too long or past its lifetime is ended on the spot.
     """
     if not token:
-        return False
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
-    if row is None or row.user_id != user.id or row.ended_at is not None:
-        return False
+        return None
+    found = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == _digest(token))
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if row.ended_at is not None or user.session_version != session_version:
+        return None
     now = utcnow()
     idle, lifetime = _limits()
     if now - row.last_seen_at > idle or now - row.created_at > lifetime:
         row.ended_at = now
         db.session.commit()
-        return False
+        return None
     if now - row.last_seen_at >= _TOUCH_INTERVAL:
         row.last_seen_at = now
         db.session.commit()
-    return True
+    return user
 
 
 def end_session(token: str | None) -> None:

@@ -26,7 +26,7 @@ from surveyapp.services.passwords import (
     check_password_strength,
     normalised,
 )
-from surveyapp.services.sessions import end_all_sessions
+from surveyapp.services.sessions import end_all_sessions, user_of_live_session
 
 _hasher = PasswordHasher()
 
@@ -314,16 +314,15 @@ def _matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def load_user_by_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session version, so old sessions stop working."""
+def load_user_by_session_id(session_id: str, token: str | None) -> User | None:
+    """Flask-Login's loader: the id ("<user id>:<session version>") carries the session version, so
+    old sessions stop working, and ``token`` (the session cookie's) must name a live server-side
+    session of that account (``services.sessions.user_of_live_session``). None otherwise."""
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version:
-        return None
-    return user
+    return user_of_live_session(token, user_id, version)
 
 
 def listed_accounts() -> list[User]:

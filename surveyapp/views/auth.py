@@ -28,10 +28,7 @@ DEVICE_COOKIE = "surveyapp_device"
 def load_user(session_id: str):
     """The account behind the session, while its server-side session is live (not signed out,
     not idle too long, not too old)."""
-    user = user_service.load_user_by_session_id(session_id)
-    if user is None or not session_service.session_is_live(session.get(SESSION_ID_KEY), user):
-        return None
-    return user
+    return user_service.load_user_by_session_id(session_id, session.get(SESSION_ID_KEY))
 
 
 # Pages a user with a one-time password may still reach.
