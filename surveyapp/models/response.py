@@ -64,8 +64,16 @@ class Response(db.Model):
 
     @property
     def questionnaire(self) -> Questionnaire:
-        """The questionnaire version this response answered (KeyError when it is not loaded)."""
-        return QuestionnaireVersion.lookup(self.questionnaire_key, self.questionnaire_version)
+        """The questionnaire version this response answered (KeyError when it is not loaded).
+
+        Remembered on the instance (an instance lives in one database session, as ``lookup``'s own
+        memo does): a questionnaire page asks for it about ten times."""
+        wanted = (self.questionnaire_key, self.questionnaire_version)
+        memo = self.__dict__.get("_questionnaire_memo")
+        if memo is None or memo[0] != wanted:
+            memo = (wanted, QuestionnaireVersion.lookup(*wanted))
+            self.__dict__["_questionnaire_memo"] = memo
+        return memo[1]
 
     @property
     def part_definition(self) -> Part:

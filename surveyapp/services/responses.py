@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from surveyapp.domain import kinds
 from surveyapp.domain.kinds import check_answer, kind_of
@@ -39,6 +40,12 @@ class ResponseError(ValueError):
         super().__init__(message)
         self.status = status
         self.item_errors = item_errors or {}
+
+
+def response_with_round(response_id: int) -> Response | None:
+    """The response ``response_id`` (None when there is none) with its round read in the same
+    statement: every respondent page needs both."""
+    return db.session.get(Response, response_id, options=[joinedload(Response.round)])
 
 
 def questionnaire_of(response: Response) -> Questionnaire:

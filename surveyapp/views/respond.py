@@ -63,7 +63,7 @@ def _lang() -> str:
 
 
 def _load_response(response_id: int, predicate) -> Response:
-    response = db.session.get(Response, response_id)
+    response = response_service.response_with_round(response_id)
     if response is None:
         abort(404)
     if not predicate(current_user, response):
