@@ -41,9 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from surveyapp.i18n import html_lang, select_locale
+    from surveyapp.i18n import html_lang, install_template_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app.jinja_env)
 
     from surveyapp import models  # noqa: F401  (register every table)
     from surveyapp.routing import register_converters

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_babel import get_translations
 
 # Browser language tags mapped onto the three catalogues. Regions that write Traditional
 # characters map to zh_Hant; every other Chinese tag maps to zh_Hans.
@@ -50,3 +51,32 @@ def select_locale() -> str:
 def html_lang(locale) -> str:
     """BCP 47 tag for the ``lang`` attribute: zh_Hant → zh-Hant."""
     return str(locale).replace("_", "-")
+
+
+def current_translations():
+    """``flask_babel.get_translations()``, remembered for the current locale of this request or app
+    context: flask_babel looks the catalogue up anew on every call (context, locale, domain, cache),
+    which was a fifth of a text-heavy page's time. ``force_locale`` and ``refresh`` replace the
+    context's locale object, so the memo (kept beside it, keyed by that object) follows them."""
+    if not g:
+        return get_translations()
+    state = g.get("_flask_babel")
+    memo = getattr(state, "surveyapp_translations", None)
+    if memo is not None and memo[0] is getattr(state, "babel_locale", None):
+        return memo[1]
+    translations = get_translations()
+    state = g._flask_babel  # flask_babel's per-context state, with the locale it just chose
+    state.surveyapp_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(jinja_env) -> None:
+    """Templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext`` through
+    ``current_translations`` (what flask_babel installs, without its per-call lookup)."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -100,3 +100,23 @@ def test_catalogues_cover_every_message_in_the_source(tmp_path):
             catalogue_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
         missing = source_ids - catalogue_ids
         assert not missing, f"{path.parts[-3]} lacks {sorted(missing)}; run `make messages` and translate"
+
+
+def test_templates_follow_a_forced_language_and_come_back(app):
+    """Templates' gettext is remembered per request and language: rendering inside ``force_locale``
+    (as e-mails and PDFs in the recipient's language do) uses that language, and after it the page's
+    language again, also after ``refresh``."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = '{{ _("Sign in") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(template) == "Sign in"
+        with force_locale("zh_Hans"):
+            assert render_template_string(template) == "登录"
+            with force_locale("zh_Hant"):
+                assert render_template_string(template) == "登入"
+            assert render_template_string(template) == "登录"
+        assert render_template_string(template) == "Sign in"
+        refresh()
+        assert render_template_string(template) == "Sign in"
