@@ -139,9 +139,14 @@ def test_the_inspection_page_marks_expired_evidence(app, assessment, httpserver)
     assert html.count("evidence expired") == 1 and f"#{old}" in html
 
 
-def test_the_automatic_rectification_loop_keeps_its_evidence(app, app_ctx, assessment, httpserver):
+def test_the_automatic_rectification_loop_keeps_its_evidence(app, app_ctx, assessment, httpserver, monkeypatch):
     """With INSPECT_OPEN_ITEMS, a run's failed checks open items referring to its snapshots and later runs
     note or close them with theirs (issue 21): every run an item's history refers to keeps its evidence."""
+    from surveyapp.services import rectification
+
+    # The runs are as of AS_OF, so the items are opened that day in the agency's time zone (an item
+    # opened after the day a run observes is not moved by it), whatever the real clock says.
+    monkeypatch.setattr(rectification, "local_today", lambda now=None: AS_OF)
     app.config["INSPECT_OPEN_ITEMS"] = True
     first, second, _latest = _runs(app, assessment, httpserver, [90, 60, 1])
     referred = {run for run in (first, second) if run in referred_runs()}
