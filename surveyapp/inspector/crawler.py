@@ -29,6 +29,8 @@ from urllib.robotparser import RobotFileParser
 import requests
 from requests.adapters import HTTPAdapter
 
+from surveyapp.inspector import host_of, refused_error  # noqa: F401  (also named here, where they are used)
+
 MAX_REDIRECTS = 5
 
 
@@ -45,17 +47,6 @@ class PinnedAdapter(HTTPAdapter):
                 pool_kwargs["server_hostname"] = host_params["host"]
             host_params["host"] = address
         return host_params, pool_kwargs
-
-
-def host_of(url: str) -> str:
-    """``host[:port]`` of ``url``, lower case, without user information (the unit a registration allows);
-    empty for an address that has none or cannot be parsed (an invalid IPv6 literal, a port out of range)."""
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        return f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -85,15 +76,6 @@ class Fetch:
         """The crawler declined to fetch by its own rules (robots.txt, registration, budgets, private
         address): a fact about the crawl, not about the site answering."""
         return refused_error(self.error)
-
-
-def refused_error(error: str | None) -> bool:
-    """Whether a fetch ``error`` names one of the crawler's own refusals (not the site failing). A robots.txt
-    that could not be read because the server failed is the site failing."""
-    error = error or ""
-    return error in ("robots.txt", "not registered", "page budget", "byte budget") or error.startswith(
-        ("private address ", "redirect to unregistered host ")
-    )
 
 
 class Crawler:

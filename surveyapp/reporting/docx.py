@@ -37,10 +37,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from surveyapp.reporting import DOCX_MIMETYPE  # noqa: F401  (its home is light: views import it at start-up)
 from surveyapp.reporting.report import gettext_for, scorecard_charts, stamp
 from surveyapp.reporting.scorecard import ScorecardData, canonical_json
-
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # GB/T 9704-2012 fonts, each with the fallback named in the font table and the generic family.
 TITLE_FONT = "方正小标宋简体"

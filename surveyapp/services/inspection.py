@@ -14,18 +14,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import lxml.etree
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
-from surveyapp.definitions.webpages import WarcFile, read_record, sha256_hex
 from surveyapp.domain import inspection as rules
 from surveyapp.extensions import db
-from surveyapp.inspector.crawler import Crawler, Fetch, host_of, refused_error
-from surveyapp.inspector.run import Inspection, TargetSpec
+from surveyapp.inspector import host_of, refused_error
 from surveyapp.models import (
     AvailabilityProbe,
     InspectionFinding,
@@ -38,6 +36,10 @@ from surveyapp.models import (
 from surveyapp.models.base import utcnow
 from surveyapp.services import pending_files
 from surveyapp.services.audit import record_event
+
+if TYPE_CHECKING:  # the HTTP stack, page parsing and WARC writing are imported when an inspection runs
+    from surveyapp.inspector.crawler import Crawler, Fetch
+    from surveyapp.inspector.run import TargetSpec
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +172,8 @@ def add_target(
         if name not in ("list_item", "date"):
             raise InspectionError(_("Unknown selector %(name)s.", name=name))
         try:
+            import lxml.etree  # only to check the expression
+
             lxml.etree.XPath(path)
         except lxml.etree.XPathSyntaxError:
             raise InspectionError(_("Not an XPath expression: %(path)s", path=path[:100])) from None
@@ -217,6 +221,8 @@ def departments_with_targets() -> list[Organisation]:
 
 
 def make_crawler(hosts) -> Crawler:
+    from surveyapp.inspector.crawler import Crawler
+
     config = current_app.config
     return Crawler(hosts, config["INSPECT_USER_AGENT"], timeout=float(config["INSPECT_TIMEOUT_SECONDS"]),
                    min_interval=float(config["INSPECT_MIN_INTERVAL_SECONDS"]),
@@ -226,6 +232,8 @@ def make_crawler(hosts) -> Crawler:
 
 
 def _spec(target: InspectionTarget) -> TargetSpec:
+    from surveyapp.inspector.run import TargetSpec
+
     return TargetSpec(target.kind, target.url, target.columns or [], target.selectors or {}, target.entrances or [],
                       target.id)  # fmt: skip
 
@@ -259,6 +267,9 @@ def run_inspection(department: Organisation, as_of: date | None = None, actor=No
     findings and WARC snapshots, committed together. Nothing is written to the database while pages are
     fetched (a crawl paced at one request per second must not hold a write lock); the WARC file is removed
     if the final transaction does not commit. A department without targets gets a run with no finding."""
+    from surveyapp.definitions.webpages import WarcFile, sha256_hex
+    from surveyapp.inspector.run import Inspection
+
     as_of = check_as_of(as_of)
     targets = targets_of(department)
     specs = [(target.id, target.kind, _spec(target)) for target in targets]
@@ -493,6 +504,8 @@ def run_json(department: Organisation, run: InspectionRun) -> dict:
 def snapshot_payload(snapshot: InspectionSnapshot) -> bytes:
     """The page as fetched, read back from its WARC record; raises ``InspectionError`` when its SHA-256
     no longer matches (the file was changed)."""
+    from surveyapp.definitions.webpages import read_record, sha256_hex
+
     _url, _status, body = read_record(inspections_dir() / snapshot.warc_path, snapshot.warc_offset)
     if sha256_hex(body) != snapshot.sha256:
         raise InspectionError(_("Snapshot %(id)d: its SHA-256 does not match.", id=snapshot.id))

@@ -23,7 +23,7 @@ from surveyapp.forms.rectification import (
 )
 from surveyapp.i18n import catalogue
 from surveyapp.permissions import Role, can_review_rectification, can_submit_rectification, role_required
-from surveyapp.reporting.docx import DOCX_MIMETYPE
+from surveyapp.reporting import DOCX_MIMETYPE
 from surveyapp.services import rectification as service
 from surveyapp.services.exports import csv_stream
 from surveyapp.services.rectification import RectificationError

@@ -30,7 +30,7 @@ from surveyapp.permissions import (
     in_scope,
     role_required,
 )
-from surveyapp.reporting.docx import DOCX_MIMETYPE
+from surveyapp.reporting import DOCX_MIMETYPE
 from surveyapp.services.audit import log_access
 from surveyapp.services.bulk import (
     can_retry,

@@ -148,7 +148,8 @@ def test_importing_the_app_loads_no_module_only_some_requests_use():
     code = (
         "import sys, wsgi\n"
         "from surveyapp.services import users\n"
-        "heavy = ('scipy', 'numpy', 'matplotlib', 'openpyxl', 'weasyprint', 'pikepdf', 'PIL', 'zxcvbn')\n"
+        "heavy = ('scipy', 'numpy', 'matplotlib', 'openpyxl', 'weasyprint', 'pikepdf', 'PIL', 'zxcvbn', 'docx',\n"
+        "         'requests', 'lxml', 'feedparser', 'warcio')\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
         "print(users._dummy_hash.cache_info().currsize)\n"
     )
