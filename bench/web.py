@@ -5,7 +5,10 @@
   /healthz, each served by gunicorn with the project's ``gunicorn.conf.py`` (same workers,
   preloading and recycling; access log off);
 * each figure as a ratio to hello world (goals: questionnaire GET at least 10%, /healthz at
-  least 50%, worst latency at most 1 s).
+  least 50%, worst latency at most 1 s), twice: by requests/s, which this Python client bounds
+  (hello world is limited by the client, not the server), and by the server's own CPU time per
+  request (gunicorn master and workers, read from /proc on Linux: hello world's CPU per request
+  divided by the target's), which neither the client nor a neighbour's load enters.
 
 The targets are measured in short windows, interleaved (hello, healthz, GET, POST, compare, then
 again), so a neighbour's load on a shared machine hits all of them alike; ``--rounds`` windows each.
