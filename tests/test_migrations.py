@@ -11,3 +11,36 @@ def test_models_match_migrated_schema(app_ctx):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models differ from migrations; run `flask db migrate`: {differences}"
+
+
+def test_upgrade_fills_the_running_item_totals_from_the_stored_scores(app, runner):
+    """Migration a9d4e7c2b618 on existing data: the item totals it creates equal those that submits,
+    a reopening (its kept copy counts) and a rebuild leave."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from surveyapp.models import ItemAggregate, Response
+    from surveyapp.services.responses import reopen_response
+    from tests.helpers import seed
+
+    round_id = seed(runner, departments=3, respondents=4)
+
+    def totals():
+        return sorted(db.session.execute(
+            select(ItemAggregate.round_id, ItemAggregate.organisation_id, ItemAggregate.part, ItemAggregate.item,
+                   ItemAggregate.n, ItemAggregate.total).where(ItemAggregate.n > 0)
+        ).all())  # fmt: skip
+
+    with app.app_context():
+        staff = db.session.scalars(select(Response).where(Response.round_id == round_id, Response.part == "staff"))
+        reopen_response(staff.first(), None, "test")
+        before = totals()
+        assert len({(r.organisation_id, r.part) for r in before}) == 3 * 2
+        db.session.remove()
+        downgrade(revision="f20a7e5c1d93")
+        try:
+            upgrade(revision="a9d4e7c2b618")
+            assert totals() == before
+        finally:
+            db.session.remove()
+            upgrade()

@@ -20,6 +20,7 @@ from surveyapp.models.report_job import JobStatus, ReportJob
 from surveyapp.models.response import (
     Answer,
     DimensionScore,
+    ItemAggregate,
     ReliabilityAggregate,
     Response,
     ResponseStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "InspectionRun",
     "InspectionSnapshot",
     "InspectionTarget",
+    "ItemAggregate",
     "Invitation",
     "JobStatus",
     "LoginThrottle",

@@ -137,6 +137,24 @@ class ScoreAggregate(db.Model):
     total_squares: Mapped[float] = mapped_column(default=0.0)
 
 
+class ItemAggregate(db.Model):
+    """Running totals of submitted item scores per round, department, part and item (n, Σx), updated
+    with the score aggregates in the transaction of a submit or a reopening, so a department's item
+    means (its scorecard's item tables, its weak questions across the trend) cost O(items), not
+    O(respondents). An item's answers without a score (not applicable, unscored) do not count."""
+
+    __tablename__ = "item_aggregates"
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id", "part", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("assessment_rounds.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    part: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(100))
+    n: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+
+
 class ReliabilityAggregate(db.Model):
     """Running sums for the instrument's reliability per round, part and dimension, over the
     respondents who scored every five-point item of the dimension (listwise): on the row with

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from surveyapp.domain.advice import strengths_and_weaknesses, top_priorities, training_dimensions
 from surveyapp.domain.crosswalk import Crosswalk, Trace, trace_item
@@ -18,7 +18,7 @@ from surveyapp.domain.scoring import grade_bands_text, grade_for, maturity_level
 from surveyapp.domain.stats import DimensionReliability, is_suppressed
 from surveyapp.extensions import db
 from surveyapp.localtime import local_now
-from surveyapp.models import Answer, AssessmentRound, Organisation, Response, ResponseStatus
+from surveyapp.models import AssessmentRound, ItemAggregate, Organisation, Response, ResponseStatus
 from surveyapp.reporting.report import gettext_for, layout_fingerprint, render_pdf
 from surveyapp.reporting.scorecard import DimensionSection, ItemRow, ScorecardData, TrainingRow, TrendItemRow
 from surveyapp.services.answers import answers_of
@@ -155,17 +155,15 @@ def with_since_last_round(data: ScorecardData, round_: AssessmentRound, departme
 
 
 def staff_item_means(round_: AssessmentRound, department_id: int, staff_part: str | None) -> dict[str, tuple]:
-    """Question key → (mean score, staff who answered it) over the department's submitted staff responses. Not
-    yet suppressed: whoever shows a mean applies ``is_suppressed`` to its n (CONFIDENTIALITY_RULE)."""
+    """Question key → (mean score, staff who answered it) over the department's submitted staff responses, from
+    its running item totals (``ItemAggregate``: O(items), whatever the number of respondents). Not yet
+    suppressed: whoever shows a mean applies ``is_suppressed`` to its n (CONFIDENTIALITY_RULE)."""
     return {
-        key: (mean, int(n or 0))
-        for key, mean, n in db.session.execute(
-            select(Answer.question_key, func.avg(Answer.score), func.count(Answer.score))
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.round_id == round_.id, Response.organisation_id == department_id,
-                   Response.part == staff_part, Response.status == ResponseStatus.SUBMITTED,
-                   Answer.score.is_not(None))
-            .group_by(Answer.question_key)
+        key: (total / n, n)
+        for key, n, total in db.session.execute(
+            select(ItemAggregate.item, ItemAggregate.n, ItemAggregate.total)
+            .where(ItemAggregate.round_id == round_.id, ItemAggregate.organisation_id == department_id,
+                   ItemAggregate.part == staff_part, ItemAggregate.n > 0)
         )
     }  # fmt: skip
 

@@ -26,6 +26,7 @@ from surveyapp.models import (
     Answer,
     AssessmentRound,
     DimensionScore,
+    ItemAggregate,
     QuestionnaireVersion,
     ReliabilityAggregate,
     Response,
@@ -108,6 +109,7 @@ def apply_to_aggregates(response: Response, sign: int) -> None:
             }
             _add(key, sign, row.score)
     scores = {answer.question_key: answer.score for answer in response.answers if answer.score is not None}
+    _add_items(response, scores, sign)
     _add_reliability(
         response.round_id,
         response.part,
@@ -135,6 +137,60 @@ def _add(key: dict, sign: int, score: float) -> None:
             )
     except IntegrityError:
         db.session.execute(statement)
+
+
+def _add_items(response: Response, scores: dict[str, float], sign: int) -> None:
+    """Add (+1) or remove (−1) a response's item scores to its department's running item totals: the
+    missing rows are created first (all in one savepoint, else one by one when a concurrent submit
+    created some meanwhile), then one executemany ``UPDATE … SET n = n + 1, total = total + x``."""
+    if not scores:
+        return
+    table = ItemAggregate.__table__
+    group = {"round_id": response.round_id, "organisation_id": response.organisation_id, "part": response.part}
+    existing = set(
+        db.session.scalars(
+            select(table.c.item).where(*(table.c[column] == value for column, value in group.items()))
+        ).all()
+    )
+    missing = [{**group, "item": item, "n": 0, "total": 0.0} for item in scores if item not in existing]
+    if missing:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table), missing)
+        except IntegrityError:  # some created meanwhile by a concurrent submit
+            for row in missing:
+                try:
+                    with db.session.begin_nested():
+                        db.session.execute(insert(table).values(**row))
+                except IntegrityError:
+                    pass
+    statement = (
+        update(table)
+        .where(table.c.round_id == bindparam("b_round"), table.c.organisation_id == bindparam("b_organisation"),
+               table.c.part == bindparam("b_part"), table.c.item == bindparam("b_item"))
+        .values(n=table.c.n + bindparam("b_n"), total=table.c.total + bindparam("b_total"))
+    )  # fmt: skip
+    db.session.execute(
+        statement,
+        [{"b_round": response.round_id, "b_organisation": response.organisation_id, "b_part": response.part,
+          "b_item": item, "b_n": sign, "b_total": sign * score} for item, score in scores.items()],
+    )  # fmt: skip
+
+
+def rebuild_item_aggregates(round_id: int) -> None:
+    """Recompute a round's running item totals from the stored item scores (the caller commits)."""
+    db.session.execute(delete(ItemAggregate).where(ItemAggregate.round_id == round_id))
+    db.session.execute(
+        insert(ItemAggregate).from_select(
+            ["round_id", "organisation_id", "part", "item", "n", "total"],
+            select(Response.round_id, Response.organisation_id, Response.part, Answer.question_key,
+                   func.count(Answer.score), func.sum(Answer.score))
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Response.round_id == round_id, Response.status == ResponseStatus.SUBMITTED,
+                   Answer.score.is_not(None))
+            .group_by(Response.round_id, Response.organisation_id, Response.part, Answer.question_key),
+        )
+    )  # fmt: skip
 
 
 def _add_reliability(round_id: int, part: str, rows: list[tuple[str, str, float, float, float]], sign: int) -> None:
@@ -219,9 +275,11 @@ def insert_reliability_sums(round_id: int, totals: dict[tuple[str, str, str], li
 
 
 def rebuild_aggregates(round_id: int) -> None:
-    """Recompute a round's running totals from the stored dimension scores (and its reliability sums)."""
+    """Recompute a round's running totals from the stored dimension scores (and its reliability sums
+    and item totals)."""
     bump_data_version(round_id)
     rebuild_reliability(round_id)
+    rebuild_item_aggregates(round_id)
     db.session.execute(delete(ScoreAggregate).where(ScoreAggregate.round_id == round_id))
     rows = db.session.execute(
         select(

@@ -233,3 +233,142 @@ def test_reliability_sums_follow_reopen_and_rebuild_and_old_rounds_read_stored_s
         db.session.commit()
         assert round_.reliability_sums
         assert_same_reliability(round_reliability(round_)[1], rescored_reliability(round_))
+
+
+def item_means_from_answers(round_id, department_id, part):
+    """A department's item means read from every stored answer (what the scorecard read before the
+    running item totals): question key → (mean, n)."""
+    from sqlalchemy import func
+
+    from surveyapp.models import Answer
+
+    return {
+        key: (mean, n)
+        for key, mean, n in db.session.execute(
+            select(Answer.question_key, func.avg(Answer.score), func.count(Answer.score))
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_id, Response.organisation_id == department_id,
+                   Response.part == part, Response.status == ResponseStatus.SUBMITTED, Answer.score.is_not(None))
+            .group_by(Answer.question_key)
+        )
+    }  # fmt: skip
+
+
+def assert_item_means_equal_answers(round_) -> set:
+    """Each department's item means of each part equal those of its stored answers; returns the
+    (department, part) pairs that had any."""
+    from surveyapp.services.scorecards import staff_item_means
+
+    answered = set()
+    for department in round_.departments:
+        for part in staff_and_checklist_parts(round_.questionnaire):
+            expected = item_means_from_answers(round_.id, department.id, part)
+            actual = staff_item_means(round_, department.id, part)
+            assert {k: n for k, (_, n) in actual.items()} == {k: n for k, (_, n) in expected.items()}
+            assert {k: m for k, (m, _) in actual.items()} == pytest.approx({k: m for k, (m, _) in expected.items()})
+            if expected:
+                answered.add((department.id, part))
+    return answered
+
+
+def test_item_means_from_running_totals_equal_the_stored_answers(app, runner):
+    """A department's item means come from running item totals kept on submit, reopen, resubmit and
+    rebuild; they equal the means of every stored answer (the old path) at each step."""
+    from sqlalchemy.orm import aliased
+
+    from surveyapp.models import Answer, ItemAggregate, User
+    from surveyapp.services.responses import reopen_response, submit_response
+    from surveyapp.services.scores import rebuild_aggregates
+
+    round_id = seed(runner, departments=4, respondents=6, seed_value=13)
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        staff_part, _ = staff_and_checklist_parts(round_.questionnaire)
+        # Bulk seeding, through ``rebuild_aggregates``: every department answered both parts.
+        assert len(assert_item_means_equal_answers(round_)) == 4 * 2
+
+        department = round_.departments[0]
+        reopened = db.session.scalars(
+            select(Response).where(Response.round_id == round_id, Response.organisation_id == department.id,
+                                   Response.part == staff_part).order_by(Response.id).limit(2)
+        ).all()  # fmt: skip
+        before = item_means_from_answers(round_id, department.id, staff_part)
+        for response in reopened:
+            reopen_response(response, None, "test")
+        assert item_means_from_answers(round_id, department.id, staff_part) == before  # kept copies count
+        assert_item_means_equal_answers(round_)
+
+        # Resubmitted with a five-point answer changed to another respondent's different one.
+        response, other = reopened[0], aliased(Answer)
+        likert = {item.key for item in round_.questionnaire.part(staff_part).items if item.kind == "likert5"}
+        answer, value = next(
+            (mine, value)
+            for mine, value in db.session.execute(
+                select(Answer, other.value)
+                .join(other, other.question_key == Answer.question_key)
+                .where(Answer.response_id == response.id, other.score.is_not(None))
+                .order_by(Answer.id, other.id)
+            )
+            if mine.question_key in likert and value != mine.value
+        )
+        answer.value = value
+        db.session.commit()
+        submit_response(db.session.get(Response, response.id), db.session.get(User, response.user_id))
+        assert item_means_from_answers(round_id, department.id, staff_part) != before
+        assert_item_means_equal_answers(round_)
+
+        totals = sorted(db.session.execute(
+            select(ItemAggregate.organisation_id, ItemAggregate.part, ItemAggregate.item, ItemAggregate.n,
+                   ItemAggregate.total).where(ItemAggregate.round_id == round_id, ItemAggregate.n > 0)
+        ).all())  # fmt: skip
+        rebuild_aggregates(round_id)
+        db.session.commit()
+        assert sorted(db.session.execute(
+            select(ItemAggregate.organisation_id, ItemAggregate.part, ItemAggregate.item, ItemAggregate.n,
+                   ItemAggregate.total).where(ItemAggregate.round_id == round_id, ItemAggregate.n > 0)
+        ).all()) == totals  # fmt: skip
+        assert_item_means_equal_answers(round_)
+
+
+def test_item_means_follow_first_submits(app, assessment):
+    """The first submit of a department's part creates its running item totals."""
+    round_id = assessment["round_id"]
+    for email, part in (("staff@d01.example", "staff"), ("coord@d01.example", "department"),
+                        ("staff@d02.example", "staff")):  # fmt: skip
+        client = app.test_client()
+        sign_in(client, email, lang="en")
+        submit_complete(app, client, round_id, part)
+    with app.app_context():
+        answered = assert_item_means_equal_answers(db.session.get(AssessmentRound, round_id))
+    assert answered == {(assessment["d1"].id, "staff"), (assessment["d1"].id, "department"),
+                        (assessment["d2"].id, "staff")}  # fmt: skip
+
+
+def test_a_scorecard_after_a_submit_reads_no_answer_per_respondent(app, runner):
+    """After a submit (the round's data version bumped), building a department's scorecard reads the
+    answers of its checklist alone, one response by id: the staff item means come from the running
+    item totals, never from an aggregate over every respondent's answers (issue 13)."""
+    import re
+
+    from sqlalchemy import event
+
+    from surveyapp.services.round_cache import bump_data_version
+
+    round_id = seed(runner, departments=3, respondents=4)
+    statements = []
+
+    def record(connection, cursor, statement, *_):
+        statements.append(statement)
+
+    with app.app_context():
+        round_ = db.session.get(AssessmentRound, round_id)
+        bump_data_version(round_id)
+        db.session.commit()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            department_scorecard_data(round_context(round_), round_.departments[0], "en")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    reading_answers = [s for s in statements if re.search(r"\bFROM answers\b", s)]
+    assert reading_answers, "the checklist's answers are read"
+    assert not [s for s in reading_answers if "JOIN" in s or "GROUP BY" in s], reading_answers
