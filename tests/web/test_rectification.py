@@ -125,7 +125,7 @@ def two_rounds(app, assessment):
         service.close_item(made["closed"], admin, "不再适用")
         service.submit_item(made["submitted"], owner, "已提交", "")
         service.set_due(made["overdue"], admin, due_on=made["overdue"].opened_on)
-        service.mark_overdue(today=date.today() + timedelta(days=1))
+        service.mark_overdue(today=service.local_today() + timedelta(days=1))  # the agency's day, not the machine's
         round2 = open_round("2027 第二轮", round1.organisation, [d1], "transparency", 1)
         return {"round1": round1.id, "round2": round2.id, "d1": d1.id,
                 "items": {k: v.id for k, v in made.items()}}  # fmt: skip
