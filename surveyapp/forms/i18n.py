@@ -9,9 +9,13 @@ WTForms' and consults our catalogue first for the messages WTForms' catalogues l
 
 from __future__ import annotations
 
-from flask_babel import get_locale, get_translations
+from functools import cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.i18n import get_translations as wtforms_translations
+
+from surveyapp.i18n import current_translations
 
 # Our locale -> WTForms' catalogue (wtforms/locale/<name>).
 WTFORMS_LOCALES = {"zh_Hans": "zh", "zh_Hant": "zh_TW", "en": "en"}
@@ -49,4 +53,10 @@ class FormTranslations:
 def form_translations() -> FormTranslations:
     """The translations for WTForms' messages in the current request's language."""
     locale = str(get_locale() or "en")
-    return FormTranslations(get_translations(), wtforms_translations([WTFORMS_LOCALES.get(locale, "en")]))
+    return FormTranslations(current_translations(), _wtforms_catalogue(WTFORMS_LOCALES.get(locale, "en")))
+
+
+@cache
+def _wtforms_catalogue(name: str):
+    """WTForms' catalogue ``name``, found and read once per process (its lookup searches the disk)."""
+    return wtforms_translations([name])
