@@ -365,3 +365,32 @@ def test_answers_not_offered_are_refused_naming_the_question(app, assessment, pa
     html = result.get_data(as_text=True).replace("&#34;", '"').replace("&quot;", '"')
     assert message in html and f'id="error-{field}"' in html
     assert count_answers(app) == 0
+
+
+def test_a_questionnaire_page_reads_four_statements(app, assessment):
+    """What a questionnaire page reads, whatever the round's size (issue 13): the account with its
+    session, the response with its round, the questionnaire's digest and the answers. The banner's
+    queries are not run on a page that does not show it."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    url = f"/responses/{response_id}/page/1"
+    assert client.get(url).status_code == 200
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and "Open questionnaire" not in page.get_data(as_text=True)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 4, "\n".join(reads)
+    assert not any("participations" in s or "round_departments" in s for s in reads)
