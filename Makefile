@@ -19,7 +19,7 @@ APT_TEST_PACKAGES := chromium libreoffice-writer-nogui
 CATALOGUES := $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test setup system-packages system-test-packages translations migrate lint messages bench clean
+.PHONY: run test setup system-packages system-test-packages translations bytecode migrate lint messages bench clean
 
 run: setup
 	$(BIN)/flask users bootstrap
@@ -34,8 +34,14 @@ test: setup system-test-packages $(STAMPS)/requirements-dev $(STAMPS)/e2e-node
 	$(BIN)/pytest
 	@if [ -s $(STAMPS)/dependency-audit-warning ]; then cat $(STAMPS)/dependency-audit-warning >&2; fi
 
-setup: system-packages $(STAMPS)/requirements translations migrate
+setup: system-packages $(STAMPS)/requirements translations bytecode migrate
 	$(BIN)/flask questionnaire load-builtin
+
+# The app's own modules compiled once (only changed files are redone): every process then reads them
+# instead of compiling about 130 modules at start (0.4 s of CPU each time where PYTHONDONTWRITEBYTECODE is set,
+# as on many servers and containers; Python still checks each file's time stamp and never runs a stale one).
+bytecode: $(STAMPS)/requirements
+	@$(BIN)/python -m compileall -q surveyapp migrations wsgi.py gunicorn.conf.py > /dev/null
 
 system-packages:
 	@scripts/install-system-packages.sh $(APT_PACKAGES)
