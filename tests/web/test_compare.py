@@ -495,3 +495,16 @@ def test_language_options_carry_their_lang(app, compared):
     html = client.get(f"/admin/rounds/{compared['round']}").get_data(as_text=True)
     assert 'lang="zh-Hans"' in html.split('id="bulk-lang"')[1].split("</select>")[0]
     assert '<option value="zh_Hant" lang="zh-Hant"' in html
+
+
+def test_heat_cell_bands_the_number_shown_and_escapes_its_label():
+    """The heatmap cell (a function since issue 13): the band is the one of the number printed, the
+    dimension title in data-label is text, never markup."""
+    from surveyapp.views.context import heat_cell
+
+    assert str(heat_cell(19.96, 'x"><script>alert(1)</script>')) == (
+        '<td data-label="x&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" class="heat heat-1">20.0</td>'
+    )
+    assert str(heat_cell(19.94)) == '<td class="heat heat-0">19.9</td>'
+    assert str(heat_cell(100.0)) == '<td class="heat heat-4">100.0</td>'
+    assert str(heat_cell(None, "")) == '<td class="heat heat-none">—</td>'
