@@ -243,13 +243,16 @@ def inspections_dir() -> Path:
 
 
 def check_as_of(as_of: date | None) -> date:
-    """The day of a check: today by default; never after today (the pages are fetched now, so a later day
-    would judge today's site against a future calendar and raise false vetoes). Raises ``InspectionError``."""
+    """The day of a check: by default the agency's today (its time zone, as rectification items count their
+    days; a server on UTC is a day behind Beijing from 16:00); never after today (the pages are fetched now, so
+    a later day would judge today's site against a future calendar and raise false vetoes). Raises
+    ``InspectionError``."""
     from surveyapp.localtime import to_local
 
-    today = max(date.today(), to_local(utcnow()).date())  # the server's day or the agency's, whichever is later
+    agency_today = to_local(utcnow()).date()
+    today = max(date.today(), agency_today)  # the server's day or the agency's, whichever is later
     if as_of is None:
-        return date.today()
+        return agency_today
     if as_of > today:
         raise InspectionError(
             _(
