@@ -240,8 +240,12 @@ def render_pdf(
     ``refused`` collects every URL the fetcher turned away. With ``strict_fonts`` the fontTools
     fallback (slow, and a sign that libharfbuzz-subset0 is missing) raises ``FontFallbackWarning``.
     """
+    from surveyapp.reporting import charts
+
     with _cyclic_gc_paused():  # the charts too: matplotlib's short-lived objects, a tenth of their time
-        html = render_html(data, scorecard_charts(data), generated_at)
+        with charts.pdf_output():
+            drawn = scorecard_charts(data)
+        html = render_html(data, drawn, generated_at)
         return html_to_pdf(html, archival=archival, refused=refused, strict_fonts=strict_fonts)
 
 
@@ -380,8 +384,9 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
     shown = [r for r in data.rows if not r[3]][:40]
     heatmap = ""
     if shown:
-        heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
-                                                       [list(r[2]) for r in shown], data.lang))  # fmt: skip
+        with charts.pdf_output():
+            heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
+                                                           [list(r[2]) for r in shown], data.lang))  # fmt: skip
     template = environment(data.lang).get_template("comparison.html")
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=stamp(generated_at),
