@@ -12,6 +12,7 @@ import contextvars
 import io
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,6 +91,84 @@ def png_output(dpi: int = 200) -> Iterator[None]:
         _PNG_DPI.reset(token)
 
 
+# True while ``pdf_output`` is active: charts come as SVG trimmed for the PDF renderer (``lean_svg``).
+_LEAN_SVG: contextvars.ContextVar[bool] = contextvars.ContextVar("chart_lean_svg", default=False)
+
+
+@contextmanager
+def pdf_output() -> Iterator[None]:
+    """Within the block every chart function returns its SVG as ``lean_svg`` makes it: the same drawing, which
+    WeasyPrint reads faster (the PDF scorecards and comparison). Outside it, matplotlib's SVG as it is."""
+    token = _LEAN_SVG.set(True)
+    try:
+        yield
+    finally:
+        _LEAN_SVG.reset(token)
+
+
+_SVG_STAR_RULE = re.compile(r'\n *<defs>\n *<style type="text/css">\*\{([^{}<]*)\}</style>\n *</defs>')
+_SVG_METADATA = re.compile(r"\n *<metadata>.*?</metadata>", re.DOTALL)
+_SVG_START_TAG = re.compile(r"<([A-Za-z][\w:.-]*)([^<>]*?)(/?)>")
+_SVG_STYLE = re.compile(r'\sstyle="([^"]*)"')
+_SVG_ATTRIBUTE_NAME = re.compile(r'([\w:.-]+)="')
+_CSS_PROPERTY_NAME = re.compile(r"[a-z][a-z-]*")
+
+
+def _declarations(text: str) -> dict[str, str] | None:
+    """``name: value; …`` (a style attribute or rule) as a dict; None for anything else (an entity, ``!important``)."""
+    if "&" in text:
+        return None
+    result = {}
+    for declaration in text.split(";"):
+        if not declaration.strip():
+            continue
+        name, colon, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not colon or not _CSS_PROPERTY_NAME.fullmatch(name) or not value or "!" in value:
+            return None
+        result[name] = value
+    return result
+
+
+def lean_svg(svg: bytes) -> bytes:
+    """Matplotlib's SVG ``svg`` as the same drawing with less for WeasyPrint to read: without the ``<metadata>``
+    block, with each ``style`` attribute written as presentation attributes (WeasyPrint parses every style with
+    a CSS parser) and the stylesheet's one rule (``*{stroke-linejoin: round; stroke-linecap: butt}``) as
+    attributes of the root, which every element inherits unless it sets its own. ``svg`` unchanged when it is not
+    as expected: another stylesheet, a style this cannot rewrite, an attribute set both ways, or an element with
+    children that sets a property of the rule (its children would inherit it where the rule gave them the
+    rule's value)."""
+    text = svg.decode("utf-8")
+    rule = _SVG_STAR_RULE.search(text)
+    defaults = _declarations(rule.group(1)) if rule else None
+    if not defaults:
+        return svg
+    text = _SVG_METADATA.sub("", text[: rule.start()] + text[rule.end() :], count=1)
+    unchanged = False
+
+    def rewrite(tag: re.Match) -> str:
+        nonlocal unchanged
+        name, attributes, empty = tag.groups()
+        style = _SVG_STYLE.search(attributes)
+        declared = _declarations(style.group(1)) if style else {}
+        if declared is None or "style=" in (attributes[: style.start()] + attributes[style.end() :] if style else ""):
+            unchanged = True
+            return tag.group(0)
+        if style:
+            attributes = attributes[: style.start()] + attributes[style.end() :]
+        if not empty and any(declared.get(key, value) != value for key, value in defaults.items()):
+            unchanged = True
+        if name == "svg":
+            declared = {**defaults, **declared}
+        if set(_SVG_ATTRIBUTE_NAME.findall(attributes)) & declared.keys():
+            unchanged = True
+        added = "".join(f' {key}="{value}"' for key, value in declared.items())
+        return f"<{name}{attributes}{added}{empty}>"
+
+    text = _SVG_START_TAG.sub(rewrite, text)
+    return svg if unchanged else text.encode("utf-8")
+
+
 def _svg(figure: Figure) -> bytes:
     import warnings
 
@@ -103,7 +182,7 @@ def _svg(figure: Figure) -> bytes:
             figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
         else:
             figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return buffer.getvalue()
+    return lean_svg(buffer.getvalue()) if _LEAN_SVG.get() and not dpi else buffer.getvalue()
 
 
 def data_uri(svg: bytes) -> str:

@@ -240,8 +240,12 @@ def render_pdf(
     ``refused`` collects every URL the fetcher turned away. With ``strict_fonts`` the fontTools
     fallback (slow, and a sign that libharfbuzz-subset0 is missing) raises ``FontFallbackWarning``.
     """
+    from surveyapp.reporting import charts
+
     with _cyclic_gc_paused():  # the charts too: matplotlib's short-lived objects, a tenth of their time
-        html = render_html(data, scorecard_charts(data), generated_at)
+        with charts.pdf_output():
+            drawn = scorecard_charts(data)
+        html = render_html(data, drawn, generated_at)
         return html_to_pdf(html, archival=archival, refused=refused, strict_fonts=strict_fonts)
 
 
@@ -283,12 +287,74 @@ def report_stylesheet():
     return _stylesheet
 
 
+# The rules of WeasyPrint's user-agent stylesheet that report documents leave out, and what each becomes. They
+# match every element (a selector of a pseudo-element alone), so WeasyPrint computes a style for each of them on
+# every element: six styles per element, about seven thousand per scorecard, and three quarters of the objects a
+# render leaves to the cyclic collector. Reports use no footnotes or notes (no ``float: footnote``, no notes
+# area), so those rules never apply; only list items (``li``) have markers, so the marker rule keeps to them.
+_UA_RULES_LEFT_OUT = {
+    "::footnote-call {": None,
+    "::footnote-marker {": None,
+    "::note-call {": None,
+    "::note-marker {": None,
+    "::note-callback {": None,
+    "::marker {": "li::marker {",
+}
+_report_html_class = None
+
+
+def _report_ua_text(ua: str) -> str | None:
+    """WeasyPrint's user-agent stylesheet ``ua`` without the rules of ``_UA_RULES_LEFT_OUT`` (the marker rule for
+    list items only); None when ``ua`` does not have each of them exactly once as a line of its own (another
+    WeasyPrint: the stock stylesheet is then used as it is)."""
+    lines = ua.splitlines(keepends=True)
+    kept = []
+    found = dict.fromkeys(_UA_RULES_LEFT_OUT, 0)
+    for line in lines:
+        start = next((s for s in _UA_RULES_LEFT_OUT if line.startswith(s)), None)
+        if start is None:
+            kept.append(line)
+            continue
+        found[start] += 1
+        if not line.rstrip().endswith("}"):
+            return None
+        if _UA_RULES_LEFT_OUT[start] is not None:
+            kept.append(_UA_RULES_LEFT_OUT[start] + line[len(start) :])
+    if any(count != 1 for count in found.values()):
+        return None
+    return "".join(kept)
+
+
+def report_html_class():
+    """WeasyPrint's ``HTML`` with the user-agent stylesheet of ``_report_ua_text`` (built once per process): the
+    same layout and the same PDF for report documents, with a style computed for each element instead of seven.
+    WeasyPrint's own ``HTML`` when its stylesheet is not the one expected."""
+    global _report_html_class
+    if _report_html_class is None:
+        from weasyprint import CSS, HTML
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.html import UA, UA_FORM_STYLESHEET
+
+        text = _report_ua_text(UA)
+        if text is None:
+            logging.getLogger(__name__).warning("WeasyPrint's user-agent stylesheet is not the one expected")
+            _report_html_class = HTML
+        else:
+            # The counter styles of a document come from WeasyPrint's own stylesheet (HTML._ua_counter_style).
+            stylesheet = CSS(string=text, counter_style=CounterStyle())
+
+            class ReportHTML(HTML):
+                def _ua_stylesheets(self, forms=False):
+                    return [stylesheet, UA_FORM_STYLESHEET] if forms else [stylesheet]
+
+            _report_html_class = ReportHTML
+    return _report_html_class
+
+
 def html_to_pdf(
     html: str, archival: bool = False, refused: list[str] | None = None, strict_fonts: bool = False
 ) -> bytes:
     """Lay out report HTML with the report stylesheet and the safe fetcher; returns PDF bytes."""
-    from weasyprint import HTML
-
     refused = refused if refused is not None else []
     fetcher = _fetcher_class()(refused)
     stylesheet = report_stylesheet()
@@ -297,7 +363,7 @@ def html_to_pdf(
     logger.addHandler(watcher)
     try:
         with _cyclic_gc_paused():
-            document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).render(
+            document = report_html_class()(string=html, base_url=str(STATIC) + "/", url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config()
             )
             options = {"pdf_tags": True}
@@ -318,8 +384,9 @@ def render_comparison_pdf(data: ComparisonReportData, generated_at: datetime, st
     shown = [r for r in data.rows if not r[3]][:40]
     heatmap = ""
     if shown:
-        heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
-                                                       [list(r[2]) for r in shown], data.lang))  # fmt: skip
+        with charts.pdf_output():
+            heatmap = charts.data_uri(charts.heatmap_chart([r[0] for r in shown], list(data.dimension_titles),
+                                                           [list(r[2]) for r in shown], data.lang))  # fmt: skip
     template = environment(data.lang).get_template("comparison.html")
     html = template.render(d=data, heatmap=heatmap, html_lang=data.lang.replace("_", "-"),
                            generated_at=stamp(generated_at),

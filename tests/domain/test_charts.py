@@ -127,3 +127,82 @@ def test_user_text_in_charts_is_literal_and_whole():
     label = [t for t in texts if t not in ("D1", "50")]
     assert len(label) > 1, "wrapped"
     assert label[0] == "市$x$" and "".join(label[1:]) == name.split(" ", 1)[1]
+
+
+# -- charts for the PDF renderer (charts.pdf_output, charts.lean_svg) ----------------------------------------------
+
+EVERY_CHART = {
+    "radar": lambda: charts.radar_chart(LABELS, VALUES, "zh_Hant", peer=[55] * 7, value_label="本部門",
+                                        peer_label="中位數"),
+    "bars": lambda: charts.bar_chart(LABELS, VALUES, "zh_Hant", bands=[(85, "優秀"), (60, "合格"), (0, "不合格")],
+                                     missing_label="資料不足"),
+    "spread": lambda: charts.spread_chart(LABELS, [[40, 50, 60, 70]] * 7, VALUES, "zh_Hant", you_label="本部門",
+                                          target=75),
+    "trend": lambda: charts.trend_chart(["2024", "2025", "2026"], {"綜合指數": [55, None, 62], "中位數": [50, 52, 58]},
+                                        "zh_Hant", ["第1版", "第1版", "第2版"]),
+    "dimension trend": lambda: charts.dimension_trend_chart(["2025", "2026"], {t: [40, 60] for t in LABELS[:4]},
+                                                            "zh_Hant", ["第1版", "第2版"]),
+    "heatmap": lambda: charts.heatmap_chart(["甲", "乙"], LABELS, [VALUES, list(reversed(VALUES))], "zh_Hant"),
+    "empty": lambda: charts.empty_chart("沒有資料", "zh_Hant"),
+}  # fmt: skip
+
+
+def test_charts_for_the_pdf_come_lean_inside_pdf_output_only():
+    plain = charts.radar_chart(LABELS, VALUES, "zh_Hant")
+    with charts.pdf_output():
+        lean = charts.radar_chart(LABELS, VALUES, "zh_Hant")
+        with charts.png_output(50):
+            assert charts.radar_chart(LABELS, VALUES, "zh_Hant").startswith(b"\x89PNG")  # PNG stays PNG
+    assert lean == charts.lean_svg(plain) != plain
+    assert charts.radar_chart(LABELS, VALUES, "zh_Hant") == plain  # outside the block: matplotlib's SVG as it is
+    assert b"style=" in plain and b"<metadata>" in plain
+    assert b"style=" not in lean and b"<metadata>" not in lean and b"<style" not in lean
+    assert b'stroke-linejoin="round" stroke-linecap="butt">' in lean  # the stylesheet's rule, on the root
+    for label in ("培訓體系", "網路治理與問責"):
+        assert label in lean.decode("utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EVERY_CHART))
+def test_a_lean_chart_gives_the_same_pdf_as_matplotlibs_svg(name):
+    """Every kind of chart, drawn in a PDF from matplotlib's SVG and from the lean one: the same PDF, byte for
+    byte (the same drawing, text and fonts)."""
+    from surveyapp.reporting import report
+
+    plain = EVERY_CHART[name]()
+    lean = charts.lean_svg(plain)
+    assert lean != plain and b"style=" not in lean
+
+    def pdf(svg: bytes) -> bytes:
+        return report.html_to_pdf(f'<html lang="zh-Hant"><body><img src="{charts.data_uri(svg)}"></body></html>')
+
+    assert pdf(lean) == pdf(plain)
+
+
+RULE = '\n <defs>\n  <style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>\n </defs>'
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg version="1.1">\n <path d="M 0 0" style="fill: #fff"/>\n</svg>',  # no stylesheet rule
+        '<svg version="1.1">' + RULE.replace("*{", "path{") + '\n <path d="M 0 0"/>\n</svg>',  # another rule
+        # a group whose children would inherit its own line cap instead of the rule's
+        '<svg version="1.1">' + RULE + '\n <g style="stroke-linecap: square">\n  <path d="M 0 0"/>\n </g>\n</svg>',
+        '<svg version="1.1">' + RULE + '\n <path d="M 0 0" fill="#000" style="fill: #fff"/>\n</svg>',  # set twice
+        '<svg version="1.1">' + RULE + '\n <text style="font-family: &apos;A&apos;">x</text>\n</svg>',  # entity
+        '<svg version="1.1">' + RULE + '\n <path d="M 0 0" style="fill: #fff !important"/>\n</svg>',
+    ],
+    ids=["no rule", "another rule", "group sets the cap", "set twice", "entity", "important"],
+)
+def test_an_svg_lean_svg_cannot_rewrite_exactly_is_left_as_it_is(svg):
+    assert charts.lean_svg(svg.encode()) == svg.encode()
+
+
+def test_lean_svg_keeps_a_leafs_own_cap_and_a_groups_other_properties():
+    svg = ('<svg version="1.1">' + RULE + '\n <g style="fill: #fff">\n  <path d="M 0 0" style="stroke-linecap: square;'
+           ' stroke: #000"/>\n </g>\n</svg>')  # fmt: skip
+    assert charts.lean_svg(svg.encode()).decode() == (
+        '<svg version="1.1" stroke-linejoin="round" stroke-linecap="butt">\n <g fill="#fff">\n'
+        '  <path d="M 0 0" stroke-linecap="square" stroke="#000"/>\n </g>\n</svg>'
+    )

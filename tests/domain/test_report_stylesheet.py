@@ -70,3 +70,50 @@ def test_the_cyclic_collector_is_paused_while_rendering_and_back_after():
     assert gc.isenabled()
     report.html_to_pdf("<p>x</p>")
     assert gc.isenabled()
+
+
+# -- the user-agent stylesheet of reports (reporting.report.report_html_class) -------------------------------------
+
+LEFT_OUT = ("::footnote-call {", "::footnote-marker {", "::note-call {", "::note-marker {", "::note-callback {")
+
+
+def test_reports_use_weasyprints_user_agent_stylesheet_without_the_rules_they_never_apply():
+    """The pseudo-element rules that match every element (footnotes, notes, markers of any element) are left out,
+    markers kept for list items: WeasyPrint then computes one style per element instead of seven."""
+    from weasyprint import HTML
+    from weasyprint.html import UA, UA_STYLESHEET
+
+    report_html = report.report_html_class()
+    assert report_html is not HTML, "WeasyPrint's stylesheet is not the one expected: see _UA_RULES_LEFT_OUT"
+    assert report_html(string="<p>x</p>")._ua_stylesheets() != [UA_STYLESHEET]
+    text = report._report_ua_text(UA)
+    assert not any(line.startswith(LEFT_OUT) or line.startswith("::marker") for line in text.splitlines())
+    assert "\nli::marker { font-variant-numeric: tabular-nums;" in text
+    assert len(text.splitlines()) == len(UA.splitlines()) - len(LEFT_OUT)
+
+
+def test_a_user_agent_stylesheet_not_as_expected_is_used_as_it_is():
+    from weasyprint.html import UA
+
+    assert report._report_ua_text(UA.replace("::note-callback {", "::note-back {")) is None  # a rule missing
+    assert report._report_ua_text(UA + "::marker { color: red }\n") is None  # a rule twice
+    assert report._report_ua_text(UA.replace("::note-marker {", "::note-marker {\n")) is None  # over two lines
+
+
+def test_reports_lay_out_with_the_trimmed_stylesheet_exactly_as_with_the_stock_one(monkeypatch):
+    """Lists (their markers), tables with a header over two pages, headings (bookmarks), links, a definition list
+    and preformatted text: the same PDF, byte for byte, as with WeasyPrint's own stylesheet."""
+    from weasyprint import HTML
+
+    rows = "".join(f"<tr><td>{i}</td><td>第{i}項<div class='basis'>依據</div></td></tr>" for i in range(60))
+    html = (
+        '<html lang="zh-Hans"><head><title>報告</title></head><body><footer class="running-footer">頁腳</footer>'
+        "<section class='cover'><h1>部门</h1><ol class='priorities'><li>一</li><li>二<ul><li>甲</li></ul></li></ol>"
+        "</section><h2>表</h2><table class='items'><thead><tr><th>#</th><th>題目</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table><dl class='glossary'><dt>α</dt><dd>一致性</dd></dl>"
+        "<p><a href='https://example.org/'>鏈接</a> <strong>粗</strong></p><pre class='fingerprint'>{\"a\":1}</pre>"
+        "</body></html>"
+    )
+    trimmed = report.html_to_pdf(html)
+    monkeypatch.setattr(report, "_report_html_class", HTML)
+    assert report.html_to_pdf(html) == trimmed
