@@ -47,15 +47,25 @@ class QuestionnaireVersion(db.Model):
         memo = db.session.info.setdefault("questionnaires", {})
         if (key, version) in memo:
             return memo[key, version]
-        where = (cls.key == key, cls.version == version)
-        digest = db.session.scalar(select(cls.sha256).where(*where))
+        digest = db.session.info.get("questionnaire_digests", {}).get((key, version))
+        if digest is None:
+            digest = db.session.scalar(select(cls.sha256).where(cls.key == key, cls.version == version))
         if digest is None:
             raise KeyError(f"questionnaire {key} version {version} is not loaded")
         questionnaire = _parsed.get((key, version, digest))
         if questionnaire is None:
-            questionnaire = db.session.scalar(select(cls).where(*where)).questionnaire
+            stored = db.session.scalar(select(cls).where(cls.key == key, cls.version == version))
+            questionnaire = stored.questionnaire
         memo[key, version] = questionnaire
         return questionnaire
+
+    @classmethod
+    def remember_digest(cls, key: str, version: int, digest: str | None) -> None:
+        """Note the digest of ``key`` at ``version`` read by another statement of this database
+        session (one request), so ``lookup`` need not read it again. None (no such version) is
+        not remembered: ``lookup`` then reads and raises as usual."""
+        if digest is not None:
+            db.session.info.setdefault("questionnaire_digests", {})[key, version] = digest
 
 
 # The one cache of parsed questionnaires, by (key, version, sha256), for ``questionnaire`` and ``lookup``:

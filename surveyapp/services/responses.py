@@ -10,14 +10,14 @@ from typing import Any
 
 from flask_babel import get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from surveyapp.domain import kinds
 from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
 from surveyapp.extensions import db
-from surveyapp.models import Answer, AssessmentRound, DimensionScore, Response, ResponseStatus
+from surveyapp.models import Answer, AssessmentRound, DimensionScore, QuestionnaireVersion, Response, ResponseStatus
 from surveyapp.models.base import utcnow
 from surveyapp.permissions import anonymous_owner_key, can_answer_part, can_edit_response
 from surveyapp.services import participation
@@ -42,10 +42,32 @@ class ResponseError(ValueError):
         self.item_errors = item_errors or {}
 
 
+# Every respondent page reads its response, the response's round and the digest of its questionnaire
+# version: one statement, built once (a request neither builds it nor computes its cache key again).
+_RESPONSE_WITH_ROUND = (
+    select(Response, QuestionnaireVersion.sha256)
+    .outerjoin(
+        QuestionnaireVersion,
+        and_(
+            QuestionnaireVersion.key == Response.questionnaire_key,
+            QuestionnaireVersion.version == Response.questionnaire_version,
+        ),
+    )
+    .options(joinedload(Response.round))
+    .where(Response.id == bindparam("response_id"))
+)
+
+
 def response_with_round(response_id: int) -> Response | None:
-    """The response ``response_id`` (None when there is none) with its round read in the same
-    statement: every respondent page needs both."""
-    return db.session.get(Response, response_id, options=[joinedload(Response.round)])
+    """The response ``response_id`` (None when there is none) with its round and its questionnaire
+    version's digest read in the same statement: every respondent page needs all three, and with
+    the digest ``QuestionnaireVersion.lookup`` (``response.questionnaire``) reads nothing more."""
+    found = db.session.execute(_RESPONSE_WITH_ROUND, {"response_id": response_id}).first()
+    if found is None:
+        return None
+    response, digest = found
+    QuestionnaireVersion.remember_digest(response.questionnaire_key, response.questionnaire_version, digest)
+    return response
 
 
 def questionnaire_of(response: Response) -> Questionnaire:

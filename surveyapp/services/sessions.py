@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from surveyapp.extensions import db
 from surveyapp.models import User, UserSession
@@ -23,6 +23,14 @@ from surveyapp.models.base import utcnow
 
 # last_seen_at is written at most this often, so most requests need no write.
 _TOUCH_INTERVAL = timedelta(seconds=60)
+
+# The account and its session, read on every signed-in request: built once, so a request neither
+# builds the statement nor computes its cache key again (SQLAlchemy memoises both on the object).
+_LIVE_SESSION = (
+    select(User, UserSession)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
+)
 
 
 def _digest(token: str) -> str:
@@ -66,11 +74,7 @@ def user_of_live_session(token: str | None, user_id: int, session_version: int) 
     """
     if not token:
         return None
-    found = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.token_hash == _digest(token))
-    ).first()
+    found = db.session.execute(_LIVE_SESSION, {"user_id": user_id, "token_hash": _digest(token)}).first()
     if found is None:
         return None
     user, row = found

@@ -69,3 +69,30 @@ def test_progress_counts_shown_questions_only(checklist):
     hidden = progress(response)
     # "no" hides the evidence question d4_c04: one question fewer, the same number answered.
     assert hidden["total"] == asked["total"] - 1 and hidden["answered"] == asked["answered"] == 1
+
+
+def test_stored_answers_read_alike_from_the_columns_and_from_the_loaded_collection(app, checklist):
+    """answers_of reads three columns when the response's answers are not loaded (a questionnaire page,
+    issue 13) and the collection when they are (a save): both give the same answers, N/A included,
+    and both see a change not yet flushed."""
+    from sqlalchemy import inspect
+
+    response, coordinator = checklist
+    index, section = next((i, s) for i, s in enumerate(response.part_definition.sections)
+                          if any(item.allow_na for item in s.items))  # fmt: skip
+    na_item = next(item for item in section.items if item.allow_na)
+    answered = next(item for item in section.items if item.kind == "yesno" and item.show_if is None)
+    page = {na_item.key: service.NA, answered.key: "yes"}
+    service.save_page(response, index, page, coordinator)
+
+    loaded = answers_of(response)
+    db.session.expire(response, ["answers"])
+    assert "answers" in inspect(response).unloaded
+    from_columns = answers_of(response)
+    assert "answers" in inspect(response).unloaded, "the column read must not load the collection"
+    assert from_columns == loaded and from_columns[na_item.key] is service.NA and len(from_columns) == len(page)
+
+    changed = next(answer for answer in response.answers if not answer.is_na)
+    changed.value = "changed, not flushed"
+    db.session.expire(response, ["answers"])  # the Answer stays in the session, modified
+    assert answers_of(response)[changed.question_key] == "changed, not flushed"
