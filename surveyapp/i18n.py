@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 
 # Browser language tags mapped onto the three catalogues. Regions that write Traditional
 # characters map to zh_Hant; every other Chinese tag maps to zh_Hans.
@@ -68,6 +68,22 @@ def current_translations():
     state = g._flask_babel  # flask_babel's per-context state, with the locale it just chose
     state.surveyapp_translations = (getattr(state, "babel_locale", None), translations)
     return translations
+
+
+def current_locale_name() -> str:
+    """``str(flask_babel.get_locale())`` ("zh_Hans", "en"...), remembered like ``current_translations``
+    beside the context's locale object: babel builds the string anew on every ``str()``, and a
+    questionnaire page asks about twenty times. "" outside a request or app context."""
+    locale = get_locale()
+    if locale is None:
+        return ""
+    state = g._flask_babel  # set by get_locale: flask_babel's per-context state
+    memo = getattr(state, "surveyapp_locale_name", None)
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    name = str(locale)
+    state.surveyapp_locale_name = (locale, name)
+    return name
 
 
 def install_template_gettext(jinja_env) -> None:

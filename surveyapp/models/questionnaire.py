@@ -39,7 +39,8 @@ class QuestionnaireVersion(db.Model):
         """The stored questionnaire ``key`` at ``version``; KeyError when it is not loaded.
 
         The one lookup of a questionnaire by key and version: rounds and responses reach it through
-        their ``questionnaire`` property. Only the definition's digest is read (one small query); the
+        their ``questionnaire`` property. Only the definition's digest is read (one small query, or none
+        when the statement that read the response brought it: ``remember_digest``); the
         definition itself (tens of KB of JSON) is read and parsed once per process, key, version and
         digest (``_parsed``), and within one database session (one request) the answer is remembered,
         so asking again reads nothing.

@@ -11,9 +11,11 @@ request it inserts ``checked`` where this respondent's own form data ticks an op
 It answers None (the template renders the macro as before) where the markup would depend on more than
 the ticks: a question with errors, a kind that is not a group of options, an option ticked by default.
 The key is the form class (one per questionnaire key, version, fingerprint, part, page and language, see
-``forms.questionnaire.page_form_class``), the question, its number, the language and its "why we ask"
-text, so a new questionnaire version or another language never meets another's markup. The tests compare
-it, byte for byte, with the macro's own output.
+``forms.questionnaire.page_form_class``), the question, its number, the language and whether a response
+is shown, so a new questionnaire version or another language never meets another's markup. The "why we
+ask" text is fixed by the form class: it is the item's own, its dimension's (both in the fingerprinted
+definition) or the overlay file of that key and version (``definitions/why.py``), read once per process.
+The tests compare it, byte for byte, with the macro's own output.
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from surveyapp.definitions.why import respondent_why
 from surveyapp.forms.kinds import field_kind
+from surveyapp.i18n import current_locale_name
 
 MAX_ENTRIES = 4096  # questions kept per process (a questionnaire has about a hundred)
 CHECKED = Markup(" checked")
@@ -41,11 +41,6 @@ _MISSING = object()
 
 def clear() -> None:
     _cache.clear()
-
-
-def _why_key(response, item) -> Any:
-    why = respondent_why(response.questionnaire, item) if response is not None else None
-    return tuple(sorted(why.as_dict().items())) if why is not None else None
 
 
 def _selected(field) -> list[bool]:
@@ -79,7 +74,7 @@ def cached_question(item, form, lang: str, number: int, response) -> Markup | No
     field = form._fields.get(item.key)
     if field is None or field.errors or not field_kind(item).group:
         return None
-    key = (type(form), item.key, number, lang, str(get_locale()), _why_key(response, item))
+    key = (type(form), item.key, number, lang, current_locale_name(), response is None)
     entry = _cache.get(key, _MISSING)
     if entry is _MISSING:
         entry = _build(item, form, lang, number, response)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +11,7 @@ from surveyapp.drafts import note_saved, page_version
 from surveyapp.extensions import db
 from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
+from surveyapp.i18n import current_locale_name
 from surveyapp.models import AssessmentRound, Response, ResponseStatus
 from surveyapp.permissions import can_edit_response, can_reopen_response, can_view_response, is_sealed
 from surveyapp.services import participation
@@ -59,7 +59,7 @@ def _may_view(user, response) -> bool:
 
 
 def _lang() -> str:
-    return str(get_locale())
+    return current_locale_name()
 
 
 def _load_response(response_id: int, predicate) -> Response:
@@ -207,9 +207,23 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
             restore=request.method == "GET",
             refused=status >= 400,
             resume_url=_resume_url(response, answers),
+            steps=_steps(response, questionnaire, part, _lang()),
         ),
         status,
     )
+
+
+def _steps(response, questionnaire, part, lang: str) -> list[tuple[str, str]]:
+    """The steps bar: (URL, dimension title) of each page of ``part``. The pages' URLs differ only in
+    their last segment (``.../page/<n>``), so one is built and the others follow from it."""
+    first = url_for("respond.page", response_id=response.id, page=0)
+    pages = range(len(part.sections))
+    if first.endswith("/0"):
+        urls = [first[:-1] + str(page) for page in pages]
+    else:  # not the route this knows
+        urls = [url_for("respond.page", response_id=response.id, page=page) for page in pages]
+    titles = [questionnaire.dimension(section.dimension).title.get(lang) for section in part.sections]
+    return list(zip(urls, titles, strict=True))
 
 
 def _resume_url(response, answers) -> str | None:
@@ -239,6 +253,7 @@ def review(response_id: int):
         page_of=page_of,
         progress=progress(response, answers),
         lang=_lang(),
+        steps=_steps(response, questionnaire, part, _lang()),
     )
 
 

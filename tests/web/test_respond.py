@@ -367,10 +367,10 @@ def test_answers_not_offered_are_refused_naming_the_question(app, assessment, pa
     assert count_answers(app) == 0
 
 
-def test_a_questionnaire_page_reads_four_statements(app, assessment):
+def test_a_questionnaire_page_reads_three_statements(app, assessment):
     """What a questionnaire page reads, whatever the round's size (issue 13): the account with its
-    session, the response with its round, the questionnaire's digest and the answers. The banner's
-    queries are not run on a page that does not show it."""
+    session, the response with its round and its questionnaire's digest, and the answers. The
+    banner's queries are not run on a page that does not show it."""
     from sqlalchemy import event
 
     client = app.test_client()
@@ -392,5 +392,23 @@ def test_a_questionnaire_page_reads_four_statements(app, assessment):
         event.remove(engine, "before_cursor_execute", count)
     assert page.status_code == 200 and "Open questionnaire" not in page.get_data(as_text=True)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 4, "\n".join(reads)
+    assert len(reads) == 3, "\n".join(reads)
     assert not any("participations" in s or "round_departments" in s for s in reads)
+    assert not any(s.lstrip().upper().startswith("SELECT QUESTIONNAIRE_VERSIONS.SHA256") for s in reads)
+
+
+def test_static_and_navigation_links_follow_the_mount_point(app, assessment):
+    """Static files' and the navigation's URLs are remembered per process (views/context.fixed_url,
+    issue 13), per mount point: an app served under a prefix (SCRIPT_NAME) links below it, and the
+    same process serving it at the root does not."""
+    client = app.test_client()
+    sign_in(client, "staff@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "staff")
+    url = f"/responses/{response_id}/page/0"
+    for prefix in ("", "/survey", ""):
+        page = client.get(url, base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+        assert f'href="{prefix}/static/css/app.css"' in page and f'src="{prefix}/static/js/respond.js"' in page
+        assert f'href="{prefix}/my"' in page  # the navigation: My assessments
+        assert f'href="{prefix}/responses/{response_id}/page/1"' in page  # the steps bar
+        if not prefix:
+            assert "/survey" not in page
