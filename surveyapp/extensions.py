@@ -1,5 +1,6 @@
 """Flask extensions as module-level objects, bound to the app in ``create_app``."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,3 +34,12 @@ login_manager = LoginManager()
 mail = Mail()
 # Storage: memory by default, Redis when REDIS_URL is set (see app.create_app).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# The endpoints whose views carry a ``limiter.limit``. Every other request skips the limiter's
+# per-request work (finding the endpoint's limits: about 1.5% of a questionnaire page's time);
+# tests/web/test_accounts.py fails when a view gets a limit without its endpoint here.
+RATE_LIMITED_ENDPOINTS = frozenset({"auth.login"})
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    return request.endpoint not in RATE_LIMITED_ENDPOINTS

@@ -71,6 +71,19 @@ def test_sign_in_attempts_are_rate_limited(app_config, create_user):
     assert "Too many requests" in client.post("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
+def test_every_rate_limited_view_is_listed_for_the_limiter(app):
+    """The limiter skips requests to endpoints outside RATE_LIMITED_ENDPOINTS (issue 13), so a view that
+    gets a ``limiter.limit`` must be listed there, or its limit would silently never apply."""
+    from flask_limiter.util import get_qualified_name
+
+    from surveyapp.extensions import RATE_LIMITED_ENDPOINTS, limiter
+
+    decorated = set(limiter.limit_manager._decorated_limits)  # qualified names of the decorated views
+    limited = {endpoint for endpoint, view in app.view_functions.items() if get_qualified_name(view) in decorated}
+    assert "auth.login" in limited
+    assert limited <= RATE_LIMITED_ENDPOINTS, sorted(limited - RATE_LIMITED_ENDPOINTS)
+
+
 def test_session_cookie_flags(app_config, create_user):
     from surveyapp.app import create_app
 
