@@ -1,7 +1,9 @@
 """Production gunicorn settings. Override with GUNICORN_* or HOST/PORT environment variables.
 
 * The app is imported once in the master (``preload_app``) and forked: a recycled worker is
-  ready in milliseconds instead of re-importing everything (about a second).
+  ready in milliseconds instead of re-importing everything (about a second). Before forking, the
+  master also compiles the templates and parses the stored questionnaires (``surveyapp.warmup``),
+  which a worker would otherwise redo on its first requests after every recycle.
 * Workers are recycled after ``max_requests`` to bound memory, each after a different count
   (a jitter of half ``max_requests`` plus a per-worker offset), so they never all restart at once.
 * The worker count fits the cores and the memory: 2 × cores + 1, but no more than the available
@@ -50,6 +52,22 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # Trust X-Forwarded-* only from the local reverse proxy (see README, "Several machines").
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """With the app preloaded, build once in the master what every worker would build again after
+    each fork (compiled templates, parsed questionnaires, form classes: ``surveyapp.warmup``)."""
+    app = server.app.wsgi() if preload_app else None
+    if not getattr(app, "import_name", "").startswith("surveyapp"):
+        return  # not preloaded, or another app served with these settings (bench/web.py's hello world)
+    from surveyapp.warmup import warm_up
+
+    try:
+        counts = warm_up(app)
+    except Exception:  # noqa: BLE001 - a failed warm-up leaves the work to the workers, as without it
+        server.log.exception("warm-up failed; workers will build what they need")
+        return
+    server.log.info("warm-up: %(templates)d templates, %(questionnaires)d questionnaires, %(forms)d forms", counts)
 
 
 def post_fork(server, worker):

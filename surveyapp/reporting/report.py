@@ -92,6 +92,10 @@ def gettext_for(lang: str):
     return translations(lang).gettext
 
 
+# The PDF documents' templates (in TEMPLATES), rendered by ``environment``, never by Flask's.
+DOCUMENT_TEMPLATES = ("scorecard.html", "comparison.html", "training.html", "qr_sheet.html")
+
+
 def environment(lang: str) -> Environment:
     if lang not in _environments:
         env = Environment(
