@@ -17,6 +17,7 @@ CASES = {
     "compare.py": (["--departments", "6", "--respondents", "3", "--scale", "2", "--repeat", "1"], "ratio with"),
     "sign_in_timing.py": (["--repeat", "2"], "ms"),
     "inspector.py": (["--pages", "20"], "pages/s"),
+    "startup.py": (["--repeat", "1"], "flask --help: "),
 }
 
 
