@@ -4,8 +4,11 @@ checks on questionnaire answers (offered choice, web address, number and range).
 from __future__ import annotations
 
 import math
+import unicodedata
 from urllib.parse import urlsplit
 
+from babel.numbers import NumberFormatError, parse_decimal
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
@@ -42,15 +45,46 @@ def web_address(form, field):
         raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
+class NumberTyping(ValueError):
+    """A number typed in a way ``parse_number`` does not read; ``message`` says how to write it."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def parse_number(text: str) -> int | float:
+    """The number a respondent typed: ``"1,250"`` → 1250, ``"12.5"`` → 12.5, ``"１２．５"`` → 12.5.
+
+    Read by Babel's strict parser (``babel.numbers.parse_decimal``) in the page's locale: a point for
+    decimals and commas only between groups of three digits (zh_Hans, zh_Hant and en write numbers
+    alike). Full-width digits and signs, as a Chinese input method types them, count as their ASCII
+    forms (Unicode NFKC). Raises ``NumberTyping`` for anything else, so that "12,5" (a decimal comma)
+    is refused with how to write it instead of being read as 125, and for an infinite or undefined
+    number. Returns an int for a whole number, else a float.
+    """
+    normal = unicodedata.normalize("NFKC", str(text)).strip()
+    try:
+        value = parse_decimal(normal, locale=str(get_locale() or "en"), strict=True)
+    except NumberFormatError as error:
+        if getattr(error, "suggestions", None) and "," in normal:
+            raise NumberTyping(
+                _l("Write decimals with a point (12.5); a comma only separates thousands (1,250).")
+            ) from None
+        raise NumberTyping(_l("Enter a number.")) from None
+    number = float(value) if value.is_finite() else math.nan
+    if not math.isfinite(number):
+        raise NumberTyping(_l("Enter a number."))
+    return int(number) if number.is_integer() else number
+
+
 def number_or_blank(form, field):
     if field.data in (None, ""):
         return
     try:
-        value = float(str(field.data).replace(",", ""))
-    except ValueError:
-        raise ValidationError(_l("Enter a number.")) from None
-    if not math.isfinite(value):
-        raise ValidationError(_l("Enter a number."))
+        parse_number(field.data)
+    except NumberTyping as refused:
+        raise ValidationError(refused.message) from None
 
 
 def number_in_range(item: Item, lang: str = "en"):
@@ -58,8 +92,8 @@ def number_in_range(item: Item, lang: str = "en"):
         if field.data in (None, ""):
             return
         try:
-            value = float(str(field.data).replace(",", ""))
-        except ValueError:
+            value = float(parse_number(field.data))
+        except NumberTyping:
             return  # number_or_blank reports it
         low, high = item.minimum, item.maximum
         own = item.constraint_message.get(lang)

@@ -30,6 +30,7 @@ from surveyapp.forms.fields import (
     not_with_na,
     number_in_range,
     number_or_blank,
+    parse_number,
     web_address,
 )
 
@@ -46,11 +47,6 @@ def _na_label():
 def _choices_with_na(item: Item, choices) -> list[SelectChoice]:
     pairs = list(choices) + ([(NA_VALUE, _na_label())] if item.allow_na else [])
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _number(text: str) -> int | float:
-    value = float(text)
-    return int(value) if value.is_integer() else value
 
 
 class FieldKind:
@@ -176,8 +172,8 @@ class NumberField(FieldKind):
         return fields
 
     def answer(self, item, data):
-        text = str(data or "").replace(",", "").strip()
-        return None if not text else _number(text)
+        text = str(data or "").strip()
+        return None if not text else parse_number(text)
 
     def default_answer(self, item):
         value = item.default

@@ -350,6 +350,9 @@ def test_imported_xlsform_renders_and_can_be_answered(app, hotline_round):
         (0, {"d1_c01": "\u3000"}, "d1_c01", "d1_c01: An answer made only of spaces is not an answer"),
         (1, {"d2_c02": "nan"}, "d2_c02", "Enter a number."),
         (1, {"d2_c02": "inf"}, "d2_c02", "Enter a number."),
+        (1, {"d2_c02": "12,5"}, "d2_c02", "Write decimals with a point (12.5)"),
+        (1, {"d2_c02": "１２，５"}, "d2_c02", "Write decimals with a point (12.5)"),
+        (1, {"d2_c02": "1,2,3"}, "d2_c02", "a comma only separates thousands"),
         (1, {"d2_c02": "17", "d2_c02__na": "y"}, "d2_c02", 'Either give an answer or tick "not applicable", not both.'),
         (0, {"d1_c03": "https://example.gov.cn/a\x07b"}, "d1_c03", "d1_c03: The answer contains control characters"),
     ],
@@ -412,3 +415,15 @@ def test_static_and_navigation_links_follow_the_mount_point(app, assessment):
         assert f'href="{prefix}/responses/{response_id}/page/1"' in page  # the steps bar
         if not prefix:
             assert "/survey" not in page
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("1,250", 1250), ("12.5", 12.5), ("１２．５", 12.5), (" 7 ", 7)])
+def test_numbers_are_stored_as_typed_with_grouping_commas_and_full_width_digits(app, assessment, typed, stored):
+    """A comma groups thousands and is never dropped from a decimal: "12,5" is refused (above), not stored
+    as 125; full-width digits from a Chinese input method count as digits."""
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="zh_Hans")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    result = client.post(f"/responses/{response_id}/page/1", data={"action": "save", "d2_c02": typed})
+    assert result.status_code == 302
+    assert stored_answers(app, response_id)["d2_c02"].value == stored
