@@ -179,6 +179,16 @@ class LoginResult:
     wait_seconds: int = 0
 
 
+def _attempted_account(email: str, user: User | None) -> dict[str, str]:
+    """What the audit log keeps of the account a refused sign-in named: the e-mail of an existing
+    account; for text that names no account, only its keyed digest (``login_throttle.account_key``),
+    so repeated tries of one name still show as one. What was typed may be a password put in the
+    e-mail field (OWASP Logging Cheat Sheet, "Data to exclude": authentication passwords)."""
+    if user is not None:
+        return {"email": email}
+    return {"unknown_account": login_throttle.account_key(email)}
+
+
 def authenticate(
     email: str, password: str, *, address: str | None = None, device_token: str | None = None
 ) -> LoginResult:
@@ -197,7 +207,7 @@ def authenticate(
             _hasher.verify(_dummy_hash(), password or "")
         except (VerificationError, InvalidHashError):
             pass
-        record_event("auth.login_throttled", actor=user, email=email, wait_seconds=wait)
+        record_event("auth.login_throttled", actor=user, wait_seconds=wait, **_attempted_account(email, user))
         db.session.commit()
         return LoginResult(None, checked=False, wait_seconds=wait)
     try:
@@ -206,7 +216,7 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         verified = False
     if not verified or not user.active:
-        record_event("auth.login_failed", actor=user, email=email)
+        record_event("auth.login_failed", actor=user, **_attempted_account(email, user))
         wait = login_throttle.record_failure(keys, now)
         db.session.commit()
         return LoginResult(None, wait_seconds=wait)

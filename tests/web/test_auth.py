@@ -115,3 +115,20 @@ def test_every_form_renders_a_csrf_token(app_config):
     app_config["WTF_CSRF_ENABLED"] = True
     client = create_app(app_config).test_client()
     assert b'name="csrf_token"' in client.get("/login").data
+
+
+def test_a_refused_sign_in_keeps_no_typed_text_that_names_no_account(app, client, create_user):
+    """The audit log keeps the e-mail of an existing account a refused sign-in named, but never text that
+    names no account: it may be a password typed into the e-mail field (OWASP Logging Cheat Sheet). A
+    keyed digest still shows repeated tries of one name as one."""
+    create_user("staff@agency.example")
+    mistyped = "Correct Horse 1998!"
+    for email in ("staff@agency.example", mistyped, mistyped):
+        client.post("/login", data={"email": email, "password": "wrong password"})
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
+        stored = " ".join(repr(event.details) for event in events)
+    assert "staff@agency.example" in stored
+    assert mistyped.lower() not in stored.lower() and "correct horse" not in stored.lower()
+    unknown = [event.details["unknown_account"] for event in events if "unknown_account" in (event.details or {})]
+    assert len(unknown) == 2 and unknown[0] == unknown[1]
