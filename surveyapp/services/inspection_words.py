@@ -24,6 +24,52 @@ CHECK_WORDS = {
     "required_entrances": _l("Required entrances"),
     "availability": _l("Availability"),
 }
+# The basis of each check (domain/inspection.py CHECKS: the rules' own words, in zh_Hans) in the reader's
+# language; the zh_Hans catalogue holds the domain's text exactly (tests/services/test_inspection.py).
+BASIS_WORDS = {
+    "home_page_freshness": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators), single veto: website not updated (home page not updated in the 2 weeks "
+        "before monitoring)"
+    ),
+    "column_freshness": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators): columns updated (news 2 weeks; notices and policy documents 6 months)"
+    ),
+    "overdue_columns": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators), single veto: columns not updated (5 or more)"
+    ),
+    "blank_columns": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators), single veto: blank columns (5 or more)"
+    ),
+    "feed_freshness": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 2 (Government New Media "
+        "Inspection Indicators), single veto: no update in the 2 weeks before monitoring"
+    ),
+    "personal_data": _l(
+        "Personal Information Protection Law (2021) Art. 34; Regulation on Government Information Disclosure "
+        "(2019) Art. 15: disclosure must not infringe personal privacy"
+    ),
+    "broken_links": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators): availability (broken links)"
+    ),
+    "https": _l(
+        "Provisions on the Security Management of Internet Government Applications of Party and Government "
+        "Organs (2024): encrypted transmission (this tool checks HTTPS)"
+    ),
+    "required_entrances": _l(
+        "Regulation on Government Information Disclosure (2019) Art. 12 (disclosure guide, disclosure catalogue) "
+        "and Art. 49 (annual report); State Council General Office Secretariat Letter [2019] No. 19, Annex 1 "
+        "(Government Website Inspection Indicators): interaction"
+    ),
+    "availability": _l(
+        "State Council General Office Secretariat Letter [2019] No. 19, Annex 1 (Government Website "
+        "Inspection Indicators), single veto: site cannot be reached"
+    ),
+}
 STATUS_WORDS = {"pass": _l("pass"), "fail": _l("fail"), "unknown": _l("unknown")}
 KIND_WORDS = {"website": _l("Website"), "feed": _l("Feed"), "csv": _l("CSV export")}
 COLUMN_WORDS = {"news": _l("news"), "notices": _l("notices"), "policies": _l("policies"), "plans": _l("plans"),

@@ -328,3 +328,27 @@ def test_a_run_that_fetches_nothing_leaves_no_empty_evidence_file(app_ctx, depar
     run = service.run_inspection(d1, AS_OF)
     assert run.id and run.pages == 0 and run.warc_path is None
     assert not [p for p in inspections_dir().rglob("*.warc.gz") if p.stat().st_size == 0]
+
+
+def test_each_checks_basis_reads_in_the_readers_language(app):
+    """The basis of each check is the rules' own zh_Hans text (domain/inspection.py) on zh_Hans pages, in
+    Traditional characters on zh_Hant pages and in English on English ones (a fresh tester found the
+    zh_Hans text on every page)."""
+    import re
+
+    from flask_babel import force_locale
+
+    from surveyapp.domain.inspection import CHECKS
+    from surveyapp.services.inspection_words import BASIS_WORDS
+
+    assert set(BASIS_WORDS) == set(CHECKS)
+    with app.test_request_context():
+        for name, check in CHECKS.items():
+            with force_locale("zh_Hans"):
+                assert str(BASIS_WORDS[name]) == check.basis
+            with force_locale("zh_Hant"):
+                traditional = str(BASIS_WORDS[name])
+            with force_locale("en"):
+                english = str(BASIS_WORDS[name])
+            assert traditional != check.basis and re.search(r"[\u4e00-\u9fff]", traditional)
+            assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", english), english
