@@ -3,12 +3,16 @@
 Strength is estimated with zxcvbn (Dropbox's estimator, Python port ``zxcvbn``): a score from 0
 (too guessable) to 4; ``PASSWORD_MIN_STRENGTH`` (default 3, "safely unguessable" in zxcvbn's
 terms: about 10^8 guesses or more) is required. The account's e-mail and name count as known
-words. OWASP ASVS 4.0 V2.1.7 (refuse breached / common passwords), NIST SP 800-63B 5.1.1.2.
+words, and so do the words and numbers Chinese users build passwords from (pinyin names and words,
+5201314...: ``surveyapp/wordlists/chinese_passwords.txt``), which zxcvbn's English lists lack.
+OWASP ASVS 4.0 V2.1.7 (refuse breached / common passwords), NIST SP 800-63B 5.1.1.2.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -35,6 +39,21 @@ _WARNINGS = {
     "Names and surnames by themselves are easy to guess.": _l("Names and surnames by themselves are easy to guess."),
     "Common names and surnames are easy to guess.": _l("Common names and surnames are easy to guess."),
 }
+
+
+CHINESE_WORDS = Path(__file__).resolve().parent.parent / "wordlists" / "chinese_passwords.txt"
+_CHINESE_LIST = "chinese_passwords"  # the name of that list among zxcvbn's dictionaries
+
+
+@cache
+def _zxcvbn():
+    """zxcvbn, with the Chinese list added to its ranked dictionaries (``matching.add_frequency_lists``,
+    zxcvbn's own way to add lists) once per process, on the first password check."""
+    from zxcvbn import matching, zxcvbn
+
+    words = [line.strip().lower() for line in CHINESE_WORDS.read_text(encoding="utf-8").splitlines()]
+    matching.add_frequency_lists({_CHINESE_LIST: [w for w in words if w and not w.startswith("#")]})
+    return zxcvbn
 
 
 class PasswordRejected(ValueError):
@@ -82,8 +101,7 @@ def check_password_strength(password: str, *, known_words: tuple[str, ...] = ())
     if len(password) < minimum:
         raise PasswordRejected(_l("The password must have at least %(n)d characters.", n=minimum))
     words = [part for word in known_words if word for part in re.split(r"[@.\s_+-]+", word.lower()) if part]
-    from zxcvbn import zxcvbn  # its word lists load on the first password check, not at start-up
-
+    zxcvbn = _zxcvbn()  # its word lists load on the first password check, not at start-up
     result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=[*words, "surveyapp"])
     if result["score"] >= current_app.config["PASSWORD_MIN_STRENGTH"]:
         return
@@ -92,10 +110,13 @@ def check_password_strength(password: str, *, known_words: tuple[str, ...] = ())
     matched = {
         m.get("matched_word", "") for m in result.get("sequence", ()) if m.get("dictionary_name") == "user_inputs"
     }
+    chinese = [m for m in result.get("sequence", ()) if m.get("dictionary_name") == _CHINESE_LIST]
     if reason is None and matched & set(words):
         reason = _l("It contains your e-mail address or name.")
     elif reason is None and matched:
         reason = _l("It contains the name of this application.")
+    elif reason is None and chinese:
+        reason = _l("Common pinyin names and words, and number phrases like 5201314, are easy to guess.")
     if reason is None:
         reason = _l("It follows a pattern that is quick to guess.")
     raise PasswordRejected(
