@@ -59,8 +59,9 @@ def warm_up(app: Flask) -> dict[str, int]:
                         for lang in app.config["LANGUAGES"]:
                             page_form_class(questionnaire, part.key, page, lang)
                             counts["forms"] += 1
-        except SQLAlchemyError:
-            logger.warning("warm-up: stored questionnaires not read; workers will read them", exc_info=True)
+        except SQLAlchemyError as error:  # e.g. not migrated yet: one line, not a traceback
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            logger.warning("warm-up: stored questionnaires not read (%s); workers will read them", reason)
         finally:
             db.session.remove()
             db.engine.dispose()  # no connection of the master's may reach a forked worker

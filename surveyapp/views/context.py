@@ -12,6 +12,7 @@ from surveyapp.drafts import take_saved
 from surveyapp.i18n import current_locale_name
 from surveyapp.localtime import format_date, format_datetime
 from surveyapp.permissions import Role, has_role
+from surveyapp.views.guards import browser_path
 from surveyapp.views.question_markup import cached_question
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -92,7 +93,9 @@ def register_template_helpers(app: Flask, html_lang) -> None:
             "language_names": LANGUAGE_NAMES,
             "navigation": navigation_for(current_user),
             "Role": Role,
-            "request_path": request.full_path.rstrip("?") if request else "/",
+            # This page's path as the browser asked for it (mount point included): the language links' next=.
+            "request_path": browser_path() if request else "/",
+            "current_path": browser_path(query=False) if request else "/",
             # Pages whose unsaved copy the browser must now forget (surveyapp/drafts.py).
             "cleared_drafts": take_saved() if request else [],
         }

@@ -117,7 +117,9 @@ def session_lost(request):
     from flask import flash, redirect, session, url_for
     from flask_login import current_user
 
+    from surveyapp.views.guards import browser_path
+
     if request.endpoint != "respond.page" or "csrf_token" in session or current_user.is_authenticated:
         return None
     flash(str(SESSION_LOST_MESSAGE), "error")
-    return redirect(url_for("auth.login", next=request.path), 303)
+    return redirect(url_for("auth.login", next=browser_path(query=False)), 303)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, session
+from flask import abort, request, session
 from flask_login import current_user
 
 from surveyapp.extensions import db, login_manager
@@ -88,6 +88,14 @@ def round_department_or_abort(round_id: int, organisation_id: int) -> tuple[Asse
     if not can_view_department_results(current_user, department):
         abort(403)
     return round_, department
+
+
+def browser_path(query: bool = True) -> str:
+    """This request's path as the browser asked for it: below the app's mount point (``script_root``,
+    e.g. ``/survey`` behind a reverse proxy), with the query string unless ``query`` is false. The
+    ``next=`` value that brings the browser back here (``safe_next`` follows it)."""
+    path = request.full_path.rstrip("?") if query else request.path
+    return request.script_root + path
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -403,7 +403,8 @@ def test_a_questionnaire_page_reads_three_statements(app, assessment):
 def test_static_and_navigation_links_follow_the_mount_point(app, assessment):
     """Static files' and the navigation's URLs are remembered per process (views/context.fixed_url,
     issue 13), per mount point: an app served under a prefix (SCRIPT_NAME) links below it, and the
-    same process serving it at the root does not."""
+    same process serving it at the root does not. The language switch and the navigation's current
+    page work below the prefix too."""
     client = app.test_client()
     sign_in(client, "staff@d01.example", lang="en")
     response_id, _ = start(client, assessment["round_id"], "staff")
@@ -415,6 +416,13 @@ def test_static_and_navigation_links_follow_the_mount_point(app, assessment):
         assert f'href="{prefix}/responses/{response_id}/page/1"' in page  # the steps bar
         if not prefix:
             assert "/survey" not in page
+        # The language switch comes back to this page, below the mount point (a fresh tester was sent
+        # outside it); the navigation marks the current page there too.
+        switch = client.get(f"/language/zh_Hant?next={prefix}{url}", base_url=f"http://localhost{prefix}/")
+        assert switch.status_code == 302 and switch.headers["Location"] == f"{prefix}{url}"
+        assert f"next={prefix}{url}".replace("/", "%2F") in page or f"next={prefix}{url}" in page
+        mine = client.get("/my", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+        assert f'href="{prefix}/my" aria-current="page"' in mine
 
 
 @pytest.mark.parametrize(("typed", "stored"), [("1,250", 1250), ("12.5", 12.5), ("１２．５", 12.5), (" 7 ", 7)])

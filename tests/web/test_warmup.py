@@ -59,3 +59,14 @@ def test_gunicorn_warms_the_preloaded_app_up_once_before_forking(app, assessment
     hello = Flask("hello")  # another app under the same settings (bench/web.py's hello world): left alone
     settings["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: hello), log=log))
     assert len(logged) == 1
+
+
+def test_warm_up_before_the_database_is_migrated_leaves_the_questionnaires_to_the_workers(tmp_path, caplog):
+    from surveyapp.app import create_app
+
+    app = create_app({"SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.db"})
+    with caplog.at_level("WARNING", logger="surveyapp.warmup"):
+        counts = warm_up(app)
+    assert counts["templates"] > 0 and counts["questionnaires"] == 0 and counts["forms"] == 0
+    warnings = [record for record in caplog.records if record.name == "surveyapp.warmup"]
+    assert len(warnings) == 1 and "no such table" in warnings[0].getMessage() and warnings[0].exc_info is None
