@@ -6,6 +6,7 @@ database as it was.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask_babel import get_locale, lazy_ngettext
@@ -15,7 +16,8 @@ from sqlalchemy.orm import joinedload
 
 from surveyapp.domain import kinds
 from surveyapp.domain.kinds import check_answer, kind_of
-from surveyapp.domain.questionnaire import NA, Part, Questionnaire, unanswered_required, visible_items
+from surveyapp.domain.questionnaire import NA, Item, Part, Questionnaire, unanswered_required, visible_items
+from surveyapp.drafts import page_version
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, QuestionnaireVersion, Response, ResponseStatus
 from surveyapp.models.base import utcnow
@@ -309,6 +311,26 @@ def save_page_with_uploads(
         raise
     for value in replaced:
         discard_evidence(response.id, value)
+
+
+def answers_changed_since(
+    response: Response, page_index: int, base_version: str | None, page_answers: dict[str, Any]
+) -> list[Item]:
+    """The items of page ``page_index`` whose saved answer changed after the page was rendered and differs
+    from what this save would store (``page_answers``: item key → domain value; keys it lacks, such as
+    evidence files, are not compared). A save must not silently overwrite answers saved meanwhile on
+    another device or tab (a lost update).
+
+    ``base_version`` is the page's saved state when it was rendered (``drafts.page_version``, sent back
+    by the page form). [] when it still matches, when the client sent none, or when both saves agree.
+    """
+    if not base_version:
+        return []
+    items = part_of(response).sections[page_index].items
+    stored = answers_of(response)
+    if hmac.compare_digest(base_version, page_version(response.id, stored, [item.key for item in items])):
+        return []
+    return [item for item in items if item.key in page_answers and page_answers[item.key] != stored.get(item.key)]
 
 
 def missing_answers(response: Response):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from surveyapp.domain.kinds import answer_text
 from surveyapp.domain.questionnaire import NA, visible_items
 from surveyapp.drafts import note_saved, page_version
 from surveyapp.extensions import db
@@ -36,6 +37,9 @@ ACTIONS = ("previous", "save", "next", "review")
 # A draft save may name where to go next: the page tabs, header links and language switcher submit the
 # page's form first (static/js/drafts.js), so leaving a page never drops what was ticked on it.
 NEXT = "next"
+# The page's saved state when it was rendered (drafts.page_version), sent back so a save does not
+# silently overwrite answers saved meanwhile on another device or tab.
+BASE_VERSION = "base_version"
 
 
 def sealed_message() -> str:
@@ -126,7 +130,7 @@ def page(response_id: int, page: int):
         return _render_page(response, questionnaire, part, page, form, answers)
 
     form = form_class()
-    expected = set(form._fields) | {"action", NEXT}
+    expected = set(form._fields) | {"action", NEXT, BASE_VERSION}
     unexpected = sorted(str(name) for name in (set(request.form) | set(request.files)) - expected)
     action = request.form.get("action", "save")
     if unexpected or action not in ACTIONS:
@@ -137,6 +141,20 @@ def page(response_id: int, page: int):
         return _render_page(response, questionnaire, part, page, form, answers, status=400)
 
     page_answers = answers_from_form(form, items)
+    changed = response_service.answers_changed_since(response, page, request.form.get(BASE_VERSION), page_answers)
+    if changed:
+        stored = answers_of(response)
+        for item in changed:
+            saved = answer_text(item, stored.get(item.key), questionnaire, _lang(), _)
+            form[item.key].errors = [
+                _("Saved on another device or tab after you opened this page: %(answer)s", answer=saved)
+            ]
+        flash(_("This page was saved on another device or tab after you opened it, so nothing was saved. Your answers "
+                "are still here, and the marked questions show what was saved there. Save again to keep yours."),
+              "error")  # fmt: skip
+        # Shown again over the state saved there: saving now keeps these answers, knowingly.
+        current = page_version(response.id, stored, [item.key for item in items])
+        return _render_page(response, questionnaire, part, page, form, stored, status=409, base_version=current)
     file_items = [item.key for item in items if field_kind(item).upload]
     uploads = {key: request.files[key] for key in file_items if request.files.get(key) and request.files[key].filename}
     removals = {key for key in file_items if key + "__remove" in form._fields and form[key + "__remove"].data}
@@ -177,7 +195,10 @@ def page(response_id: int, page: int):
     return redirect(url_for("respond.review", response_id=response.id))
 
 
-def _render_page(response, questionnaire, part, page, form, answers, status=200):
+def _render_page(response, questionnaire, part, page, form, answers, status=200, base_version=None):
+    """``base_version``: the saved state the form's answers were typed over (sent back by the form); by
+    default the posted one when a refused save is shown again (its answers were typed over that state),
+    else the page's saved state now."""
     # Items whose show_if points at an earlier page are decided now; those depending on this
     # page are rendered and toggled in the browser (and checked again on save).
     page_keys = {item.key for item in part.sections[page].items}
@@ -203,7 +224,8 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200)
             lang=_lang(),
             NA=NA,
             NA_SUFFIX=NA_SUFFIX,
-            draft_version=page_version(response.id, answers, page_keys),
+            draft_version=(version := page_version(response.id, answers, page_keys)),
+            base_version=base_version or (request.form.get(BASE_VERSION) if status >= 400 else None) or version,
             restore=request.method == "GET",
             refused=status >= 400,
             resume_url=_resume_url(response, answers),

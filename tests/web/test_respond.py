@@ -435,3 +435,44 @@ def test_numbers_are_stored_as_typed_with_grouping_commas_and_full_width_digits(
     result = client.post(f"/responses/{response_id}/page/1", data={"action": "save", "d2_c02": typed})
     assert result.status_code == 302
     assert stored_answers(app, response_id)["d2_c02"].value == stored
+
+
+def test_a_save_over_answers_saved_meanwhile_elsewhere_is_refused_and_shows_both(app, assessment):
+    """Two devices (or tabs) on one page: the later save does not silently overwrite what the other saved
+    after it opened the page (a fresh tester found the last save won). Nothing is saved, the respondent's
+    own answers stay on the page, the question shows what was saved there; saving again keeps theirs."""
+    import re
+
+    phone, desktop = app.test_client(), app.test_client()
+    sign_in(phone, "coord@d01.example", lang="en")
+    sign_in(desktop, "coord@d01.example", lang="en")
+    response_id, _ = start(phone, assessment["round_id"], "department")
+    url = f"/responses/{response_id}/page/1"
+
+    def base(page_html):
+        return re.search(r'name="base_version" value="([0-9a-f]+)"', page_html).group(1)
+
+    on_phone = base(phone.get(url).get_data(as_text=True))
+    on_desktop = base(desktop.get(url).get_data(as_text=True))
+    assert on_phone == on_desktop
+    saved = desktop.post(url, data={"action": "save", "d2_c02": "12", "base_version": on_desktop})
+    assert saved.status_code == 302
+
+    # A refused save (a typing error) is shown again over the state it was typed on, not the newer one.
+    typo = phone.post(url, data={"action": "save", "d2_c02": "3o", "base_version": on_phone})
+    assert typo.status_code == 400 and base(typo.get_data(as_text=True)) == on_phone
+    refused = phone.post(url, data={"action": "save", "d2_c02": "30", "base_version": on_phone})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "saved on another device or tab after you opened it" in page
+    assert 'value="30"' in page, "the respondent's own answer stays on the page"
+    assert "after you opened this page: 12 hours" in page and 'id="error-d2_c02"' in page
+    assert stored_answers(app, response_id)["d2_c02"].value == 12, "nothing was saved"
+
+    again = phone.post(url, data={"action": "save", "d2_c02": "30", "base_version": base(page)})
+    assert again.status_code == 302 and stored_answers(app, response_id)["d2_c02"].value == 30
+
+    # The same answer saved on both needs no warning; a client that sends no version is not checked.
+    same = desktop.post(url, data={"action": "save", "d2_c02": "30", "base_version": on_desktop})
+    assert same.status_code == 302
+    unversioned = desktop.post(url, data={"action": "save", "d2_c02": "31"})
+    assert unversioned.status_code == 302 and stored_answers(app, response_id)["d2_c02"].value == 31
