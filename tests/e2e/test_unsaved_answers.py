@@ -98,12 +98,24 @@ def test_answers_typed_then_the_session_expired_are_restored_after_signing_in(li
     page.get_by_text("Your answers are saved as a draft.").wait_for()
     assert not page.locator("#draft-restored").is_visible() and stored_keys(page) == []
     assert radio(page, 0, 4).is_checked() and radio(page, 3, 2).is_checked()
-    # Signing out leaves nothing behind, even a copy of a page not saved.
+    # Signing out with answers not saved asks first: staying keeps them; signing out leaves nothing behind,
+    # even a copy of a page not saved.
     radio(page, 5, 0).check()
     assert len(stored_keys(page)) == 1
+    asked: list[str] = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("button", name="Sign out").click()
+    assert asked and "signing out deletes the copy this browser keeps" in asked[0]
+    assert radio(page, 5, 0).is_checked() and len(stored_keys(page)) == 1, "stayed: nothing lost"
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You are signed out.").wait_for()
-    assert stored_keys(page) == []
+    assert len(asked) == 2 and stored_keys(page) == []
 
 
 def test_answers_typed_then_the_tab_closed_come_back(live_server, new_page, people):

@@ -51,7 +51,9 @@
     if (!copy || typeof copy.t !== "number" || Date.now() - copy.t > MAX_AGE) { storage.removeItem(key); }
   });
   document.querySelectorAll("form[data-forget-drafts]").forEach(function (signOut) {
-    signOut.addEventListener("submit", function () { forget(PREFIX.slice(0, -1)); });
+    signOut.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) { forget(PREFIX.slice(0, -1)); }  // not when the respondent stayed (below)
+    });
   });
 
   // An invitee's resume link.
@@ -146,6 +148,16 @@
     keep();
   });
   window.addEventListener("pageshow", function () { form.elements.next.value = ""; });  // back/forward cache
+
+  // Signing out deletes the copy this browser keeps: with answers not saved on this page, ask first
+  // (a capture listener, so it runs before the sign-out form's own listener above).
+  document.querySelectorAll("form[data-forget-drafts]").forEach(function (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      if ((dirty() || form.hasAttribute("data-refused")) && !window.confirm(form.getAttribute("data-sign-out-message"))) {
+        event.preventDefault();
+      }
+    }, true);
+  });
 
   // Leaving through a page tab, a header link or the language switcher saves the page first.
   var save = form.querySelector('button[name="action"][value="save"]');
