@@ -36,6 +36,12 @@ def choice_in(values, message=None):
     return check
 
 
+def one_value(form, field):
+    """A single choice posted with several values (a tampered form) is refused, not cut to the first."""
+    if len([value for value in (field.raw_data or ()) if value not in (None, "")]) > 1:
+        raise ValidationError(_l("Choose one of the answers offered."))
+
+
 def web_address(form, field):
     """Only http and https links are accepted as evidence."""
     if not field.data:

@@ -30,6 +30,7 @@ from surveyapp.forms.fields import (
     not_with_na,
     number_in_range,
     number_or_blank,
+    one_value,
     parse_number,
     web_address,
 )
@@ -91,7 +92,7 @@ class RadioKind(FieldKind):
                 item.text.get(lang),
                 choices=choices,
                 validate_choice=False,
-                validators=[Optional(), choice_in(c.value for c in choices)],
+                validators=[one_value, Optional(), choice_in(c.value for c in choices)],
             )
         }
 

@@ -353,6 +353,7 @@ def test_imported_xlsform_renders_and_can_be_answered(app, hotline_round):
         (1, {"d2_c02": "12,5"}, "d2_c02", "Write decimals with a point (12.5)"),
         (1, {"d2_c02": "１２，５"}, "d2_c02", "Write decimals with a point (12.5)"),
         (1, {"d2_c02": "1,2,3"}, "d2_c02", "a comma only separates thousands"),
+        (1, {"d2_c01": ["yes", "no"]}, "d2_c01", "Choose one of the answers offered."),
         (1, {"d2_c02": "17", "d2_c02__na": "y"}, "d2_c02", 'Either give an answer or tick "not applicable", not both.'),
         (0, {"d1_c03": "https://example.gov.cn/a\x07b"}, "d1_c03", "d1_c03: The answer contains control characters"),
     ],
