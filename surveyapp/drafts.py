@@ -23,6 +23,8 @@ from typing import Any
 
 from flask import current_app, session
 
+from surveyapp.domain.questionnaire import NA
+
 SAVED = "saved_drafts"
 _KEEP = 20  # markers kept in the session until a page is rendered
 
@@ -39,6 +41,21 @@ def take_saved() -> list[str]:
     if SAVED not in session:
         return []
     return [str(marker) for marker in session.pop(SAVED)]
+
+
+def answer_digest(response_id: int, key: str, value: Any) -> str:
+    """A keyed digest (hex, 8 characters) of one saved answer (``None``: no answer)."""
+    text = json.dumps([response_id, key, "\u2205na" if value is NA else value], sort_keys=True, default=str,
+                      ensure_ascii=False)  # fmt: skip
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def answer_versions(response_id: int, answers: dict[str, Any], keys: Iterable[str]) -> str:
+    """``answer_digest`` of each item ``keys`` (in that order), joined by ".": what a page form sends back
+    (``base_version``), so a save can tell which answers were saved elsewhere after the page was
+    rendered (``services.responses.merge_with_saved``). Reveals nothing without the secret key."""
+    return ".".join(answer_digest(response_id, key, answers.get(key)) for key in keys)
 
 
 def page_version(response_id: int, answers: dict[str, Any], keys: Iterable[str]) -> str:

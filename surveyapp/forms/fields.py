@@ -73,7 +73,7 @@ def parse_number(text: str) -> int | float:
     try:
         value = parse_decimal(normal, locale=str(get_locale() or "en"), strict=True)
     except NumberFormatError as error:
-        if getattr(error, "suggestions", None) and "," in normal:
+        if "\u3002" in normal or (getattr(error, "suggestions", None) and "," in normal):  # 。: a Chinese full stop
             raise NumberTyping(
                 _l("Write decimals with a point (12.5); a comma only separates thousands (1,250).")
             ) from None

@@ -116,7 +116,7 @@ def check_password_strength(password: str, *, known_words: tuple[str, ...] = ())
     elif reason is None and matched:
         reason = _l("It contains the name of this application.")
     elif reason is None and chinese:
-        reason = _l("Common pinyin names and words, and number phrases like 5201314, are easy to guess.")
+        reason = _l("It contains common pinyin names or words, or number phrases like 5201314.")
     if reason is None:
         reason = _l("It follows a pattern that is quick to guess.")
     raise PasswordRejected(

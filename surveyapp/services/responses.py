@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from surveyapp.domain import kinds
 from surveyapp.domain.kinds import check_answer, kind_of
 from surveyapp.domain.questionnaire import NA, Item, Part, Questionnaire, unanswered_required, visible_items
-from surveyapp.drafts import page_version
+from surveyapp.drafts import answer_digest
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AssessmentRound, DimensionScore, QuestionnaireVersion, Response, ResponseStatus
 from surveyapp.models.base import utcnow
@@ -313,24 +313,44 @@ def save_page_with_uploads(
         discard_evidence(response.id, value)
 
 
-def answers_changed_since(
-    response: Response, page_index: int, base_version: str | None, page_answers: dict[str, Any]
-) -> list[Item]:
-    """The items of page ``page_index`` whose saved answer changed after the page was rendered and differs
-    from what this save would store (``page_answers``: item key → domain value; keys it lacks, such as
-    evidence files, are not compared). A save must not silently overwrite answers saved meanwhile on
-    another device or tab (a lost update).
+def merge_with_saved(
+    response: Response, page_index: int, base_version: str | None, page_answers: dict[str, Any], files: set[str]
+) -> tuple[dict[str, Any], list[Item]]:
+    """Merge a page save with answers saved on another device or tab after the page was rendered, so a save
+    never silently overwrites them (a lost update). Returns ``(to_save, conflicts)``.
 
-    ``base_version`` is the page's saved state when it was rendered (``drafts.page_version``, sent back
-    by the page form). [] when it still matches, when the client sent none, or when both saves agree.
+    ``base_version`` is what the page form sends back: each item's saved answer when the page was rendered
+    (``drafts.answer_versions``). ``page_answers`` maps item keys to what this save would store; ``files``
+    names the evidence questions whose file this save uploads or removes. For each item saved elsewhere
+    since (its answer now differs from its base):
+
+    - not changed in this save (its answer still equals the base, or an evidence file left alone): the
+      answer saved elsewhere is kept (the item leaves ``to_save``);
+    - changed here to the same answer: nothing to decide;
+    - changed here to another answer: a conflict; the caller saves nothing and asks.
+
+    Items not saved elsewhere since are saved as given. Without a readable base (a client that sends none)
+    nothing is compared.
     """
-    if not base_version:
-        return []
     items = part_of(response).sections[page_index].items
+    digests = (base_version or "").split(".")
+    if not base_version or len(digests) != len(items):
+        return page_answers, []
     stored = answers_of(response)
-    if hmac.compare_digest(base_version, page_version(response.id, stored, [item.key for item in items])):
-        return []
-    return [item for item in items if item.key in page_answers and page_answers[item.key] != stored.get(item.key)]
+    to_save, conflicts = dict(page_answers), []
+    for item, base in zip(items, digests, strict=True):
+        theirs = answer_digest(response.id, item.key, stored.get(item.key))
+        if hmac.compare_digest(theirs, base):
+            continue  # not saved elsewhere since
+        if item.key in files:
+            conflicts.append(item)  # a file chosen or removed here, another saved there
+        elif item.key in page_answers:
+            mine = answer_digest(response.id, item.key, page_answers[item.key])
+            if hmac.compare_digest(mine, base):
+                del to_save[item.key]  # not changed here: keep what was saved there
+            elif not hmac.compare_digest(mine, theirs):
+                conflicts.append(item)
+    return to_save, conflicts
 
 
 def missing_answers(response: Response):

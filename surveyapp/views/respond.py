@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.domain.kinds import answer_text
 from surveyapp.domain.questionnaire import NA, visible_items
-from surveyapp.drafts import note_saved, page_version
+from surveyapp.drafts import answer_versions, note_saved, page_version
 from surveyapp.extensions import db
 from surveyapp.forms.kinds import field_kind
 from surveyapp.forms.questionnaire import NA_SUFFIX, answers_from_form, formdata_from_answers, page_form_class
@@ -141,23 +141,16 @@ def page(response_id: int, page: int):
         return _render_page(response, questionnaire, part, page, form, answers, status=400)
 
     page_answers = answers_from_form(form, items)
-    changed = response_service.answers_changed_since(response, page, request.form.get(BASE_VERSION), page_answers)
-    if changed:
-        stored = answers_of(response)
-        for item in changed:
-            saved = answer_text(item, stored.get(item.key), questionnaire, _lang(), _)
-            form[item.key].errors = [
-                _("Saved on another device or tab after you opened this page: %(answer)s", answer=saved)
-            ]
-        flash(_("This page was saved on another device or tab after you opened it, so nothing was saved. Your answers "
-                "are still here, and the marked questions show what was saved there. Save again to keep yours."),
-              "error")  # fmt: skip
-        # Shown again over the state saved there: saving now keeps these answers, knowingly.
-        current = page_version(response.id, stored, [item.key for item in items])
-        return _render_page(response, questionnaire, part, page, form, stored, status=409, base_version=current)
     file_items = [item.key for item in items if field_kind(item).upload]
     uploads = {key: request.files[key] for key in file_items if request.files.get(key) and request.files[key].filename}
     removals = {key for key in file_items if key + "__remove" in form._fields and form[key + "__remove"].data}
+    page_answers, conflicts = response_service.merge_with_saved(
+        response, page, request.form.get(BASE_VERSION), page_answers, set(uploads) | removals
+    )
+    if conflicts:
+        return _render_conflict(
+            response, questionnaire, part, page, answers, page_answers, conflicts, uploads, removals
+        )
     try:
         response_service.save_page_with_uploads(response, page, page_answers, uploads, removals, current_user)
     except response_service.UploadRefused as exc:
@@ -195,6 +188,32 @@ def page(response_id: int, page: int):
     return redirect(url_for("respond.review", response_id=response.id))
 
 
+def _render_conflict(response, questionnaire, part, page, stored, to_save, conflicts, uploads, removals):
+    """409: nothing saved. The page shows the answers saved elsewhere where this save left them alone and
+    this save's own answers where it changed them; each conflicting question says what was saved there,
+    and a file chosen here must be chosen again (a browser cannot be given it back). Its base is the
+    state saved now, so saving again keeps what is shown."""
+    items = part.sections[page].items
+    shown = {**stored, **to_save}
+    form = page_form_class(questionnaire, part.key, page, _lang())(
+        formdata=None, data=formdata_from_answers(items, shown)
+    )
+    for key in removals:
+        form[key + "__remove"].data = True
+    for item in conflicts:
+        saved = answer_text(item, stored.get(item.key), questionnaire, _lang(), _)
+        form[item.key].errors = [
+            _("Saved on another device or tab after you opened this page: %(answer)s", answer=saved)
+        ]
+    for key in uploads:
+        form[key].errors = [*form[key].errors, _("The file you chose was not saved: choose it again.")]
+    flash(_("This page was saved on another device or tab after you opened it, so nothing was saved. Your answers "
+            "are still here, and the marked questions show what was saved there. Save again to keep yours."),
+          "error")  # fmt: skip
+    current = answer_versions(response.id, stored, [item.key for item in items])
+    return _render_page(response, questionnaire, part, page, form, stored, status=409, base_version=current)
+
+
 def _render_page(response, questionnaire, part, page, form, answers, status=200, base_version=None):
     """``base_version``: the saved state the form's answers were typed over (sent back by the form); by
     default the posted one when a refused save is shown again (its answers were typed over that state),
@@ -224,8 +243,10 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200,
             lang=_lang(),
             NA=NA,
             NA_SUFFIX=NA_SUFFIX,
-            draft_version=(version := page_version(response.id, answers, page_keys)),
-            base_version=base_version or (request.form.get(BASE_VERSION) if status >= 400 else None) or version,
+            draft_version=page_version(response.id, answers, page_keys),
+            base_version=base_version
+            or (request.form.get(BASE_VERSION) if status >= 400 else None)
+            or answer_versions(response.id, answers, [item.key for item in part.sections[page].items]),
             restore=request.method == "GET",
             refused=status >= 400,
             resume_url=_resume_url(response, answers),

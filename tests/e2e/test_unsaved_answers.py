@@ -11,7 +11,7 @@ from tests.e2e.conftest import PASSWORD, screenshot
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
-EMAILS = {name: f"p16-{name}@e2e.example" for name in ("tabs", "expired", "phone", "closed")}
+EMAILS = {name: f"p16-{name}@e2e.example" for name in ("tabs", "expired", "phone", "closed", "devices")}
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +188,31 @@ def test_a_refused_page_on_a_phone_focuses_the_first_marked_question(live_server
     summary = page.locator("#error-summary a")
     assert summary.count() == 1 and summary.get_attribute("href") == "#" + last.get_attribute("id")
     screenshot(page, "p16-phone-first-marked-question")
+
+
+def test_answers_refused_because_another_device_saved_come_back_after_leaving(live_server, new_page, people):
+    """A save refused because the page was saved on another device meanwhile (409) keeps the respondent's
+    answers on the page, and this browser keeps them: leaving and coming back restores them (a fresh
+    tester found them gone although the leave prompt promised a copy)."""
+    labels = ("E-mail", "Password", "Sign in")
+    phone, desktop = new_page(viewport=PHONE, locale="en-GB"), new_page(locale="en-GB")
+    for page in (phone, desktop):
+        sign_in(page, live_server, people["devices"], labels)
+        start_staff_part(page, live_server)
+    url = phone.url
+    radio(desktop, 0, 1).check()
+    desktop.get_by_role("button", name="Save draft").click()
+    desktop.get_by_text("Your answers are saved as a draft.").wait_for()
+
+    radio(phone, 0, 3).check()
+    radio(phone, 2, 1).check()
+    phone.get_by_role("button", name="Save draft").click()
+    phone.get_by_text("saved on another device or tab after you opened it").wait_for()
+    assert radio(phone, 0, 3).is_checked() and radio(phone, 2, 1).is_checked()
+    screenshot(phone, "p16-saved-on-another-device")
+
+    phone.once("dialog", lambda dialog: dialog.accept())  # "not saved... this browser keeps a copy"
+    phone.get_by_role("link", name="My assessments").first.click()
+    phone.goto(url)
+    phone.get_by_text("Restored unsaved answers").wait_for()
+    assert radio(phone, 0, 3).is_checked() and radio(phone, 2, 1).is_checked()

@@ -1,6 +1,7 @@
 """The respondent flow on the built-in instrument: answer, stop, resume, submit; and refusals."""
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -440,40 +441,85 @@ def test_numbers_are_stored_as_typed_with_grouping_commas_and_full_width_digits(
 
 def test_a_save_over_answers_saved_meanwhile_elsewhere_is_refused_and_shows_both(app, assessment):
     """Two devices (or tabs) on one page: the later save does not silently overwrite what the other saved
-    after it opened the page (a fresh tester found the last save won). Nothing is saved, the respondent's
-    own answers stay on the page, the question shows what was saved there; saving again keeps theirs."""
-    import re
-
+    after it opened the page (a fresh tester found the last save won). Where both changed one question
+    differently, nothing is saved, the respondent's own answer stays on the page and the question shows
+    what was saved there; saving again keeps theirs. What only the other device changed is kept."""
     phone, desktop = app.test_client(), app.test_client()
     sign_in(phone, "coord@d01.example", lang="en")
     sign_in(desktop, "coord@d01.example", lang="en")
     response_id, _ = start(phone, assessment["round_id"], "department")
     url = f"/responses/{response_id}/page/1"
 
-    def base(page_html):
-        return re.search(r'name="base_version" value="([0-9a-f]+)"', page_html).group(1)
-
-    on_phone = base(phone.get(url).get_data(as_text=True))
-    on_desktop = base(desktop.get(url).get_data(as_text=True))
+    on_phone = base_version(phone.get(url).get_data(as_text=True))
+    on_desktop = base_version(desktop.get(url).get_data(as_text=True))
     assert on_phone == on_desktop
-    saved = desktop.post(url, data={"action": "save", "d2_c02": "12", "base_version": on_desktop})
+    saved = desktop.post(url, data={"action": "save", "d2_c02": "12", "d2_c04": "yes", "base_version": on_desktop})
     assert saved.status_code == 302
 
     # A refused save (a typing error) is shown again over the state it was typed on, not the newer one.
     typo = phone.post(url, data={"action": "save", "d2_c02": "3o", "base_version": on_phone})
-    assert typo.status_code == 400 and base(typo.get_data(as_text=True)) == on_phone
+    assert typo.status_code == 400 and base_version(typo.get_data(as_text=True)) == on_phone
+
+    # The phone changes d2_c02 (to another number) and leaves d2_c04 as it saw it (no answer).
     refused = phone.post(url, data={"action": "save", "d2_c02": "30", "base_version": on_phone})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "saved on another device or tab after you opened it" in page
     assert 'value="30"' in page, "the respondent's own answer stays on the page"
     assert "after you opened this page: 12 hours" in page and 'id="error-d2_c02"' in page
+    assert 'id="error-d2_c04"' not in page, "only the phone left d2_c04 alone: not a conflict"
+    assert re.search(r'id="d2_c04-0"[^>]*checked|checked[^>]*id="d2_c04-0"', page), "the desktop's yes is shown"
     assert stored_answers(app, response_id)["d2_c02"].value == 12, "nothing was saved"
 
-    again = phone.post(url, data={"action": "save", "d2_c02": "30", "base_version": base(page)})
-    assert again.status_code == 302 and stored_answers(app, response_id)["d2_c02"].value == 30
+    again = phone.post(
+        url, data={"action": "save", "d2_c02": "30", "d2_c04": "yes", "base_version": base_version(page)}
+    )
+    assert again.status_code == 302
+    assert {k: a.value for k, a in stored_answers(app, response_id).items() if k in ("d2_c02", "d2_c04")} == {
+        "d2_c02": 30, "d2_c04": "yes"}  # fmt: skip
 
-    # The same answer saved on both needs no warning; a client that sends no version is not checked.
-    same = desktop.post(url, data={"action": "save", "d2_c02": "30", "base_version": on_desktop})
-    assert same.status_code == 302
+    # A stale page that changes another question only: saved, and the other device's answers are kept.
+    stale = base_version(desktop.get(url).get_data(as_text=True))
+    fresh = base_version(phone.get(url).get_data(as_text=True))
+    assert (
+        phone.post(url, data={"action": "save", "d2_c02": "40", "d2_c04": "yes", "base_version": fresh}).status_code
+        == 302
+    )
+    merged = desktop.post(url, data={"action": "save", "d2_c02": "30", "d2_c04": "no", "base_version": stale})
+    assert merged.status_code == 302
+    assert {k: a.value for k, a in stored_answers(app, response_id).items() if k in ("d2_c02", "d2_c04")} == {
+        "d2_c02": 40, "d2_c04": "no"}, "the phone's 40 kept, the desktop's no saved"  # fmt: skip
+
+    # A client that sends no version is not checked.
     unversioned = desktop.post(url, data={"action": "save", "d2_c02": "31"})
     assert unversioned.status_code == 302 and stored_answers(app, response_id)["d2_c02"].value == 31
+
+
+def base_version(page_html: str) -> str:
+    return re.search(r'name="base_version" value="([0-9a-f.]+)"', page_html).group(1)
+
+
+def test_an_evidence_file_saved_meanwhile_elsewhere_is_not_replaced_silently(app, assessment):
+    """An evidence file uploaded on one device is neither replaced nor removed by a save from a page opened
+    before it; the chosen file must be chosen again (a browser cannot be given it back)."""
+    phone, desktop = app.test_client(), app.test_client()
+    sign_in(phone, "coord@d01.example", lang="en")
+    sign_in(desktop, "coord@d01.example", lang="en")
+    response_id, _ = start(phone, assessment["round_id"], "department")
+    url = f"/responses/{response_id}/page/3"
+    assert phone.post(url, data={"action": "save", "d4_c01": "yes"}).status_code == 302
+    on_phone = base_version(phone.get(url).get_data(as_text=True))
+    on_desktop = base_version(desktop.get(url).get_data(as_text=True))
+    plan = {"action": "save", "d4_c01": "yes", "base_version": on_desktop,
+            "d4_c04": (io.BytesIO(b"%PDF-1.7 plan A"), "planA.pdf")}  # fmt: skip
+    assert desktop.post(url, data=plan, content_type="multipart/form-data").status_code == 302
+
+    other = {"action": "save", "d4_c01": "yes", "base_version": on_phone,
+             "d4_c04": (io.BytesIO(b"%PDF-1.7 plan B"), "planB.pdf")}  # fmt: skip
+    refused = phone.post(url, data=other, content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "planA.pdf" in page and "choose it again" in page
+    assert stored_answers(app, response_id)["d4_c04"].value["name"] == "planA.pdf"
+
+    removal = {"action": "save", "d4_c01": "yes", "d4_c04__remove": "y", "base_version": on_phone}
+    assert phone.post(url, data=removal).status_code == 409
+    assert stored_answers(app, response_id)["d4_c04"].value["name"] == "planA.pdf", "not removed silently"

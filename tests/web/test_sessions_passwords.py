@@ -192,10 +192,11 @@ def test_a_passphrase_of_unrelated_pinyin_words_is_still_accepted(app, create_us
         ("staffagency", "e-mail address or name", "电子邮件地址或姓名"),
         ("aaaaaaaaaaaaaaa", 'Repeats like "aaa"', "重复"),
         # Chinese users' own patterns, which zxcvbn's English lists miss (they scored "safely unguessable").
-        ("zhangwei1988", "pinyin names and words", "拼音"),
+        ("zhangwei1988", "pinyin names or words", "拼音"),
         ("5201314woaini", "number phrases like 5201314", "5201314"),
         ("7758521abc", "number phrases like 5201314", "5201314"),
-        ("zhongguo2026", "pinyin names and words", "拼音"),
+        ("zhongguo2026", "pinyin names or words", "拼音"),
+        ("wodemima123456", "pinyin names or words", "拼音"),
     ],
 )
 def test_weak_password_is_refused_with_the_reason(app, create_user, weak, reason_en, reason_zh):

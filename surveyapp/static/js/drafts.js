@@ -139,6 +139,13 @@
     form.dispatchEvent(new Event("change", { bubbles: true }));  // show_if questions follow (respond.js)
     document.getElementById("draft-restored").hidden = false;
   }
+  if (storage && form.hasAttribute("data-refused")) {
+    // A refused page shows answers that are not saved: keep them over the state saved now, so leaving and
+    // coming back restores them (the copy made when they were sent may be over an older state).
+    try {
+      storage.setItem(key, JSON.stringify({ v: version, t: Date.now(), a: snapshot() }));
+    } catch (error) { /* storage full: nothing kept */ }
+  }
   var leaving = false;  // set while a link's click submits the form with a "next" address
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
