@@ -7,6 +7,7 @@ database as it was.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
 from flask_babel import get_locale, lazy_ngettext
@@ -313,6 +314,9 @@ def save_page_with_uploads(
         discard_evidence(response.id, value)
 
 
+_ANSWER_VERSIONS = re.compile(r"[0-9a-f]{8}(?:\.[0-9a-f]{8})*")
+
+
 def merge_with_saved(
     response: Response, page_index: int, base_version: str | None, page_answers: dict[str, Any], files: set[str]
 ) -> tuple[dict[str, Any], list[Item]]:
@@ -333,8 +337,10 @@ def merge_with_saved(
     nothing is compared.
     """
     items = part_of(response).sections[page_index].items
-    digests = (base_version or "").split(".")
-    if not base_version or len(digests) != len(items):
+    if not base_version or not _ANSWER_VERSIONS.fullmatch(base_version):
+        return page_answers, []  # none sent, or not one this app wrote
+    digests = base_version.split(".")
+    if len(digests) != len(items):
         return page_answers, []
     stored = answers_of(response)
     to_save, conflicts = dict(page_answers), []

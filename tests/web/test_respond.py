@@ -489,9 +489,12 @@ def test_a_save_over_answers_saved_meanwhile_elsewhere_is_refused_and_shows_both
     assert {k: a.value for k, a in stored_answers(app, response_id).items() if k in ("d2_c02", "d2_c04")} == {
         "d2_c02": 40, "d2_c04": "no"}, "the phone's 40 kept, the desktop's no saved"  # fmt: skip
 
-    # A client that sends no version is not checked.
+    # A client that sends no version, or one this app did not write, is not checked.
     unversioned = desktop.post(url, data={"action": "save", "d2_c02": "31"})
     assert unversioned.status_code == 302 and stored_answers(app, response_id)["d2_c02"].value == 31
+    real = base_version(desktop.get(url).get_data(as_text=True))
+    for tampered in ("é" * 8 + real[8:], "zz" + real[2:], real + ".", "0" * 8):
+        assert desktop.post(url, data={"action": "save", "d2_c02": "32", "base_version": tampered}).status_code == 302
 
 
 def base_version(page_html: str) -> str:
