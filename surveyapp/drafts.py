@@ -9,8 +9,9 @@ person). The server tells it, on the next page it renders, which of those copies
 
 Sign-out clears every copy (the script, and a ``Clear-Site-Data`` header on the sign-out response).
 A copy is restored only over the same saved state it was typed on: ``page_version`` is a keyed digest
-of a page's saved answers, so a copy made before a later save elsewhere is dropped, and the digest
-reveals nothing about the answers without the secret key.
+of a page's saved answers (of its ``answer_versions``, which the page form sends back so a save can
+tell which answers were saved elsewhere meanwhile), so a copy made before a later save elsewhere is
+dropped, and the digest reveals nothing about the answers without the secret key.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ def answer_versions(response_id: int, answers: dict[str, Any], keys: Iterable[st
     return ".".join(answer_digest(response_id, key, answers.get(key)) for key in keys)
 
 
-def page_version(response_id: int, answers: dict[str, Any], keys: Iterable[str]) -> str:
-    """A keyed digest (hex, 16 characters) of the saved answers of one page's items ``keys``."""
-    page = {key: answers[key] for key in keys if key in answers}
-    text = json.dumps([response_id, page], sort_keys=True, default=str, ensure_ascii=False)
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:16]
+def page_version(versions: str) -> str:
+    """A keyed digest (hex, 16 characters) of a page's ``answer_versions``: the saved state the browser's
+    copy of unsaved answers is kept under."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"page:" + versions.encode(), hashlib.sha256).hexdigest()[:16]

@@ -37,7 +37,7 @@ ACTIONS = ("previous", "save", "next", "review")
 # A draft save may name where to go next: the page tabs, header links and language switcher submit the
 # page's form first (static/js/drafts.js), so leaving a page never drops what was ticked on it.
 NEXT = "next"
-# The page's saved state when it was rendered (drafts.page_version), sent back so a save does not
+# The page's saved state when it was rendered (drafts.answer_versions), sent back so a save does not
 # silently overwrite answers saved meanwhile on another device or tab.
 BASE_VERSION = "base_version"
 
@@ -222,6 +222,7 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200,
     # page are rendered and toggled in the browser (and checked again on save).
     page_keys = {item.key for item in part.sections[page].items}
     shown = {item.key for item in visible_items(part.items, answers)}
+    version = answer_versions(response.id, answers, [item.key for item in part.sections[page].items])
     rendered = [
         item
         for item in part.sections[page].items
@@ -243,10 +244,8 @@ def _render_page(response, questionnaire, part, page, form, answers, status=200,
             lang=_lang(),
             NA=NA,
             NA_SUFFIX=NA_SUFFIX,
-            draft_version=page_version(response.id, answers, page_keys),
-            base_version=base_version
-            or (request.form.get(BASE_VERSION) if status >= 400 else None)
-            or answer_versions(response.id, answers, [item.key for item in part.sections[page].items]),
+            draft_version=page_version(version),
+            base_version=base_version or (request.form.get(BASE_VERSION) if status >= 400 else None) or version,
             restore=request.method == "GET",
             refused=status >= 400,
             resume_url=_resume_url(response, answers),
