@@ -69,12 +69,27 @@ def heat_cell(value: float | None, label: str | None = None) -> Markup:
     return Markup('<td%s class="heat heat-%d">%.1f</td>') % (attribute, min(int(shown // 20), 4), shown)
 
 
+def file_size(size: int) -> str:
+    """A stored file's size ``size`` (bytes, an int >= 0) as the reader's locale writes it (Babel's CLDR unit
+    names): bytes below 1 KB, then KB, then MB to one decimal. 1 KB is 1,024 bytes, as the upload limits
+    ("larger than 5 MB") count. A 40-byte file reads "40 byte", never "0.0 KB"."""
+    from babel.units import format_unit
+
+    locale = current_locale_name()
+    if size < 1024:
+        return format_unit(size, "digital-byte", length="short", locale=locale)
+    unit, scale = ("digital-kilobyte", 1024) if size < 1024 * 1024 else ("digital-megabyte", 1024 * 1024)
+    return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale)
+
+
 def register_template_helpers(app: Flask, html_lang) -> None:
     # {{ text|in_lang(lang) }}: a questionnaire text in the reader's language.
     app.jinja_env.filters["in_lang"] = lambda text, lang: text.get(lang)
     # {{ when|localtime }} / {{ when|localdate }}: a stored UTC time in the agency's time zone.
     app.jinja_env.filters["localtime"] = format_datetime
     app.jinja_env.filters["localdate"] = format_date
+    # {{ stored.size|file_size }}: "40 byte", "1.5 kB", "2.3 MB" in the reader's language.
+    app.jinja_env.filters["file_size"] = file_size
     # {{ respondent_why(questionnaire, item) }}: "why we ask" for respondents (never the scholarly basis).
     app.jinja_env.globals["respondent_why"] = respondent_why
     # {{ cached_question(item, form, lang, number, response) }}: a choice question's markup, rendered once.

@@ -526,3 +526,26 @@ def test_an_evidence_file_saved_meanwhile_elsewhere_is_not_replaced_silently(app
     removal = {"action": "save", "d4_c01": "yes", "d4_c04__remove": "y", "base_version": on_phone}
     assert phone.post(url, data=removal).status_code == 409
     assert stored_answers(app, response_id)["d4_c04"].value["name"] == "planA.pdf", "not removed silently"
+
+
+def test_an_uploaded_file_shows_its_size_in_the_readers_units(app, assessment):
+    """A small evidence file shows its size in bytes (it showed "0.0 KB"), a larger one in KB, in the
+    reader's language (Babel's CLDR unit names)."""
+    client = app.test_client()
+    sign_in(client, "coord@d01.example", lang="en")
+    response_id, _ = start(client, assessment["round_id"], "department")
+    url = f"/responses/{response_id}/page/3"
+    tiny = {"action": "save", "d4_c01": "yes", "d4_c04": (io.BytesIO(b"%PDF-1.7 " + b"x" * 31), "tiny.pdf")}
+    assert client.post(url, data=tiny, content_type="multipart/form-data").status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "tiny.pdf</a>\n          (40 byte)" in page and "0.0 KB" not in page
+
+    larger = {"action": "save", "d4_c01": "yes", "d4_c04": (io.BytesIO(b"%PDF-1.7 " + b"x" * 1527), "plan.pdf")}
+    assert client.post(url, data=larger, content_type="multipart/form-data").status_code == 302
+    assert "(1.5 kB)" in client.get(url).get_data(as_text=True)
+    client.get("/language/zh_Hans")
+    page = client.get(url).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page and "(1.5 kB)" in page
+    tiny["d4_c04"] = (io.BytesIO(b"%PDF-1.7 " + b"x" * 31), "tiny.pdf")
+    assert client.post(url, data=tiny, content_type="multipart/form-data").status_code == 302
+    assert "(40 B)" in client.get(url).get_data(as_text=True)
