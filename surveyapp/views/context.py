@@ -19,12 +19,14 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 
 # (endpoint, label, roles that see it). Entries whose endpoint is not registered are skipped,
 # so features add their own entries as they land.
+# (endpoint, label, roles allowed or None for everyone, the paths of its section: a page whose path, below the
+# mount point, starts with one of them is marked as within the entry's section).
 NAVIGATION = [
-    ("main.index", _l("Home"), None),
-    ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR)),
-    ("compare.index", _l("Compare"), (Role.TRAINER, Role.ADMIN)),
-    ("admin.round_list", _l("Administration"), (Role.ADMIN,)),
-    ("inspection.index", _l("Inspection"), (Role.ADMIN, Role.COORDINATOR)),
+    ("main.index", _l("Home"), None, ()),
+    ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR), ("/my", "/responses/")),
+    ("compare.index", _l("Compare"), (Role.TRAINER, Role.ADMIN), ("/compare",)),
+    ("admin.round_list", _l("Administration"), (Role.ADMIN,), ("/admin/",)),
+    ("inspection.index", _l("Inspection"), (Role.ADMIN, Role.COORDINATOR), ("/inspection", "/departments/")),
 ]
 
 
@@ -45,15 +47,22 @@ def fixed_url(endpoint: str, **values: str) -> str:
     return url
 
 
-def navigation_for(user) -> list[tuple[str, str]]:
+def navigation_for(user) -> list[tuple[str, str, str | None]]:
+    """The header's entries for ``user``: (URL, label, ``aria-current`` value). The value is "page" on the
+    entry's own page, "true" on another page of its section (a questionnaire page is within "My
+    assessments", a round's invitations within "Administration"), None elsewhere."""
     from flask import current_app
 
+    here = browser_path(query=False) if request else None
+    path = request.path if request else ""
     items = []
-    for endpoint, label, roles in NAVIGATION:
+    for endpoint, label, roles, section in NAVIGATION:
         if endpoint not in current_app.view_functions:
             continue
         if roles is None or has_role(user, *roles):
-            items.append((fixed_url(endpoint), label))
+            href = fixed_url(endpoint)
+            current = "page" if href == here else "true" if path.startswith(section) and section else None
+            items.append((href, label, current))
     return items
 
 
@@ -110,7 +119,6 @@ def register_template_helpers(app: Flask, html_lang) -> None:
             "Role": Role,
             # This page's path as the browser asked for it (mount point included): the language links' next=.
             "request_path": browser_path() if request else "/",
-            "current_path": browser_path(query=False) if request else "/",
             # Pages whose unsaved copy the browser must now forget (surveyapp/drafts.py).
             "cleared_drafts": take_saved() if request else [],
         }

@@ -427,6 +427,41 @@ def test_static_and_navigation_links_follow_the_mount_point(app, assessment):
         assert f'href="{prefix}/my" aria-current="page"' in mine
 
 
+def current_marks(page: str) -> dict[str, str]:
+    """The header navigation's links that carry aria-current: {path: value}."""
+    nav = page[page.index('<ul class="nav">') : page.index("</ul>", page.index('<ul class="nav">'))]
+    return dict(re.findall(r'href="([^"]+)" aria-current="([^"]+)"', nav))
+
+
+def test_the_header_marks_the_section_of_a_sub_page(app, assessment):
+    """The header marks its entry's own page as the current page and any other page of its section as
+    within it (a fresh tester found no mark on questionnaire, inspection and password pages); a page of
+    no section marks nothing."""
+    coordinator, admin = app.test_client(), app.test_client()
+    sign_in(coordinator, "coord@d01.example", lang="en")
+    sign_in(admin, "admin@ag.example", lang="en")
+    response_id, _ = start(coordinator, assessment["round_id"], "department")
+    d1_id = assessment["d1"].id
+    expected = [
+        (coordinator, "/my", {"/my": "page"}),
+        (coordinator, f"/responses/{response_id}/page/0", {"/my": "true"}),
+        (coordinator, f"/responses/{response_id}/review", {"/my": "true"}),
+        (coordinator, f"/departments/{d1_id}/inspection", {"/inspection": "true"}),
+        (coordinator, "/account/password", {"/account/password": "page"}),
+        (coordinator, "/privacy", {}),
+        (admin, "/admin/rounds", {"/admin/rounds": "page"}),
+        (admin, f"/admin/rounds/{assessment['round_id']}/invitations", {"/admin/rounds": "true"}),
+        (admin, "/admin/users", {"/admin/rounds": "true"}),
+        (admin, "/compare/training", {"/compare": "true"}),
+        (admin, "/inspection", {"/inspection": "page"}),
+        (admin, "/", {"/": "page"}),
+    ]
+    for client, path, marks in expected:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert current_marks(page.get_data(as_text=True)) == marks, path
+
+
 @pytest.mark.parametrize(("typed", "stored"), [("1,250", 1250), ("12.5", 12.5), ("１２．５", 12.5), (" 7 ", 7)])
 def test_numbers_are_stored_as_typed_with_grouping_commas_and_full_width_digits(app, assessment, typed, stored):
     """A comma groups thousands and is never dropped from a decimal: "12,5" is refused (above), not stored
