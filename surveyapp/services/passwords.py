@@ -43,6 +43,8 @@ _WARNINGS = {
 
 CHINESE_WORDS = Path(__file__).resolve().parent.parent / "wordlists" / "chinese_passwords.txt"
 _CHINESE_LIST = "chinese_passwords"  # the name of that list among zxcvbn's dictionaries
+# What people put between the words and numbers of a password: any run of symbols, punctuation or spaces.
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 @cache
@@ -102,7 +104,17 @@ def check_password_strength(password: str, *, known_words: tuple[str, ...] = ())
         raise PasswordRejected(_l("The password must have at least %(n)d characters.", n=minimum))
     words = [part for word in known_words if word for part in re.split(r"[@.\s_+-]+", word.lower()) if part]
     zxcvbn = _zxcvbn()  # its word lists load on the first password check, not at start-up
-    result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=[*words, "surveyapp"])
+    inputs = [*words, "surveyapp"]
+    result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+    # Symbols between guessable parts ("zhang-wei-1988", "ZhangWei@1988") add little to a guesser's work but
+    # made zxcvbn count each part apart. When the parts run together are all guessable (no stretch zxcvbn
+    # can only brute-force), the password is judged as that: random symbols and letters keep their worth.
+    joined = _SEPARATORS.sub("", password)
+    if joined and joined != password:
+        parts = zxcvbn(joined[:_ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+        guessable = all(match.get("pattern") != "bruteforce" for match in parts["sequence"])
+        if guessable and parts["score"] < result["score"]:
+            result = parts
     if result["score"] >= current_app.config["PASSWORD_MIN_STRENGTH"]:
         return
     warning = result["feedback"].get("warning") or ""

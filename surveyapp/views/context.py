@@ -19,14 +19,14 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 
 # (endpoint, label, roles that see it). Entries whose endpoint is not registered are skipped,
 # so features add their own entries as they land.
-# (endpoint, label, roles allowed or None for everyone, the paths of its section: a page whose path, below the
-# mount point, starts with one of them is marked as within the entry's section).
+# (endpoint, label, roles allowed or None for everyone, the folders of its section: a page whose path, below the
+# mount point, lies in one of them is marked as within the entry's section).
 NAVIGATION = [
     ("main.index", _l("Home"), None, ()),
-    ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR), ("/my", "/responses/")),
+    ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR), ("/responses",)),
     ("compare.index", _l("Compare"), (Role.TRAINER, Role.ADMIN), ("/compare",)),
-    ("admin.round_list", _l("Administration"), (Role.ADMIN,), ("/admin/",)),
-    ("inspection.index", _l("Inspection"), (Role.ADMIN, Role.COORDINATOR), ("/inspection", "/departments/")),
+    ("admin.round_list", _l("Administration"), (Role.ADMIN,), ("/admin",)),
+    ("inspection.index", _l("Inspection"), (Role.ADMIN, Role.COORDINATOR), ("/departments",)),
 ]
 
 
@@ -49,20 +49,22 @@ def fixed_url(endpoint: str, **values: str) -> str:
 
 def navigation_for(user) -> list[tuple[str, str, str | None]]:
     """The header's entries for ``user``: (URL, label, ``aria-current`` value). The value is "page" on the
-    entry's own page, "true" on another page of its section (a questionnaire page is within "My
-    assessments", a round's invitations within "Administration"), None elsewhere."""
-    from flask import current_app
+    entry's own page and "true" on a page below one of its section's folders (a questionnaire page is within
+    "My assessments", a round's invitations within "Administration"); None elsewhere, and everywhere on an
+    error page (``g.error_page``, set by views/errors: it is in no section, whatever its path)."""
+    from flask import current_app, g
 
-    here = browser_path(query=False) if request else None
-    path = request.path if request else ""
+    mark = bool(request) and not g.get("error_page")
+    here = browser_path(query=False) if mark else None
+    path = request.path if mark else ""
     items = []
-    for endpoint, label, roles, section in NAVIGATION:
+    for endpoint, label, roles, folders in NAVIGATION:
         if endpoint not in current_app.view_functions:
             continue
         if roles is None or has_role(user, *roles):
             href = fixed_url(endpoint)
-            current = "page" if href == here else "true" if path.startswith(section) and section else None
-            items.append((href, label, current))
+            within = path and any(path.startswith(folder + "/") for folder in folders)
+            items.append((href, label, "page" if href == here else "true" if within else None))
     return items
 
 
@@ -79,16 +81,18 @@ def heat_cell(value: float | None, label: str | None = None) -> Markup:
 
 
 def file_size(size: int) -> str:
-    """A stored file's size ``size`` (bytes, an int >= 0) as the reader's locale writes it (Babel's CLDR unit
-    names): bytes below 1 KB, then KB, then MB to one decimal. 1 KB is 1,024 bytes, as the upload limits
-    ("larger than 5 MB") count. A 40-byte file reads "40 byte", never "0.0 KB"."""
-    from babel.units import format_unit
+    """A stored file's size ``size`` (bytes, an int >= 0) for the reader: bytes below 1 KB, then KB, then MB
+    to one decimal, the number in the reader's locale (Babel), the unit from the catalogue. 1 KB is 1,024
+    bytes, as the upload limits ("larger than 5 MB") count; a size that rounds to 1,024 KB reads "1 MB".
+    A 40-byte file reads "40 bytes", never "0.0 KB"."""
+    from flask_babel import format_decimal, gettext, ngettext
 
-    locale = current_locale_name()
     if size < 1024:
-        return format_unit(size, "digital-byte", length="short", locale=locale)
-    unit, scale = ("digital-kilobyte", 1024) if size < 1024 * 1024 else ("digital-megabyte", 1024 * 1024)
-    return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale)
+        return ngettext("%(size)s byte", "%(size)s bytes", size, size=format_decimal(size))
+    kilobytes = round(size / 1024, 1)
+    if kilobytes < 1024:
+        return gettext("%(size)s KB", size=format_decimal(kilobytes, format="#,##0.#"))
+    return gettext("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 1), format="#,##0.#"))
 
 
 def register_template_helpers(app: Flask, html_lang) -> None:
@@ -97,7 +101,7 @@ def register_template_helpers(app: Flask, html_lang) -> None:
     # {{ when|localtime }} / {{ when|localdate }}: a stored UTC time in the agency's time zone.
     app.jinja_env.filters["localtime"] = format_datetime
     app.jinja_env.filters["localdate"] = format_date
-    # {{ stored.size|file_size }}: "40 byte", "1.5 kB", "2.3 MB" in the reader's language.
+    # {{ stored.size|file_size }}: "40 bytes", "1.5 KB", "2.3 MB" in the reader's language.
     app.jinja_env.filters["file_size"] = file_size
     # {{ respondent_why(questionnaire, item) }}: "why we ask" for respondents (never the scholarly basis).
     app.jinja_env.globals["respondent_why"] = respondent_why

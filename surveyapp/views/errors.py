@@ -64,6 +64,7 @@ def render_error(code: int, detail=None):
         return jsonify({"error": code, "message": str(title)}), code
     _user_without_database()
     try:
+        g.error_page = True  # the header marks no section (views/context.navigation_for, base.html)
         html = render_template("errors/error.html", code=code, title=title, explanation=detail or explanation)
     except Exception:  # noqa: BLE001  (e.g. a navigation entry needing the database)
         _reset_database_session()

@@ -54,3 +54,5 @@ def test_missing_csrf_token_is_a_clear_400(app_config):
     )
     assert response.status_code == 400
     assert "form expired" in response.get_data(as_text=True)
+    # The error page is in no section: "Sign in" is not marked as the current page on it.
+    assert "aria-current" not in response.get_data(as_text=True).split('<ul class="nav">')[1].split("</ul>")[0]

@@ -455,11 +455,19 @@ def test_the_header_marks_the_section_of_a_sub_page(app, assessment):
         (admin, "/compare/training", {"/compare": "true"}),
         (admin, "/inspection", {"/inspection": "page"}),
         (admin, "/", {"/": "page"}),
+        (app.test_client(), "/login", {"/login": "page"}),
     ]
     for client, path, marks in expected:
         page = client.get(path)
         assert page.status_code == 200, path
         assert current_marks(page.get_data(as_text=True)) == marks, path
+    # An error page is in no section, whatever its path starts with.
+    errors = [(coordinator, path) for path in ("/myx", "/my/", "/responses/9999/page/0")]
+    errors += [(admin, path) for path in ("/compare/", "/inspection/", "/admin/nope", "/admin/audit")]
+    for client, path in errors:
+        page = client.get(path)
+        assert page.status_code in (403, 404), path
+        assert current_marks(page.get_data(as_text=True)) == {}, path
 
 
 @pytest.mark.parametrize(("typed", "stored"), [("1,250", 1250), ("12.5", 12.5), ("１２．５", 12.5), (" 7 ", 7)])
@@ -564,8 +572,8 @@ def test_an_evidence_file_saved_meanwhile_elsewhere_is_not_replaced_silently(app
 
 
 def test_an_uploaded_file_shows_its_size_in_the_readers_units(app, assessment):
-    """A small evidence file shows its size in bytes (it showed "0.0 KB"), a larger one in KB, in the
-    reader's language (Babel's CLDR unit names)."""
+    """A small evidence file shows its size in bytes (it showed "0.0 KB"), a larger one in KB and one that
+    rounds to 1,024 KB in MB, the number in the reader's locale."""
     client = app.test_client()
     sign_in(client, "coord@d01.example", lang="en")
     response_id, _ = start(client, assessment["round_id"], "department")
@@ -573,14 +581,18 @@ def test_an_uploaded_file_shows_its_size_in_the_readers_units(app, assessment):
     tiny = {"action": "save", "d4_c01": "yes", "d4_c04": (io.BytesIO(b"%PDF-1.7 " + b"x" * 31), "tiny.pdf")}
     assert client.post(url, data=tiny, content_type="multipart/form-data").status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "tiny.pdf</a>\n          (40 byte)" in page and "0.0 KB" not in page
+    assert "tiny.pdf</a>\n          (40 bytes)" in page and "0.0 KB" not in page
 
     larger = {"action": "save", "d4_c01": "yes", "d4_c04": (io.BytesIO(b"%PDF-1.7 " + b"x" * 1527), "plan.pdf")}
     assert client.post(url, data=larger, content_type="multipart/form-data").status_code == 302
-    assert "(1.5 kB)" in client.get(url).get_data(as_text=True)
+    assert "(1.5 KB)" in client.get(url).get_data(as_text=True)
+    almost = {"action": "save", "d4_c01": "yes", "d4_c04": (io.BytesIO(b"%PDF-1.7 " + b"x" * 1048566), "a.pdf")}
+    assert client.post(url, data=almost, content_type="multipart/form-data").status_code == 302
+    assert "(1 MB)" in client.get(url).get_data(as_text=True), "1,048,575 bytes round to 1,024 KB: 1 MB"
     client.get("/language/zh_Hans")
-    page = client.get(url).get_data(as_text=True)
-    assert 'lang="zh-Hans"' in page and "(1.5 kB)" in page
-    tiny["d4_c04"] = (io.BytesIO(b"%PDF-1.7 " + b"x" * 31), "tiny.pdf")
+    tiny["d4_c04"] = (io.BytesIO(b"%PDF-1.7 " + b"x" * 991), "tiny.pdf")
     assert client.post(url, data=tiny, content_type="multipart/form-data").status_code == 302
-    assert "(40 B)" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page and "(1,000 字节)" in page
+    client.get("/language/zh_Hant")
+    assert "(1,000 位元組)" in client.get(url).get_data(as_text=True)
