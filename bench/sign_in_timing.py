@@ -50,8 +50,8 @@ def main() -> None:
                                   LOGIN_THROTTLE_ADDRESS_FREE_FAILURES=10**6)  # fmt: skip
     with app.app_context():
         # Trainers need no department; the timing of a refused sign-in does not depend on the role.
-        create_user("known@example.org", "trainer", "benchmark password")
-        create_user("throttled@example.org", "trainer", "benchmark password")
+        create_user("known@example.org", "trainer", "benchmark lantern orchard")
+        create_user("throttled@example.org", "trainer", "benchmark lantern orchard")
         # That account's sign-ins are held back for a day: every attempt below is refused unchecked.
         from datetime import timedelta
 

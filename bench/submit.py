@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import temporary_app  # noqa: E402
 from tests.helpers import valid_value  # noqa: E402  (the answer a browser sends, as in the tests)
 
-PASSWORD = "benchmark password"  # noqa: S105 - a throw-away database
+PASSWORD = "benchmark lantern orchard"  # noqa: S105 - a throw-away database
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ app = Flask(__name__)
 def hello():
     return "Hello, World!"
 """
-PASSWORD = "benchmark password"  # noqa: S105 - a throw-away database
+PASSWORD = "benchmark lantern orchard"  # noqa: S105 - a throw-away database
 
 
 _PORTS: list[int] = []  # --ports: the ports the servers may take, in order (else any free port)
