@@ -17,10 +17,9 @@ from surveyapp.views.question_markup import cached_question
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
-# (endpoint, label, roles that see it). Entries whose endpoint is not registered are skipped,
-# so features add their own entries as they land.
-# (endpoint, label, roles allowed or None for everyone, the folders of its section: a page whose path, below the
-# mount point, lies in one of them is marked as within the entry's section).
+# (endpoint, label, roles that see it or None for everyone, the folders of its section: a page whose path,
+# below the mount point, lies in one of them is marked as within the entry's section). Entries whose endpoint
+# is not registered are skipped, so features add their own entries as they land.
 NAVIGATION = [
     ("main.index", _l("Home"), None, ()),
     ("respond.index", _l("My assessments"), (Role.STAFF, Role.COORDINATOR), ("/responses",)),
